@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# vtiaccel build.  Outputs go to $(BUILD) (default build/); `make V=1` shows
+# the full commands.  Everything is rebuilt when this Makefile changes.
+#
+#   make              BPF objects, skeletons, the vtiaccel binary
+#   make check        every test tier (installs missing packages first)
+#   make check-unit | check-bpf | check-net | check-vm
+#   make bench        benchmarks (not part of check)
+#   make demo         the seed's gateway in a lab, end to end
+#   make deps         install the Debian/Ubuntu packages we need
+
+BUILD		?= build
+PREFIX		?= /usr/local
+DESTDIR		?=
+SBINDIR		?= $(PREFIX)/sbin
+
+CC		?= cc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+ARCH_INC	:= /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Capacity overrides (VTA_FIB4_MAX=...) must reach both sides.
+CAP_FLAGS	:= $(foreach v,VTA_FIB4_MAX VTA_FIB6_MAX VTA_GROUPS_MAX,$(if $($(v)),-D$(v)=$($(v))))
+
+BPF_CFLAGS	:= -g -O2 --target=bpf -Wall -Wextra -Werror \
+		   -Wno-unused-parameter -Wno-missing-field-initializers \
+		   -Iinclude -Ibpf -I$(ARCH_INC) $(CAP_FLAGS)
+
+PKGS		:= libbpf libxdp libmnl inih
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lxdp -lmnl -linih)
+
+CFLAGS		?= -O2 -g
+override CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+		   -Wno-missing-field-initializers -MMD -MP \
+		   -Iinclude -Iuser -I$(BUILD)/skel $(PKG_CFLAGS) $(CAP_FLAGS)
+LDLIBS		+= $(PKG_LIBS) -lelf -lz
+
+BPF_SRCS	:= $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS		:= $(patsubst bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
+BPF_HDRS	:= $(wildcard bpf/*.h) $(wildcard include/*.h)
+
+USER_SRCS	:= $(sort $(wildcard user/*.c))
+USER_OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+# Everything but main.o, for the unit tests and test tools to link.
+LIB_OBJS	:= $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+
+BPFT_SRCS	:= $(sort $(wildcard tests/bpf/*.c))
+BPFT_BIN	:= $(BUILD)/tests/bpf/bpf_test
+
+# Test tools of the net tier (tests/net/*.c), each its own binary.
+NETT_SRCS	:= $(sort $(wildcard tests/net/*.c))
+NETT_BINS	:= $(patsubst tests/net/%.c,$(BUILD)/tests/net/%,$(NETT_SRCS))
+
+BENCH_SRCS	:= $(sort $(wildcard bench/*.c))
+BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+VTIACCEL	:= $(BUILD)/vtiaccel
+
+all: $(VTIACCEL) $(BPF_OBJS)
+
+# Skeletons are inputs of user objects: keep them.
+.SECONDARY: $(SKELS)
+
+.PHONY: all clean deps check check-unit check-bpf check-net check-vm \
+	bench demo install uninstall tests format
+
+# --- BPF -------------------------------------------------------------------
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o Makefile
+	@mkdir -p $(@D)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name vta_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# --- user space ------------------------------------------------------------
+
+$(BUILD)/%.o: %.c Makefile $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(VTIACCEL): $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests -----------------------------------------------------------------
+
+UNIT_HELPER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(UNIT_HELPERS))
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_OBJS) $(UNIT_HELPER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BPFT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/net/%: $(BUILD)/tests/net/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+tests: all $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(NETT_BINS) $(BENCH_BINS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+# Each tier prints "N passed, N failed[, N skipped]"; `check` runs them all
+# even when one fails, then fails if any did.
+TIERS := unit bpf net vm
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)scripts/check-all.sh $(BUILD) $(TIERS)
+
+check-unit: tests
+	$(Q)BUILD=$(BUILD) tests/unit/run-tier.sh
+
+check-bpf: tests
+	$(Q)BUILD=$(BUILD) tests/bpf/run-tier.sh
+
+check-net: tests
+	$(Q)BUILD=$(BUILD) tests/net/run-tier.sh
+
+check-vm: tests
+	$(Q)BUILD=$(BUILD) tests/vm/run-tier.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)BUILD=$(BUILD) bench/run-all.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+install: all
+	install -D -m 0755 $(VTIACCEL) $(DESTDIR)$(SBINDIR)/vtiaccel
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vtiaccel
+
+format:
+	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(USER_OBJS:.o=.d) $(wildcard $(BUILD)/tests/*/*.d) $(wildcard $(BUILD)/bench/*.d)

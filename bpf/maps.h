@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps.h - the maps every vtiaccel program shares.  Each object that
+ * includes this defines the same maps; user space loads the first object,
+ * then hands its map fds to the others (bpf_map__reuse_fd) and pins them
+ * by name under VTA_PIN_ROOT, so there is one set of maps however many
+ * programs run.  Keys and values come from include/vtiaccel.h.
+ */
+#ifndef VTA_MAPS_H
+#define VTA_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "vtiaccel.h"
+
+/* IPv4 FIB: longest-prefix match on the destination -> route. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct vta_fib4_key);
+	__type(value, struct vta_route);
+	__uint(max_entries, VTA_FIB4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fib4 SEC(".maps");
+
+/* IPv6 FIB, same as vta_fib4. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct vta_fib6_key);
+	__type(value, struct vta_route);
+	__uint(max_entries, VTA_FIB6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fib6 SEC(".maps");
+
+/* Nexthop groups, replaced whole so readers never see a torn group. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct vta_group);
+	__uint(max_entries, VTA_GROUPS_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_groups SEC(".maps");
+
+/* Managed interfaces by ifindex: role, MTU, MSS clamp, mark. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct vta_iface);
+	__uint(max_entries, VTA_IFACES_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_ifaces SEC(".maps");
+
+/* ESP peers {family, local, peer} -> mark for WAN ingress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct vta_peer_key);
+	__type(value, struct vta_peer);
+	__uint(max_entries, VTA_PEERS_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_peers SEC(".maps");
+
+/* Lease, flow-hash seed, feature flags: one element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_config SEC(".maps");
+
+/* Per-CPU counters by interface slot and enum vta_counter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_stats);
+	__uint(max_entries, VTA_STATS_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_stats SEC(".maps");
+
+#endif /* VTA_MAPS_H */

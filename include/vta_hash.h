@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * vta_hash.h - the ECMP flow hash and member pick, shared by the BPF
+ * programs and by `vtiaccel lookup`, so the CLI explains exactly the path
+ * the fast path takes.  Bob Jenkins' lookup3 final mix, as the kernel's
+ * jhash_3words(); pure arithmetic, no loops that the verifier could
+ * reject.
+ */
+#ifndef VTA_HASH_H
+#define VTA_HASH_H
+
+#include <linux/types.h>
+#include "vtiaccel.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define VTA_JHASH_INITVAL	0xdeadbeef
+
+static __always_inline __u32 vta_rol32(__u32 word, unsigned int shift)
+{
+	return (word << (shift & 31)) | (word >> ((-shift) & 31));
+}
+
+static __always_inline __u32 vta_jhash_3words(__u32 a, __u32 b, __u32 c,
+					      __u32 initval)
+{
+	a += VTA_JHASH_INITVAL + (3 << 2) + initval;
+	b += VTA_JHASH_INITVAL + (3 << 2) + initval;
+	c += VTA_JHASH_INITVAL + (3 << 2) + initval;
+
+	c ^= b; c -= vta_rol32(b, 14);
+	a ^= c; a -= vta_rol32(c, 11);
+	b ^= a; b -= vta_rol32(a, 25);
+	c ^= b; c -= vta_rol32(b, 16);
+	a ^= c; a -= vta_rol32(c, 4);
+	b ^= a; b -= vta_rol32(a, 14);
+	c ^= b; c -= vta_rol32(b, 24);
+	return c;
+}
+
+/*
+ * Flow hash.  Addresses and ports are taken as they sit in the packet
+ * (network byte order) so both sides compute the same value without
+ * conversions.  ports is (sport << 16 | dport) of the raw 16-bit fields
+ * for TCP/UDP and 0 otherwise (3-tuple).
+ */
+static __always_inline __u32 vta_flow_hash4(__u32 saddr, __u32 daddr,
+					    __u32 ports, __u8 proto,
+					    __u32 seed)
+{
+	return vta_jhash_3words(saddr, daddr, ports, seed ^ proto);
+}
+
+static __always_inline __u32 vta_flow_hash6(const __u32 *saddr,
+					    const __u32 *daddr,
+					    __u32 ports, __u8 proto,
+					    __u32 seed)
+{
+	__u32 s = vta_jhash_3words(saddr[0], saddr[1], saddr[2], saddr[3]);
+	__u32 d = vta_jhash_3words(daddr[0], daddr[1], daddr[2], daddr[3]);
+
+	return vta_jhash_3words(s, d, ports, seed ^ proto);
+}
+
+/*
+ * Pick a member of a group by weight: index i such that the hash, reduced
+ * to [0, total_weight), falls into member i's share.  Returns -1 when the
+ * group has no usable member.
+ */
+static __always_inline int vta_group_pick(const struct vta_group *g,
+					  __u32 hash)
+{
+	__u32 n = g->n_paths, total = g->total_weight, acc = 0, point;
+	int i;
+
+	if (n == 0 || n > VTA_MAX_PATHS || total == 0)
+		return -1;
+	point = hash % total;
+#pragma unroll
+	for (i = 0; i < VTA_MAX_PATHS; i++) {
+		if ((__u32)i >= n)
+			break;
+		acc += g->paths[i].weight;
+		if (point < acc)
+			return i;
+	}
+	return -1;
+}
+
+#endif /* VTA_HASH_H */

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Install the Debian/Ubuntu packages vtiaccel needs to build, test, bench
+# and run the demo.  Does nothing when everything is present, so `make
+# check` can call it every time.  Needs root (or sudo) only to install.
+set -eu
+
+# build
+PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev
+libinih-dev libelf-dev zlib1g-dev libcmocka-dev"
+# bpftool: its own package on Debian, linux-tools on Ubuntu
+if grep -qi ubuntu /etc/os-release 2>/dev/null; then
+	PKGS="$PKGS linux-tools-common linux-tools-generic"
+else
+	PKGS="$PKGS bpftool"
+fi
+# tests, benchmarks, demo
+PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
+iperf3 netsniff-ng python3 python3-pytest python3-scapy frr
+strongswan-charon strongswan-swanctl charon-systemd"
+# vm tier: Debian's kernel (VTI, ESP, all modules), qemu, busybox
+PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils zstd"
+if grep -qi ubuntu /etc/os-release 2>/dev/null; then
+	PKGS="$PKGS linux-image-generic"
+else
+	PKGS="$PKGS linux-image-amd64"
+fi
+if [ -f tests/vm/PACKAGES ]; then
+	PKGS="$PKGS $(grep -v '^#' tests/vm/PACKAGES | tr '\n' ' ')"
+fi
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Unit tier: run every cmocka test binary, sum its results and print one
+# "N passed, N failed" line.  A binary that crashes or prints no cmocka
+# summary counts as one failure.
+set -u
+BUILD=${BUILD:-build}
+pass=0 fail=0
+for t in "$BUILD"/tests/unit/test_*; do
+	case "$t" in *.o|*.d) continue ;; esac
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' | tail -n 1)
+	f=$(printf '%s\n' "$out" | sed -nE 's/^\[  FAILED  \] ([0-9]+) test.*/\1/p' | tail -n 1)
+	if [ -z "$p" ] && [ -z "$f" ]; then
+		echo "unit: $t printed no cmocka summary (exit $rc): counted as a failure"
+		fail=$((fail + 1))
+		continue
+	fi
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		echo "unit: $t exited $rc: counted as a failure"
+		fail=$((fail + 1))
+	fi
+done
+echo "unit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "lan.skel.h"
+#include "tunnel.skel.h"
+#include "wan.skel.h"
+#include "xdp_lan.skel.h"
+
+struct vta_loader {
+	struct vta_lan *lan;
+	struct vta_tunnel *tunnel;
+	struct vta_wan *wan;
+	struct vta_xdp_lan *xdp_lan;
+	struct vta_maps maps;
+};
+
+static const char *const prog_names[VTA_PROG_MAX] = {
+	[VTA_PROG_LAN] = "vta_lan_in",
+	[VTA_PROG_TUNNEL] = "vta_tun_in",
+	[VTA_PROG_WAN] = "vta_wan_in",
+	[VTA_PROG_XDP_LAN] = "vta_xdp_lan",
+};
+
+#define VTA_COUNTER_NAME(id, name, help) [VTA_##id] = name,
+#define VTA_COUNTER_HELP(id, name, help) [VTA_##id] = help,
+static const char *const counter_names[VTA_COUNTER_MAX] = {
+	VTA_COUNTERS(VTA_COUNTER_NAME)
+};
+static const char *const counter_helps[VTA_COUNTER_MAX] = {
+	VTA_COUNTERS(VTA_COUNTER_HELP)
+};
+
+const char *vta_counter_name(enum vta_counter c)
+{
+	return (unsigned)c < VTA_COUNTER_MAX ? counter_names[c] : "?";
+}
+
+const char *vta_counter_help(enum vta_counter c)
+{
+	return (unsigned)c < VTA_COUNTER_MAX ? counter_helps[c] : "?";
+}
+
+const char *vta_prog_name(enum vta_prog p)
+{
+	return (unsigned)p < VTA_PROG_MAX ? prog_names[p] : "?";
+}
+
+static const char *const map_names[] = {
+	VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
+	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS,
+};
+
+static int *maps_slot(struct vta_maps *m, size_t i)
+{
+	int *slots[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces,
+			 &m->peers, &m->config, &m->stats };
+	return slots[i];
+}
+
+#define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+int vta_bpffs_prepare(const char *pin_root)
+{
+	struct statfs st;
+	char path[PATH_MAX], *p;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC) {
+		mkdir("/sys/fs/bpf", 0700);
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			int err = -errno;
+
+			pr_warn("mount bpffs on /sys/fs/bpf: %s\n", strerror(errno));
+			return err;
+		}
+	}
+	if (!pin_root)
+		return 0;
+	/* mkdir -p */
+	snprintf(path, sizeof(path), "%s", pin_root);
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0700);
+		*p = '/';
+	}
+	if (mkdir(path, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_warn("create pin directory %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static struct bpf_object *obj_of(const struct vta_loader *l, enum vta_prog p)
+{
+	switch (p) {
+	case VTA_PROG_LAN: return l->lan ? l->lan->obj : NULL;
+	case VTA_PROG_TUNNEL: return l->tunnel ? l->tunnel->obj : NULL;
+	case VTA_PROG_WAN: return l->wan ? l->wan->obj : NULL;
+	case VTA_PROG_XDP_LAN: return l->xdp_lan ? l->xdp_lan->obj : NULL;
+	default: return NULL;
+	}
+}
+
+struct bpf_object *vta_loader_obj(const struct vta_loader *l, enum vta_prog p)
+{
+	return obj_of(l, p);
+}
+
+/* Point the object's maps at fds we already hold (the first object's). */
+static int reuse_maps(struct bpf_object *obj, struct vta_maps *m)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < N_MAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_names[i]);
+
+		if (!map)
+			continue;
+		err = bpf_map__reuse_fd(map, *maps_slot(m, i));
+		if (err) {
+			pr_warn("reuse map %s: %s\n", map_names[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int set_pin_paths(struct bpf_object *obj, const char *pin_root)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (!bpf_map__is_pinned(map) && bpf_map__pin_path(map) == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_root, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int vta_loader_open(struct vta_loader **out, const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct vta_loader *l;
+	struct bpf_object *first;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (pin_root) {
+		err = vta_bpffs_prepare(pin_root);
+		if (err)
+			return err;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->maps = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+
+	l->lan = vta_lan__open_opts(&opts);
+	l->tunnel = vta_tunnel__open_opts(&opts);
+	l->wan = vta_wan__open_opts(&opts);
+	l->xdp_lan = vta_xdp_lan__open_opts(&opts);
+	if (!l->lan || !l->tunnel || !l->wan || !l->xdp_lan) {
+		err = -errno ?: -EINVAL;
+		pr_warn("open BPF objects: %s\n", strerror(-err));
+		goto fail;
+	}
+	/* Without a pin root nothing may be pinned or reused by name. */
+	for (i = 0; i < VTA_PROG_MAX; i++) {
+		struct bpf_object *obj = obj_of(l, i);
+		struct bpf_map *map;
+
+		if (pin_root) {
+			err = set_pin_paths(obj, pin_root);
+			if (err)
+				goto fail;
+			continue;
+		}
+		bpf_object__for_each_map(map, obj)
+			bpf_map__set_pin_path(map, NULL);
+	}
+
+	err = vta_lan__load(l->lan);
+	if (err) {
+		pr_warn("load %s: %s (run with -v for the verifier log)\n",
+			prog_names[VTA_PROG_LAN], strerror(-err));
+		goto fail;
+	}
+	first = l->lan->obj;
+	for (i = 0; i < N_MAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(first, map_names[i]);
+
+		*maps_slot(&l->maps, i) = map ? bpf_map__fd(map) : -1;
+	}
+	for (i = VTA_PROG_LAN + 1; i < VTA_PROG_MAX; i++) {
+		err = reuse_maps(obj_of(l, i), &l->maps);
+		if (err)
+			goto fail;
+	}
+	err = vta_tunnel__load(l->tunnel);
+	if (!err)
+		err = vta_wan__load(l->wan);
+	if (!err)
+		err = vta_xdp_lan__load(l->xdp_lan);
+	if (err) {
+		pr_warn("load BPF programs: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	vta_loader_close(l);
+	return err;
+}
+
+void vta_loader_close(struct vta_loader *l)
+{
+	if (!l)
+		return;
+	vta_xdp_lan__destroy(l->xdp_lan);
+	vta_wan__destroy(l->wan);
+	vta_tunnel__destroy(l->tunnel);
+	vta_lan__destroy(l->lan);
+	free(l);
+}
+
+int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p)
+{
+	switch (p) {
+	case VTA_PROG_LAN: return bpf_program__fd(l->lan->progs.vta_lan_in);
+	case VTA_PROG_TUNNEL: return bpf_program__fd(l->tunnel->progs.vta_tun_in);
+	case VTA_PROG_WAN: return bpf_program__fd(l->wan->progs.vta_wan_in);
+	case VTA_PROG_XDP_LAN: return bpf_program__fd(l->xdp_lan->progs.vta_xdp_lan);
+	default: return -EINVAL;
+	}
+}
+
+void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
+{
+	*m = l->maps;
+}
+
+int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	*m = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+	for (i = 0; i < N_MAPS; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			int err = -errno;
+
+			vta_maps_close(m);
+			pr_debug("open pinned map %s: %s\n", path, strerror(-err));
+			return err;
+		}
+		*maps_slot(m, i) = fd;
+	}
+	return 0;
+}
+
+void vta_maps_close(struct vta_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++) {
+		int *fd = maps_slot(m, i);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+int vta_tc_attach(int ifindex, int prog_fd, bool *created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+		    .handle = VTA_TC_HANDLE, .priority = VTA_TC_PRIO,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	*created = false;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	*created = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err && *created) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		*created = false;
+	}
+	return err;
+}
+
+int vta_tc_detach(int ifindex, bool destroy_qdisc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+	int err;
+
+	err = bpf_tc_detach(&hook, &opts);
+	if (destroy_qdisc) {
+		/* clsact is one qdisc for both directions. */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		int err2 = bpf_tc_hook_destroy(&hook);
+
+		if (!err)
+			err = err2;
+	}
+	return err;
+}
+
+__u32 vta_tc_query(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	return opts.prog_id;
+}
+
+int vta_config_get(const struct vta_maps *m, struct vta_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(m->config, &key, cfg) ? -errno : 0;
+}
+
+int vta_config_set(const struct vta_maps *m, const struct vta_config *cfg)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(m->config, &key, cfg, BPF_ANY) ? -errno : 0;
+}
+
+int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vta_stats *percpu;
+	int i, c;
+
+	if (ncpu <= 0)
+		return ncpu ?: -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->stats, &slot, percpu)) {
+		int err = -errno;
+
+		free(percpu);
+		return err;
+	}
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ncpu; i++)
+		for (c = 0; c < VTA_COUNTER_MAX; c++) {
+			out->c[c].packets += percpu[i].c[c].packets;
+			out->c[c].bytes += percpu[i].c[c].bytes;
+		}
+	free(percpu);
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * loader.h - load the vtiaccel BPF objects with one shared set of maps,
+ * pin them, attach tc programs.  Used by `vtiaccel run`, the test
+ * harnesses and the benchmarks.  int functions return 0 or -errno.
+ */
+#ifndef VTA_LOADER_H
+#define VTA_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "vtiaccel.h"
+
+enum vta_prog {
+	VTA_PROG_LAN,		/* tc ingress on LAN interfaces */
+	VTA_PROG_TUNNEL,	/* tc ingress on VTI / xfrm interfaces */
+	VTA_PROG_WAN,		/* tc ingress on the outside interface */
+	VTA_PROG_XDP_LAN,	/* XDP on LAN interfaces */
+	VTA_PROG_MAX
+};
+
+/* Map fds; -1 where not open. */
+struct vta_maps {
+	int fib4, fib6, groups, ifaces, peers, config, stats;
+};
+
+struct vta_loader;
+
+/*
+ * Open and load every program with one set of maps.  With pin_root
+ * (e.g. VTA_PIN_ROOT) the maps are pinned there by name and maps already
+ * pinned there are reused (bpffs is mounted when missing); NULL keeps
+ * everything private to this process (tests, benchmarks).
+ */
+int vta_loader_open(struct vta_loader **out, const char *pin_root);
+void vta_loader_close(struct vta_loader *l);
+int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p);
+const char *vta_prog_name(enum vta_prog p);
+void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m);
+/* The bpf_object of a program (for libxdp, which loads XDP itself). */
+struct bpf_object *vta_loader_obj(const struct vta_loader *l, enum vta_prog p);
+
+/* Open the maps pinned under pin_root (read commands, verify). */
+int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root);
+void vta_maps_close(struct vta_maps *m);
+
+/* Make sure bpffs is mounted at /sys/fs/bpf and pin_root exists. */
+int vta_bpffs_prepare(const char *pin_root);
+
+/*
+ * tc ingress attach of prog_fd on ifindex through clsact, direct-action,
+ * with vtiaccel's own handle and priority so that detach removes only our
+ * filter.  *created tells whether this call created the clsact qdisc (so
+ * that only a qdisc we created is ever destroyed).
+ */
+#define VTA_TC_HANDLE	0x7674
+#define VTA_TC_PRIO	0x7674
+int vta_tc_attach(int ifindex, int prog_fd, bool *created);
+int vta_tc_detach(int ifindex, bool destroy_qdisc);
+/* prog id of our filter on ifindex, 0 when none. */
+__u32 vta_tc_query(int ifindex);
+
+/* Config element helpers. */
+int vta_config_get(const struct vta_maps *m, struct vta_config *cfg);
+int vta_config_set(const struct vta_maps *m, const struct vta_config *cfg);
+
+/* Sum the per-CPU counters of one stats slot. */
+int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out);
+const char *vta_counter_name(enum vta_counter c);
+const char *vta_counter_help(enum vta_counter c);
+
+#endif
