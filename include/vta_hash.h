@@ -78,7 +78,9 @@ static __always_inline int vta_group_pick(const struct vta_group *g,
 	if (n == 0 || n > VTA_MAX_PATHS || total == 0)
 		return -1;
 	point = hash % total;
+#ifdef __clang__
 #pragma unroll
+#endif
 	for (i = 0; i < VTA_MAX_PATHS; i++) {
 		if ((__u32)i >= n)
 			break;

@@ -4,10 +4,11 @@
 # summary counts as one failure.
 set -u
 BUILD=${BUILD:-build}
-pass=0 fail=0
+pass=0 fail=0 ran=0
 for t in "$BUILD"/tests/unit/test_*; do
 	case "$t" in *.o|*.d) continue ;; esac
 	[ -x "$t" ] || continue
+	ran=$((ran + 1))
 	out=$("$t" 2>&1); rc=$?
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | sed -nE 's/^\[  PASSED  \] ([0-9]+) test.*/\1/p' | tail -n 1)
@@ -23,5 +24,9 @@ for t in "$BUILD"/tests/unit/test_*; do
 		fail=$((fail + 1))
 	fi
 done
+if [ "$ran" -eq 0 ]; then
+	echo "unit: no test binaries under $BUILD/tests/unit (run make tests)"
+	fail=$((fail + 1))
+fi
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
