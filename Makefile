@@ -14,6 +14,12 @@ BUILD		?= build
 PREFIX		?= /usr/local
 DESTDIR		?=
 SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/vtiaccel
+LIBEXECDIR	?= $(PREFIX)/lib/vtiaccel
+UNITDIR		?= /lib/systemd/system
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+VTA_VERSION	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1-dev)
 
 CC		?= cc
 CLANG		?= clang
@@ -73,11 +79,11 @@ VTIACCEL	:= $(BUILD)/vtiaccel
 
 all: $(VTIACCEL) $(BPF_OBJS)
 
-# Skeletons are inputs of user objects: keep them.
-.SECONDARY: $(SKELS)
+# Keep intermediates (skeletons, test objects): no rebuild churn.
+.SECONDARY:
 
 .PHONY: all clean deps check check-unit check-bpf check-net check-vm \
-	bench demo install uninstall tests format
+	bench demo install uninstall tests format fuzz
 
 # --- BPF -------------------------------------------------------------------
 
@@ -97,6 +103,8 @@ $(BUILD)/%.o: %.c Makefile $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/user/version.o: override CFLAGS += -DVTA_VERSION='"$(VTA_VERSION)"'
 
 $(VTIACCEL): $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -147,6 +155,9 @@ check-net: tests
 check-vm: tests
 	$(Q)BUILD=$(BUILD) tests/vm/run-tier.sh
 
+fuzz: tests
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)BUILD=$(BUILD) bench/run-all.sh
@@ -157,9 +168,19 @@ demo: deps
 
 install: all
 	install -D -m 0755 $(VTIACCEL) $(DESTDIR)$(SBINDIR)/vtiaccel
+	install -D -m 0644 docs/vtiaccel.8 $(DESTDIR)$(MANDIR)/man8/vtiaccel.8
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/vtiaccel|$(SBINDIR)/vtiaccel|' contrib/systemd/vtiaccel.service > $(DESTDIR)$(UNITDIR)/vtiaccel.service
+	install -D -m 0644 contrib/bash-completion/vtiaccel $(DESTDIR)$(BASHCOMPDIR)/vtiaccel
+	install -D -m 0755 contrib/strongswan/vtiaccel-updown $(DESTDIR)$(LIBEXECDIR)/vtiaccel-updown
+	install -D -m 0644 docs/vtiaccel.conf.example $(DESTDIR)$(DOCDIR)/vtiaccel.conf.example
+	install -D -m 0644 docs/guide.md $(DESTDIR)$(DOCDIR)/guide.md
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/vtiaccel
+	rm -f $(DESTDIR)$(SBINDIR)/vtiaccel $(DESTDIR)$(MANDIR)/man8/vtiaccel.8 \
+	      $(DESTDIR)$(UNITDIR)/vtiaccel.service $(DESTDIR)$(BASHCOMPDIR)/vtiaccel \
+	      $(DESTDIR)$(LIBEXECDIR)/vtiaccel-updown \
+	      $(DESTDIR)$(DOCDIR)/vtiaccel.conf.example $(DESTDIR)$(DOCDIR)/guide.md
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h

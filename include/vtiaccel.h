@@ -133,9 +133,13 @@ struct vta_iface {
 #define VTA_IF_F_CLEAR_MARK	(1U << 2)	/* tunnel ingress: clear mark */
 #define VTA_IF_F_RPF_STRICT	(1U << 3)	/* tunnel ingress: strict RPF */
 #define VTA_IF_F_CLAMP_IN	(1U << 4)	/* clamp SYNs arriving here too */
-#define VTA_IF_F_L2		(1U << 5)	/* frames carry an Ethernet header
-						 * (veth, ENA); clear for VTI/xfrm
-						 * (tc sees the IP header first) */
+/*
+ * The device is an Ethernet device (veth, ENA).  Clear for VTI/xfrm: there
+ * tc may see either the IP header first or, after decryption on 6.1, the
+ * outer packet's 14-byte MAC header left in front of the inner IP header;
+ * the programs tell the two apart from the packet itself (bpf/parse.h).
+ */
+#define VTA_IF_F_L2		(1U << 5)
 
 /* ------------------------------------------------------------------ */
 /* ESP peers: BPF_MAP_TYPE_HASH, {family, local, peer} -> mark          */

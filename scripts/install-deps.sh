@@ -15,7 +15,8 @@ else
 fi
 # tests, benchmarks, demo
 PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
-iperf3 netsniff-ng python3 python3-pytest python3-scapy frr
+iperf3 netsniff-ng ethtool jq conntrack libclang-rt-14-dev binutils
+python3 python3-pytest python3-scapy frr
 strongswan-charon strongswan-swanctl charon-systemd"
 # vm tier: Debian's kernel (VTI, ESP, all modules), qemu, busybox
 PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils zstd"

@@ -73,6 +73,11 @@ static int *maps_slot(struct vta_maps *m, size_t i)
 
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 
+const char *vta_map_name(unsigned int i)
+{
+	return i < N_MAPS ? map_names[i] : NULL;
+}
+
 int vta_bpffs_prepare(const char *pin_root)
 {
 	struct statfs st;
@@ -154,8 +159,11 @@ static int set_pin_paths(struct bpf_object *obj, const char *pin_root)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_root, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
-		if (err)
+		if (err) {
+			pr_warn("pin path %s for map %s: %s\n", path,
+				bpf_map__name(map), strerror(-err));
 			return err;
+		}
 	}
 	return 0;
 }
@@ -220,14 +228,20 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 		if (err)
 			goto fail;
 	}
+	/* i: the program being loaded, for the message */
+	i = VTA_PROG_TUNNEL;
 	err = vta_tunnel__load(l->tunnel);
-	if (!err)
+	if (!err) {
+		i = VTA_PROG_WAN;
 		err = vta_wan__load(l->wan);
-	if (!err)
+	}
+	if (!err) {
+		i = VTA_PROG_XDP_LAN;
 		err = vta_xdp_lan__load(l->xdp_lan);
+	}
 	if (err) {
-		pr_warn("load BPF programs: %s (run with -v for the verifier log)\n",
-			strerror(-err));
+		pr_warn("load %s: %s (run with -v for the verifier log)\n",
+			prog_names[i], strerror(-err));
 		goto fail;
 	}
 	*out = l;

@@ -40,6 +40,9 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m);
 /* The bpf_object of a program (for libxdp, which loads XDP itself). */
 struct bpf_object *vta_loader_obj(const struct vta_loader *l, enum vta_prog p);
 
+/* Pin names of the shared maps (VTA_MAP_*), NULL past the last. */
+const char *vta_map_name(unsigned int i);
+
 /* Open the maps pinned under pin_root (read commands, verify). */
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root);
 void vta_maps_close(struct vta_maps *m);

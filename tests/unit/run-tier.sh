@@ -4,7 +4,7 @@
 # summary counts as one failure.
 set -u
 BUILD=${BUILD:-build}
-pass=0 fail=0 ran=0
+pass=0 fail=0 skip=0 ran=0
 for t in "$BUILD"/tests/unit/test_*; do
 	case "$t" in *.o|*.d) continue ;; esac
 	[ -x "$t" ] || continue
@@ -24,9 +24,26 @@ for t in "$BUILD"/tests/unit/test_*; do
 		fail=$((fail + 1))
 	fi
 done
+# A brief libFuzzer run of the netlink parser belongs to this tier
+# (`make fuzz` runs it longer).
+if [ -x tests/fuzz/run.sh ]; then
+	out=$(BUILD=$BUILD tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	line=$(printf '%s\n' "$out" | grep -E '^fuzz: [0-9]+ passed' | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/^fuzz: ([0-9]+) passed.*/\1/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	[ -n "$line" ] || f=1
+	[ "$rc" -eq 0 ] || [ "${f:-0}" -gt 0 ] || f=1
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+fi
 if [ "$ran" -eq 0 ]; then
 	echo "unit: no test binaries under $BUILD/tests/unit (run make tests)"
 	fail=$((fail + 1))
 fi
-echo "unit: $pass passed, $fail failed"
+if [ "$skip" -gt 0 ]; then
+	echo "unit: $pass passed, $fail failed, $skip skipped"
+else
+	echo "unit: $pass passed, $fail failed"
+fi
 [ "$fail" -eq 0 ]
