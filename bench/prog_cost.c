@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * prog_cost - ns per packet of each vtiaccel program path, measured with
+ * BPF_PROG_TEST_RUN, next to an empty tc program (r0 = 0; exit) run the
+ * same way, with 1k, 100k and 1M random /24../32 routes in the FIB and
+ * one destination or random ones.
+ *
+ * Method: every measurement is a loop of test runs with repeat = 1, so
+ * "single" and "random" differ only in the destination (random: a new
+ * route for every packet, drawn from the FIB); the kernel reports the
+ * time of the run itself (no syscall).  The empty program's time is the
+ * floor (test-run harness, skb setup); "prog" = path - empty is what the
+ * program costs.  "hot" runs one packet 1e6 times inside the kernel
+ * (repeat): warm caches, no per-run timer overhead.  Test runs with
+ * repeat reuse one skb, so for paths that rewrite the packet the repeat
+ * is 200 (TTL 255 runs down to 55, still forwarded; the MSS is clamped
+ * by the first run only, later runs scan and find it low enough).
+ * On a shared 2-core machine numbers move by +-20%: compare columns of
+ * one run, not runs.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "log.h"
+
+#define IF_IN		1
+#define IF_TUN		11
+#define IF_LAN		22
+#define N_PKTS		4096	/* distinct random packets, cycled */
+#define N_RUNS		100000	/* test runs per measurement */
+
+static struct vta_maps M;
+static int prog_fd[VTA_PROG_MAX], empty_fd;
+static __be32 *routes;		/* one address inside each random route */
+static int n_routes;
+
+static __u32 rnd(void)
+{
+	static __u64 s = 0x9e3779b97f4a7c15ULL;
+
+	s ^= s << 13;
+	s ^= s >> 7;
+	s ^= s << 17;
+	return (__u32)s;
+}
+
+static __u16 ip_csum(const __u8 *p, int len)
+{
+	__u32 sum = 0;
+	int i;
+
+	for (i = 0; i < len; i += 2)
+		sum += p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* Ethernet + IPv4 + UDP (64-byte frame) or TCP SYN with an MSS option. */
+static int build(__u8 *b, __be32 src, __be32 dst, int proto)
+{
+	int l4 = proto == 6 ? 24 : 8 + 22, len = 14 + 20 + l4;
+	__u8 *ip = b + 14, *t = ip + 20;
+	__u16 c;
+
+	memset(b, 0, len);
+	b[0] = 2; b[5] = 2; b[6] = 2; b[11] = 1;
+	b[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = (20 + l4) >> 8; ip[3] = (20 + l4) & 0xff;
+	ip[8] = 255;
+	ip[9] = proto;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	c = ip_csum(ip, 20);
+	ip[10] = c >> 8; ip[11] = c & 0xff;
+	t[0] = 0x9c; t[1] = 0x40; t[2] = 0x01; t[3] = 0xbb;
+	if (proto == 6) {
+		t[12] = 6 << 4;
+		t[13] = 0x02;
+		t[20] = 2; t[21] = 4; t[22] = 0x05; t[23] = 0xb4;
+	} else {
+		t[4] = l4 >> 8; t[5] = l4 & 0xff;
+	}
+	return len;
+}
+
+static void iface(__u32 ifindex, __u32 role, __u32 slot, __u16 mss, __u32 fl)
+{
+	struct vta_iface v = { .role = role, .slot = slot, .mtu = 1500,
+			       .mss4 = mss, .mss6 = mss, .flags = fl };
+
+	bpf_map_update_elem(M.ifaces, &ifindex, &v, 0);
+}
+
+static void route(__be32 addr, int plen, __u32 gid)
+{
+	struct vta_fib4_key k = { .prefixlen = plen, .addr = addr };
+	struct vta_route r = { .group_id = gid, .flags = VTA_RT_F_VIA_TUNNEL };
+
+	if (bpf_map_update_elem(M.fib4, &k, &r, 0)) {
+		fprintf(stderr, "prog_cost: add route: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static void lease(__u32 flags, bool valid)
+{
+	struct vta_config c = { .hash_seed = 1, .flags = flags };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (valid)
+		c.lease_deadline_ns = (ts.tv_sec + 3600) * 1000000000ULL;
+	vta_config_set(&M, &c);
+}
+
+static void topology(void)
+{
+	struct vta_group g = { .n_paths = 1, .total_weight = 1 };
+	__u32 gid;
+
+	iface(IF_TUN, VTA_ROLE_TUNNEL, 11, 1379,
+	      VTA_IF_F_UP | VTA_IF_F_SA_UP);
+	iface(IF_LAN, VTA_ROLE_LAN, 22, 0, VTA_IF_F_UP | VTA_IF_F_L2);
+	g.paths[0] = (struct vta_nh){ .ifindex = IF_TUN, .kind = VTA_NH_TUNNEL,
+				      .weight = 1 };
+	gid = 1;
+	bpf_map_update_elem(M.groups, &gid, &g, 0);
+	g.paths[0] = (struct vta_nh){ .ifindex = IF_LAN, .kind = VTA_NH_NEIGH,
+				      .weight = 1 };
+	gid = 2;
+	bpf_map_update_elem(M.groups, &gid, &g, 0);
+	route(inet_addr("10.1.0.0"), 16, 2);		/* the LAN */
+	route(inet_addr("172.31.0.0"), 16, 1);		/* the VPC */
+	lease(VTA_CFG_F_FORWARD | VTA_CFG_F_ESP_MARK, true);
+}
+
+/* Grow the FIB to n random /24../32 routes (via the tunnel). */
+static void grow_fib(int n)
+{
+	while (n_routes < n) {
+		__u32 a = rnd(), plen = 24 + rnd() % 9;
+		__u8 first = a >> 24;
+
+		/* keep clear of the LAN, the VPC and the pass tests */
+		if (first == 0 || first == 10 || first == 127 || first >= 172)
+			continue;
+		a &= plen == 32 ? ~0U : ~((1U << (32 - plen)) - 1);
+		route(htonl(a), plen, 1);
+		routes[n_routes++] = htonl(a | (plen == 32 ? 0 : rnd() &
+					       ((1U << (32 - plen)) - 1)));
+	}
+}
+
+/* Mean ns per run over N_RUNS test runs of repeat 1 (or one of repeat). */
+static double measure(int fd, __u8 pkts[][128], int *lens, int npk,
+		      int repeat)
+{
+	static __u8 out[256];
+	__u64 total = 0;
+	int i, runs = repeat > 1 ? 1000000 / repeat : N_RUNS;
+
+	for (i = 0; i < runs; i++) {
+		int k = i % npk;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkts[k],
+			    .data_size_in = lens[k], .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(fd, &o)) {
+			fprintf(stderr, "prog_cost: test run: %s\n",
+				strerror(errno));
+			exit(1);
+		}
+		total += (__u64)o.duration * repeat;
+	}
+	return (double)total / (runs * (double)repeat);
+}
+
+struct path {
+	const char *name;
+	enum vta_prog prog;	/* VTA_PROG_MAX: the empty program */
+	int proto;
+	int dir;		/* 0: LAN->VPC dst, 1: VPC src -> LAN,
+				 * 2: unrouted, 3: ESP to the WAN */
+	bool fib;		/* depends on the FIB: one column per size */
+	int expect;		/* expected return code */
+	bool modifies;		/* rewrites the packet: hot repeat 200 */
+};
+
+static const struct path paths[] = {
+	{ "empty tc program", VTA_PROG_MAX, 17, 0, false, 0 },
+	{ "lan->tunnel fwd (udp 64B)", VTA_PROG_LAN, 17, 0, true, 7, true },
+	{ "lan->tunnel fwd + mss clamp", VTA_PROG_LAN, 6, 0, true, 7, true },
+	{ "tunnel->lan fwd (rpf + dst)", VTA_PROG_TUNNEL, 17, 1, true, 7,
+	  true },
+	{ "lan pass: no route", VTA_PROG_LAN, 17, 2, true, 0 },
+	{ "lan pass: lease expired", VTA_PROG_LAN, 17, 4, false, 0 },
+	{ "wan esp mark", VTA_PROG_WAN, 50, 3, false, 0 },
+	{ "wan pass: not esp", VTA_PROG_WAN, 17, 3, false, 0 },
+};
+#define N_PATHS (sizeof(paths) / sizeof(paths[0]))
+
+static __u8 pkts[N_PKTS][128];
+static int lens[N_PKTS];
+
+/* Packets for a path: random (from the FIB) or one destination. */
+static int make_pkts(const struct path *p, bool random)
+{
+	int i, n = random ? N_PKTS : 1;
+	__be32 lan = inet_addr("10.1.0.10"), vpc = inet_addr("172.31.1.20");
+
+	for (i = 0; i < n; i++) {
+		__be32 r = random && n_routes ? routes[rnd() % n_routes] : vpc;
+
+		switch (p->dir) {
+		case 0:
+			lens[i] = build(pkts[i], lan, r, p->proto);
+			break;
+		case 1:
+			lens[i] = build(pkts[i], r, lan, p->proto);
+			break;
+		case 2:
+			lens[i] = build(pkts[i], lan, htonl(0xc6336400 |
+					(rnd() & 0xff)), p->proto);
+			break;
+		default:
+			lens[i] = build(pkts[i], inet_addr("198.51.100.1"),
+					inet_addr("192.0.2.10"), p->proto);
+		}
+	}
+	return n;
+}
+
+static double run_path(const struct path *p, bool random, int repeat)
+{
+	int fd = p->prog == VTA_PROG_MAX ? empty_fd : prog_fd[p->prog];
+	int n = make_pkts(p, random);
+	static __u8 out[256];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkts[0],
+		    .data_size_in = lens[0], .data_out = out,
+		    .data_size_out = sizeof(out));
+
+	/* set up the role of the ingress interface for this program */
+	if (p->prog == VTA_PROG_TUNNEL)
+		iface(IF_IN, VTA_ROLE_TUNNEL, 1, 0,
+		      VTA_IF_F_UP | VTA_IF_F_SA_UP | VTA_IF_F_L2);
+	else if (p->prog == VTA_PROG_WAN)
+		iface(IF_IN, VTA_ROLE_WAN, 1, 0, VTA_IF_F_UP | VTA_IF_F_L2);
+	else
+		iface(IF_IN, VTA_ROLE_LAN, 1, 0, VTA_IF_F_UP | VTA_IF_F_L2);
+	lease(VTA_CFG_F_FORWARD | VTA_CFG_F_ESP_MARK, p->dir != 4);
+	if (p->dir == 3) {
+		struct vta_peer_key k = { .family = VTA_AF_INET };
+		struct vta_peer v = { .mark = 100, .mask = ~0U,
+				      .flags = VTA_PEER_F_ESP };
+
+		inet_pton(AF_INET, "192.0.2.10", k.local);
+		inet_pton(AF_INET, "198.51.100.1", k.peer);
+		bpf_map_update_elem(M.peers, &k, &v, 0);
+	}
+	/* the path must be the one we claim to measure */
+	if (bpf_prog_test_run_opts(fd, &o) || (int)o.retval != p->expect) {
+		fprintf(stderr, "prog_cost: %s returned %d, expected %d\n",
+			p->name, o.retval, p->expect);
+		exit(1);
+	}
+	return measure(fd, pkts, lens, n, repeat);
+}
+
+int main(int argc, char **argv)
+{
+	static const int sizes[] = { 1000, 100000, 1000000 };
+	const struct bpf_insn empty[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	double res[N_PATHS][7], base[7];
+	struct vta_loader *l;
+	int max = argc > 1 ? atoi(argv[1]) : 1000000;
+	size_t i, s;
+	int err;
+
+	vta_log_setup_libbpf();
+	err = vta_loader_open(&l, NULL);
+	if (err) {
+		fprintf(stderr, "prog_cost: load: %s\n", strerror(-err));
+		return 1;
+	}
+	vta_loader_maps(l, &M);
+	for (i = 0; i < VTA_PROG_MAX; i++)
+		prog_fd[i] = vta_loader_prog_fd(l, i);
+	empty_fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, NULL, "GPL", empty,
+				 2, NULL);
+	if (empty_fd < 0) {
+		fprintf(stderr, "prog_cost: load empty program: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	routes = calloc(1000000, sizeof(*routes));
+	topology();
+
+	/* columns: hot, then single/random for each FIB size */
+	for (s = 0; s < 3; s++) {
+		if (sizes[s] > max)
+			break;
+		grow_fib(sizes[s]);
+		for (i = 0; i < N_PATHS; i++) {
+			if (!paths[i].fib && s > 0) {
+				res[i][1 + 2 * s] = res[i][1];
+				res[i][2 + 2 * s] = res[i][2];
+				continue;
+			}
+			res[i][1 + 2 * s] = run_path(&paths[i], false, 1);
+			res[i][2 + 2 * s] = paths[i].fib ?
+				run_path(&paths[i], true, 1) : res[i][1];
+			if (s == 0)
+				res[i][0] = run_path(&paths[i], false,
+						paths[i].modifies ? 200 : 1000000);
+		}
+	}
+	memcpy(base, res[0], sizeof(base));
+
+	printf("prog_cost: ns/packet, BPF_PROG_TEST_RUN, IPv4, %d runs per cell "
+	       "(repeat 1), hot = one packet, repeat in the kernel\n", N_RUNS);
+	printf("%-30s %8s", "path", "hot");
+	for (s = 0; s < 3 && sizes[s] <= max; s++)
+		printf("  %7s-%-3s %7s-%-3s", s == 0 ? "1k" : s == 1 ? "100k" : "1M",
+		       "one", s == 0 ? "1k" : s == 1 ? "100k" : "1M", "rnd");
+	putchar('\n');
+	for (i = 0; i < N_PATHS; i++) {
+		printf("%-30s %8.0f", paths[i].name, res[i][0]);
+		for (s = 0; s < 3 && sizes[s] <= max; s++)
+			printf("  %11.0f %11.0f", res[i][1 + 2 * s],
+			       res[i][2 + 2 * s]);
+		putchar('\n');
+	}
+	printf("\nprogram cost in ns (path - empty) and (path / empty):\n");
+	for (i = 1; i < N_PATHS; i++) {
+		printf("%-30s %4.0f (%4.2fx)", paths[i].name,
+		       res[i][0] - base[0], res[i][0] / base[0]);
+		for (s = 0; s < 3 && sizes[s] <= max; s++)
+			printf("  %5.0f (%4.2fx) %5.0f (%4.2fx)",
+			       res[i][1 + 2 * s] - base[1 + 2 * s],
+			       res[i][1 + 2 * s] / base[1 + 2 * s],
+			       res[i][2 + 2 * s] - base[2 + 2 * s],
+			       res[i][2 + 2 * s] / base[2 + 2 * s]);
+		putchar('\n');
+	}
+	vta_loader_close(l);
+	close(empty_fd);
+	free(routes);
+	return 0;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fib.h - the map FIB: longest-prefix match on an address, ECMP member
+ * pick by flow hash (vta_hash.h, shared with `vtiaccel lookup`), egress
+ * interface checks.
+ */
+#ifndef VTA_FIB_H
+#define VTA_FIB_H
+
+#include "maps.h"
+#include "vta_hash.h"
+#include "parse.h"
+
+static __always_inline const struct vta_route *
+vta_fib_lookup(__u16 family, const __u32 *addr)
+{
+	if (family == VTA_AF_INET) {
+		struct vta_fib4_key k4 = { .prefixlen = 32, .addr = addr[0] };
+
+		return bpf_map_lookup_elem(&vta_fib4, &k4);
+	} else {
+		struct vta_fib6_key k6 = { .prefixlen = 128 };
+
+		__builtin_memcpy(k6.addr, addr, 16);
+		return bpf_map_lookup_elem(&vta_fib6, &k6);
+	}
+}
+
+static __always_inline __u32 vta_pkt_hash(const struct vta_pkt *p, __u32 seed)
+{
+	if (p->family == VTA_AF_INET)
+		return vta_flow_hash4(p->saddr[0], p->daddr[0], p->ports,
+				      p->proto, seed);
+	return vta_flow_hash6(p->saddr, p->daddr, p->ports, p->proto, seed);
+}
+
+/* Result of the route decision: the member and its interface. */
+struct vta_path {
+	const struct vta_nh *nh;
+	const struct vta_iface *out;
+	__u32 ifindex;
+};
+
+/*
+ * Destination lookup and member pick.  A member that is not usable (link
+ * down, tunnel without SAs, unknown interface) sends the packet to the
+ * kernel rather than to another member: the daemon removes dead members,
+ * and re-picking would move flows the kernel keeps where they are.
+ */
+static __always_inline int vta_route(const struct vta_pkt *p,
+				     const struct vta_config *cfg,
+				     __u32 in_ifindex, struct vta_path *path)
+{
+	const struct vta_route *rt;
+	const struct vta_group *g;
+	const struct vta_iface *out;
+	const struct vta_nh *nh;
+	__u32 gid, ifindex;
+	int i;
+
+	rt = vta_fib_lookup(p->family, p->daddr);
+	if (!rt)
+		return VTA_PASS_NO_ROUTE;
+	if (rt->type == VTA_RT_LOCAL)
+		return VTA_PASS_LOCAL;
+	if (rt->type != VTA_RT_UNICAST)
+		return VTA_PASS_NO_ROUTE;
+	gid = rt->group_id;
+	g = bpf_map_lookup_elem(&vta_groups, &gid);
+	if (!g)
+		return VTA_PASS_NO_PATH;
+	i = vta_group_pick(g, vta_pkt_hash(p, cfg->hash_seed));
+	if (i < 0 || i >= VTA_MAX_PATHS)
+		return VTA_PASS_NO_PATH;
+	nh = &g->paths[i];
+	ifindex = nh->ifindex;
+	/* Back out where it came from: the kernel also sends a redirect
+	 * (or, for a tunnel, hairpins it); leave that to it. */
+	if (ifindex == in_ifindex)
+		return VTA_PASS_NO_PATH;
+	out = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
+	if (!out || !(out->flags & VTA_IF_F_UP))
+		return VTA_PASS_NO_PATH;
+	if (out->role == VTA_ROLE_TUNNEL && !(out->flags & VTA_IF_F_SA_UP))
+		return VTA_PASS_NO_PATH;
+	if (nh->kind != VTA_NH_TUNNEL && nh->kind != VTA_NH_NEIGH)
+		return VTA_PASS_NO_PATH;
+	path->nh = nh;
+	path->out = out;
+	path->ifindex = ifindex;
+	return VTA_CONTINUE;
+}
+
+/*
+ * Reverse-path check of a packet from a tunnel: its source must be
+ * routed by the map FIB.  A miss goes to the kernel (its loose rp_filter
+ * may accept it through a default route we do not mirror); strict mode
+ * drops a source whose route does not lead back into this tunnel.
+ */
+static __always_inline int vta_rpf(const struct vta_pkt *p,
+				   const struct vta_iface *in,
+				   __u32 in_ifindex)
+{
+	const struct vta_route *rt;
+	const struct vta_group *g;
+	__u32 gid, n;
+	int i;
+
+	rt = vta_fib_lookup(p->family, p->saddr);
+	if (!rt || rt->type != VTA_RT_UNICAST)
+		return VTA_PASS_RPF;
+	if (!(in->flags & VTA_IF_F_RPF_STRICT))
+		return VTA_CONTINUE;
+	gid = rt->group_id;
+	g = bpf_map_lookup_elem(&vta_groups, &gid);
+	if (!g || g->n_paths == 0)
+		return VTA_PASS_RPF;
+	n = g->n_paths;
+#pragma unroll
+	for (i = 0; i < VTA_MAX_PATHS; i++) {
+		if ((__u32)i >= n)
+			break;
+		if (g->paths[i].ifindex == in_ifindex)
+			return VTA_CONTINUE;
+	}
+	return VTA_DROP_RPF;
+}
+
+#endif /* VTA_FIB_H */

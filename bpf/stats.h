@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * stats.h - per-CPU counters.  Every packet a tc program sees ends in one
+ * verdict counter (FWD_*, PASS_*, DROP_*) on its ingress interface's slot;
+ * EV_* counters are extra events; TX counts on the egress slot.  The
+ * counter id is the reason the program returns: one vocabulary.
+ */
+#ifndef VTA_STATS_H
+#define VTA_STATS_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.h"
+
+/* Not a counter: "keep going" from a helper that returns a reason. */
+#define VTA_CONTINUE	VTA_COUNTER_MAX
+
+static __always_inline void vta_count(__u32 slot, __u32 c, __u32 bytes)
+{
+	struct vta_stats *s;
+
+	if (c >= VTA_COUNTER_MAX || slot >= VTA_STATS_SLOTS)
+		return;
+	s = bpf_map_lookup_elem(&vta_stats, &slot);
+	if (!s)
+		return;
+	/* Per-CPU value: no atomics needed (tc/XDP run with preemption
+	 * and migration disabled). */
+	s->c[c].packets++;
+	s->c[c].bytes += bytes;
+}
+
+static __always_inline const struct vta_config *vta_config_lookup(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vta_config, &zero);
+}
+
+/*
+ * The lease: the daemon renews a deadline every second; past it (or never
+ * set) every program passes everything, so a dead daemon leaves no stale
+ * forwarding behind.
+ */
+static __always_inline bool vta_lease_ok(const struct vta_config *cfg)
+{
+	return cfg && cfg->lease_deadline_ns &&
+	       bpf_ktime_get_ns() <= cfg->lease_deadline_ns;
+}
+
+#endif /* VTA_STATS_H */
