@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Route sync benchmark: time for `vtiaccel run` to mirror 10k / 100k
+# (SYNC_BENCH_1M=1: also 1M) routes added with `ip -batch` (from the
+# batch's start until the last route is in the map), single-change
+# latency (route add/del over rtnetlink -> map, p50/p99), the full resync
+# after a forced overrun at 100k routes, and the daemon's memory.
+# Numbers only: nothing here is pass/fail (2 shared cores).
+#
+#   BUILD=build bench/sync_bench.sh
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+VTA=$(realpath "$BUILD/vtiaccel" 2>/dev/null)
+LAT=$(realpath "$BUILD/bench/sync_latency" 2>/dev/null)
+MAPQ="/usr/bin/python3 $(pwd)/tests/net/sync/mapq.py"
+P=$$
+GW=vtaSY-bg-$P
+PE=vtaSY-bp-$P
+PIN=/sys/fs/bpf/vtaSY-bench-$P
+TMP=$(mktemp -d /tmp/vtaSY-bench.XXXXXX)
+LOG=$TMP/daemon.log
+pass=0 fail=0 skip=0
+DPID=
+NPID=
+. tests/net/sync/lib.sh
+
+cleanup() {
+	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
+	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
+	ip netns del "$GW" 2>/dev/null
+	ip netns del "$PE" 2>/dev/null
+	rm -rf "$PIN" "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ -x "$VTA" ] && [ -x "$LAT" ] || {
+	echo "sync_bench: build first: make BUILD=$BUILD tests"
+	exit 1
+}
+
+ip netns add "$GW" && ip netns add "$PE" || exit 1
+ip -batch - <<EOF || exit 1
+link add vti1 netns $GW type veth peer name t1 netns $PE
+link add vti2 netns $GW type veth peer name t2 netns $PE
+link add lan0 netns $GW type veth peer name lanp netns $PE
+EOF
+G -batch - <<EOF
+addr add 169.254.10.1/30 dev vti1
+addr add 169.254.11.1/30 dev vti2
+addr add 10.16.1.1/24 dev lan0
+link set lo up
+link set vti1 up
+link set vti2 up
+link set lan0 up
+EOF
+for d in t1 t2 lanp; do ip -n "$PE" link set "$d" up; done
+# nexthop objects need carrier (the peer ends up)
+G -batch - <<EOF || exit 1
+nexthop add id 101 via 169.254.10.2 dev vti1
+nexthop add id 102 via 169.254.11.2 dev vti2
+nexthop add id 200 group 101/102
+EOF
+
+notify_listener
+start_daemon --xdp no --netlink-rcvbuf 33554432
+wait_ready 300 || { echo "daemon did not start"; tail "$LOG"; exit 1; }
+
+rss() { grep -E 'VmRSS' /proc/"$DPID"/status | awk '{print $2 " kB"}'; }
+
+gen() {	# gen N FILE OP
+	/usr/bin/python3 - "$1" "$2" "$3" <<'EOF'
+import sys
+n, path, op = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+forms = ["nhid 200", "via 169.254.10.2 dev vti1",
+         "nexthop via 169.254.10.2 dev vti1 nexthop via 169.254.11.2 dev vti2"]
+with open(path, "w") as f:
+    for i in range(n):
+        p = f"{100}.{64 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}/32"
+        f.write(f"route {op} {p} {forms[i % 3] if op == 'add' else ''}\n")
+EOF
+}
+last_pfx() { local i=$(($1 - 1)); echo "100.$((64 + (i >> 16))).$(((i >> 8) & 255)).$((i & 255))/32"; }
+
+sizes="10000 100000"
+[ "${SYNC_BENCH_1M:-0}" = 1 ] && sizes="$sizes 1000000"
+printf '\n%-34s %12s %12s %12s\n' "mirror N routes (ip -batch)" "ip -batch" "in the map" "daemon RSS"
+for n in $sizes; do
+	gen "$n" "$TMP/add" add
+	gen "$n" "$TMP/del" del
+	t0=$(date +%s%N)
+	if ! G -batch "$TMP/add" > "$TMP/batch.out" 2>&1; then
+		echo "ip -batch failed: $(head -n 2 "$TMP/batch.out")"
+		exit 1
+	fi
+	t1=$(date +%s%N)
+	seen=$(inns "$LAT" "$PIN" wait "$(last_pfx "$n")" 600) || exit 1
+	printf '%-34s %9d ms %9d ms %12s\n' "$n routes" $(((t1 - t0) / 1000000)) \
+		$(((seen - t0) / 1000000)) "$(rss)"
+	out=$(verify 2>&1) || echo "  (verify: $(echo "$out" | tail -n 1))"
+	G -batch "$TMP/del" > /dev/null 2>&1
+	wait_verify "delete $n" 900 > /dev/null
+done
+
+echo
+inns "$LAT" "$PIN" latency 1000 vti1 169.254.10.2
+
+# overrun at 100k: a daemon with a small socket buffer, stopped, misses
+# the burst (ENOBUFS), then resyncs
+kill -TERM "$DPID"
+wait "$DPID"
+: > "$TMP/notify.out"
+start_daemon --xdp no --netlink-rcvbuf 65536
+wait_ready 300 || { echo "daemon did not restart"; exit 1; }
+gen 100000 "$TMP/add" add
+gen 100000 "$TMP/del" del
+kill -STOP "$DPID"
+G -batch "$TMP/add" > /dev/null 2>&1
+t0=$(date +%s%N)
+kill -CONT "$DPID"
+seen=$(inns "$LAT" "$PIN" wait "$(last_pfx 100000)" 600)
+# the last route shows up during the resync's dump; the sweep follows
+deadline=$(($(now_ms) + 120000))
+while ! grep -q 'sync done (overrun)' "$LOG" && [ "$(now_ms)" -lt "$deadline" ]; do
+	sleep 0.1
+done
+echo
+echo "overrun at 100k routes: in the map $(((seen - t0) / 1000000)) ms after SIGCONT;" \
+	"$(grep 'sync done (overrun)' "$LOG" | tail -n 1 | sed 's/^vtiaccel: //')"
+echo "daemon RSS with 100k routes: $(rss)"
+out=$(verify 2>&1) && echo "verify: $out" || echo "verify: $(echo "$out" | tail -n 1)"
+kill -TERM "$DPID"
+wait "$DPID"
+DPID=

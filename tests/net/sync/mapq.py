@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""Read vtiaccel's pinned maps with bpftool, independently of vtiaccel's
+own code, for the sync net tests.
+
+  mapq.py PIN route PREFIX        -> "type T group G members IFINDEX:WEIGHT,..."
+  mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F" or exit 1
+  mapq.py PIN lease               -> "DEADLINE_NS NOW_NS"
+  mapq.py PIN count fib4|fib6|groups|ifaces
+Layouts follow include/vtiaccel.h (little-endian host)."""
+import ipaddress
+import json
+import struct
+import subprocess
+import sys
+import time
+
+
+def bpftool(*args):
+    out = subprocess.run(["bpftool", "-j"] + list(args), capture_output=True,
+                         text=True)
+    if out.returncode:
+        return None
+    return json.loads(out.stdout)
+
+
+def raw(v):
+    return bytes(int(x, 16) for x in v)
+
+
+def lookup(pin, name, key):
+    r = bpftool("map", "lookup", "pinned", f"{pin}/{name}", "key", "hex",
+                *[f"{b:02x}" for b in key])
+    if not r:
+        return None
+    return raw(r["value"])
+
+
+def group(pin, gid):
+    v = lookup(pin, "vta_groups", struct.pack("<I", gid))
+    if v is None:
+        return None
+    n, _total = struct.unpack_from("<II", v, 0)
+    members = []
+    for i in range(n):
+        ifindex, kind, gwf, weight = struct.unpack_from("<IBBH", v, 8 + 24 * i)
+        members.append((ifindex, weight))
+    return sorted(members)
+
+
+def route(pin, prefix):
+    net = ipaddress.ip_network(prefix, strict=False)
+    key = struct.pack("<I", net.prefixlen) + net.network_address.packed
+    name = "vta_fib4" if net.version == 4 else "vta_fib6"
+    v = lookup(pin, name, key)
+    if v is None:
+        return None
+    gid, typ, flags = struct.unpack_from("<IBB", v, 0)
+    # an LPM lookup returns the longest match: insist on the exact prefix
+    dump = bpftool("map", "dump", "pinned", f"{pin}/{name}") or []
+    exact = any(raw(e["key"]) == key for e in dump)
+    if not exact:
+        return None
+    return typ, gid, group(pin, gid) if typ == 0 else []
+
+
+def main():
+    pin, what = sys.argv[1], sys.argv[2]
+    if what == "route":
+        r = route(pin, sys.argv[3])
+        if r is None:
+            print("none")
+            return 1
+        typ, gid, members = r
+        m = ",".join(f"{i}:{w}" for i, w in members or [])
+        print(f"type {typ} group {gid} members {m}")
+        return 0
+    if what == "iface":
+        v = lookup(pin, "vta_ifaces", struct.pack("<I", int(sys.argv[3])))
+        if v is None:
+            print("none")
+            return 1
+        role, slot, mtu, mss4, mss6, flags = struct.unpack_from("<IIIHHI", v, 0)
+        print(f"role {role} slot {slot} mtu {mtu} flags {flags}")
+        return 0
+    if what == "lease":
+        v = lookup(pin, "vta_config", struct.pack("<I", 0))
+        if v is None:
+            return 1
+        deadline, = struct.unpack_from("<Q", v, 0)
+        print(deadline, time.clock_gettime_ns(time.CLOCK_MONOTONIC))
+        return 0
+    if what == "count":
+        print(len(bpftool("map", "dump", "pinned", f"{pin}/{sys.argv[3]}") or []))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1942 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * sync.c - kernel state model -> map content (see sync.h for the rules).
+ */
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <linux/nexthop.h>
+#include <linux/xfrm.h>
+#include <libmnl/libmnl.h>
+#include <bpf/bpf.h>
+
+#include "sync.h"
+#include "loader.h"
+#include "log.h"
+
+/* ---------------------------------------------------------------- */
+/* a small chained hash table over objects that start with a hent     */
+
+struct hent {
+	struct hent *next;
+	uint32_t hash;
+};
+
+struct ht {
+	struct hent **b;
+	size_t nb, n;
+	size_t koff, klen;	/* key position inside the object */
+};
+
+static uint32_t hash_bytes(const void *k, size_t n)
+{
+	const uint8_t *p = k;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void ht_init(struct ht *h, size_t koff, size_t klen)
+{
+	memset(h, 0, sizeof(*h));
+	h->koff = koff;
+	h->klen = klen;
+}
+
+static const void *ht_key(const struct ht *h, const struct hent *e)
+{
+	return (const uint8_t *)e + h->koff;
+}
+
+static void *ht_find(const struct ht *h, const void *key)
+{
+	uint32_t hv;
+	struct hent *e;
+
+	if (!h->nb)
+		return NULL;
+	hv = hash_bytes(key, h->klen);
+	for (e = h->b[hv & (h->nb - 1)]; e; e = e->next)
+		if (e->hash == hv && !memcmp(ht_key(h, e), key, h->klen))
+			return e;
+	return NULL;
+}
+
+static int ht_grow(struct ht *h)
+{
+	size_t nb = h->nb ? h->nb * 2 : 64, i;
+	struct hent **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < h->nb; i++) {
+		struct hent *e = h->b[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (nb - 1)];
+			b[e->hash & (nb - 1)] = e;
+		}
+	}
+	free(h->b);
+	h->b = b;
+	h->nb = nb;
+	return 0;
+}
+
+static int ht_add(struct ht *h, struct hent *e)
+{
+	if (h->n >= h->nb && ht_grow(h))
+		return -ENOMEM;
+	e->hash = hash_bytes(ht_key(h, e), h->klen);
+	e->next = h->b[e->hash & (h->nb - 1)];
+	h->b[e->hash & (h->nb - 1)] = e;
+	h->n++;
+	return 0;
+}
+
+static void ht_del(struct ht *h, struct hent *e)
+{
+	struct hent **pp = &h->b[e->hash & (h->nb - 1)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			h->n--;
+			return;
+		}
+}
+
+/* Safe against deleting the current entry. */
+#define ht_for_each(h, i, e, tmp)					\
+	for ((i) = 0; (i) < (h)->nb; (i)++)				\
+		for ((e) = (void *)(h)->b[i];				\
+		     (e) && ((tmp) = (void *)((struct hent *)(e))->next, 1); \
+		     (e) = (tmp))
+
+static void ht_free_all(struct ht *h)
+{
+	size_t i;
+	struct hent *e, *tmp;
+
+	ht_for_each(h, i, e, tmp)
+		free(e);
+	free(h->b);
+	h->b = NULL;
+	h->nb = h->n = 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* model                                                              */
+
+struct slink {
+	struct vta_nl_link nl;
+	enum vta_role role;
+	uint32_t slot;
+	uint32_t gen;
+	bool usable;		/* last computed: may carry traffic */
+	bool kind_tunnel;	/* last computed member kind */
+	bool written;
+	struct vta_iface wv;
+	bool peer_written;
+	struct vta_peer_key pk;
+	struct vta_peer pv;
+};
+
+struct snh {
+	struct hent he;
+	uint32_t id;
+	uint32_t gen;
+	struct vta_nl_nexthop nl;
+	bool written;
+	struct vta_group wg;
+	uint8_t sum_type, sum_flags;
+};
+
+struct mset_key {
+	uint32_t n;
+	struct vta_nl_nh m[VTA_MAX_PATHS];
+};
+
+struct mset {
+	struct hent he;
+	struct mset_key k;
+	uint32_t id;
+	uint32_t refs;
+	bool written;
+	struct vta_group wg;
+	uint8_t sum_type, sum_flags;
+};
+
+/* One kernel route for a prefix: (table, tos, priority) tells them apart. */
+struct variant {
+	struct variant *next;
+	uint32_t table, prio;
+	uint8_t tos, rtype;
+	bool unrep;		/* nexthops we cannot represent */
+	uint32_t nhid;
+	struct mset *ms;
+	int oif;		/* first nexthop's device (for purges) */
+	int oif_key;		/* IPv6 device routes: part of the identity */
+	uint32_t gen;
+};
+
+struct pfx_key {
+	uint8_t family, len, pad[2];
+	union vta_addr a;
+};
+
+struct pfx {
+	struct hent he;
+	struct pfx_key k;
+	struct variant *v;
+	bool written;
+	struct vta_route wv;
+};
+
+struct sa_key {
+	uint32_t family;
+	uint8_t daddr[16];
+	uint32_t spi;
+	uint32_t proto;
+};
+
+struct ssa {
+	struct hent he;
+	struct sa_key k;
+	struct vta_nl_sa sa;
+	uint32_t gen;
+};
+
+struct vta_sync {
+	struct vta_conf conf;
+	struct vta_sync_out out;
+	struct vta_sync_hooks hooks;
+	struct slink *links;
+	int n_links, cap_links;
+	struct ht nhs, msets, pfxs, sas;
+	unsigned long n_nhid_variants;
+	uint32_t gen;
+	uint32_t next_mset_id;
+	bool sa_aware, xfrm, want_resync;
+	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
+	bool slot_used[VTA_STATS_SLOTS];
+	struct vta_sync_counts cnt;
+};
+
+static void werr(struct vta_sync *s, int err, const char *what, const char *obj)
+{
+	if (!err)
+		return;
+	s->cnt.write_errors++;
+	pr_warn("update map %s (%s): %s\n", what, obj, strerror(-err));
+}
+
+/* ---------------------------------------------------------------- */
+/* links                                                              */
+
+static struct slink *link_get(const struct vta_sync *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].nl.ifindex == ifindex)
+			return &s->links[i];
+	return NULL;
+}
+
+const char *vta_sync_link_name(const struct vta_sync *s, int ifindex)
+{
+	const struct slink *l = link_get(s, ifindex);
+
+	return l ? l->nl.name : NULL;
+}
+
+static enum vta_role role_for(const struct vta_sync *s, const char *name)
+{
+	if (!name[0])
+		return VTA_ROLE_NONE;
+	if (vta_patterns_match(&s->conf.lan, name))
+		return VTA_ROLE_LAN;
+	if (vta_patterns_match(&s->conf.wan, name))
+		return VTA_ROLE_WAN;
+	if (vta_patterns_match(&s->conf.tunnel, name))
+		return VTA_ROLE_TUNNEL;
+	return VTA_ROLE_NONE;
+}
+
+static bool link_up(const struct slink *l)
+{
+	return (l->nl.flags & IFF_UP) && (l->nl.flags & IFF_RUNNING);
+}
+
+static uint32_t slot_alloc(struct vta_sync *s, const char *name)
+{
+	uint32_t i;
+
+	/* The same slot for the same name across re-creation keeps the
+	 * counters of a tunnel together. */
+	for (i = 1; i < VTA_STATS_SLOTS; i++)
+		if (!s->slot_used[i] && !strcmp(s->slot_name[i], name))
+			goto found;
+	for (i = 1; i < VTA_STATS_SLOTS; i++)
+		if (!s->slot_used[i] && !s->slot_name[i][0])
+			goto found;
+	for (i = 1; i < VTA_STATS_SLOTS; i++)
+		if (!s->slot_used[i])
+			goto found;
+	return 0;
+found:
+	s->slot_used[i] = true;
+	snprintf(s->slot_name[i], IFNAMSIZ, "%s", name);
+	return i;
+}
+
+/* SA matching (see sync.h): returns bit 0 "outbound", bit 1 "inbound". */
+static bool addr_is_local(const struct vta_sync *s, int family,
+			  const union vta_addr *a);
+
+static int sa_dir(const struct vta_sync *s, const struct slink *l,
+		  const struct vta_nl_sa *sa)
+{
+	const struct vta_nl_link *n = &l->nl;
+	size_t alen = sa->family == AF_INET6 ? 16 : 4;
+	static const union vta_addr zero;
+	int dir = 0;
+
+	if (n->has_if_id) {
+		if (!sa->has_if_id || sa->if_id != n->if_id)
+			return 0;
+		return addr_is_local(s, sa->family, &sa->daddr) ? 2 : 1;
+	}
+	if (!n->tun_family || sa->family != n->tun_family)
+		return 0;
+	if (!memcmp(sa->daddr.b, n->remote.b, alen) &&
+	    (n->okey & sa->mark_mask) == (sa->mark & sa->mark_mask))
+		dir |= 1;
+	if (!memcmp(sa->saddr.b, n->remote.b, alen) &&
+	    (!memcmp(n->local.b, zero.b, alen) ||
+	     !memcmp(sa->daddr.b, n->local.b, alen)) &&
+	    (n->ikey & sa->mark_mask) == (sa->mark & sa->mark_mask))
+		dir |= 2;
+	return dir;
+}
+
+static bool tunnel_usable(const struct vta_sync *s, const struct slink *l)
+{
+	const struct ssa *sa, *tmp;
+	int dir = 0;
+	size_t i;
+
+	if (l->role != VTA_ROLE_TUNNEL || l->nl.type == ARPHRD_ETHER)
+		return true;
+	if (!s->sa_aware || !s->xfrm || !s->sas.n)
+		return true;
+	ht_for_each(&s->sas, i, sa, tmp)
+		dir |= sa_dir(s, l, &sa->sa);
+	return dir == 3;
+}
+
+bool vta_sync_tunnel_usable(const struct vta_sync *s, int ifindex)
+{
+	const struct slink *l = link_get(s, ifindex);
+
+	return l && tunnel_usable(s, l);
+}
+
+unsigned int vta_esp_max_inner(unsigned int outer_mtu, int outer_family,
+			       bool udp_encap, unsigned int iv,
+			       unsigned int block, unsigned int icv)
+{
+	/* outer IP + UDP (NAT-T) + SPI/seq + IV + payload + padding +
+	 * pad length/next header (2) + ICV, payload+padding+2 a multiple of
+	 * the cipher block (at least 4, RFC 4303) */
+	unsigned int hdr = (outer_family == AF_INET6 ? 40 : 20) +
+			   (udp_encap ? 8 : 0) + 8 + iv + icv;
+	unsigned int blk = block < 4 ? 4 : block;
+
+	if (outer_mtu <= hdr + blk)
+		return 0;
+	return (outer_mtu - hdr) / blk * blk - 2;
+}
+
+static uint32_t wan_mtu(const struct vta_sync *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_links; i++)
+		if (s->links[i].role == VTA_ROLE_WAN && s->links[i].nl.mtu)
+			return s->links[i].nl.mtu;
+	return 1500;
+}
+
+static void tunnel_mss(const struct vta_sync *s, const struct slink *l,
+		       struct vta_iface *v)
+{
+	unsigned int inner = l->nl.mtu, best = 0;
+	const struct ssa *sa, *tmp;
+	size_t i;
+
+	switch (s->conf.mss_mode) {
+	case VTA_MSS_OFF:
+		return;
+	case VTA_MSS_FIXED:
+		v->mss4 = s->conf.mss_fixed;
+		v->mss6 = inner > 60 && inner - 60 < s->conf.mss_fixed ?
+			  inner - 60 : s->conf.mss_fixed;
+		return;
+	case VTA_MSS_SA:
+		/* The outbound SAs' overhead against the WAN MTU; the
+		 * smallest wins (a rekey briefly has two). */
+		ht_for_each(&s->sas, i, sa, tmp) {
+			unsigned int m;
+
+			if (!(sa_dir(s, l, &sa->sa) & 1) || !sa->sa.overhead_known)
+				continue;
+			m = vta_esp_max_inner(wan_mtu(s), sa->sa.family,
+					      sa->sa.encap_udp, sa->sa.iv_len,
+					      sa->sa.block, sa->sa.icv_len);
+			if (m && (!best || m < best))
+				best = m;
+		}
+		if (best && best < inner)
+			inner = best;
+		break;
+	case VTA_MSS_PMTU:
+		/* xt_TCPMSS --clamp-mss-to-pmtu takes min(route MTU, reverse
+		 * route MTU); the tunnel's MTU is the route MTU here. */
+		break;
+	}
+	v->mss4 = inner > 40 ? inner - 40 : 0;
+	v->mss6 = inner > 60 ? inner - 60 : 0;
+}
+
+static const struct vta_peer_override *override_for(const struct vta_sync *s,
+						    const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->conf.n_peers; i++)
+		if (!strcmp(s->conf.peers[i].tunnel, name))
+			return &s->conf.peers[i];
+	return NULL;
+}
+
+static void link_iface(const struct vta_sync *s, const struct slink *l,
+		       struct vta_iface *v)
+{
+	const struct vta_peer_override *o = override_for(s, l->nl.name);
+
+	memset(v, 0, sizeof(*v));
+	v->role = l->role;
+	v->slot = l->slot;
+	v->mtu = l->nl.mtu;
+	if (link_up(l))
+		v->flags |= VTA_IF_F_UP;
+	if (l->nl.type == ARPHRD_ETHER)
+		v->flags |= VTA_IF_F_L2;
+	if (l->role != VTA_ROLE_TUNNEL)
+		return;
+	if (tunnel_usable(s, l))
+		v->flags |= VTA_IF_F_SA_UP;
+	if (s->conf.rpf_strict)
+		v->flags |= VTA_IF_F_RPF_STRICT;
+	if (s->conf.clamp_in && s->conf.mss_mode != VTA_MSS_OFF)
+		v->flags |= VTA_IF_F_CLAMP_IN;
+	v->mark = l->nl.has_if_id ? 0 : l->nl.ikey;
+	v->mark_mask = v->mark ? 0xffffffff : 0;
+	if (o && o->has_mark) {
+		v->mark = o->mark;
+		v->mark_mask = o->mask;
+	}
+	/* A mark we set on ESP must never survive decapsulation
+	 * (LAB-NOTES: re-encryption loop). */
+	if (v->mark_mask)
+		v->flags |= VTA_IF_F_CLEAR_MARK;
+	tunnel_mss(s, l, v);
+}
+
+/* The ESP peer of a VTI; false when it has none. */
+static bool link_peer(const struct vta_sync *s, const struct slink *l,
+		      struct vta_peer_key *k, struct vta_peer *v)
+{
+	const struct vta_peer_override *o = override_for(s, l->nl.name);
+	size_t alen = l->nl.tun_family == AF_INET6 ? 16 : 4;
+	static const union vta_addr zero;
+
+	if (l->role != VTA_ROLE_TUNNEL || !l->nl.tun_family ||
+	    !memcmp(l->nl.remote.b, zero.b, alen))
+		return false;
+	memset(k, 0, sizeof(*k));
+	memset(v, 0, sizeof(*v));
+	k->family = l->nl.tun_family == AF_INET6 ? VTA_AF_INET6 : VTA_AF_INET;
+	memcpy(k->local, l->nl.local.b, alen);
+	memcpy(k->peer, l->nl.remote.b, alen);
+	if (o && o->family == l->nl.tun_family)
+		memcpy(k->local, o->local.s6_addr, alen);
+	v->mark = l->nl.ikey;
+	v->mask = 0xffffffff;
+	if (o && o->has_mark) {
+		v->mark = o->mark;
+		v->mask = o->mask;
+	}
+	v->tunnel_ifindex = l->nl.ifindex;
+	v->flags = VTA_PEER_F_ESP | VTA_PEER_F_NATT;
+	return v->mark || v->mask != 0xffffffff;
+}
+
+/* Write a link's iface and peer entries when they changed. */
+static void link_write(struct vta_sync *s, struct slink *l)
+{
+	struct vta_iface v;
+	struct vta_peer_key pk;
+	struct vta_peer pv;
+	bool has_peer;
+
+	if (l->role == VTA_ROLE_NONE)
+		return;
+	link_iface(s, l, &v);
+	if (!l->written || memcmp(&v, &l->wv, sizeof(v))) {
+		werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
+		     l->nl.name);
+		l->wv = v;
+		l->written = true;
+	}
+	has_peer = link_peer(s, l, &pk, &pv);
+	if (l->peer_written && (!has_peer || memcmp(&pk, &l->pk, sizeof(pk)))) {
+		s->out.peer_del(s->out.ctx, &l->pk);
+		l->peer_written = false;
+	}
+	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv)))) {
+		werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name);
+		l->pk = pk;
+		l->pv = pv;
+		l->peer_written = true;
+	}
+}
+
+/* Stop managing a link: map entries, slot, hook. */
+static void link_unmanage(struct vta_sync *s, struct slink *l, bool gone)
+{
+	if (l->role == VTA_ROLE_NONE)
+		return;
+	if (l->peer_written)
+		s->out.peer_del(s->out.ctx, &l->pk);
+	if (l->written)
+		s->out.iface_del(s->out.ctx, l->nl.ifindex);
+	if (l->slot)
+		s->slot_used[l->slot] = false;
+	if (s->hooks.link_removed)
+		s->hooks.link_removed(s->hooks.ctx, l->nl.ifindex, l->nl.name,
+				      l->role, gone);
+	pr_info("%s (ifindex %d): no longer managed%s\n", l->nl.name,
+		l->nl.ifindex, gone ? " (deleted)" : "");
+	l->role = VTA_ROLE_NONE;
+	l->slot = 0;
+	l->written = l->peer_written = false;
+}
+
+static void link_manage(struct vta_sync *s, struct slink *l, enum vta_role role)
+{
+	l->role = role;
+	l->slot = slot_alloc(s, l->nl.name);
+	if (!l->slot)
+		pr_warn("%s: no free stats slot, counted as unknown\n", l->nl.name);
+	link_write(s, l);
+	pr_info("%s (ifindex %d): managed as %s, stats slot %u\n", l->nl.name,
+		l->nl.ifindex, vta_role_name(role), l->slot);
+	if (s->hooks.link_added)
+		s->hooks.link_added(s->hooks.ctx, l->nl.ifindex, l->nl.name, role);
+}
+
+/* ---------------------------------------------------------------- */
+/* groups                                                             */
+
+static bool member_usable(const struct vta_sync *s, const struct slink *l)
+{
+	if (!l || (l->role != VTA_ROLE_LAN && l->role != VTA_ROLE_TUNNEL))
+		return false;
+	return link_up(l) && tunnel_usable(s, l);
+}
+
+static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
+			int n, bool unrep, struct vta_group *g)
+{
+	int i;
+
+	memset(g, 0, sizeof(*g));
+	if (unrep)
+		return;
+	for (i = 0; i < n && g->n_paths < VTA_MAX_PATHS; i++) {
+		const struct slink *l = link_get(s, m[i].ifindex);
+		struct vta_nh *p;
+
+		if (!member_usable(s, l))
+			continue;
+		p = &g->paths[g->n_paths++];
+		p->ifindex = m[i].ifindex;
+		p->kind = l->nl.type == ARPHRD_ETHER ? VTA_NH_NEIGH : VTA_NH_TUNNEL;
+		p->gw_family = m[i].gw_family == AF_INET6 ? VTA_AF_INET6 :
+			       m[i].gw_family == AF_INET ? VTA_AF_INET : 0;
+		p->weight = m[i].weight;
+		if (m[i].gw_family == AF_INET6)
+			memcpy(p->gw6, m[i].gw.b, 16);
+		else if (m[i].gw_family == AF_INET)
+			memcpy(&p->gw4, m[i].gw.b, 4);
+		g->total_weight += p->weight;
+	}
+}
+
+static void summarize(const struct vta_sync *s, const struct vta_nl_nh *m,
+		      int n, bool unrep, uint8_t *type, uint8_t *flags)
+{
+	int i;
+
+	*type = VTA_RT_KERNEL;
+	*flags = 0;
+	if (unrep || n <= 0 || n > VTA_MAX_PATHS)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct slink *l = link_get(s, m[i].ifindex);
+
+		if (!l || (l->role != VTA_ROLE_LAN && l->role != VTA_ROLE_TUNNEL))
+			return;
+		if (l->role == VTA_ROLE_TUNNEL)
+			*flags |= VTA_RT_F_VIA_TUNNEL;
+		if (m[i].gw_family)
+			*flags |= VTA_RT_F_GATEWAY;
+	}
+	*type = VTA_RT_UNICAST;
+}
+
+/* Members of a nexthop object; *unrep when not representable. */
+static int nh_members(const struct vta_sync *s, const struct snh *n,
+		      struct vta_nl_nh *m, bool *unrep)
+{
+	int i;
+
+	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many;
+	if (!n->nl.n_grp) {
+		memset(m, 0, sizeof(*m));
+		m->ifindex = n->nl.ifindex;
+		m->weight = 1;
+		m->gw_family = n->nl.gw_family;
+		m->gw = n->nl.gw;
+		if (!m->ifindex)
+			*unrep = true;
+		return 1;
+	}
+	if (n->nl.n_grp > VTA_MAX_PATHS) {
+		*unrep = true;
+		return 0;
+	}
+	for (i = 0; i < n->nl.n_grp; i++) {
+		const struct snh *c = ht_find(&s->nhs, &n->nl.grp[i].id);
+
+		memset(&m[i], 0, sizeof(m[i]));
+		if (!c || c->nl.n_grp || c->nl.blackhole || !c->nl.ifindex) {
+			*unrep = true;
+			continue;
+		}
+		m[i].ifindex = c->nl.ifindex;
+		m[i].weight = n->nl.grp[i].weight;
+		m[i].gw_family = c->nl.gw_family;
+		m[i].gw = c->nl.gw;
+	}
+	return n->nl.n_grp;
+}
+
+/* Recompute and write a group; true when its summary changed. */
+static bool group_refresh(struct vta_sync *s, uint32_t id,
+			  const struct vta_nl_nh *m, int n, bool unrep,
+			  bool *written, struct vta_group *wg,
+			  uint8_t *sum_type, uint8_t *sum_flags)
+{
+	struct vta_group g;
+	uint8_t t, f;
+	bool changed;
+	char name[16];
+
+	build_group(s, m, n, unrep, &g);
+	if (!*written || memcmp(&g, wg, sizeof(g))) {
+		snprintf(name, sizeof(name), "%#x", id);
+		werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name);
+		*wg = g;
+		*written = true;
+	}
+	summarize(s, m, n, unrep, &t, &f);
+	changed = t != *sum_type || f != *sum_flags;
+	*sum_type = t;
+	*sum_flags = f;
+	return changed;
+}
+
+static bool nh_refresh(struct vta_sync *s, struct snh *n)
+{
+	struct vta_nl_nh m[VTA_NL_MAX_NH];
+	bool unrep;
+	int cnt = nh_members(s, n, m, &unrep);
+
+	return group_refresh(s, n->id, m, cnt, unrep, &n->written, &n->wg,
+			     &n->sum_type, &n->sum_flags);
+}
+
+static bool mset_refresh(struct vta_sync *s, struct mset *ms)
+{
+	return group_refresh(s, ms->id, ms->k.m, ms->k.n, false, &ms->written,
+			     &ms->wg, &ms->sum_type, &ms->sum_flags);
+}
+
+static int nh_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vta_nl_nh));
+}
+
+static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r)
+{
+	struct mset_key k;
+	struct mset *ms;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	k.n = r->n_nh;
+	for (i = 0; i < r->n_nh; i++) {
+		k.m[i].ifindex = r->nh[i].ifindex;
+		k.m[i].weight = r->nh[i].weight;
+		k.m[i].gw_family = r->nh[i].gw_family;
+		k.m[i].gw = r->nh[i].gw;
+	}
+	qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	ms = ht_find(&s->msets, &k);
+	if (ms) {
+		ms->refs++;
+		return ms;
+	}
+	ms = calloc(1, sizeof(*ms));
+	if (!ms)
+		return NULL;
+	ms->k = k;
+	ms->refs = 1;
+	do {
+		ms->id = s->next_mset_id++;
+		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
+			s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
+	} while (ht_find(&s->nhs, &ms->id));
+	if (ht_add(&s->msets, &ms->he)) {
+		free(ms);
+		return NULL;
+	}
+	mset_refresh(s, ms);	/* group first, then the routes using it */
+	return ms;
+}
+
+static void mset_put(struct vta_sync *s, struct mset *ms)
+{
+	if (!ms || --ms->refs)
+		return;
+	if (ms->written)
+		s->out.group_del(s->out.ctx, ms->id);
+	ht_del(&s->msets, &ms->he);
+	free(ms);
+}
+
+/* ---------------------------------------------------------------- */
+/* prefixes                                                           */
+
+static bool addr_is_local(const struct vta_sync *s, int family,
+			  const union vta_addr *a)
+{
+	struct pfx_key k;
+	const struct pfx *p;
+	const struct variant *v;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	k.len = family == AF_INET6 ? 128 : 32;
+	memcpy(k.a.b, a->b, family == AF_INET6 ? 16 : 4);
+	p = ht_find(&s->pfxs, &k);
+	if (!p)
+		return false;
+	for (v = p->v; v; v = v->next)
+		if (v->table == RT_TABLE_LOCAL && v->rtype == RTN_LOCAL)
+			return true;
+	return false;
+}
+
+static void pfx_value(const struct vta_sync *s, const struct pfx *p,
+		      struct vta_route *r, bool *have)
+{
+	const struct variant *v, *best = NULL;
+	bool local = false, tos = false, tie = false;
+
+	memset(r, 0, sizeof(*r));
+	*have = false;
+	for (v = p->v; v; v = v->next) {
+		if (v->table == RT_TABLE_LOCAL) {
+			local = true;
+			continue;
+		}
+		if (v->tos)
+			tos = true;
+		if (best && v->prio == best->prio)
+			tie = true;
+		if (!best || v->prio < best->prio) {
+			best = v;
+			tie = false;
+		}
+	}
+	if (!local && !best)
+		return;
+	*have = true;
+	r->type = VTA_RT_KERNEL;
+	if (local) {
+		r->type = VTA_RT_LOCAL;
+		return;
+	}
+	/* TOS routes, or IPv6 device routes side by side: the kernel's
+	 * choice depends on more than the prefix */
+	if (tos || tie)
+		return;
+	switch (best->rtype) {
+	case RTN_LOCAL:
+	case RTN_BROADCAST:
+	case RTN_ANYCAST:
+	case RTN_MULTICAST:
+		r->type = VTA_RT_LOCAL;
+		return;
+	case RTN_UNICAST:
+		break;
+	default:
+		return;
+	}
+	if (best->unrep)
+		return;
+	if (best->nhid) {
+		const struct snh *n = ht_find(&s->nhs, &best->nhid);
+
+		if (!n || n->sum_type != VTA_RT_UNICAST)
+			return;
+		r->type = VTA_RT_UNICAST;
+		r->group_id = n->id;
+		r->flags = n->sum_flags;
+	} else if (best->ms && best->ms->sum_type == VTA_RT_UNICAST) {
+		r->type = VTA_RT_UNICAST;
+		r->group_id = best->ms->id;
+		r->flags = best->ms->sum_flags;
+	}
+}
+
+static void pfx_name(const struct pfx *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s/%u", vta_addr_str(p->k.family, &p->k.a, a, sizeof(a)),
+		 p->k.len);
+}
+
+/* Write the prefix's map entry; frees p when no route is left. */
+static void pfx_update(struct vta_sync *s, struct pfx *p)
+{
+	struct vta_route r;
+	bool have;
+	char name[64];
+	int err;
+
+	pfx_value(s, p, &r, &have);
+	if (!have) {
+		if (p->written)
+			s->out.fib_del(s->out.ctx, p->k.family, p->k.len, &p->k.a);
+		ht_del(&s->pfxs, &p->he);
+		free(p);
+		return;
+	}
+	if (p->written && !memcmp(&r, &p->wv, sizeof(r)))
+		return;
+	err = s->out.fib_put(s->out.ctx, p->k.family, p->k.len, &p->k.a, &r);
+	if (err) {
+		pfx_name(p, name, sizeof(name));
+		werr(s, err, "fib", name);
+	}
+	p->wv = r;
+	p->written = true;
+}
+
+static void variant_free(struct vta_sync *s, struct variant *v)
+{
+	if (v->nhid)
+		s->n_nhid_variants--;
+	mset_put(s, v->ms);
+	free(v);
+}
+
+/* Remove the variants for which pred() holds, then update the prefix. */
+static void pfx_purge(struct vta_sync *s, struct pfx *p,
+		      bool (*pred)(const struct variant *, const void *),
+		      const void *arg)
+{
+	struct variant **pp = &p->v, *v, *dead = NULL;
+
+	while ((v = *pp)) {
+		if (pred(v, arg)) {
+			*pp = v->next;
+			v->next = dead;
+			dead = v;
+		} else {
+			pp = &v->next;
+		}
+	}
+	if (!dead)
+		return;
+	/* the route first, then the groups it used */
+	pfx_update(s, p);
+	while ((v = dead)) {
+		dead = v->next;
+		variant_free(s, v);
+	}
+}
+
+static void purge_all(struct vta_sync *s,
+		      bool (*pred)(const struct variant *, const void *),
+		      const void *arg)
+{
+	struct pfx *p, *tmp;
+	size_t i;
+
+	ht_for_each(&s->pfxs, i, p, tmp)
+		pfx_purge(s, p, pred, arg);
+}
+
+static void rescan_all(struct vta_sync *s)
+{
+	struct pfx *p, *tmp;
+	size_t i;
+
+	ht_for_each(&s->pfxs, i, p, tmp)
+		pfx_update(s, p);
+}
+
+/* Recompute every group; rewrite every prefix when a summary changed. */
+static void refresh_groups(struct vta_sync *s)
+{
+	struct snh *n, *tn;
+	struct mset *ms, *tm;
+	bool changed = false;
+	size_t i;
+
+	ht_for_each(&s->nhs, i, n, tn)
+		changed |= nh_refresh(s, n);
+	ht_for_each(&s->msets, i, ms, tm)
+		changed |= mset_refresh(s, ms);
+	if (changed)
+		rescan_all(s);
+}
+
+static void refresh_links(struct vta_sync *s)
+{
+	int i;
+
+	for (i = 0; i < s->n_links; i++)
+		link_write(s, &s->links[i]);
+}
+
+/* ---------------------------------------------------------------- */
+/* message handlers                                                   */
+
+static bool v_uses_if(const struct variant *v, const void *arg)
+{
+	int ifindex = *(const int *)arg;
+	uint32_t i;
+
+	if (v->oif == ifindex)
+		return true;
+	if (v->ms)
+		for (i = 0; i < v->ms->k.n; i++)
+			if (v->ms->k.m[i].ifindex == ifindex)
+				return true;
+	return false;
+}
+
+static bool v_uses_nh(const struct variant *v, const void *arg)
+{
+	return v->nhid && v->nhid == *(const uint32_t *)arg;
+}
+
+static void nh_delete(struct vta_sync *s, struct snh *n)
+{
+	uint32_t id = n->id;
+	struct snh *g, *tmp;
+	size_t i;
+	int j;
+
+	ht_del(&s->nhs, &n->he);
+	/* The kernel removes the routes using it without RTM_DELROUTE. */
+	if (s->n_nhid_variants)
+		purge_all(s, v_uses_nh, &id);
+	if (n->written)
+		s->out.group_del(s->out.ctx, id);
+	free(n);
+	/* ... and drops it from the groups holding it; an emptied group
+	 * goes too (restart the scan after such a recursive delete). */
+again:
+	ht_for_each(&s->nhs, i, g, tmp) {
+		bool hit = false;
+
+		for (j = 0; j < g->nl.n_grp; j++) {
+			if (g->nl.grp[j].id != id)
+				continue;
+			memmove(&g->nl.grp[j], &g->nl.grp[j + 1],
+				(g->nl.n_grp - j - 1) * sizeof(g->nl.grp[0]));
+			g->nl.n_grp--;
+			j--;
+			hit = true;
+		}
+		if (!hit)
+			continue;
+		if (!g->nl.n_grp) {
+			nh_delete(s, g);
+			goto again;
+		}
+		if (nh_refresh(s, g) && s->n_nhid_variants)
+			rescan_all(s);
+	}
+}
+
+static void link_delete(struct vta_sync *s, struct slink *l)
+{
+	int ifindex = l->nl.ifindex, idx;
+	struct snh *n, *tmp;
+	size_t i;
+	bool again;
+
+	link_unmanage(s, l, true);
+	/* Nexthop objects through it go (and routes using them)... */
+	do {
+		again = false;
+		ht_for_each(&s->nhs, i, n, tmp)
+			if (!n->nl.n_grp && n->nl.ifindex == ifindex) {
+				nh_delete(s, n);
+				again = true;
+				break;
+			}
+	} while (again);
+	/* ... and every route through it: the kernel sends no RTM_DELROUTE
+	 * for IPv4 routes of a deleted link. */
+	purge_all(s, v_uses_if, &ifindex);
+	l = link_get(s, ifindex);
+	idx = l - s->links;
+	s->links[idx] = s->links[--s->n_links];
+	refresh_groups(s);
+}
+
+static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_link nl;
+	struct slink *l;
+	enum vta_role role;
+	bool was_up, was_usable, was_tunnel;
+	int err;
+
+	err = vta_nl_parse_link(nlh, &nl);
+	if (err)
+		return err;
+	l = link_get(s, nl.ifindex);
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		if (l)
+			link_delete(s, l);
+		return 0;
+	}
+	if (!l) {
+		if (s->n_links == s->cap_links) {
+			int cap = s->cap_links ? s->cap_links * 2 : 16;
+			struct slink *nlinks = realloc(s->links, cap * sizeof(*nlinks));
+
+			if (!nlinks)
+				return -ENOMEM;
+			s->links = nlinks;
+			s->cap_links = cap;
+		}
+		l = &s->links[s->n_links++];
+		memset(l, 0, sizeof(*l));
+		l->nl = nl;
+		was_up = was_usable = false;
+		was_tunnel = nl.type != ARPHRD_ETHER;
+	} else {
+		was_up = link_up(l);
+		was_usable = l->usable;
+		was_tunnel = l->kind_tunnel;
+		/* a rename loses the role of the old name */
+		if (strcmp(l->nl.name, nl.name) && l->role != VTA_ROLE_NONE &&
+		    role_for(s, nl.name) != l->role)
+			link_unmanage(s, l, false);
+		l->nl = nl;
+	}
+	l->gen = s->gen;
+	role = role_for(s, nl.name);
+	if (role != l->role) {
+		link_unmanage(s, l, false);
+		if (role != VTA_ROLE_NONE)
+			link_manage(s, l, role);
+		refresh_groups(s);
+	}
+	if (was_up && !link_up(l))
+		/* IPv4 routes through it vanish without RTM_DELROUTE: let a
+		 * resync find out which */
+		s->want_resync = true;
+	l->usable = member_usable(s, l);
+	l->kind_tunnel = l->nl.type != ARPHRD_ETHER;
+	/* the WAN MTU feeds the tunnels' MSS: rewrite all changed ones */
+	refresh_links(s);
+	if (was_usable != l->usable || was_tunnel != l->kind_tunnel)
+		refresh_groups(s);
+	return 0;
+}
+
+static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_nexthop nl;
+	struct snh *n, *g, *tmp;
+	bool changed;
+	size_t i;
+	int err, j;
+
+	err = vta_nl_parse_nexthop(nlh, &nl);
+	if (err)
+		return err;
+	n = ht_find(&s->nhs, &nl.id);
+	if (nlh->nlmsg_type == RTM_DELNEXTHOP) {
+		if (n)
+			nh_delete(s, n);
+		return 0;
+	}
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		n->id = nl.id;
+		n->sum_type = 0xff;	/* new: no routes use it yet */
+		if (ht_add(&s->nhs, &n->he)) {
+			free(n);
+			return -ENOMEM;
+		}
+	}
+	n->nl = nl;
+	n->gen = s->gen;
+	changed = nh_refresh(s, n);
+	/* groups holding it see the change too */
+	ht_for_each(&s->nhs, i, g, tmp)
+		for (j = 0; j < g->nl.n_grp; j++)
+			if (g->nl.grp[j].id == nl.id) {
+				changed |= nh_refresh(s, g);
+				break;
+			}
+	if (changed && s->n_nhid_variants)
+		rescan_all(s);
+	return 0;
+}
+
+static struct variant **variant_find(struct pfx *p, uint32_t table,
+				     uint8_t tos, uint32_t prio, int oif_key)
+{
+	struct variant **pp;
+
+	for (pp = &p->v; *pp; pp = &(*pp)->next)
+		if ((*pp)->table == table && (*pp)->tos == tos &&
+		    (*pp)->prio == prio && (*pp)->oif_key == oif_key)
+			return pp;
+	return NULL;
+}
+
+/*
+ * IPv6 keeps routes that differ only in their device (fe80::/64 on every
+ * link, ff00::/8 in the local table) side by side, so the device is part
+ * of their identity; IPv4 has one route per (table, tos, metric).
+ */
+static int route_oif_key(const struct vta_nl_route *r)
+{
+	/* with a gateway they are ECMP siblings of one route instead */
+	return r->family == AF_INET6 && r->n_nh == 1 && !r->nhid &&
+	       !r->nh[0].gw_family ? r->nh[0].ifindex : 0;
+}
+
+/*
+ * IPv6 deletes one nexthop of a multipath route with an RTM_DELROUTE
+ * that names only that nexthop, and sends nothing for what remains:
+ * take those members out.  Returns true when members remain.
+ */
+static bool v6_del_members(struct vta_sync *s, struct pfx *p,
+			   struct variant *v, const struct vta_nl_route *del)
+{
+	static struct vta_nl_route rest;
+	struct mset *old = v->ms;
+	uint32_t i;
+	int j;
+
+	if (!old || del->n_nh < 1 || (uint32_t)del->n_nh >= old->k.n)
+		return false;
+	memset(&rest, 0, offsetof(struct vta_nl_route, nh));
+	for (i = 0; i < old->k.n; i++) {
+		const struct vta_nl_nh *m = &old->k.m[i];
+		bool gone = false;
+
+		for (j = 0; j < del->n_nh; j++)
+			if (del->nh[j].ifindex == m->ifindex &&
+			    del->nh[j].gw_family == m->gw_family &&
+			    !memcmp(del->nh[j].gw.b, m->gw.b, 16))
+				gone = true;
+		if (!gone)
+			rest.nh[rest.n_nh++] = *m;
+	}
+	if (!rest.n_nh || rest.n_nh == (int)old->k.n)
+		return false;
+	v->ms = mset_get(s, &rest);
+	if (!v->ms)
+		v->unrep = true;
+	v->oif = rest.nh[0].ifindex;
+	pfx_update(s, p);
+	mset_put(s, old);
+	return true;
+}
+
+static bool v_replaced(const struct variant *v, const void *arg)
+{
+	const struct variant *n = arg;
+
+	return v != n && v->table == n->table && v->tos == n->tos &&
+	       v->prio == n->prio;
+}
+
+static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	static struct vta_nl_route r;	/* large: not on the stack */
+	const struct rtmsg *rtm;
+	struct pfx_key k;
+	struct pfx *p;
+	struct variant **pp, *v;
+	struct mset *old_ms;
+	int err;
+
+	err = vta_nl_parse_route(nlh, &r);
+	if (err)
+		return err;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_flags & RTM_F_CLONED)
+		return 0;	/* IPv6 route cache entries */
+	if (r.table != s->conf.table && r.table != RT_TABLE_LOCAL)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.family = r.family;
+	k.len = r.dst_len;
+	k.a = r.dst;
+	p = ht_find(&s->pfxs, &k);
+	if (nlh->nlmsg_type == RTM_DELROUTE) {
+		if (!p || !(pp = variant_find(p, r.table, r.tos, r.priority,
+					      route_oif_key(&r))))
+			return 0;
+		v = *pp;
+		if (r.family == AF_INET6 && v6_del_members(s, p, v, &r))
+			return 0;
+		*pp = v->next;
+		pfx_update(s, p);
+		variant_free(s, v);
+		return 0;
+	}
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		p->k = k;
+		if (ht_add(&s->pfxs, &p->he)) {
+			free(p);
+			return -ENOMEM;
+		}
+	}
+	pp = variant_find(p, r.table, r.tos, r.priority, route_oif_key(&r));
+	if (pp) {
+		v = *pp;
+	} else {
+		v = calloc(1, sizeof(*v));
+		if (!v) {
+			if (!p->v) {
+				ht_del(&s->pfxs, &p->he);
+				free(p);
+			}
+			return -ENOMEM;
+		}
+		v->table = r.table;
+		v->tos = r.tos;
+		v->prio = r.priority;
+		v->oif_key = route_oif_key(&r);
+		v->next = p->v;
+		p->v = v;
+	}
+	old_ms = v->ms;
+	if (v->nhid)
+		s->n_nhid_variants--;
+	v->ms = NULL;
+	v->rtype = r.type;
+	v->nhid = r.nhid;
+	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
+	v->unrep = r.too_many;
+	v->gen = s->gen;
+	if (v->nhid) {
+		/* nexthop objects win over the expanded RTA_MULTIPATH that
+		 * nexthop_compat_mode 1 adds */
+		s->n_nhid_variants++;
+	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
+		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
+			v->unrep = true;
+		else if (!(v->ms = mset_get(s, &r)))
+			v->unrep = true;
+	}
+	pfx_update(s, p);
+	mset_put(s, old_ms);
+	/* an IPv6 replace may move the route to another device */
+	if (r.family == AF_INET6 && (nlh->nlmsg_flags & NLM_F_REPLACE))
+		pfx_purge(s, p, v_replaced, v);
+	return 0;
+}
+
+int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	int err;
+
+	s->cnt.msgs++;
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		err = on_link(s, nlh);
+		break;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		err = on_route(s, nlh);
+		break;
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+		err = on_nexthop(s, nlh);
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		/* local addresses arrive as local-table routes */
+		err = 0;
+		break;
+	default:
+		err = 0;
+		break;
+	}
+	if (err) {
+		s->cnt.bad_msgs++;
+		pr_debug("netlink message type %u rejected: %s\n",
+			 nlh->nlmsg_type, strerror(-err));
+	}
+	return err;
+}
+
+int vta_sync_xfrm_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_sa sa;
+	struct sa_key k;
+	struct ssa *e;
+	bool hard;
+	int err;
+
+	s->cnt.msgs++;
+	if (nlh->nlmsg_type == XFRM_MSG_FLUSHSA) {
+		ht_free_all(&s->sas);
+		goto refresh;
+	}
+	err = vta_nl_parse_sa(nlh, &sa, &hard);
+	if (err) {
+		if (err != -EINVAL) {
+			s->cnt.bad_msgs++;
+			pr_debug("xfrm message type %u rejected: %s\n",
+				 nlh->nlmsg_type, strerror(-err));
+		}
+		return err == -EINVAL ? 0 : err;
+	}
+	memset(&k, 0, sizeof(k));
+	k.family = sa.family;
+	memcpy(k.daddr, sa.daddr.b, 16);
+	k.spi = sa.spi;
+	k.proto = sa.proto;
+	e = ht_find(&s->sas, &k);
+	if (nlh->nlmsg_type == XFRM_MSG_DELSA ||
+	    (nlh->nlmsg_type == XFRM_MSG_EXPIRE && hard)) {
+		if (!e)
+			return 0;
+		ht_del(&s->sas, &e->he);
+		free(e);
+	} else if (nlh->nlmsg_type == XFRM_MSG_EXPIRE) {
+		return 0;	/* soft expiry: a rekey follows */
+	} else {
+		if (!e) {
+			e = calloc(1, sizeof(*e));
+			if (!e)
+				return -ENOMEM;
+			e->k = k;
+			if (ht_add(&s->sas, &e->he)) {
+				free(e);
+				return -ENOMEM;
+			}
+		}
+		e->sa = sa;
+		e->gen = s->gen;
+	}
+refresh:
+	refresh_links(s);
+	refresh_groups(s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* life cycle                                                         */
+
+struct vta_sync *vta_sync_new(const struct vta_conf *conf,
+			      const struct vta_sync_out *out,
+			      const struct vta_sync_hooks *hooks)
+{
+	struct vta_sync *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->conf = *conf;
+	s->out = *out;
+	if (hooks)
+		s->hooks = *hooks;
+	ht_init(&s->nhs, offsetof(struct snh, id), sizeof(uint32_t));
+	ht_init(&s->msets, offsetof(struct mset, k), sizeof(struct mset_key));
+	ht_init(&s->pfxs, offsetof(struct pfx, k), sizeof(struct pfx_key));
+	ht_init(&s->sas, offsetof(struct ssa, k), sizeof(struct sa_key));
+	s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
+	s->sa_aware = true;
+	s->gen = 1;
+	return s;
+}
+
+void vta_sync_free(struct vta_sync *s)
+{
+	struct pfx *p, *tmp;
+	size_t i;
+
+	if (!s)
+		return;
+	ht_for_each(&s->pfxs, i, p, tmp) {
+		struct variant *v, *nv;
+
+		for (v = p->v; v; v = nv) {
+			nv = v->next;
+			free(v);
+		}
+	}
+	ht_free_all(&s->pfxs);
+	ht_free_all(&s->msets);
+	ht_free_all(&s->nhs);
+	ht_free_all(&s->sas);
+	free(s->links);
+	free(s);
+}
+
+void vta_sync_set_sa_aware(struct vta_sync *s, bool on)
+{
+	s->sa_aware = on;
+	refresh_links(s);
+	refresh_groups(s);
+}
+
+void vta_sync_set_xfrm(struct vta_sync *s, bool available)
+{
+	s->xfrm = available;
+	refresh_links(s);
+	refresh_groups(s);
+}
+
+void vta_sync_begin(struct vta_sync *s)
+{
+	s->gen++;
+}
+
+static bool v_stale(const struct variant *v, const void *arg)
+{
+	return v->gen != *(const uint32_t *)arg;
+}
+
+void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen)
+{
+	struct snh *n, *tn;
+	struct ssa *e, *te;
+	size_t i;
+	bool again;
+	int j;
+
+	purge_all(s, v_stale, &s->gen);
+	do {
+		again = false;
+		ht_for_each(&s->nhs, i, n, tn)
+			if (n->gen != s->gen) {
+				nh_delete(s, n);
+				again = true;
+				break;
+			}
+	} while (again);
+	for (j = 0; j < s->n_links; j++)
+		if (s->links[j].gen != s->gen) {
+			link_delete(s, &s->links[j]);
+			j = -1;
+		}
+	if (xfrm_seen) {
+		ht_for_each(&s->sas, i, e, te)
+			if (e->gen != s->gen) {
+				ht_del(&s->sas, &e->he);
+				free(e);
+			}
+	}
+	refresh_links(s);
+	refresh_groups(s);
+	s->want_resync = false;
+}
+
+bool vta_sync_want_resync(const struct vta_sync *s)
+{
+	return s->want_resync;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vta_sync *s = data;
+
+	vta_sync_rtnl_msg(s, nlh);
+	if (s->hooks.tick && !(s->cnt.msgs & 4095))
+		s->hooks.tick(s->hooks.ctx);
+	return 0;
+}
+
+static int xdump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	vta_sync_xfrm_msg(data, nlh);
+	return 0;
+}
+
+int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
+{
+	int tries, err;
+	bool xfrm_seen;
+
+	for (tries = 0; tries < 5; tries++) {
+		bool intr = false;
+
+		vta_sync_begin(s);
+		err = vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, dump_cb, s);
+		if (err == -EINTR)
+			continue;
+		if (err) {
+			pr_warn("dump links: %s\n", strerror(-err));
+			return err;
+		}
+		if (!nl->no_nexthop) {
+			err = vta_nl_dump(nl, RTM_GETNEXTHOP, AF_UNSPEC, dump_cb, s);
+			if (err == -EINTR)
+				intr = true;
+			else if (err) {
+				pr_info("no nexthop objects (%s)\n", strerror(-err));
+				nl->no_nexthop = true;
+			}
+		}
+		err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET, dump_cb, s);
+		if (!err || err == -EINTR) {
+			intr |= err == -EINTR;
+			err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, dump_cb, s);
+		}
+		if (err && err != -EINTR) {
+			pr_warn("dump routes: %s\n", strerror(-err));
+			return err;
+		}
+		intr |= err == -EINTR;
+		xfrm_seen = false;
+		if (nl->xdump) {
+			err = vta_nl_dump_sa(nl, xdump_cb, s);
+			intr |= err == -EINTR;
+			xfrm_seen = !err;
+			if (err && err != -EINTR)
+				pr_info("dump XFRM states: %s\n", strerror(-err));
+		}
+		if (intr)
+			continue;
+		vta_sync_sweep(s, xfrm_seen);
+		s->cnt.resyncs++;
+		return 0;
+	}
+	/* Keep what we have (never remove on an inconsistent picture);
+	 * events keep it moving and the next resync sweeps. */
+	pr_warn("netlink dumps interrupted %d times, continuing with events\n",
+		tries);
+	s->want_resync = true;
+	return 0;
+}
+
+void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c)
+{
+	const struct pfx *p, *tp;
+	const struct mset *ms, *tm;
+	const struct snh *n, *tn;
+	size_t i;
+	int j;
+
+	*c = s->cnt;
+	c->routes = c->groups = c->ifaces = c->peers = 0;
+	ht_for_each(&s->pfxs, i, p, tp)
+		c->routes += p->written;
+	ht_for_each(&s->msets, i, ms, tm)
+		c->groups += ms->written;
+	ht_for_each(&s->nhs, i, n, tn)
+		c->groups += n->written;
+	for (j = 0; j < s->n_links; j++) {
+		c->ifaces += s->links[j].written;
+		c->peers += s->links[j].peer_written;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* outputs: BPF maps                                                  */
+
+static void fib_keys(int family, uint8_t len, const union vta_addr *a,
+		     struct vta_fib4_key *k4, struct vta_fib6_key *k6)
+{
+	memset(k4, 0, sizeof(*k4));
+	memset(k6, 0, sizeof(*k6));
+	k4->prefixlen = k6->prefixlen = len;
+	memcpy(&k4->addr, a->b, 4);
+	memcpy(k6->addr, a->b, 16);
+}
+
+static int m_fib_put(void *ctx, int family, uint8_t len,
+		     const union vta_addr *a, const struct vta_route *v)
+{
+	const struct vta_maps *m = ctx;
+	struct vta_fib4_key k4;
+	struct vta_fib6_key k6;
+
+	fib_keys(family, len, a, &k4, &k6);
+	if (family == AF_INET)
+		return bpf_map_update_elem(m->fib4, &k4, v, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(m->fib6, &k6, v, BPF_ANY) ? -errno : 0;
+}
+
+static int m_fib_del(void *ctx, int family, uint8_t len, const union vta_addr *a)
+{
+	const struct vta_maps *m = ctx;
+	struct vta_fib4_key k4;
+	struct vta_fib6_key k6;
+
+	fib_keys(family, len, a, &k4, &k6);
+	if (family == AF_INET)
+		return bpf_map_delete_elem(m->fib4, &k4) ? -errno : 0;
+	return bpf_map_delete_elem(m->fib6, &k6) ? -errno : 0;
+}
+
+static int m_group_put(void *ctx, uint32_t id, const struct vta_group *g)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_update_elem(m->groups, &id, g, BPF_ANY) ? -errno : 0;
+}
+
+static int m_group_del(void *ctx, uint32_t id)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_delete_elem(m->groups, &id) ? -errno : 0;
+}
+
+static int m_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY) ? -errno : 0;
+}
+
+static int m_iface_del(void *ctx, uint32_t ifindex)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_delete_elem(m->ifaces, &ifindex) ? -errno : 0;
+}
+
+static int m_peer_put(void *ctx, const struct vta_peer_key *k,
+		      const struct vta_peer *v)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_update_elem(m->peers, k, v, BPF_ANY) ? -errno : 0;
+}
+
+static int m_peer_del(void *ctx, const struct vta_peer_key *k)
+{
+	const struct vta_maps *m = ctx;
+
+	return bpf_map_delete_elem(m->peers, k) ? -errno : 0;
+}
+
+void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps *maps)
+{
+	*o = (struct vta_sync_out){
+		.ctx = (void *)maps,
+		.fib_put = m_fib_put, .fib_del = m_fib_del,
+		.group_put = m_group_put, .group_del = m_group_del,
+		.iface_put = m_iface_put, .iface_del = m_iface_del,
+		.peer_put = m_peer_put, .peer_del = m_peer_del,
+	};
+}
+
+/* ---------------------------------------------------------------- */
+/* outputs: memory                                                    */
+
+struct mfib {
+	struct hent he;
+	struct pfx_key k;
+	struct vta_route v;
+};
+
+struct mgrp {
+	struct hent he;
+	uint32_t id;
+	struct vta_group g;
+};
+
+struct mif {
+	struct hent he;
+	uint32_t ifindex;
+	struct vta_iface v;
+};
+
+struct mpeer {
+	struct hent he;
+	struct vta_peer_key k;
+	struct vta_peer v;
+};
+
+struct vta_mem {
+	struct ht fib, grp, ifc, peer;
+};
+
+struct vta_mem *vta_mem_new(void)
+{
+	struct vta_mem *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	ht_init(&m->fib, offsetof(struct mfib, k), sizeof(struct pfx_key));
+	ht_init(&m->grp, offsetof(struct mgrp, id), sizeof(uint32_t));
+	ht_init(&m->ifc, offsetof(struct mif, ifindex), sizeof(uint32_t));
+	ht_init(&m->peer, offsetof(struct mpeer, k), sizeof(struct vta_peer_key));
+	return m;
+}
+
+void vta_mem_free(struct vta_mem *m)
+{
+	if (!m)
+		return;
+	ht_free_all(&m->fib);
+	ht_free_all(&m->grp);
+	ht_free_all(&m->ifc);
+	ht_free_all(&m->peer);
+	free(m);
+}
+
+/* Upsert into a memory table: obj is a template with the key filled. */
+static int mem_put(struct ht *h, const void *obj, size_t size)
+{
+	struct hent *e = ht_find(h, (const uint8_t *)obj + h->koff);
+
+	if (e) {
+		memcpy((uint8_t *)e + sizeof(*e), (const uint8_t *)obj + sizeof(*e),
+		       size - sizeof(*e));
+		return 0;
+	}
+	e = malloc(size);
+	if (!e)
+		return -ENOMEM;
+	memcpy(e, obj, size);
+	if (ht_add(h, e)) {
+		free(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int mem_del(struct ht *h, const void *key)
+{
+	struct hent *e = ht_find(h, key);
+
+	if (!e)
+		return -ENOENT;
+	ht_del(h, e);
+	free(e);
+	return 0;
+}
+
+static void mem_pfx_key(struct pfx_key *k, int family, uint8_t len,
+			const union vta_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->len = len;
+	memcpy(k->a.b, a->b, family == AF_INET6 ? 16 : 4);
+}
+
+static int x_fib_put(void *ctx, int family, uint8_t len,
+		     const union vta_addr *a, const struct vta_route *v)
+{
+	struct vta_mem *m = ctx;
+	struct mfib o = { .v = *v };
+
+	mem_pfx_key(&o.k, family, len, a);
+	return mem_put(&m->fib, &o, sizeof(o));
+}
+
+static int x_fib_del(void *ctx, int family, uint8_t len, const union vta_addr *a)
+{
+	struct vta_mem *m = ctx;
+	struct pfx_key k;
+
+	mem_pfx_key(&k, family, len, a);
+	return mem_del(&m->fib, &k);
+}
+
+static int x_group_put(void *ctx, uint32_t id, const struct vta_group *g)
+{
+	struct vta_mem *m = ctx;
+	struct mgrp o = { .id = id, .g = *g };
+
+	return mem_put(&m->grp, &o, sizeof(o));
+}
+
+static int x_group_del(void *ctx, uint32_t id)
+{
+	return mem_del(&((struct vta_mem *)ctx)->grp, &id);
+}
+
+static int x_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
+{
+	struct vta_mem *m = ctx;
+	struct mif o = { .ifindex = ifindex, .v = *v };
+
+	return mem_put(&m->ifc, &o, sizeof(o));
+}
+
+static int x_iface_del(void *ctx, uint32_t ifindex)
+{
+	return mem_del(&((struct vta_mem *)ctx)->ifc, &ifindex);
+}
+
+static int x_peer_put(void *ctx, const struct vta_peer_key *k,
+		      const struct vta_peer *v)
+{
+	struct vta_mem *m = ctx;
+	struct mpeer o = { .k = *k, .v = *v };
+
+	return mem_put(&m->peer, &o, sizeof(o));
+}
+
+static int x_peer_del(void *ctx, const struct vta_peer_key *k)
+{
+	return mem_del(&((struct vta_mem *)ctx)->peer, k);
+}
+
+void vta_sync_out_mem(struct vta_sync_out *o, struct vta_mem *m)
+{
+	*o = (struct vta_sync_out){
+		.ctx = m,
+		.fib_put = x_fib_put, .fib_del = x_fib_del,
+		.group_put = x_group_put, .group_del = x_group_del,
+		.iface_put = x_iface_put, .iface_del = x_iface_del,
+		.peer_put = x_peer_put, .peer_del = x_peer_del,
+	};
+}
+
+int vta_mem_fib(const struct vta_mem *m, int family, uint8_t len,
+		const union vta_addr *a, struct vta_route *out)
+{
+	struct pfx_key k;
+	const struct mfib *e;
+
+	mem_pfx_key(&k, family, len, a);
+	e = ht_find(&m->fib, &k);
+	if (!e)
+		return -ENOENT;
+	*out = e->v;
+	return 0;
+}
+
+int vta_mem_group(const struct vta_mem *m, uint32_t id, struct vta_group *out)
+{
+	const struct mgrp *e = ht_find(&m->grp, &id);
+
+	if (!e)
+		return -ENOENT;
+	*out = e->g;
+	return 0;
+}
+
+int vta_mem_iface(const struct vta_mem *m, uint32_t ifindex,
+		  struct vta_iface *out)
+{
+	const struct mif *e = ht_find(&m->ifc, &ifindex);
+
+	if (!e)
+		return -ENOENT;
+	*out = e->v;
+	return 0;
+}
+
+int vta_mem_peer(const struct vta_mem *m, const struct vta_peer_key *k,
+		 struct vta_peer *out)
+{
+	const struct mpeer *e = ht_find(&m->peer, k);
+
+	if (!e)
+		return -ENOENT;
+	*out = e->v;
+	return 0;
+}
+
+unsigned long vta_mem_count_fib(const struct vta_mem *m) { return m->fib.n; }
+unsigned long vta_mem_count_groups(const struct vta_mem *m) { return m->grp.n; }
+unsigned long vta_mem_count_ifaces(const struct vta_mem *m) { return m->ifc.n; }
+unsigned long vta_mem_count_peers(const struct vta_mem *m) { return m->peer.n; }
+
+void vta_mem_foreach_fib(const struct vta_mem *m, vta_mem_fib_cb cb, void *data)
+{
+	const struct mfib *e, *t;
+	size_t i;
+
+	ht_for_each(&m->fib, i, e, t)
+		cb(e->k.family, e->k.len, &e->k.a, &e->v, data);
+}
+
+void vta_mem_foreach_iface(const struct vta_mem *m, vta_mem_iface_cb cb,
+			   void *data)
+{
+	const struct mif *e, *t;
+	size_t i;
+
+	ht_for_each(&m->ifc, i, e, t)
+		cb(e->ifindex, &e->v, data);
+}
+
+void vta_mem_foreach_peer(const struct vta_mem *m, vta_mem_peer_cb cb,
+			  void *data)
+{
+	const struct mpeer *e, *t;
+	size_t i;
+
+	ht_for_each(&m->peer, i, e, t)
+		cb(&e->k, &e->v, data);
+}
