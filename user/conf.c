@@ -1,10 +1,47 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * conf.c - /etc/vtiaccel.conf (INI, parsed by inih) and the matching
+ * command-line flags of `run`.  Every key is validated in one place,
+ * vta_conf_set(), whichever way it arrives; settings that only make sense
+ * together are checked once everything is set, by vta_conf_check().
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ini.h>
+
 #include "conf.h"
+#include "netlink.h"
 #include "vtiaccel.h"
+
+struct vta_conf vta_conf;
+
+/* The kernel's limits for an MSS: TCP_MIN_MSS and 65535 - 40. */
+#define MSS_MIN		88
+#define MSS_MAX		65495
+
+static const char *const mss_mode_names[] = {
+	[VTA_MSS_OFF] = "off",
+	[VTA_MSS_PMTU] = "pmtu",
+	[VTA_MSS_SA] = "sa",
+	[VTA_MSS_FIXED] = "fixed",
+};
+
+const char *vta_mss_mode_name(enum vta_mss_mode m)
+{
+	return (unsigned)m < sizeof(mss_mode_names) / sizeof(mss_mode_names[0]) ?
+	       mss_mode_names[m] : "?";
+}
 
 void vta_conf_defaults(struct vta_conf *c)
 {
+	int i;
+
 	memset(c, 0, sizeof(*c));
 	strcpy(c->pin_root, VTA_PIN_ROOT);
 	c->tunnel.n = 2;
@@ -17,4 +54,677 @@ void vta_conf_defaults(struct vta_conf *c)
 	c->lease_ms = 3000;
 	c->renew_ms = 1000;
 	c->nl_rcvbuf = 32 << 20;
+	for (i = 0; i < VTA_CONF_W_MAX; i++)
+		strcpy(c->where[i], "default");
+}
+
+/* ------------------------------------------------------------------ */
+/* Value parsers: 0 or -EINVAL with the reason in err.                  */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out,
+		     char *err, size_t errlen)
+{
+	unsigned long long n;
+	char *end;
+
+	/* strtoull accepts "-1" as a huge number: refuse signs outright. */
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!*v || *v == '-' || *v == '+')
+		return fail(err, errlen, "not a number");
+	errno = 0;
+	n = strtoull(v, &end, 0);
+	if (errno || end == v || *end)
+		return fail(err, errlen, "not a number");
+	if (n < min || n > max)
+		return fail(err, errlen, "must be %u..%u", min, max);
+	*out = n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out, char *err, size_t errlen)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return fail(err, errlen, "must be yes or no");
+}
+
+static int parse_patterns(const char *v, struct vta_patterns *p, char *err,
+			  size_t errlen)
+{
+	struct vta_patterns n = { 0 };
+	const char *s = v;
+
+	while (*s) {
+		size_t len = strcspn(s, " \t,");
+
+		if (len) {
+			if (n.n == VTA_CONF_MAX_PATTERNS)
+				return fail(err, errlen,
+					    "more than %d interface patterns",
+					    VTA_CONF_MAX_PATTERNS);
+			if (len >= IFNAMSIZ)
+				return fail(err, errlen,
+					    "'%.*s' is longer than an interface name (%d)",
+					    (int)len, s, IFNAMSIZ - 1);
+			memcpy(n.pat[n.n], s, len);
+			n.pat[n.n][len] = '\0';
+			n.n++;
+			s += len;
+		}
+		s += strspn(s, " \t,");
+	}
+	*p = n;
+	return 0;
+}
+
+static int parse_table(const char *v, uint32_t *out, char *err, size_t errlen)
+{
+	if (!strcmp(v, "main")) {
+		*out = 254;
+		return 0;
+	}
+	if (!strcmp(v, "default")) {
+		*out = 253;
+		return 0;
+	}
+	if (parse_u32(v, 1, UINT32_MAX, out, err, errlen))
+		return fail(err, errlen, "must be main, default or 1..%u",
+			    UINT32_MAX);
+	return 0;
+}
+
+/* "100", "100/0xffffffff", "0x64/0xff" as iptables --set-xmark. */
+static int parse_mark(const char *v, uint32_t *mark, uint32_t *mask,
+		      char *err, size_t errlen)
+{
+	char buf[64], *slash;
+
+	if (strlen(v) >= sizeof(buf))
+		return fail(err, errlen, "must be MARK or MARK/MASK");
+	strcpy(buf, v);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (parse_u32(buf, 0, UINT32_MAX, mark, err, errlen) ||
+	    (slash && parse_u32(slash, 1, UINT32_MAX, mask, err, errlen)))
+		return fail(err, errlen, "must be MARK or MARK/MASK (32-bit numbers, mask not 0)");
+	if (!slash)
+		*mask = UINT32_MAX;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The key table: section, key, flag, help.                              */
+
+enum key_id {
+	K_PIN_ROOT, K_LAN, K_WAN, K_TUNNEL, K_TABLE, K_MSS_MODE, K_MSS_VALUE,
+	K_CLAMP_IN, K_ESP_MARK, K_RPF, K_XDP, K_XDP_GUARD, K_HASH_SEED,
+	K_LEASE, K_RENEW, K_RCVBUF, K_PEER_LOCAL, K_PEER_MARK, K_MAX
+};
+
+static const struct conf_key {
+	const char *section, *key, *flag, *help;
+} keys[K_MAX] = {
+	[K_PIN_ROOT] = { "general", "pin_root", "pin-root",
+		"bpffs directory for maps and programs (" VTA_PIN_ROOT ")" },
+	[K_LAN] = { "interfaces", "lan", "lan",
+		"LAN interfaces, names or patterns" },
+	[K_WAN] = { "interfaces", "wan", "wan",
+		"outside interface(s) carrying ESP/IKE" },
+	[K_TUNNEL] = { "interfaces", "tunnel", "tunnel",
+		"tunnel interfaces (vti* xfrm*)" },
+	[K_TABLE] = { "routes", "table", "table",
+		"routing table to mirror: main, default or 1..4294967295" },
+	[K_MSS_MODE] = { "mss", "mode", "mss-mode",
+		"MSS clamp: sa, pmtu, fixed or off (sa)" },
+	[K_MSS_VALUE] = { "mss", "value", "mss",
+		"fixed MSS, 88..65495 (implies mode fixed)" },
+	[K_CLAMP_IN] = { "mss", "clamp_inbound", "clamp-inbound",
+		"also clamp SYNs arriving from tunnels (yes)" },
+	[K_ESP_MARK] = { "esp", "mark", "esp-mark",
+		"mark ESP from peers on the WAN ingress (no)" },
+	[K_RPF] = { "forward", "rpf", "rpf",
+		"reverse-path check on tunnel ingress: loose or strict (loose)" },
+	[K_XDP] = { "forward", "xdp", "xdp",
+		"XDP on LAN interfaces where the driver allows (yes)" },
+	[K_XDP_GUARD] = { "forward", "xdp_guard", "xdp-guard",
+		"drop LAN packets spoofing tunnel sources in XDP (no)" },
+	[K_HASH_SEED] = { "forward", "hash_seed", "hash-seed",
+		"ECMP flow hash seed, 0 = random (0)" },
+	[K_LEASE] = { "daemon", "lease_ms", "lease-ms",
+		"fast path stops this long after the daemon does, 100..600000 (3000)" },
+	[K_RENEW] = { "daemon", "renew_ms", "renew-ms",
+		"lease renewal interval, 10..60000 (1000)" },
+	[K_RCVBUF] = { "daemon", "netlink_rcvbuf", "netlink-rcvbuf",
+		"netlink socket receive buffer in bytes (33554432)" },
+	[K_PEER_LOCAL] = { "peer", "local", NULL,
+		"local address ESP arrives for (behind 1:1 NAT)" },
+	[K_PEER_MARK] = { "peer", "mark", NULL,
+		"mark for the tunnel's ESP, MARK[/MASK]" },
+};
+
+/* "peer vti1" -> "vti1", or NULL when section is not a peer section. */
+static const char *peer_name(const char *section)
+{
+	if (strncmp(section, "peer", 4) || (section[4] != ' ' && section[4] != '\t'))
+		return NULL;
+	section += 4;
+	while (*section == ' ' || *section == '\t')
+		section++;
+	return section;
+}
+
+static struct vta_peer_override *peer_get(struct vta_conf *c, const char *name,
+					  char *err, size_t errlen)
+{
+	int i;
+
+	if (!*name || strlen(name) >= IFNAMSIZ || strpbrk(name, " \t/")) {
+		fail(err, errlen, "not an interface name");
+		return NULL;
+	}
+	for (i = 0; i < c->n_peers; i++)
+		if (!strcmp(c->peers[i].tunnel, name))
+			return &c->peers[i];
+	if (c->n_peers == VTA_CONF_MAX_PEERS) {
+		fail(err, errlen, "more than %d peer sections", VTA_CONF_MAX_PEERS);
+		return NULL;
+	}
+	i = c->n_peers++;
+	memset(&c->peers[i], 0, sizeof(c->peers[i]));
+	strcpy(c->peers[i].tunnel, name);
+	return &c->peers[i];
+}
+
+static void remember(struct vta_conf *c, enum vta_conf_w w)
+{
+	snprintf(c->where[w], sizeof(c->where[w]), "%s",
+		 c->origin ? c->origin : "?");
+}
+
+static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
+		   const char *v, char *err, size_t errlen)
+{
+	struct vta_peer_override *p;
+	uint32_t n;
+	int err_;
+
+	switch (k) {
+	case K_PIN_ROOT:
+		if (v[0] != '/')
+			return fail(err, errlen, "must be an absolute path");
+		if (strlen(v) >= sizeof(c->pin_root) - 32)
+			return fail(err, errlen, "path too long");
+		strcpy(c->pin_root, v);
+		/* "/x/" and "/x" name the same directory; keep one form. */
+		n = strlen(c->pin_root);
+		while (n > 1 && c->pin_root[n - 1] == '/')
+			c->pin_root[--n] = '\0';
+		return 0;
+	case K_LAN:
+		err_ = parse_patterns(v, &c->lan, err, errlen);
+		if (!err_)
+			remember(c, VTA_CONF_W_LAN);
+		return err_;
+	case K_WAN:
+		err_ = parse_patterns(v, &c->wan, err, errlen);
+		if (!err_)
+			remember(c, VTA_CONF_W_WAN);
+		return err_;
+	case K_TUNNEL:
+		err_ = parse_patterns(v, &c->tunnel, err, errlen);
+		if (!err_)
+			remember(c, VTA_CONF_W_TUNNEL);
+		return err_;
+	case K_TABLE:
+		return parse_table(v, &c->table, err, errlen);
+	case K_MSS_MODE:
+		for (n = 0; n < sizeof(mss_mode_names) / sizeof(mss_mode_names[0]); n++)
+			if (!strcmp(v, mss_mode_names[n]))
+				break;
+		if (n == sizeof(mss_mode_names) / sizeof(mss_mode_names[0]))
+			return fail(err, errlen, "must be sa, pmtu, fixed or off");
+		c->mss_mode = n;
+		remember(c, VTA_CONF_W_MSS_MODE);
+		return 0;
+	case K_MSS_VALUE:
+		err_ = parse_u32(v, MSS_MIN, MSS_MAX, &n, err, errlen);
+		if (err_)
+			return err_;
+		c->mss_fixed = n;
+		/* A value alone means "--set-mss"; an explicit other mode
+		 * is a conflict that vta_conf_check() reports. */
+		if (!strcmp(c->where[VTA_CONF_W_MSS_MODE], "default"))
+			c->mss_mode = VTA_MSS_FIXED;
+		remember(c, VTA_CONF_W_MSS_VALUE);
+		return 0;
+	case K_CLAMP_IN:
+		return parse_bool(v, &c->clamp_in, err, errlen);
+	case K_ESP_MARK:
+		return parse_bool(v, &c->esp_mark, err, errlen);
+	case K_RPF:
+		if (!strcmp(v, "loose"))
+			c->rpf_strict = false;
+		else if (!strcmp(v, "strict"))
+			c->rpf_strict = true;
+		else
+			return fail(err, errlen, "must be loose or strict");
+		return 0;
+	case K_XDP:
+		return parse_bool(v, &c->xdp, err, errlen);
+	case K_XDP_GUARD:
+		return parse_bool(v, &c->xdp_guard, err, errlen);
+	case K_HASH_SEED:
+		return parse_u32(v, 0, UINT32_MAX, &c->hash_seed, err, errlen);
+	case K_LEASE:
+		err_ = parse_u32(v, 100, 600000, &c->lease_ms, err, errlen);
+		if (!err_)
+			remember(c, VTA_CONF_W_LEASE);
+		return err_;
+	case K_RENEW:
+		err_ = parse_u32(v, 10, 60000, &c->renew_ms, err, errlen);
+		if (!err_)
+			remember(c, VTA_CONF_W_RENEW);
+		return err_;
+	case K_RCVBUF:
+		return parse_u32(v, 65536, 1U << 30, &c->nl_rcvbuf, err, errlen);
+	case K_PEER_LOCAL: {
+		union vta_addr a;
+		int family = 0;
+
+		if (vta_addr_parse(v, &family, &a))
+			return fail(err, errlen, "not an IPv4 or IPv6 address");
+		p = peer_get(c, peer, err, errlen);
+		if (!p)
+			return -EINVAL;
+		p->family = family;
+		memcpy(&p->local, a.b, sizeof(p->local));
+		return 0;
+	}
+	case K_PEER_MARK: {
+		uint32_t mark, mask;
+
+		err_ = parse_mark(v, &mark, &mask, err, errlen);
+		if (err_)
+			return err_;
+		p = peer_get(c, peer, err, errlen);
+		if (!p)
+			return -EINVAL;
+		p->has_mark = true;
+		p->mark = mark;
+		p->mask = mask;
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Known keys of a section, for the "unknown key" message. */
+static void known_keys(const char *section, char *buf, size_t len)
+{
+	size_t n = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < K_MAX && n < len; k++) {
+		if (strcmp(keys[k].section, section))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", keys[k].key);
+	}
+}
+
+int vta_conf_set(struct vta_conf *c, const char *section, const char *key,
+		 const char *value, char *err, size_t errlen)
+{
+	const char *peer = peer_name(section);
+	const char *sect = peer ? "peer" : section;
+	char why[256], known[160];
+	int k, ret;
+
+	for (k = 0; k < K_MAX; k++)
+		if (!strcmp(keys[k].section, sect) && !strcmp(keys[k].key, key))
+			break;
+	if (k == K_MAX) {
+		known_keys(sect, known, sizeof(known));
+		if (known[0])
+			snprintf(why, sizeof(why), "unknown key (known: %s)", known);
+		else
+			snprintf(why, sizeof(why), "unknown section (known: general, interfaces, routes, mss, esp, forward, daemon, peer NAME)");
+		snprintf(err, errlen, "[%s] %s = %s: %s", section, key, value, why);
+		return -EINVAL;
+	}
+	ret = set_key(c, k, peer, value, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "[%s] %s = %s: %s", section, key, value, why);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Conflicts between settings.                                           */
+
+static void patterns_str(const struct vta_patterns *p, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < p->n && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "", p->pat[i]);
+}
+
+const char *vta_role_name(uint32_t role)
+{
+	switch (role) {
+	case VTA_ROLE_LAN: return "lan";
+	case VTA_ROLE_WAN: return "wan";
+	case VTA_ROLE_TUNNEL: return "tunnel";
+	default: return "none";
+	}
+}
+
+bool vta_patterns_match(const struct vta_patterns *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!fnmatch(p->pat[i], name, 0))
+			return true;
+	return false;
+}
+
+/* Could one interface name match a pattern of a and one of b?  Exact for
+ * names; for two patterns, a conservative test that either matches the
+ * other's text ("vti*" vs "vti1"), which catches the real mistakes. */
+static const char *roles_overlap(const struct vta_patterns *a,
+				 const struct vta_patterns *b)
+{
+	int i, j;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < b->n; j++)
+			if (!fnmatch(a->pat[i], b->pat[j], 0))
+				return b->pat[j];
+			else if (!fnmatch(b->pat[j], a->pat[i], 0))
+				return a->pat[i];
+	return NULL;
+}
+
+int vta_conf_check(const struct vta_conf *c, char *err, size_t errlen)
+{
+	static const struct {
+		enum vta_conf_w a, b;
+		const char *an, *bn;
+	} pairs[] = {
+		{ VTA_CONF_W_LAN, VTA_CONF_W_TUNNEL, "lan", "tunnel" },
+		{ VTA_CONF_W_LAN, VTA_CONF_W_WAN, "lan", "wan" },
+		{ VTA_CONF_W_WAN, VTA_CONF_W_TUNNEL, "wan", "tunnel" },
+	};
+	const struct vta_patterns *pp[] = {
+		[VTA_CONF_W_LAN] = &c->lan, [VTA_CONF_W_WAN] = &c->wan,
+		[VTA_CONF_W_TUNNEL] = &c->tunnel,
+	};
+	size_t i;
+
+	if (c->mss_mode == VTA_MSS_FIXED && !c->mss_fixed)
+		return fail(err, errlen,
+			    "%s: [mss] mode = fixed: needs [mss] value = N (88..65495)",
+			    c->where[VTA_CONF_W_MSS_MODE]);
+	if (c->mss_fixed && c->mss_mode != VTA_MSS_FIXED)
+		return fail(err, errlen,
+			    "%s: [mss] value = %u: only with mode = fixed, but mode = %s (%s)",
+			    c->where[VTA_CONF_W_MSS_VALUE], c->mss_fixed,
+			    vta_mss_mode_name(c->mss_mode),
+			    c->where[VTA_CONF_W_MSS_MODE]);
+	if (c->lease_ms <= c->renew_ms)
+		return fail(err, errlen,
+			    "%s: [daemon] lease_ms = %u: must be greater than renew_ms = %u (%s)",
+			    c->where[VTA_CONF_W_LEASE], c->lease_ms, c->renew_ms,
+			    c->where[VTA_CONF_W_RENEW]);
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *both = roles_overlap(pp[pairs[i].a], pp[pairs[i].b]);
+		char as[128], bs[128];
+
+		if (!both)
+			continue;
+		patterns_str(pp[pairs[i].a], as, sizeof(as));
+		patterns_str(pp[pairs[i].b], bs, sizeof(bs));
+		return fail(err, errlen,
+			    "%s: [interfaces] %s = %s: %s matches both %s and %s = %s (%s)",
+			    c->where[pairs[i].a], pairs[i].an, as, both,
+			    pairs[i].an, pairs[i].bn, bs, c->where[pairs[i].b]);
+	}
+	for (i = 0; i < (size_t)c->n_peers; i++)
+		if (!c->peers[i].family && !c->peers[i].has_mark)
+			return fail(err, errlen,
+				    "[peer %s]: needs local = ADDR or mark = MARK[/MASK]",
+				    c->peers[i].tunnel);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* INI files.                                                            */
+
+struct ini_ctx {
+	struct vta_conf *c;
+	const char *name;
+	/* line counting: inih reads one line per reader call */
+	unsigned int line;
+	bool at_bol;
+	FILE *f;		/* file source, or */
+	const char *s;		/* string source */
+	char where[PATH_MAX / 16];
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static char *ctx_reader(char *str, int num, void *stream)
+{
+	struct ini_ctx *x = stream;
+	char *ret;
+
+	if (x->f) {
+		ret = fgets(str, num, x->f);
+	} else {
+		size_t n = 0;
+
+		if (!*x->s)
+			return NULL;
+		while (x->s[n] && n + 1 < (size_t)num) {
+			str[n] = x->s[n];
+			if (x->s[n++] == '\n')
+				break;
+		}
+		str[n] = '\0';
+		x->s += n;
+		ret = str;
+	}
+	if (!ret)
+		return NULL;
+	/* A line longer than inih's buffer arrives in pieces. */
+	if (x->at_bol)
+		x->line++;
+	x->at_bol = strchr(str, '\n') != NULL;
+	return ret;
+}
+
+static int ctx_handler(void *user, const char *section, const char *key,
+		       const char *value)
+{
+	struct ini_ctx *x = user;
+	char msg[512];
+
+	if (x->failed)
+		return 0;
+	snprintf(x->where, sizeof(x->where), "%s:%u", x->name, x->line);
+	x->c->origin = x->where;
+	if (!*section) {
+		snprintf(msg, sizeof(msg), "%s = %s: outside of any [section]",
+			 key, value);
+	} else if (!vta_conf_set(x->c, section, key, value, msg, sizeof(msg))) {
+		x->c->origin = NULL;
+		return 1;
+	}
+	x->c->origin = NULL;
+	snprintf(x->err, x->errlen, "%s:%u: %s", x->name, x->line, msg);
+	x->failed = true;
+	return 0;
+}
+
+static int load(struct ini_ctx *x)
+{
+	int ret;
+
+	x->line = 0;
+	x->at_bol = true;
+	ret = ini_parse_stream(ctx_reader, x, ctx_handler, x);
+	if (ret == -2)
+		return fail(x->err, x->errlen, "%s: out of memory", x->name);
+	if (ret && !x->failed)
+		return fail(x->err, x->errlen,
+			    "%s:%d: syntax error: expected [section] or key = value",
+			    x->name, ret);
+	if (ret)
+		return -EINVAL;
+	return vta_conf_check(x->c, x->err, x->errlen);
+}
+
+int vta_conf_load(struct vta_conf *c, const char *path, char *err,
+		  size_t errlen)
+{
+	struct ini_ctx x = { .c = c, .name = path, .err = err, .errlen = errlen };
+	int ret;
+
+	x.f = fopen(path, "r");
+	if (!x.f) {
+		ret = -errno;
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = load(&x);
+	fclose(x.f);
+	return ret;
+}
+
+int vta_conf_load_string(struct vta_conf *c, const char *name,
+			 const char *text, char *err, size_t errlen)
+{
+	struct ini_ctx x = { .c = c, .name = name, .s = text, .err = err,
+			     .errlen = errlen };
+
+	return load(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Flags.                                                                */
+
+const char *vta_conf_flag_name(int i)
+{
+	int k, n = 0;
+
+	for (k = 0; k < K_MAX; k++) {
+		if (!keys[k].flag)
+			continue;
+		if (n++ == i)
+			return keys[k].flag;
+	}
+	return n == i ? "peer" : NULL;
+}
+
+const char *vta_conf_flag_help(int i)
+{
+	int k, n = 0;
+
+	for (k = 0; k < K_MAX; k++) {
+		if (!keys[k].flag)
+			continue;
+		if (n++ == i)
+			return keys[k].help;
+	}
+	return n == i ? "\"TUNNEL local=ADDR mark=MARK[/MASK]\": a [peer TUNNEL] section" : NULL;
+}
+
+static int set_peer_flag(struct vta_conf *c, const char *value, char *err,
+			 size_t errlen)
+{
+	char buf[256], section[IFNAMSIZ + 8], *tok, *save = NULL;
+	int ret;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(err, errlen, "too long");
+	strcpy(buf, value);
+	tok = strtok_r(buf, " \t,", &save);
+	if (!tok || strchr(tok, '=') || strlen(tok) >= IFNAMSIZ)
+		return fail(err, errlen,
+			    "%s: must be \"TUNNEL local=ADDR mark=MARK[/MASK]\"",
+			    value);
+	snprintf(section, sizeof(section), "peer %s", tok);
+	while ((tok = strtok_r(NULL, " \t,", &save))) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq)
+			return fail(err, errlen, "%s: '%s' is not key=value",
+				    value, tok);
+		*eq = '\0';
+		ret = vta_conf_set(c, section, tok, eq + 1, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int vta_conf_set_flag(struct vta_conf *c, const char *flag, const char *value,
+		      char *err, size_t errlen)
+{
+	char where[64], msg[512];
+	int k, ret;
+
+	while (*flag == '-')
+		flag++;
+	snprintf(where, sizeof(where), "--%s", flag);
+	c->origin = where;
+	if (!strcmp(flag, "peer")) {
+		ret = set_peer_flag(c, value, msg, sizeof(msg));
+	} else {
+		for (k = 0; k < K_MAX; k++)
+			if (keys[k].flag && !strcmp(keys[k].flag, flag))
+				break;
+		if (k == K_MAX) {
+			c->origin = NULL;
+			return fail(err, errlen, "--%s: unknown option", flag);
+		}
+		ret = vta_conf_set(c, keys[k].section, keys[k].key, value,
+				   msg, sizeof(msg));
+	}
+	c->origin = NULL;
+	if (ret)
+		snprintf(err, errlen, "%s: %s", where, msg);
+	return ret;
 }

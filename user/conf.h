@@ -15,6 +15,7 @@
 #define VTA_CONF_PATH		"/etc/vtiaccel.conf"
 #define VTA_CONF_MAX_PATTERNS	16
 #define VTA_CONF_MAX_PEERS	16
+#define VTA_CONF_W_MAX		7
 
 enum vta_mss_mode {
 	VTA_MSS_OFF = 0,	/* no clamping */
@@ -59,9 +60,69 @@ struct vta_conf {
 	uint32_t nl_rcvbuf;		/* [daemon] netlink_rcvbuf (bytes) */
 	int n_peers;			/* [peer NAME] sections */
 	struct vta_peer_override peers[VTA_CONF_MAX_PEERS];
+	/*
+	 * Where the settings that vta_conf_check() relates to each other
+	 * came from ("default", "/etc/vtiaccel.conf:7", "--mss"), so that a
+	 * conflict names both ends.  Set by vta_conf_set() from `origin`.
+	 */
+	const char *origin;		/* origin of the next vta_conf_set() */
+	char where[VTA_CONF_W_MAX][PATH_MAX / 16];
 };
+
+/* The settings whose origin is remembered (struct vta_conf.where). */
+enum vta_conf_w {
+	VTA_CONF_W_LAN, VTA_CONF_W_WAN, VTA_CONF_W_TUNNEL,
+	VTA_CONF_W_MSS_MODE, VTA_CONF_W_MSS_VALUE,
+	VTA_CONF_W_LEASE, VTA_CONF_W_RENEW,
+};
+
+/* The settings in effect, for every command: defaults, then the config
+ * file (main.c loads it), then `run`'s flags (run.c applies them). */
+extern struct vta_conf vta_conf;
 
 /* Fill with defaults. */
 void vta_conf_defaults(struct vta_conf *c);
+
+/*
+ * Set one key, validated here and only here: used by the INI parser and
+ * by the command-line flags of `run`.  section is "general", "mss", ...,
+ * or "peer NAME".  On error returns -EINVAL and writes
+ * "[mss] value = 70000: must be 88..65495" to err.
+ */
+int vta_conf_set(struct vta_conf *c, const char *section, const char *key,
+		 const char *value, char *err, size_t errlen);
+
+/*
+ * Parse an INI file on top of what c holds (call vta_conf_defaults()
+ * first) and check it.  Errors: "FILE:LINE: [section] key = value: reason"
+ * in err; -ENOENT/-EACCES when the file cannot be read, -EINVAL otherwise.
+ */
+int vta_conf_load(struct vta_conf *c, const char *path, char *err,
+		  size_t errlen);
+/* Same from a string (tests); name is used in messages. */
+int vta_conf_load_string(struct vta_conf *c, const char *name,
+			 const char *text, char *err, size_t errlen);
+
+/* Settings that conflict with each other; run after the last set. */
+int vta_conf_check(const struct vta_conf *c, char *err, size_t errlen);
+
+/*
+ * Command-line flags of `run`: every key has one, "--" + flag name, and
+ * takes one argument.  vta_conf_flag_name(i) enumerates them (NULL past
+ * the end) for getopt_long tables, help and completion;
+ * vta_conf_set_flag("mss", "1379", ...) applies one and records "--mss"
+ * as its origin.  Peers: --peer "vti1 local=10.16.1.254 mark=100/0xffffffff".
+ */
+const char *vta_conf_flag_name(int i);
+const char *vta_conf_flag_help(int i);
+int vta_conf_set_flag(struct vta_conf *c, const char *flag, const char *value,
+		      char *err, size_t errlen);
+
+/* Helpers shared with the CLI. */
+const char *vta_mss_mode_name(enum vta_mss_mode m);
+/* "lan", "wan", "tunnel" (the keys that give the roles), else "none". */
+const char *vta_role_name(uint32_t role);
+/* Does name match any pattern of p (fnmatch)? */
+bool vta_patterns_match(const struct vta_patterns *p, const char *name);
 
 #endif

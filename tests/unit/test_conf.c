@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Unit tests of user/conf.c: every error case names file:line, key,
+ * value and reason; a full valid config lands in struct vta_conf. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "conf.h"
+
+static char err[1024];
+
+static int load(struct vta_conf *c, const char *text)
+{
+	vta_conf_defaults(c);
+	err[0] = '\0';
+	return vta_conf_load_string(c, "t.conf", text, err, sizeof(err));
+}
+
+/* The error must contain every one of the given fragments. */
+static void expect_error(const char *text, ...)
+{
+	struct vta_conf c;
+	const char *frag;
+	va_list ap;
+
+	assert_int_not_equal(load(&c, text), 0);
+	va_start(ap, text);
+	while ((frag = va_arg(ap, const char *))) {
+		if (!strstr(err, frag))
+			fail_msg("error \"%s\" lacks \"%s\"", err, frag);
+	}
+	va_end(ap);
+}
+
+static void test_defaults(void **state)
+{
+	struct vta_conf c;
+
+	assert_int_equal(load(&c, ""), 0);
+	assert_string_equal(c.pin_root, "/sys/fs/bpf/vtiaccel");
+	assert_int_equal(c.mss_mode, VTA_MSS_SA);
+	assert_int_equal(c.table, 254);
+	assert_true(c.clamp_in);
+	assert_false(c.esp_mark);
+	assert_int_equal(c.tunnel.n, 2);
+	assert_true(vta_patterns_match(&c.tunnel, "vti1"));
+	assert_true(vta_patterns_match(&c.tunnel, "xfrm7"));
+	assert_false(vta_patterns_match(&c.tunnel, "eth0"));
+}
+
+static void test_full_valid(void **state)
+{
+	struct vta_conf c;
+	struct in6_addr a;
+
+	assert_int_equal(load(&c,
+		"# the seed's gateway\n"
+		"[general]\npin_root = /sys/fs/bpf/gw/\n"
+		"[interfaces]\nlan = eth1\nwan = eth0\ntunnel = vti1, vti2 xfrm*\n"
+		"[routes]\ntable = 220\n"
+		"[mss]\nmode = fixed\nvalue = 1379\nclamp_inbound = no\n"
+		"[esp]\nmark = yes\n"
+		"[forward]\nrpf = strict\nxdp = off\nxdp_guard = true\nhash_seed = 0xdeadbeef\n"
+		"[daemon]\nlease_ms = 5000\nrenew_ms = 500\nnetlink_rcvbuf = 1048576\n"
+		"[peer vti1]\nlocal = 10.16.1.254\nmark = 100/0xffffffff\n"
+		"[peer vti2]\nmark = 0xc8\n"), 0);
+	assert_string_equal(c.pin_root, "/sys/fs/bpf/gw");
+	assert_int_equal(c.lan.n, 1);
+	assert_string_equal(c.lan.pat[0], "eth1");
+	assert_string_equal(c.wan.pat[0], "eth0");
+	assert_int_equal(c.tunnel.n, 3);
+	assert_string_equal(c.tunnel.pat[1], "vti2");
+	assert_int_equal(c.table, 220);
+	assert_int_equal(c.mss_mode, VTA_MSS_FIXED);
+	assert_int_equal(c.mss_fixed, 1379);
+	assert_false(c.clamp_in);
+	assert_true(c.esp_mark);
+	assert_true(c.rpf_strict);
+	assert_false(c.xdp);
+	assert_true(c.xdp_guard);
+	assert_int_equal(c.hash_seed, 0xdeadbeef);
+	assert_int_equal(c.lease_ms, 5000);
+	assert_int_equal(c.renew_ms, 500);
+	assert_int_equal(c.nl_rcvbuf, 1048576);
+	assert_int_equal(c.n_peers, 2);
+	assert_string_equal(c.peers[0].tunnel, "vti1");
+	assert_int_equal(c.peers[0].family, AF_INET);
+	inet_pton(AF_INET, "10.16.1.254", &a);
+	assert_memory_equal(&c.peers[0].local, &a, 4);
+	assert_true(c.peers[0].has_mark);
+	assert_int_equal(c.peers[0].mark, 100);
+	assert_int_equal(c.peers[0].mask, 0xffffffff);
+	assert_int_equal(c.peers[1].mark, 200);
+	assert_int_equal(c.peers[1].mask, 0xffffffff);
+	assert_int_equal(c.peers[1].family, 0);
+}
+
+static void test_value_alone_means_fixed(void **state)
+{
+	struct vta_conf c;
+
+	assert_int_equal(load(&c, "[mss]\nvalue = 1379\n"), 0);
+	assert_int_equal(c.mss_mode, VTA_MSS_FIXED);
+}
+
+static void test_errors(void **state)
+{
+	expect_error("[mss]\nvalue = 70000\n", "t.conf:2:", "[mss] value = 70000",
+		     "must be 88..65495", NULL);
+	expect_error("[mss]\nvalue = 87\n", "t.conf:2:", "88..65495", NULL);
+	expect_error("[mss]\nvalue = -5\n", "t.conf:2:", "not a number", NULL);
+	expect_error("[mss]\nvalue = 13x\n", "not a number", NULL);
+	expect_error("[mss]\nmode = auto\n", "t.conf:2:", "[mss] mode = auto",
+		     "sa, pmtu, fixed or off", NULL);
+	expect_error("\n[mss]\nmode = fixed\n", "t.conf:3:", "mode = fixed",
+		     "needs [mss] value", NULL);
+	expect_error("[mss]\nmode = pmtu\nvalue = 1379\n", "t.conf:3:",
+		     "[mss] value = 1379", "mode = pmtu", "t.conf:2", NULL);
+	expect_error("[mss]\nvalue = 1379\nmode = off\n", "t.conf:2:",
+		     "mode = off", NULL);
+	expect_error("[daemon]\nlease_ms = 1000\nrenew_ms = 1000\n", "t.conf:2:",
+		     "lease_ms = 1000", "greater than renew_ms = 1000", "t.conf:3",
+		     NULL);
+	expect_error("[daemon]\nrenew_ms = 5000\n", "default:", "lease_ms = 3000",
+		     "renew_ms = 5000", NULL);
+	expect_error("[daemon]\nlease_ms = 99\n", "t.conf:2:", "100..600000", NULL);
+	expect_error("[daemon]\nnetlink_rcvbuf = 10\n", "netlink_rcvbuf = 10", NULL);
+	expect_error("[interfaces]\nlan = vti1\n", "t.conf:2:", "lan = vti1",
+		     "matches both", "tunnel", NULL);
+	expect_error("[interfaces]\nlan = eth1\nwan = eth1\n", "lan = eth1",
+		     "wan = eth1", NULL);
+	expect_error("[interfaces]\nlan = averyveryverylongname0\n",
+		     "longer than an interface name", NULL);
+	expect_error("[mss]\nfoo = 1\n", "t.conf:2:", "[mss] foo = 1",
+		     "unknown key", "clamp_inbound", NULL);
+	expect_error("[bogus]\nkey = 1\n", "t.conf:2:", "[bogus] key = 1",
+		     "unknown section", NULL);
+	expect_error("key = 1\n", "t.conf:1:", "outside of any [section]", NULL);
+	expect_error("[general]\njunk line\n", "t.conf:2:", "syntax error", NULL);
+	expect_error("[general]\npin_root = relative\n", "must be an absolute path", NULL);
+	expect_error("[routes]\ntable = 0\n", "[routes] table = 0", "main", NULL);
+	expect_error("[esp]\nmark = maybe\n", "[esp] mark = maybe", "yes or no", NULL);
+	expect_error("[forward]\nrpf = medium\n", "loose or strict", NULL);
+	expect_error("[forward]\nhash_seed = 4294967296\n", "hash_seed", "must be", NULL);
+	expect_error("[peer vti1]\nlocal = 10.1.1\n", "[peer vti1] local = 10.1.1",
+		     "not an IPv4 or IPv6 address", NULL);
+	expect_error("[peer vti1]\nmark = 100/0\n", "MARK/MASK", NULL);
+	expect_error("[peer vti1]\nfoo = 1\n", "[peer vti1] foo = 1", "unknown key", NULL);
+	expect_error("[peer ]\nmark = 1\n", "not an interface name", NULL);
+}
+
+static void test_first_error_line(void **state)
+{
+	/* The first bad line is reported, not a later one. */
+	expect_error("[mss]\nvalue = 1\n[esp]\nmark = x\n", "t.conf:2:", NULL);
+}
+
+static void test_flags(void **state)
+{
+	struct vta_conf c;
+	int i;
+	bool seen_mss = false;
+
+	vta_conf_defaults(&c);
+	assert_int_equal(vta_conf_set_flag(&c, "--mss", "1379", err, sizeof(err)), 0);
+	assert_int_equal(c.mss_mode, VTA_MSS_FIXED);
+	assert_int_equal(vta_conf_set_flag(&c, "lan", "eth1,eth2", err, sizeof(err)), 0);
+	assert_int_equal(c.lan.n, 2);
+	assert_int_equal(vta_conf_set_flag(&c, "peer", "vti1 local=10.16.1.254 mark=100",
+					   err, sizeof(err)), 0);
+	assert_int_equal(c.n_peers, 1);
+	assert_int_equal(vta_conf_check(&c, err, sizeof(err)), 0);
+	assert_int_not_equal(vta_conf_set_flag(&c, "--mss", "70000", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "--mss"));
+	assert_non_null(strstr(err, "88..65495"));
+	assert_int_not_equal(vta_conf_set_flag(&c, "--nope", "1", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "unknown option"));
+	/* A flag's origin shows in a conflict found later. */
+	assert_int_equal(vta_conf_set_flag(&c, "--mss-mode", "pmtu", err, sizeof(err)), 0);
+	assert_int_not_equal(vta_conf_check(&c, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "--mss-mode"));
+	/* Every key of every section has a flag (peer keys via --peer). */
+	for (i = 0; vta_conf_flag_name(i); i++) {
+		assert_non_null(vta_conf_flag_help(i));
+		if (!strcmp(vta_conf_flag_name(i), "mss"))
+			seen_mss = true;
+	}
+	assert_true(seen_mss);
+	assert_true(i >= 17);	/* 16 keys with a flag, and --peer */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_valid),
+		cmocka_unit_test(test_value_alone_means_fixed),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_first_error_line),
+		cmocka_unit_test(test_flags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `vtiaccel routes`: the FIB as the programs see it (the LPM tries and the
+ * nexthop groups they point to), with interfaces by name.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "netlink.h"
+#include "print.h"
+
+long vta_cli_map_count(int fd, size_t key_size)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+	long n = 0;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+static int cmp_route(const void *a, const void *b)
+{
+	const struct vta_cli_route *x = a, *y = b;
+	int c = memcmp(x->addr, y->addr, 16);
+
+	if (c)
+		return c;
+	return x->plen < y->plen ? -1 : x->plen > y->plen;
+}
+
+int vta_cli_routes(const struct vta_maps *m, int family,
+		   struct vta_cli_route **out)
+{
+	bool v6 = family == VTA_AF_INET6;
+	int fd = v6 ? m->fib6 : m->fib4;
+	size_t ksz = v6 ? sizeof(struct vta_fib6_key) : sizeof(struct vta_fib4_key);
+	union {
+		struct vta_fib4_key k4;
+		struct vta_fib6_key k6;
+	} key, next;
+	struct vta_cli_route *v = NULL;
+	void *prev = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		memcpy(&key, &next, ksz);
+		prev = &key;
+		if (vta_cli_grow((void **)&v, &cap, n, sizeof(*v), 64))
+			return -ENOMEM;
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].family = family;
+		if (v6) {
+			v[n].plen = key.k6.prefixlen;
+			memcpy(v[n].addr, key.k6.addr, 16);
+		} else {
+			v[n].plen = key.k4.prefixlen;
+			memcpy(v[n].addr, &key.k4.addr, 4);
+		}
+		/* Gone since get_next_key: a route the daemon just removed. */
+		if (bpf_map_lookup_elem(fd, &key, &v[n].r))
+			continue;
+		n++;
+	}
+	if (errno != ENOENT) {
+		int err = -errno;
+
+		free(v);
+		return err;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_route);
+	*out = v;
+	return n;
+}
+
+void vta_cli_prefix_str(const struct vta_cli_route *r, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	vta_addr_str(r->family == VTA_AF_INET6 ? AF_INET6 : AF_INET,
+		     (const union vta_addr *)r->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, r->plen);
+}
+
+void vta_cli_print_nh(const struct vta_nh *nh)
+{
+	char gw[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+
+	if (nh->gw_family) {
+		vta_addr_str(nh->gw_family == VTA_AF_INET6 ? AF_INET6 : AF_INET,
+			     (const union vta_addr *)&nh->gw6, gw, sizeof(gw));
+		print_string(PRINT_ANY, "gateway", "via %s ", gw);
+	}
+	print_string(PRINT_ANY, "dev", "dev %s ", vta_cli_ifname(nh->ifindex, name));
+	print_uint(PRINT_JSON, "ifindex", NULL, nh->ifindex);
+	print_uint(PRINT_ANY, "weight", "weight %" PRIu64 " ", nh->weight);
+	print_string(PRINT_ANY, "kind", "%s", vta_nh_kind_name(nh->kind));
+}
+
+void vta_cli_print_route(const struct vta_maps *m, const struct vta_cli_route *r,
+			 int pick)
+{
+	struct vta_group g;
+	char pfx[INET6_ADDRSTRLEN + 8];
+	__u32 i;
+
+	vta_cli_prefix_str(r, pfx, sizeof(pfx));
+	print_string(PRINT_ANY, "dst", "%s ", pfx);
+	print_string(PRINT_ANY, "type", "%s", vta_rt_type_name(r->r.type));
+	if (r->r.flags & VTA_RT_F_VIA_TUNNEL)
+		print_text(" via-tunnel");
+	if (r->r.flags & VTA_RT_F_GATEWAY)
+		print_text(" gateway");
+	open_json_array("flags");
+	if (r->r.flags & VTA_RT_F_VIA_TUNNEL)
+		print_string(PRINT_JSON, NULL, NULL, "via-tunnel");
+	if (r->r.flags & VTA_RT_F_GATEWAY)
+		print_string(PRINT_JSON, NULL, NULL, "gateway");
+	close_json_array();
+	if (r->r.type != VTA_RT_UNICAST) {
+		print_nl();
+		return;
+	}
+	print_uint(PRINT_ANY, "group", " group %" PRIu64, r->r.group_id);
+	if (bpf_map_lookup_elem(m->groups, &r->r.group_id, &g)) {
+		/* The programs pass such packets to the kernel: say so. */
+		print_bool(PRINT_JSON, "group_missing", NULL, true);
+		print_text(" (group missing)\n");
+		return;
+	}
+	print_nl();
+	open_json_array("nexthops");
+	for (i = 0; i < g.n_paths && i < VTA_MAX_PATHS; i++) {
+		open_json_object(NULL);
+		print_text("\tnexthop ");
+		vta_cli_print_nh(&g.paths[i]);
+		if (pick >= 0) {
+			print_bool(PRINT_JSON, "chosen", NULL, (int)i == pick);
+			if ((int)i == pick)
+				print_text("  <- chosen");
+		}
+		print_nl();
+		close_json_object();
+	}
+	close_json_array();
+	if (!g.n_paths)
+		print_text("\t(no usable nexthop)\n");
+}
+
+int cmd_routes(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int fams[2] = { VTA_AF_INET, VTA_AF_INET6 }, nf = 2, f, opt, ret = 0;
+	struct vta_maps m;
+
+	while ((opt = getopt_long(argc, argv, "46jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case '4':
+			fams[0] = VTA_AF_INET;
+			nf = 1;
+			break;
+		case '6':
+			fams[0] = VTA_AF_INET6;
+			nf = 1;
+			break;
+		case 'j':
+			vta_print_init(true, false);
+			break;
+		case 'h':
+			return vta_cmd_usage("routes", false);
+		default:
+			return vta_cmd_usage("routes", true);
+		}
+	}
+	if (optind < argc) {
+		vta_print_error("routes: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (vta_cli_open_maps(&m))
+		return 1;
+	open_json_object(NULL);
+	open_json_array("routes");
+	for (f = 0; f < nf; f++) {
+		struct vta_cli_route *r;
+		int n, i;
+
+		n = vta_cli_routes(&m, fams[f], &r);
+		if (n < 0) {
+			ret = vta_print_error("read %s: %s",
+					      fams[f] == VTA_AF_INET ? VTA_MAP_FIB4 : VTA_MAP_FIB6,
+					      strerror(-n));
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			open_json_object(NULL);
+			print_string(PRINT_JSON, "family", NULL,
+				     fams[f] == VTA_AF_INET ? "inet" : "inet6");
+			vta_cli_print_route(&m, &r[i], -1);
+			close_json_object();
+		}
+		free(r);
+	}
+	close_json_array();
+	close_json_object();
+out:
+	vta_maps_close(&m);
+	return ret;
+}

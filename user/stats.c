@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `vtiaccel stats`: the per-CPU counters of vta_stats summed per interface
+ * slot, named by the X-macro of include/vtiaccel.h (vta_counter_name /
+ * vta_counter_help), never by a list of our own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "print.h"
+
+struct slot_stats {
+	__u32 slot, ifindex, role;
+	char name[IF_NAMESIZE];
+	struct vta_stats s;
+};
+
+struct snapshot {
+	__u64 t_ns;
+	int n;
+	struct slot_stats v[VTA_STATS_SLOTS];
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static bool all_zero(const struct vta_stats *s)
+{
+	int c;
+
+	for (c = 0; c < VTA_COUNTER_MAX; c++)
+		if (s->c[c].packets || s->c[c].bytes)
+			return false;
+	return true;
+}
+
+/*
+ * Read every slot that belongs to a managed interface, plus any other
+ * slot with counts (slot 0: unknown interfaces; slots of interfaces that
+ * have gone away keep their counts until the daemon reuses them).
+ */
+static int snapshot_read(const struct vta_maps *m, const char *only,
+			 struct snapshot *snap)
+{
+	struct vta_cli_iface *ifs;
+	int n, i, err;
+	__u32 slot;
+
+	n = vta_cli_ifaces(m, &ifs);
+	if (n < 0)
+		return n;
+	snap->n = 0;
+	snap->t_ns = vta_mono_ns();
+	for (slot = 0; slot < VTA_STATS_SLOTS; slot++) {
+		struct slot_stats *ss = &snap->v[snap->n];
+		const struct vta_cli_iface *owner = NULL;
+
+		for (i = 0; i < n; i++)
+			if (ifs[i].v.slot == slot)
+				owner = &ifs[i];
+		memset(ss, 0, sizeof(*ss));
+		ss->slot = slot;
+		if (owner) {
+			ss->ifindex = owner->ifindex;
+			ss->role = owner->v.role;
+			snprintf(ss->name, sizeof(ss->name), "%s", owner->name);
+		} else if (slot == 0) {
+			snprintf(ss->name, sizeof(ss->name), "unknown");
+		} else {
+			snprintf(ss->name, sizeof(ss->name), "slot%u", slot);
+		}
+		if (only && strcmp(only, ss->name))
+			continue;
+		err = vta_stats_read(m, slot, &ss->s);
+		if (err) {
+			free(ifs);
+			return err;
+		}
+		if (!owner && all_zero(&ss->s))
+			continue;
+		snap->n++;
+	}
+	free(ifs);
+	return 0;
+}
+
+static const struct slot_stats *find_slot(const struct snapshot *s, __u32 slot,
+					  const char *name)
+{
+	int i;
+
+	for (i = 0; s && i < s->n; i++)
+		if (s->v[i].slot == slot && !strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+static struct vta_counter_val sum(const struct vta_stats *s, int first, int last)
+{
+	struct vta_counter_val v = {};
+	int c;
+
+	for (c = first; c <= last; c++) {
+		v.packets += s->c[c].packets;
+		v.bytes += s->c[c].bytes;
+	}
+	return v;
+}
+
+static struct vta_counter_val forwarded(const struct vta_stats *s)
+{
+	return sum(s, VTA_FWD_TO_TUNNEL, VTA_FWD_XDP);
+}
+
+static void print_val(const char *key, const char *label,
+		      struct vta_counter_val v)
+{
+	open_json_object(key);
+	print_text("  %-16s", label);
+	print_uint(PRINT_ANY, "packets", " %12" PRIu64 " pkts", v.packets);
+	print_uint(PRINT_ANY, "bytes", " %14" PRIu64 " bytes", v.bytes);
+	close_json_object();
+}
+
+static void print_rate(__u64 dp, __u64 db, double dt)
+{
+	print_float(PRINT_ANY, "pps", "  %10.0f pps", dp / dt);
+	print_float(PRINT_ANY, "bps", " %13.0f bit/s", db * 8 / dt);
+}
+
+static void print_slot(const struct slot_stats *ss, const struct slot_stats *prev,
+		       double dt)
+{
+	struct vta_counter_val fwd = forwarded(&ss->s);
+	struct vta_counter_val pass = sum(&ss->s, VTA_PASS_FIRST, VTA_PASS_LAST);
+	struct vta_counter_val drop = sum(&ss->s, VTA_DROP_FIRST, VTA_DROP_LAST);
+	int c;
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "name", "%s", ss->name);
+	print_string(PRINT_ANY, "role", " (%s", vta_role_name(ss->role));
+	print_uint(PRINT_ANY, "slot", ", slot %" PRIu64 ")", ss->slot);
+	print_uint(PRINT_JSON, "ifindex", NULL, ss->ifindex);
+	if (fwd.packets + pass.packets)
+		print_float(PRINT_ANY, "fast_path_share", "  fast path %.1f%%",
+			    100.0 * fwd.packets / (fwd.packets + pass.packets));
+	else
+		print_null(PRINT_ANY, "fast_path_share", "  fast path -");
+	print_nl();
+	print_val("forwarded", "forwarded", fwd);
+	print_nl();
+	print_val("passed", "passed", pass);
+	print_nl();
+	print_val("dropped", "dropped", drop);
+	print_nl();
+	open_json_object("counters");
+	for (c = 0; c < VTA_COUNTER_MAX; c++) {
+		const struct vta_counter_val *v = &ss->s.c[c];
+
+		/* Text shows what happened; JSON has a fixed schema. */
+		if (!vta_print_is_json() && !v->packets && !v->bytes)
+			continue;
+		open_json_object(vta_counter_name(c));
+		print_text("    %-18s", vta_counter_name(c));
+		print_uint(PRINT_ANY, "packets", " %12" PRIu64 " pkts", v->packets);
+		print_uint(PRINT_ANY, "bytes", " %14" PRIu64 " bytes", v->bytes);
+		if (prev && dt > 0)
+			print_rate(v->packets - prev->s.c[c].packets,
+				   v->bytes - prev->s.c[c].bytes, dt);
+		print_nl();
+		close_json_object();
+	}
+	close_json_object();
+	close_json_object();
+}
+
+static void print_ecmp(const struct snapshot *s)
+{
+	__u64 total = 0;
+	int i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].role == VTA_ROLE_TUNNEL) {
+			total += s->v[i].s.c[VTA_TX].packets;
+			n++;
+		}
+	open_json_array("ecmp");
+	if (n)
+		print_text("ECMP balance (share of packets sent into tunnels):");
+	for (i = 0; i < s->n; i++) {
+		const struct slot_stats *ss = &s->v[i];
+
+		if (ss->role != VTA_ROLE_TUNNEL)
+			continue;
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "name", " %s", ss->name);
+		print_uint(PRINT_JSON, "tx_packets", NULL, ss->s.c[VTA_TX].packets);
+		if (total)
+			print_float(PRINT_ANY, "share", " %.1f%%",
+				    100.0 * ss->s.c[VTA_TX].packets / total);
+		else
+			print_null(PRINT_ANY, "share", " -");
+		close_json_object();
+	}
+	if (n)
+		print_nl();
+	close_json_array();
+}
+
+static void print_snapshot(const struct snapshot *s, const struct snapshot *prev)
+{
+	double dt = prev ? (s->t_ns - prev->t_ns) / 1e9 : 0;
+	int i;
+
+	open_json_object(NULL);
+	if (prev)
+		print_float(PRINT_ANY, "interval_s", "interval %.2f s\n", dt);
+	open_json_array("interfaces");
+	for (i = 0; i < s->n; i++)
+		print_slot(&s->v[i], find_slot(prev, s->v[i].slot, s->v[i].name), dt);
+	close_json_array();
+	print_ecmp(s);
+	close_json_object();
+}
+
+/* Prometheus text exposition format 0.0.4. */
+static void label_escaped(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			putchar('\\');
+		if (*s == '\n') {
+			fputs("\\n", stdout);
+			continue;
+		}
+		putchar(*s);
+	}
+}
+
+static void print_prometheus(const struct snapshot *s)
+{
+	static const char *const metric[2] = { "vtiaccel_packets_total",
+					       "vtiaccel_bytes_total" };
+	static const char *const what[2] = { "Packets", "Bytes" };
+	int k, i, c;
+
+	/* One metric per unit; the counter is a label, its meaning below. */
+	for (c = 0; c < VTA_COUNTER_MAX; c++)
+		printf("# counter %s: %s\n", vta_counter_name(c), vta_counter_help(c));
+	for (k = 0; k < 2; k++) {
+		printf("# HELP %s %s counted by the vtiaccel fast path, by interface and counter.\n",
+		       metric[k], what[k]);
+		printf("# TYPE %s counter\n", metric[k]);
+		for (i = 0; i < s->n; i++)
+			for (c = 0; c < VTA_COUNTER_MAX; c++) {
+				printf("%s{iface=\"", metric[k]);
+				label_escaped(s->v[i].name);
+				printf("\",counter=\"%s\"} %" PRIu64 "\n",
+				       vta_counter_name(c),
+				       k ? (uint64_t)s->v[i].s.c[c].bytes :
+					   (uint64_t)s->v[i].s.c[c].packets);
+			}
+	}
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "iface", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot *cur = NULL, *prev = NULL, *t;
+	const char *only = NULL;
+	bool prom = false, clear;
+	double watch = 0;
+	struct vta_maps m;
+	int opt, err, ret = 0;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			watch = strtod(optarg, &end);
+			if (*end || !(watch > 0) || watch > 86400) {
+				vta_print_error("stats: --watch %s: must be seconds, > 0",
+						optarg);
+				return 2;
+			}
+			break;
+		case 'P':
+			prom = true;
+			break;
+		case 'i':
+			only = optarg;
+			break;
+		case 'j':
+			vta_print_init(true, false);
+			break;
+		case 'h':
+			return vta_cmd_usage("stats", false);
+		default:
+			return vta_cmd_usage("stats", true);
+		}
+	}
+	if (optind < argc) {
+		vta_print_error("stats: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (prom && vta_print_is_json()) {
+		vta_print_error("stats: --prometheus and --json exclude each other");
+		return 2;
+	}
+	if (vta_cli_open_maps(&m))
+		return 1;
+	cur = calloc(1, sizeof(*cur));
+	prev = calloc(1, sizeof(*prev));
+	if (!cur || !prev) {
+		ret = vta_print_error("stats: out of memory");
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	clear = watch && !vta_print_is_json() && !prom && isatty(STDOUT_FILENO);
+	for (bool first = true; !stop; first = false) {
+		struct timespec ts;
+
+		err = snapshot_read(&m, only, cur);
+		if (err) {
+			ret = vta_print_error("read %s: %s", VTA_MAP_STATS,
+					      strerror(-err));
+			goto out;
+		}
+		if (only && !cur->n) {
+			ret = vta_print_error("stats: no interface %s in %s",
+					      only, VTA_MAP_IFACES);
+			goto out;
+		}
+		if (clear)
+			fputs("\033[H\033[2J", stdout);
+		if (prom)
+			print_prometheus(cur);
+		else
+			print_snapshot(cur, first ? NULL : prev);
+		if (!watch)
+			break;
+		if (!clear && !vta_print_is_json() && !prom)
+			print_text("\n");
+		fflush(stdout);
+		t = prev;
+		prev = cur;
+		cur = t;
+		ts.tv_sec = (time_t)watch;
+		ts.tv_nsec = (long)((watch - ts.tv_sec) * 1e9);
+		/* SIGINT interrupts the sleep and ends the loop. */
+		nanosleep(&ts, NULL);
+	}
+out:
+	free(cur);
+	free(prev);
+	vta_maps_close(&m);
+	return ret;
+}

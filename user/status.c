@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `vtiaccel status`: is the fast path doing what the operator thinks?
+ * Interfaces and how our programs are attached to them, the lease, what
+ * is in the maps, and what this kernel can do.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/utsname.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "netlink.h"
+#include "log.h"
+#include "print.h"
+
+/* Name of the program with this id ("" when it cannot be read). */
+static void prog_name(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd;
+
+	buf[0] = '\0';
+	if (!id)
+		return;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(buf, len, "%s", info.name);
+	close(fd);
+}
+
+/*
+ * XDP on ifindex: the attach mode and whether vta_xdp_lan is among the
+ * programs (directly or in libxdp's dispatcher).
+ */
+static void print_xdp(__u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	const char *mode = "none";
+	bool ours = false;
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+
+	if (bpf_xdp_query(ifindex, 0, &q)) {
+		print_null(PRINT_ANY, "xdp", "xdp ? ");
+		return;
+	}
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV: mode = "native"; break;
+	case XDP_ATTACHED_SKB: mode = "generic"; break;
+	case XDP_ATTACHED_HW: mode = "offload"; break;
+	case XDP_ATTACHED_MULTI: mode = "multi"; break;
+	}
+	if (q.attach_mode != XDP_ATTACHED_NONE) {
+		mp = xdp_multiprog__get_from_ifindex(ifindex);
+		if (!libxdp_get_error(mp) && mp) {
+			if (xdp_multiprog__is_legacy(mp)) {
+				p = xdp_multiprog__main_prog(mp);
+				ours = p && !strcmp(xdp_program__name(p), "vta_xdp_lan");
+			} else {
+				while ((p = xdp_multiprog__next_prog(p, mp)))
+					if (!strcmp(xdp_program__name(p), "vta_xdp_lan"))
+						ours = true;
+			}
+			xdp_multiprog__close(mp);
+		}
+	}
+	open_json_object("xdp");
+	print_string(PRINT_ANY, "mode", "xdp %s", mode);
+	print_bool(PRINT_JSON, "vtiaccel", NULL, ours);
+	if (q.attach_mode != XDP_ATTACHED_NONE)
+		print_text(ours ? " (vta_xdp_lan) " : " (not vtiaccel's) ");
+	else
+		print_text(" ");
+	close_json_object();
+}
+
+static void print_iface(const struct vta_cli_iface *i)
+{
+	char flags[128], name[64];
+	__u32 tc_id = vta_tc_query(i->ifindex);
+
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "name", "%-10s ", i->name);
+	print_uint(PRINT_ANY, "ifindex", "ifindex %-3" PRIu64 " ", i->ifindex);
+	print_string(PRINT_ANY, "role", "%-6s ", vta_role_name(i->v.role));
+	print_bool(PRINT_JSON, "gone", NULL, i->gone);
+	print_uint(PRINT_ANY, "slot", "slot %" PRIu64 " ", i->v.slot);
+	print_uint(PRINT_ANY, "mtu", "mtu %" PRIu64 " ", i->v.mtu);
+	print_uint(PRINT_ANY, "mss4", "mss %" PRIu64, i->v.mss4);
+	print_uint(PRINT_ANY, "mss6", "/%" PRIu64 " ", i->v.mss6);
+	if (i->v.role == VTA_ROLE_TUNNEL)
+		print_text("mark 0x%x/0x%x ", i->v.mark, i->v.mark_mask);
+	print_uint(PRINT_JSON, "mark", NULL, i->v.mark);
+	print_uint(PRINT_JSON, "mark_mask", NULL, i->v.mark_mask);
+	vta_if_flags_str(i->v.flags, flags, sizeof(flags));
+	print_text("<%s>", flags);
+	open_json_array("flags");
+	{
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(flags, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			print_string(PRINT_JSON, NULL, NULL, tok);
+	}
+	close_json_array();
+	print_nl();
+	print_text("%-10s ", "");
+	open_json_object("tc");
+	if (tc_id) {
+		prog_name(tc_id, name, sizeof(name));
+		print_uint(PRINT_ANY, "prog_id", "tc ingress id %" PRIu64, tc_id);
+		print_string(PRINT_ANY, "prog", " %s ", name);
+	} else {
+		print_null(PRINT_ANY, "prog_id", "tc none ");
+	}
+	close_json_object();
+	if (i->v.role == VTA_ROLE_LAN || i->v.role == VTA_ROLE_WAN)
+		print_xdp(i->ifindex);
+	if (i->gone)
+		print_text("(interface gone)");
+	print_nl();
+	close_json_object();
+}
+
+static void print_lease(const struct vta_config *cfg)
+{
+	__u64 now = vta_mono_ns();
+
+	open_json_object("lease");
+	if (!cfg->lease_deadline_ns) {
+		print_string(PRINT_ANY, "state", "lease %s\n", "off");
+		close_json_object();
+		return;
+	}
+	if (now < cfg->lease_deadline_ns) {
+		print_string(PRINT_ANY, "state", "lease %s", "valid");
+		print_float(PRINT_ANY, "remaining_s", ", %.3f s left\n",
+			    (cfg->lease_deadline_ns - now) / 1e9);
+	} else {
+		print_string(PRINT_ANY, "state", "lease %s", "expired");
+		print_float(PRINT_ANY, "expired_s", " %.3f s ago: the fast path passes everything to the kernel\n",
+			    (now - cfg->lease_deadline_ns) / 1e9);
+	}
+	close_json_object();
+	if (now >= cfg->lease_deadline_ns)
+		pr_warn("lease expired: the fast path is off (is `vtiaccel run` running?)\n");
+}
+
+static void print_peers(const struct vta_maps *m)
+{
+	struct vta_peer_key key, next, *prev = NULL;
+	struct vta_peer v;
+	char l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+	int family;
+
+	open_json_array("peers");
+	while (!bpf_map_get_next_key(m->peers, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->peers, &key, &v))
+			continue;
+		family = key.family == VTA_AF_INET6 ? AF_INET6 : AF_INET;
+		vta_addr_str(family, (const union vta_addr *)key.local, l, sizeof(l));
+		vta_addr_str(family, (const union vta_addr *)key.peer, p, sizeof(p));
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "peer", "esp peer %s ", p);
+		print_string(PRINT_ANY, "local", "local %s ", l);
+		print_uint(PRINT_JSON, "mark", NULL, v.mark);
+		print_uint(PRINT_JSON, "mask", NULL, v.mask);
+		print_text("mark 0x%x/0x%x ", v.mark, v.mask);
+		print_string(PRINT_ANY, "tunnel", "tunnel %s ",
+			     v.tunnel_ifindex ? vta_cli_ifname(v.tunnel_ifindex, name) : "-");
+		print_bool(PRINT_ANY, "esp", "esp %s ", v.flags & VTA_PEER_F_ESP);
+		print_bool(PRINT_ANY, "natt", "nat-t %s", v.flags & VTA_PEER_F_NATT);
+		print_nl();
+		close_json_object();
+	}
+	close_json_array();
+}
+
+/* What this kernel offers the fast path. */
+static void print_features(void)
+{
+	static const struct {
+		const char *name;
+		enum bpf_prog_type type;
+		enum bpf_func_id fn;
+	} helpers[] = {
+		{ "redirect_neigh", BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_redirect_neigh },
+		{ "check_mtu", BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_check_mtu },
+		{ "fib_lookup", BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_fib_lookup },
+		{ "xdp_redirect_map", BPF_PROG_TYPE_XDP, BPF_FUNC_redirect_map },
+	};
+	struct utsname u;
+	size_t i;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "unknown");
+	print_string(PRINT_ANY, "kernel", "kernel %s\n", u.release);
+	open_json_object("features");
+	print_text("features");
+	print_bool(PRINT_ANY, "tc", " tc %s",
+		   libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) > 0);
+	print_bool(PRINT_ANY, "xdp", " xdp %s",
+		   libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) > 0);
+	for (i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++) {
+		print_text(" %s", helpers[i].name);
+		print_bool(PRINT_ANY, helpers[i].name, " %s",
+			   libbpf_probe_bpf_helper(helpers[i].type, helpers[i].fn,
+						   NULL) > 0);
+	}
+	print_nl();
+	close_json_object();
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vta_cli_iface *ifs = NULL;
+	struct vta_config cfg = {};
+	struct vta_maps m;
+	char flags[128];
+	long r4, r6, ng;
+	int n, i, opt, err;
+
+	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			vta_print_init(true, false);
+			break;
+		case 'h':
+			return vta_cmd_usage("status", false);
+		default:
+			return vta_cmd_usage("status", true);
+		}
+	}
+	if (optind < argc) {
+		vta_print_error("status: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (vta_cli_open_maps(&m))
+		return 1;
+	n = vta_cli_ifaces(&m, &ifs);
+	err = vta_config_get(&m, &cfg);
+	r4 = vta_cli_map_count(m.fib4, sizeof(struct vta_fib4_key));
+	r6 = vta_cli_map_count(m.fib6, sizeof(struct vta_fib6_key));
+	ng = vta_cli_map_count(m.groups, sizeof(__u32));
+	if (n < 0 || err || r4 < 0 || r6 < 0 || ng < 0) {
+		vta_print_error("read the maps under %s: %s", vta_cli_pin_root(),
+				strerror(-(n < 0 ? n : err ? err : r4 < 0 ? r4 :
+					  r6 < 0 ? r6 : ng)));
+		free(ifs);
+		vta_maps_close(&m);
+		return 1;
+	}
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "pin_root", "maps %s\n", vta_cli_pin_root());
+	print_lease(&cfg);
+	vta_cfg_flags_str(cfg.flags, flags, sizeof(flags));
+	print_text("config <%s> hash_seed 0x%08x\n", flags, cfg.hash_seed);
+	open_json_object("config");
+	print_uint(PRINT_JSON, "hash_seed", NULL, cfg.hash_seed);
+	print_bool(PRINT_JSON, "forward", NULL, cfg.flags & VTA_CFG_F_FORWARD);
+	print_bool(PRINT_JSON, "esp_mark", NULL, cfg.flags & VTA_CFG_F_ESP_MARK);
+	print_bool(PRINT_JSON, "xdp_guard", NULL, cfg.flags & VTA_CFG_F_XDP_GUARD);
+	close_json_object();
+	if (!(cfg.flags & VTA_CFG_F_FORWARD))
+		print_text("forwarding is off: every packet goes to the kernel\n");
+	print_uint(PRINT_ANY, "routes4", "routes %" PRIu64 " IPv4", r4);
+	print_uint(PRINT_ANY, "routes6", ", %" PRIu64 " IPv6", r6);
+	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " nexthop groups\n", ng);
+	print_text("interfaces:\n");
+	open_json_array("interfaces");
+	for (i = 0; i < n; i++)
+		print_iface(&ifs[i]);
+	close_json_array();
+	if (!n)
+		print_text("  (none)\n");
+	print_peers(&m);
+	print_features();
+	close_json_object();
+	free(ifs);
+	vta_maps_close(&m);
+	return 0;
+}
