@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Run every benchmark (bench/*.sh but this one) in turn, one at a time so
+# they do not compete for the CPUs, each printing its own table.  Env is
+# passed through (BUILD, RUNS, SECS, ...).  Benchmarks are not tests: the
+# exit status only says whether each one ran to the end.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+export BUILD=${BUILD:-build}
+failed=""
+for b in bench/*.sh; do
+	[ "$b" = bench/run-all.sh ] && continue
+	echo "=== $b  ($(date -u +%H:%M:%S) UTC, loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
+	bash "$b"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "=== $b exited with status $rc"
+		failed="$failed $b"
+	fi
+done
+[ -z "$failed" ] || { echo "bench: failed:$failed"; exit 1; }
+echo "bench: all benchmarks ran"
