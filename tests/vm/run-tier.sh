@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# The vm tier (`make check-vm`): every tests/vm/test_*.sh, on the running
+# kernel when it has ip_vti/esp4, else all in one qemu VM (one boot) via
+# tests/vm/vm-run + tests/vm/guest-runner.sh.  Prints each test's output
+# and ends with "N passed, N failed[, N skipped]".  Exit 1 if anything
+# failed; a tier that cannot run here is reported as skipped (exit 0).
+#
+#	tests/vm/run-tier.sh [TEST...]      (default: all tests/vm/test_*.sh)
+#
+# Environment: VM_TEST_TIMEOUT (per test, default 480 s: the lab tests
+# bring up strongSwan and BGP under emulation), VM_TIMEOUT (whole
+# VM, default 60 s + VM_TEST_TIMEOUT per test, at most 2400 s) and the vm-run variables
+# (tests/vm/README.md).
+
+set -eu
+
+cd "$(dirname "$0")/../.."
+vmdir=tests/vm
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=("$vmdir"/test_*.sh)
+	[ -e "${tests[0]}" ] || tests=()
+fi
+n=${#tests[@]}
+
+summary() { # passed failed skipped
+	if [ "$3" -gt 0 ]; then
+		echo "$1 passed, $2 failed, $3 skipped"
+	else
+		echo "$1 passed, $2 failed"
+	fi
+}
+
+if [ "$n" = 0 ]; then
+	echo "# vm tier: no tests/vm/test_*.sh"
+	summary 0 0 0
+	exit 0
+fi
+
+if ! how=$("$vmdir"/vm-run --check 2>&1); then
+	echo "SKIP: vm tier: ${how#vm-run: }"
+	summary 0 0 "$n"
+	exit 0
+fi
+echo "# vm tier: $how"
+
+export VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-480}
+# The whole VM is capped at 40 minutes so a hung guest cannot eat CI's
+# 90-minute budget.
+vm_cap=$((60 + VM_TEST_TIMEOUT * n))
+[ "$vm_cap" -le 2400 ] || vm_cap=2400
+export VM_TIMEOUT=${VM_TIMEOUT:-$vm_cap}
+case " ${VM_PASS_ENV:-} " in
+*" VM_TEST_TIMEOUT "*) ;;
+*) export VM_PASS_ENV="${VM_PASS_ENV:-} VM_TEST_TIMEOUT" ;;
+esac
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+start=${EPOCHREALTIME/./}
+set +e
+"$vmdir"/vm-run "$vmdir"/guest-runner.sh "${tests[@]}" |
+	tee "$out" | grep --line-buffered -v '^VM-TIER-TOTAL '
+rc=${PIPESTATUS[0]}
+set -e
+end=${EPOCHREALTIME/./}
+ms=$(((end - start) / 1000))
+printf '# vm tier wall time: %d.%03d s\n' $((ms / 1000)) $((ms % 1000))
+
+total=$(grep '^VM-TIER-TOTAL ' "$out" | tail -n 1)
+re='^VM-TIER-TOTAL passed=([0-9]+) failed=([0-9]+) skipped=([0-9]+)$'
+if [[ $total =~ $re ]]; then
+	failed=${BASH_REMATCH[2]}
+	if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+		echo "FAIL: vm tier: vm-run exited with status $rc"
+		failed=1
+	fi
+	summary "${BASH_REMATCH[1]}" "$failed" "${BASH_REMATCH[3]}"
+	[ "$failed" = 0 ]
+	exit
+fi
+
+if [ "$rc" = 126 ]; then
+	echo "SKIP: vm tier: vm-run could not run the tests (see its message above)"
+	summary 0 0 "$n"
+	exit 0
+fi
+# The VM died or timed out before the runner's total: count what the
+# finished tests reported and one failure for the rest.
+passed=0 failed=0 skipped=0
+while read -r _ _ p _ f _ s _; do
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done < <(grep -E '^# test_.*: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out")
+echo "FAIL: vm tier: vm-run ended with status $rc before all tests reported"
+summary "$passed" $((failed + 1)) "$skipped"
+exit 1

@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# SA-aware ECMP: a tunnel counts as up only while its SAs exist.  Two VTIs
+# from gw to the same peer (vti1: 192.0.2.1 <-> 192.0.2.2, keys 100;
+# vti2: 198.51.100.1 <-> 198.51.100.2, keys 200), kernel multipath route
+# 172.31.0.0/16 via both in gw, `vtiaccel run` in gw:
+#
+#	lan -- eth1 gw pub0 ==(vti1, vti2)== pub0 peer eth1 -- vpc
+#
+# Asserts: the map route has both members and the flow hash of `lookup`
+# is the one the programs use (a flow it puts on vti1 leaves through
+# vti1); deleting vti1's SAs takes vti1 out of the map group within
+# 200 ms (measured, printed) while the kernel route still lists both;
+# the same flow then works through vti2; re-adding the SAs brings vti1
+# back; `vtiaccel verify` reports no drift in both states.
+
+. "$(dirname "$0")/lib.sh"
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$HERE/../../$BUILD ;; esac
+VTA=$BUILD/vtiaccel
+PKT="/usr/bin/python3 $HERE/dp_pkt.py"
+
+LAN=${T_PREFIX}lan
+GW=${T_PREFIX}gw
+PEER=${T_PREFIX}peer
+VPC=${T_PREFIX}vpc
+PIN=/sys/fs/bpf/${T_PREFIX}
+LAN_IP=10.16.16.10
+VPC_IP=172.31.0.10
+K1=0x000102030405060708090a0b0c0d0e0f
+A1=0x101112131415161718191a1b1c1d1e1f20212223
+K2=0x303132333435363738393a3b3c3d3e3f
+A2=0x404142434445464748494a4b4c4d4e4f50515253
+
+[ -x "$VTA" ] || t_skip_all "$VTA not built (make BUILD=... tests)"
+command -v jq >/dev/null || t_skip_all "jq not found"
+load_modules ip_vti esp4 xfrm_user ||
+	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
+
+# sa_batch LOCAL REMOTE OUT_SPI IN_SPI MARK: one end's SAs of one tunnel.
+sa_batch() {
+	local ko=$K1 ao=$A1 ki=$K2 ai=$A2
+	case $3 in *2) ko=$K2 ao=$A2 ki=$K1 ai=$A1 ;; esac
+	cat <<-EOF
+	xfrm state add src $1 dst $2 proto esp spi $3 reqid $5 mode tunnel replay-window 1024 mark $5 auth-trunc hmac(sha1) $ao 96 enc cbc(aes) $ko
+	xfrm state add src $2 dst $1 proto esp spi $4 reqid $5 mode tunnel replay-window 1024 auth-trunc hmac(sha1) $ai 96 enc cbc(aes) $ki
+	EOF
+}
+
+# tun_batch DEV LOCAL REMOTE IN_LOCAL IN_REMOTE OUT_SPI IN_SPI MARK
+tun_batch() {
+	cat <<-EOF
+	addr add $2/24 dev pub0
+	link add $1 type vti local $2 remote $3 ikey $8 okey $8
+	addr add $4/30 remote $5/30 dev $1
+	link set $1 up mtu 1436
+	xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $2 dst $3 proto esp reqid $8 mode tunnel
+	xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $3 dst $2 proto esp reqid $8 mode tunnel
+	xfrm policy add dir fwd src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $3 dst $2 proto esp reqid $8 mode tunnel
+	EOF
+	sa_batch "$2" "$3" "$6" "$7" "$8"
+}
+
+end_sysctls() {
+	ns_exec "$1" sysctl -q -w net.ipv4.ip_forward=1 \
+		net.ipv4.conf.pub0.disable_xfrm=1 net.ipv4.conf.pub0.disable_policy=1 \
+		net.ipv4.conf.vti1.disable_policy=1 net.ipv4.conf.vti1.rp_filter=2 \
+		net.ipv4.conf.vti2.disable_policy=1 net.ipv4.conf.vti2.rp_filter=2
+}
+
+vta() { nsenter --net="/run/netns/$GW" "$VTA" --pin-root "$PIN" "$@"; }
+vta_verify() { vta verify --lan eth1 --wan pub0 --tunnel 'vti*'; }
+# members: the devices of the map route 172.31.0.0/16, sorted, one line.
+members() {
+	vta routes -4 -j | jq -r '[.routes[] | select(.dst == "172.31.0.0/16") |
+		.nexthops[]?.dev] | sort | join(",")'
+}
+members_are() { [ "$(members)" = "$1" ]; }
+pick() { # SPORT DPORT: the tunnel `lookup` picks for lan:SPORT -> vpc:DPORT/tcp
+	vta lookup -j $VPC_IP --from $LAN_IP --proto tcp --sport "$1" --dport "$2" |
+		jq -r '.nexthop.dev'
+}
+link_tx() { ns_exec "$GW" cat "/sys/class/net/$1/statistics/tx_packets"; }
+# ts_ms "[2026-11-28T11:25:30.357684]": ms since the epoch
+ts_ms() {
+	local t=${1#[} sec
+	t=${t%]}
+	sec=$(date -u -d "${t%.*}" +%s)
+	echo $((sec * 1000 + 10#${t#*.} / 1000))
+}
+# xfrm_monitor TAG: timestamped XFRM events of gw into $T_TMP/xfrm.TAG;
+# returns once it has seen a probe policy (so it is subscribed).
+xfrm_monitor() { # TAG N
+	ip -n "$GW" -ts xfrm monitor > "$T_TMP/xfrm.$1" 2>&1 &
+	t_cleanup t_bg_kill $!
+	wait_until 10 eval "ip -n $GW xfrm policy add src 203.0.113.1/32 dst 203.0.113.$2/32 dir out 2>/dev/null
+		ip -n $GW xfrm policy delete src 203.0.113.1/32 dst 203.0.113.$2/32 dir out 2>/dev/null
+		grep -q 'dst 203.0.113.$2/32' '$T_TMP/xfrm.$1'"
+}
+# group_poller GID IFINDEX present|absent: background poll of the pinned
+# group map (PPID_POLL); prints the wall-clock ms of the change.
+group_poller() {
+	$PKT group-wait "$PIN" "$1" "$2" "$3" 10 > "$T_TMP/poll.out" 2>&1 &
+	PPID_POLL=$!
+	t_cleanup t_bg_kill "$PPID_POLL"
+	wait_until 10 grep -q ready "$T_TMP/poll.out"
+}
+
+# --- topology ---------------------------------------------------------------
+
+t_cleanup "ip netns del $LAN; ip netns del $GW; ip netns del $PEER; ip netns del $VPC; rm -rf $PIN"
+for ns in $LAN $GW $PEER $VPC; do ip netns add "$ns"; done
+ip -n "$GW" link add eth1 type veth peer name eth0 netns "$LAN"
+ip -n "$GW" link add pub0 type veth peer name pub0 netns "$PEER"
+ip -n "$PEER" link add eth1 type veth peer name eth0 netns "$VPC"
+{
+	echo "link set pub0 up"
+	echo "addr add 10.16.16.254/24 dev eth1"
+	echo "link set eth1 up"
+	tun_batch vti1 192.0.2.1 192.0.2.2 169.254.12.38 169.254.12.37 0xc0de0101 0xc0de0102 100
+	tun_batch vti2 198.51.100.1 198.51.100.2 169.254.14.230 169.254.14.229 0xc0de0201 0xc0de0202 200
+	echo "route add 172.31.0.0/16 nexthop dev vti1 nexthop dev vti2"
+} > "$T_TMP/gw.batch"
+{
+	echo "link set pub0 up"
+	echo "addr add 172.31.0.1/24 dev eth1"
+	echo "link set eth1 up"
+	tun_batch vti1 192.0.2.2 192.0.2.1 169.254.12.37 169.254.12.38 0xc0de0102 0xc0de0101 100
+	tun_batch vti2 198.51.100.2 198.51.100.1 169.254.14.229 169.254.14.230 0xc0de0202 0xc0de0201 200
+	# Replies always through vti2: the test is about gw's choice.
+	echo "route add 10.16.16.0/24 dev vti2"
+} > "$T_TMP/peer.batch"
+ip -n "$GW" -batch "$T_TMP/gw.batch"
+ip -n "$PEER" -batch "$T_TMP/peer.batch"
+printf '%s\n' "addr add $LAN_IP/24 dev eth0" "link set eth0 up" \
+	"route add default via 10.16.16.254" > "$T_TMP/lan.batch"
+printf '%s\n' "addr add $VPC_IP/24 dev eth0" "link set eth0 up" \
+	"route add default via 172.31.0.1" > "$T_TMP/vpc.batch"
+ip -n "$LAN" -batch "$T_TMP/lan.batch"
+ip -n "$VPC" -batch "$T_TMP/vpc.batch"
+end_sysctls "$GW"
+end_sysctls "$PEER"
+t_check "kernel path: gw -> peer over vti1 and vti2 within 20 s" wait_until 20 \
+	eval "ns_exec $GW ping -n -q -c1 -W1 169.254.12.37 >/dev/null && ns_exec $GW ping -n -q -c1 -W1 169.254.14.229 >/dev/null"
+
+nsenter --net="/run/netns/$GW" "$VTA" run --pin-root "$PIN" --lan eth1 --wan pub0 \
+	--tunnel 'vti*' > "$T_TMP/daemon.log" 2>&1 &
+DPID=$!
+t_cleanup t_bg_kill "$DPID"
+f0=$T_FAIL
+t_check "vtiaccel run: no drift within 60 s" wait_until 60 eval "vta_verify >/dev/null 2>&1"
+if [ "$T_FAIL" != "$f0" ]; then
+	sed 's/^/    daemon: /' "$T_TMP/daemon.log" | tail -20
+	vta verify --lan eth1 --wan pub0 --tunnel 'vti*' 2>&1 | head -20 | sed 's/^/    verify: /'
+fi
+t_check "map route 172.31.0.0/16 has both tunnels" members_are vti1,vti2
+
+# Two TCP flows that `lookup` puts on vti1 (one for before, one for after
+# the SAs go: a second connection on the same 4-tuple would hit TIME_WAIT).
+flow_on_vti1() { # DPORT: a source port whose flow lookup puts on vti1
+	local s
+	for s in 40100 40101 40102 40103 40104 40105 40106 40107 40108 40109 \
+		 40110 40111 40112 40113 40114 40115; do
+		if [ "$(pick "$s" "$1")" = vti1 ]; then echo "$s"; return 0; fi
+	done
+	return 1
+}
+sport1=$(flow_on_vti1 5001) || sport1=
+sport2=$(flow_on_vti1 5002) || sport2=
+t_check "lookup puts a flow to port 5001 and one to 5002 on vti1 (of 16 each)" \
+	test -n "$sport1" -a -n "$sport2"
+sport1=${sport1:-40100}
+sport2=${sport2:-40100}
+ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid=$!
+t_cleanup t_bg_kill "$spid"
+ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5002 & spid2=$!
+t_cleanup t_bg_kill "$spid2"
+tx1=$(link_tx vti1)
+t_check "flow lan:$sport1 -> vpc:5001 works (64 KiB echoed)" \
+	ns_exec "$LAN" env DP_SPORT="$sport1" timeout 60 $PKT tcp-send $VPC_IP 5001 65536
+t_check "and left through vti1, as lookup said (vti1 tx +>= 40)" \
+	test $(($(link_tx vti1) - tx1)) -ge 40
+
+# --- vti1's SAs go away -----------------------------------------------------
+
+gid=$(vta routes -4 -j | jq -r '.routes[] | select(.dst == "172.31.0.0/16") | .group')
+idx1=$(ip -n "$GW" -j link show vti1 | jq -r '.[0].ifindex')
+t_check "xfrm monitor running" xfrm_monitor del 2
+t_check "map poller running" group_poller "$gid" "$idx1" absent
+printf '%s\n' \
+	"xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0xc0de0101 mark 100" \
+	"xfrm state delete src 192.0.2.2 dst 192.0.2.1 proto esp spi 0xc0de0102" > "$T_TMP/del.batch"
+ip -n "$GW" -batch "$T_TMP/del.batch"
+if wait_pid_gone 12 "$PPID_POLL" && t=$(tail -n 1 "$T_TMP/poll.out") && [[ $t =~ ^[0-9]+$ ]] &&
+   ev=$(grep -m1 -E '^\[[^]]*\] Deleted src 192\.0\.2\.' "$T_TMP/xfrm.del"); then
+	ms=$((t - $(ts_ms "${ev%% *}")))
+	t_info "SA deletion (XFRM event) -> vti1 out of map group $gid: $ms ms"
+	t_check "vti1 left the group within 200 ms of the SA deletion ($ms ms)" test "$ms" -le 200
+else
+	t_fail "vti1 still in group $gid after its SAs were deleted: $(cat "$T_TMP/poll.out")"
+fi
+t_check "routes -j agrees: the group is vti2 only" wait_until 5 members_are vti2
+t_check "the kernel route still lists both tunnels" \
+	eval "ip -n $GW route show 172.31.0.0/16 | grep -q vti1 && ip -n $GW route show 172.31.0.0/16 | grep -q vti2"
+t_check "lookup now puts flow $sport2 on vti2" test "$(pick "$sport2" 5002)" = vti2
+tx1=$(link_tx vti1)
+tx2=$(link_tx vti2)
+t_check "flow lan:$sport2 -> vpc:5002, on vti1 before, works (64 KiB echoed)" \
+	ns_exec "$LAN" env DP_SPORT="$sport2" timeout 60 $PKT tcp-send $VPC_IP 5002 65536
+f0=$T_FAIL
+t_check "through vti2 (vti2 tx +>= 40, vti1 tx +0)" \
+	test $(($(link_tx vti2) - tx2)) -ge 40 -a $(($(link_tx vti1) - tx1)) -eq 0
+[ "$T_FAIL" = "$f0" ] ||
+	t_info "eth1 counters: $(vta stats -j | jq -c '.interfaces[] | select(.name == "eth1") | .counters | with_entries(select(.value.packets > 0)) | map_values(.packets)'); status: $(vta status -j | jq -c .lease)"
+vta_verify > "$T_TMP/verify.out" 2>&1 && vrc=0 || vrc=$?
+t_info "verify with vti1's SAs gone: exit $vrc: $(head -c 300 "$T_TMP/verify.out")"
+t_check "verify: no drift with vti1's SAs gone" test "$vrc" = 0
+
+# --- and come back ----------------------------------------------------------
+
+t_check "xfrm monitor running" xfrm_monitor add 3
+t_check "map poller running" group_poller "$gid" "$idx1" present
+sa_batch 192.0.2.1 192.0.2.2 0xc0de0101 0xc0de0102 100 > "$T_TMP/add.batch"
+ip -n "$GW" -batch "$T_TMP/add.batch"
+# From the first NEWSA event (both come from one batch, ms apart).
+if wait_pid_gone 12 "$PPID_POLL" && t=$(tail -n 1 "$T_TMP/poll.out") && [[ $t =~ ^[0-9]+$ ]] &&
+   ev=$(grep -m1 -E '^\[[^]]*\] src 192\.0\.2\.' "$T_TMP/xfrm.add"); then
+	ms=$((t - $(ts_ms "${ev%% *}")))
+	t_info "SAs re-added (XFRM event) -> vti1 back in map group $gid: $ms ms"
+	t_check "vti1 returned to the group within 200 ms ($ms ms)" test "$ms" -le 200
+else
+	t_fail "vti1 not back in group $gid after its SAs returned: $(cat "$T_TMP/poll.out")"
+fi
+t_check "routes -j agrees: vti1 and vti2" wait_until 5 members_are vti1,vti2
+t_check "verify: no drift after the SAs returned" wait_until 5 eval "vta_verify >/dev/null 2>&1"
+t_check "lookup puts flow $sport2 on vti1 again" test "$(pick "$sport2" 5002)" = vti1

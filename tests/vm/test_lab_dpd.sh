@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# The seed's gateway (lab/lab.sh) with FRR's kernel nexthop groups OFF
+# (`no zebra nexthop kernel enable`: classic RTA_MULTIPATH routes; the
+# other lab tests run with the default, nexthop objects):
+#  - zebra installs the ECMP route without a nexthop id, vtiaccel mirrors
+#    both tunnels and forwards lan -> vpc on the fast path;
+#  (b) 100% loss on the outside path to tunnel 1's endpoint (DROP in the
+#      wan namespace): DPD (10 s / 30 s) or BGP's hold timer (30 s) takes
+#      tunnel 1 out, the flows move to tunnel 2; with the path back, DPD's
+#      restart brings tunnel 1 and ECMP back.  Prints the per-flow outage.
+
+. "$(dirname "$0")/lib.sh"
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+PY=/usr/bin/python3
+export BUILD=${BUILD:-build-lab}
+[ -x "$REPO/$BUILD/vtiaccel" ] || [ -x "$BUILD/vtiaccel" ] ||
+	t_skip_all "no $BUILD/vtiaccel (make BUILD=$BUILD)"
+for c in /usr/lib/ipsec/charon swanctl /usr/lib/frr/bgpd iptables $PY; do
+	command -v "$c" >/dev/null || t_skip_all "$c not installed"
+done
+load_modules ip_vti esp4 xfrm_user ||
+	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
+
+LAB_P=${T_PREFIX}-
+. "$REPO/lab/lab.sh"
+
+t_cleanup lab_down
+t_check "lab up with 'no zebra nexthop kernel enable'" lab_up --nhg off
+grep '^# lab:' "$T_TMP/check.out" || true
+lab_alive "$LAB_CGW/vtiaccel" || { t_fail "lab did not come up: nothing else to test"; exit 1; }
+
+t_check "ECMP route is a classic multipath route (no nhid)" \
+	eval "! ip -n $LAB_CGW route show 172.31.0.0/16 | grep -q nhid"
+t_check "vtiaccel mirrors it with both tunnels" lab_vta_ecmp_ok
+lab_vta stats -j > "$T_TMP/s0.json"
+t_check "ping lan -> vpc: 20 of 20" ns_exec "$LAB_LAN" ping -n -q -c 20 -i 0.05 -W 2 $LAB_VPC_HOST
+lab_vta stats -j > "$T_TMP/s1.json"
+t_check "lan -> tunnels on the fast path (eth1 >= 99%)" \
+	$PY "$REPO/lab/vta_share.py" --min 99 "$T_TMP/s0.json" "$T_TMP/s1.json" eth1
+
+t_check "traffic runs (16 flows each way)" lab_traffic_start dpd
+t0=$(now_ms)
+lab_path_down $LAB_AWS_PUB1
+t_cleanup lab_path_up
+t_check "tunnel 1 leaves the route within 60 s of losing its path" wait_until 60 lab_one_path
+t1=$(now_ms)
+t_info "tunnel 1 out of cgw's route $((t1 - t0)) ms after the loss began"
+lab_path_up
+t_check "DPD restart brings ECMP back within 90 s of the path's return" wait_until 90 lab_both_ecmp
+t2=$(now_ms)
+t_info "ECMP back $((t2 - t1)) ms after the path returned"
+wait_until 3 eval '[ $(($(now_ms) - t2)) -ge 2000 ]' || true
+lab_traffic_stop dpd
+for d in up down; do
+	what="lan -> vpc"
+	[ $d = up ] || what="vpc -> lan"
+	t_check "DPD, $what: every flow delivered before and after" \
+		$PY "$REPO/lab/outage.py" "vtiaccel dpd $what" "$LAB_DIR/dpd.$d.json" 16
+	$PY "$REPO/lab/outage.py" "vtiaccel dpd $what" "$LAB_DIR/dpd.$d.json" 16 | sed 's/^/# /' || true
+done

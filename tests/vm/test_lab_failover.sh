@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Failover in the seed's gateway (lab/lab.sh), with vtiaccel and with the
+# kernel path alone (daemon stopped, programs detached), on one lab:
+#  (a) `swanctl --terminate` of tunnel 1's IKE SA, then --initiate;
+#  (c) vti1 deleted and re-created by contrib/strongswan/vtiaccel-updown
+#      (down-client, up-client) while its SAs stay;
+# 16 UDP flows each way at 20 packets/s run throughout: every flow must
+# survive (move to tunnel 2 and keep going), ECMP must come back, and the
+# longest per-flow gap is the outage, printed for both data paths.
+# The DPD case (b) is in test_lab_dpd.sh.
+
+. "$(dirname "$0")/lib.sh"
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+export BUILD=${BUILD:-build-lab}
+[ -x "$REPO/$BUILD/vtiaccel" ] || [ -x "$BUILD/vtiaccel" ] ||
+	t_skip_all "no $BUILD/vtiaccel (make BUILD=$BUILD)"
+for c in /usr/lib/ipsec/charon swanctl /usr/lib/frr/bgpd iptables /usr/bin/python3; do
+	command -v "$c" >/dev/null || t_skip_all "$c not installed"
+done
+load_modules ip_vti esp4 xfrm_user ||
+	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
+
+LAB_P=${T_PREFIX}-
+. "$REPO/lab/lab.sh"
+OUT=$(mktemp /tmp/vta-lab-failover.XXXXXX)
+t_cleanup "rm -f $OUT"
+
+t_cleanup lab_down
+t_check "lab up: SAs, BGP ECMP both ways, vtiaccel, first ping" lab_up
+grep '^# lab:' "$T_TMP/check.out" || true
+lab_alive "$LAB_CGW/vtiaccel" || { t_fail "lab did not come up: nothing else to test"; exit 1; }
+
+# failover PATH CASE: run one case with traffic, check and record it.
+ev_terminate() {
+	lab_swanctl "$LAB_CGW" --terminate --ike gw1 >/dev/null &&
+	lab_wait 20 lab_one_path &&
+	lab_swanctl "$LAB_CGW" --initiate --child gw1 >/dev/null
+}
+ev_recreate() {
+	lab_updown down-client vti1 &&
+	lab_wait 10 lab_one_path &&
+	lab_updown up-client vti1
+}
+failover() {
+	local path=$1 case=$2 tag=$1-$2 t0 t1
+	t_check "$path, $case: traffic runs (16 flows each way)" lab_traffic_start "$tag"
+	t0=$(now_ms)
+	t_check "$path, $case: event done, tunnel 1 out of the route" "ev_$case"
+	t_check "$path, $case: ECMP back on both sides within 60 s" wait_until 60 lab_both_ecmp
+	t1=$(now_ms)
+	# Let the flows run 2 s on the restored ECMP (they may move back).
+	wait_until 3 eval '[ $(($(now_ms) - t1)) -ge 2000 ]' || true
+	lab_traffic_stop "$tag"
+	t_info "$path, $case: ECMP restored $((t1 - t0)) ms after the event"
+	for d in up down; do
+		local what="lan -> vpc"
+		[ $d = up ] || what="vpc -> lan"
+		t_check "$path, $case, $what: every flow delivered before and after" \
+			/usr/bin/python3 "$REPO/lab/outage.py" "$path $case $what" "$LAB_DIR/$tag.$d.json" 16
+		/usr/bin/python3 "$REPO/lab/outage.py" "$(printf '%-8s %-9s %-10s' "$path" "$case" "$what")" \
+			"$LAB_DIR/$tag.$d.json" 16 >> "$OUT" || true
+	done
+}
+
+failover vtiaccel terminate
+failover vtiaccel recreate
+t_check "vtiaccel still attached to the re-created vti1" \
+	eval "lab_vta status | grep -A1 '^vti1 ' | grep -q vta_tun_in"
+
+lab_stop "$LAB_CGW/vtiaccel"
+t_check "SIGTERM detached vtiaccel (no tc filter left on eth1)" \
+	eval "! ip netns exec $LAB_CGW tc filter show dev eth1 ingress | grep -q bpf"
+failover kernel terminate
+failover kernel recreate
+
+t_info "per-flow outage (longest gap of each interrupted flow), vtiaccel vs kernel path:"
+sed 's/^/#   /' "$OUT"
