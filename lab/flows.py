@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""UDP flows with sequence numbers, for the lab's ECMP and failover checks.
+
+  flows.py send DST PORT --flows N --sport BASE --pps P --seconds S
+      N flows (source ports BASE..BASE+N-1), P packets/s each, S seconds.
+  flows.py recv PORT --seconds S [--ready FILE]
+      Counts per source port until S seconds have passed; prints one JSON
+      object: {"SPORT": {"rx": n, "max_gap_ms": g, "first": seq, "last": seq}}.
+      max_gap_ms is the longest time between two consecutive arrivals of a
+      flow: the outage a failover caused to it.  --ready FILE is created
+      once the socket is bound.  SIGTERM ends either early (recv still
+      prints what it counted).
+"""
+import argparse
+import json
+import signal
+import socket
+import struct
+import sys
+import time
+
+
+def send(a):
+    socks = []
+    for i in range(a.flows):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", a.sport + i))
+        socks.append(s)
+    interval = 1.0 / a.pps
+    t0 = time.monotonic()
+    seq = 0
+    end = t0 + a.seconds
+    payload = bytes(a.size)
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        for s in socks:
+            try:
+                s.sendto(struct.pack("!I", seq) + payload, (a.dst, a.port))
+            except OSError:
+                pass  # no route during a failover: the gap shows it
+        seq += 1
+        delay = t0 + seq * interval - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    print(json.dumps({"sent_per_flow": seq}))
+
+
+def recv(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind(("0.0.0.0", a.port))
+    if a.ready:
+        open(a.ready, "w").close()
+    flows = {}
+    end = time.monotonic() + a.seconds
+    try:
+        recv_loop(s, flows, end)
+    except Stop:
+        pass
+    for f in flows.values():
+        del f["t"]
+    json.dump({str(k): v for k, v in sorted(flows.items())}, sys.stdout)
+    print()
+
+
+def recv_loop(s, flows, end):
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            data, (src, sport) = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        now = time.monotonic()
+        seq = struct.unpack("!I", data[:4])[0] if len(data) >= 4 else 0
+        f = flows.get(sport)
+        if f is None:
+            flows[sport] = {"rx": 1, "max_gap_ms": 0.0, "first": seq,
+                            "last": seq, "t": now, "src": src}
+            continue
+        f["rx"] += 1
+        gap = (now - f["t"]) * 1000.0
+        if gap > f["max_gap_ms"]:
+            f["max_gap_ms"] = round(gap, 1)
+        f["t"] = now
+        f["last"] = seq
+
+
+class Stop(Exception):
+    pass
+
+
+def stop(*_):
+    raise Stop()
+
+
+def main():
+    signal.signal(signal.SIGTERM, stop)
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ps = sub.add_parser("send")
+    ps.add_argument("dst")
+    ps.add_argument("port", type=int)
+    ps.add_argument("--flows", type=int, default=1)
+    ps.add_argument("--sport", type=int, default=40000)
+    ps.add_argument("--pps", type=float, default=50)
+    ps.add_argument("--seconds", type=float, default=5)
+    ps.add_argument("--size", type=int, default=32)
+    pr = sub.add_parser("recv")
+    pr.add_argument("port", type=int)
+    pr.add_argument("--seconds", type=float, default=10)
+    pr.add_argument("--ready")
+    a = p.parse_args()
+    try:
+        send(a) if a.cmd == "send" else recv(a)
+    except Stop:
+        pass
+
+
+if __name__ == "__main__":
+    main()
