@@ -17,19 +17,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$HERE/../../$BUILD ;; esac
-VTA=$BUILD/vtiaccel
-PKT="/usr/bin/python3 $HERE/dp_pkt.py"
-
-LAN=${T_PREFIX}lan
-GW=${T_PREFIX}gw
-PEER=${T_PREFIX}peer
-VPC=${T_PREFIX}vpc
-PIN=/sys/fs/bpf/${T_PREFIX}
-LAN_IP=10.16.16.10
-VPC_IP=172.31.0.10
+. "$(dirname "$0")/dp_env.sh"
 K1=0x000102030405060708090a0b0c0d0e0f
 A1=0x101112131415161718191a1b1c1d1e1f20212223
 K2=0x303132333435363738393a3b3c3d3e3f

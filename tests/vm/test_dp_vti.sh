@@ -18,19 +18,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$HERE/../../$BUILD ;; esac
-VTA=$BUILD/vtiaccel
-PKT="/usr/bin/python3 $HERE/dp_pkt.py"
-
-LAN=${T_PREFIX}lan
-GW=${T_PREFIX}gw
-PEER=${T_PREFIX}peer
-VPC=${T_PREFIX}vpc
-PIN=/sys/fs/bpf/${T_PREFIX}
-LAN_IP=10.16.16.10
-VPC_IP=172.31.0.10
+. "$(dirname "$0")/dp_env.sh"
 
 [ -x "$VTA" ] || t_skip_all "$VTA not built (make BUILD=... tests)"
 command -v tcpdump >/dev/null || t_skip_all "tcpdump not found"
