@@ -10,10 +10,12 @@
  * being the only change.
  *
  * Counters (ingress slot): marked -> PASS_LOCAL + EV_ESP_MARKED; lease
- * expired or marking off -> PASS_LEASE; not ESP (other IP, IKE,
- * keepalives) or not IP -> PASS_NOT_IP; ESP from an unknown peer or one
- * not enabled for that encapsulation -> PASS_NO_ROUTE; VLAN, malformed,
- * IP options, fragments, extension headers as in parse.h.
+ * expired -> PASS_LEASE; marking off (the default) -> PASS_MARK_OFF, so
+ * that a healthy gateway's WAN does not read as "lease expired"; not ESP
+ * (other IP, IKE, keepalives) or not IP -> PASS_NOT_IP; ESP from an
+ * unknown peer or one not enabled for that encapsulation ->
+ * PASS_NO_ROUTE; VLAN, malformed, IP options, fragments, extension
+ * headers as in parse.h.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -82,8 +84,12 @@ int vta_wan_in(struct __sk_buff *skb)
 
 	in = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
 	slot = in ? in->slot : 0;
-	if (!vta_lease_ok(cfg) || !(cfg->flags & VTA_CFG_F_ESP_MARK)) {
+	if (!vta_lease_ok(cfg)) {
 		vta_count(slot, VTA_PASS_LEASE, len);
+		return TC_ACT_OK;
+	}
+	if (!(cfg->flags & VTA_CFG_F_ESP_MARK)) {
+		vta_count(slot, VTA_PASS_MARK_OFF, len);
 		return TC_ACT_OK;
 	}
 	if (!in) {

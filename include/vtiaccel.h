@@ -176,6 +176,9 @@ struct vta_config {
 #define VTA_CFG_F_FORWARD	(1U << 0)	/* fast-path forwarding on */
 #define VTA_CFG_F_ESP_MARK	(1U << 1)	/* WAN ESP marking on */
 #define VTA_CFG_F_XDP_GUARD	(1U << 2)	/* LAN XDP anti-spoof drop */
+/* The daemon attaches XDP to LAN interfaces ([forward] xdp): no program
+ * reads it; `status` tells "XDP off by configuration" from "refused". */
+#define VTA_CFG_F_XDP		(1U << 3)
 
 /* ------------------------------------------------------------------ */
 /* Stats: BPF_MAP_TYPE_PERCPU_ARRAY, slot -> counters.  Slot 0 counts
@@ -220,7 +223,10 @@ struct vta_config {
 	X(EV_MSS_CLAMPED, "mss_clamped", "MSS option lowered")		\
 	X(EV_MSS_INSERTED, "mss_inserted", "MSS option inserted")	\
 	X(EV_ESP_MARKED, "esp_marked", "ESP packet marked")		\
-	X(EV_MARK_CLEARED, "mark_cleared", "mark cleared after decapsulation")
+	X(EV_MARK_CLEARED, "mark_cleared", "mark cleared after decapsulation") \
+	/* added later: the list only grows at its end (classify with	\
+	 * VTA_COUNTER_IS_* below, not by position) */			\
+	X(PASS_MARK_OFF, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)")
 
 #define VTA_COUNTER_ENUM(id, name, help) VTA_##id,
 enum vta_counter {
@@ -234,6 +240,15 @@ enum vta_counter {
 #define VTA_PASS_LAST		VTA_PASS_REDIRECT
 #define VTA_DROP_FIRST		VTA_DROP_RPF
 #define VTA_DROP_LAST		VTA_DROP_IP_CSUM
+#define VTA_EV_FIRST		VTA_EV_MSS_CLAMPED
+#define VTA_EV_LAST		VTA_EV_MARK_CLEARED
+
+/* What a counter is, including those appended after the events. */
+#define VTA_COUNTER_IS_PASS(c)						\
+	(((c) >= VTA_PASS_FIRST && (c) <= VTA_PASS_LAST) ||		\
+	 (c) == VTA_PASS_MARK_OFF)
+#define VTA_COUNTER_IS_DROP(c)	((c) >= VTA_DROP_FIRST && (c) <= VTA_DROP_LAST)
+#define VTA_COUNTER_IS_EVENT(c)	((c) >= VTA_EV_FIRST && (c) <= VTA_EV_LAST)
 
 struct vta_counter_val {
 	__u64 packets;

@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <net/if.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/sockios.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
 #include "attach.h"
@@ -21,17 +31,31 @@ struct hook {
 struct vta_attach {
 	struct vta_loader *l;
 	bool want_xdp;
+	__u32 map_id;		/* id of our vta_config: marks our programs */
 	struct hook *h;
 	int n, cap;
 };
 
+static __u32 fd_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
 struct vta_attach *vta_attach_new(struct vta_loader *l, bool xdp)
 {
 	struct vta_attach *a = calloc(1, sizeof(*a));
+	struct vta_maps m;
 
 	if (a) {
 		a->l = l;
 		a->want_xdp = xdp;
+		vta_loader_maps(l, &m);
+		a->map_id = fd_id(m.config);
 	}
 	return a;
 }
@@ -46,28 +70,340 @@ static struct hook *hook_get(struct vta_attach *a, int ifindex)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- */
+/* native XDP diagnosis                                               */
+
+const char *vta_xdp_cause_name(enum vta_xdp_cause c)
+{
+	static const char *const names[] = {
+		[VTA_XDP_NATIVE] = "native", [VTA_XDP_OFF] = "off",
+		[VTA_XDP_MTU] = "mtu", [VTA_XDP_CHANNELS] = "channels",
+		[VTA_XDP_NO_DRIVER] = "no-driver", [VTA_XDP_GENERIC] = "generic",
+		[VTA_XDP_FOREIGN] = "foreign", [VTA_XDP_OTHER] = "other",
+	};
+
+	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
+/*
+ * The largest MTU with which a driver accepts a native XDP program that
+ * does not declare multi-buffer support (vta_xdp_lan does not), from the
+ * drivers' own checks; 320 is SKB_DATA_ALIGN(sizeof(struct
+ * skb_shared_info)) on 64-bit kernels, 256 XDP_PACKET_HEADROOM.
+ *
+ * - ena (drivers/net/ethernet/amazon/ena/ena_xdp.h, ena_xdp_allowed(),
+ *   checked by ena_xdp_set() before anything else, EINVAL):
+ *   mtu <= ENA_XDP_MAX_MTU = ENA_PAGE_SIZE - ETH_HLEN - ETH_FCS_LEN -
+ *   VLAN_HLEN - XDP_PACKET_HEADROOM - SKB_DATA_ALIGN(skb_shared_info),
+ *   3498 with 4 KiB pages (ENA_PAGE_SIZE is PAGE_SIZE capped at 16 KiB).
+ *   EC2's default MTU is 9001: the usual refusal.
+ * - veth (drivers/net/veth.c, veth_xdp_set()): the PEER's mtu <=
+ *   SKB_WITH_OVERHEAD(PAGE_SIZE - VETH_XDP_HEADROOM) - hard_header_len,
+ *   3506 with 4 KiB pages ("Peer MTU is too large to set XDP"; measured
+ *   on 6.18: 3506 accepted, 3507 refused).
+ */
+__u32 vta_xdp_mtu_limit(const char *driver, __u32 page_size)
+{
+	if (!page_size)
+		page_size = 4096;
+	if (!strcmp(driver, "ena"))
+		return (page_size > 16384 ? 16384 : page_size) -
+		       14 - 4 - 4 - 256 - 320;
+	if (!strcmp(driver, "veth"))
+		return page_size - 256 - 320 - 14;
+	return 0;
+}
+
+#define SAY(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
+
+void vta_xdp_diagnose(const struct vta_xdp_facts *f, struct vta_xdp_diag *d)
+{
+	__u32 lim = vta_xdp_mtu_limit(f->driver, f->page_size);
+	bool veth = !strcmp(f->driver, "veth");
+	const char *dev = f->ifname;
+
+	memset(d, 0, sizeof(*d));
+	if (f->ours && f->attach_mode == XDP_ATTACHED_SKB) {
+		/* We only ever ask for native mode. */
+		d->cause = VTA_XDP_GENERIC;
+		SAY(d->reason, "vta_xdp_lan runs in generic (skb) mode, which costs more than it saves");
+		SAY(d->fix, "vtiaccel detach, then restart vtiaccel (it attaches native only)");
+		return;
+	}
+	if (f->ours && f->attach_mode != XDP_ATTACHED_NONE) {
+		d->cause = VTA_XDP_NATIVE;
+		SAY(d->reason, "vta_xdp_lan in native mode%s",
+		    f->dispatcher ? " (libxdp dispatcher)" : "");
+		return;
+	}
+	if (!f->wanted) {
+		d->cause = VTA_XDP_OFF;
+		SAY(d->reason, "XDP is off by configuration ([forward] xdp = no or --no-xdp)");
+		return;
+	}
+	if (f->foreign[0] && f->attach_mode == XDP_ATTACHED_SKB) {
+		d->cause = VTA_XDP_GENERIC;
+		SAY(d->reason, "another XDP program (%s, id %u) runs in generic (skb) mode: an interface has XDP in one mode only",
+		    f->foreign, f->foreign_id);
+		SAY(d->fix, "remove it if it is not needed (ip link set dev %s xdpgeneric off), then send SIGHUP to vtiaccel run",
+		    dev);
+		return;
+	}
+	if (f->foreign[0] && !f->dispatcher) {
+		d->cause = VTA_XDP_FOREIGN;
+		SAY(d->reason, "another XDP program (%s, id %u) holds the interface without libxdp's dispatcher: vtiaccel leaves it alone",
+		    f->foreign, f->foreign_id);
+		SAY(d->fix, "load it through libxdp (xdp-loader load %s ...) so that programs can share the interface, or remove it; then send SIGHUP to vtiaccel run",
+		    dev);
+		return;
+	}
+	if (lim && f->mtu > lim) {
+		d->cause = VTA_XDP_MTU;
+		SAY(d->reason, "MTU %u above the driver's native XDP limit %u%s",
+		    f->mtu, lim, veth ? " (veth checks its peer's MTU)" : "");
+		SAY(d->fix, "ip link set dev %s mtu %u%s", dev, lim,
+		    veth ? " (and its peer)" : "");
+		return;
+	}
+	/*
+	 * ena_xdp_allowed() -> ena_xdp_legal_queue_count() (ena_xdp.h):
+	 * 2 * num_io_queues <= max_num_io_queues, XDP TX taking one queue
+	 * per RX queue; ena_get_channels() reports them as combined_count
+	 * and max_combined.  Refused with EINVAL and "there is no enough
+	 * space for allocating XDP queues".
+	 */
+	if (!strcmp(f->driver, "ena") && f->have_channels && f->max_combined &&
+	    2 * f->combined > f->max_combined) {
+		d->cause = VTA_XDP_CHANNELS;
+		SAY(d->reason, "%u of %u combined channels in use: ENA needs half of its queues free for XDP",
+		    f->combined, f->max_combined);
+		SAY(d->fix, "ethtool -L %s combined %u", dev, f->max_combined / 2);
+		return;
+	}
+	if (f->err == -EOPNOTSUPP) {
+		d->cause = VTA_XDP_NO_DRIVER;
+		SAY(d->reason, "the driver (%s) has no native XDP",
+		    f->driver[0] ? f->driver : "unknown");
+		return;
+	}
+	if (f->extack[0] && strstr(f->extack, "MTU")) {
+		d->cause = VTA_XDP_MTU;
+		if (lim)
+			SAY(d->reason, "the kernel says: %s (the driver's native XDP limit is %u)",
+			    f->extack, lim);
+		else
+			SAY(d->reason, "the kernel says: %s", f->extack);
+		if (lim)
+			SAY(d->fix, "ip link set dev %s mtu %u%s", dev, lim,
+			    veth ? " (and its peer)" : "");
+		else
+			SAY(d->fix, "lower the MTU of %s", dev);
+		return;
+	}
+	d->cause = VTA_XDP_OTHER;
+	if (f->err && f->extack[0])
+		SAY(d->reason, "native XDP attach failed: %s (the kernel says: %s)",
+		    strerror(-f->err), f->extack);
+	else if (f->err)
+		SAY(d->reason, "native XDP attach failed: %s", strerror(-f->err));
+	else
+		SAY(d->reason, "not attached: the log of vtiaccel run has the kernel's reason");
+	SAY(d->fix, "vtiaccel -vv run shows libbpf's and libxdp's detail");
+}
+
+static void ethtool_read(const char *name, struct vta_xdp_facts *f)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		f->mtu = ifr.ifr_mtu;
+	ifr.ifr_data = (void *)&di;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(f->driver, sizeof(f->driver), "%s", di.driver);
+	ifr.ifr_data = (void *)&ch;
+	if (!ioctl(fd, SIOCETHTOOL, &ifr)) {
+		f->have_channels = true;
+		f->combined = ch.combined_count;
+		f->max_combined = ch.max_combined;
+	}
+	close(fd);
+}
+
+static void note_prog(struct vta_xdp_facts *f, const struct xdp_program *p)
+{
+	if (!p)
+		return;
+	if (!strcmp(xdp_program__name(p), vta_prog_name(VTA_PROG_XDP_LAN))) {
+		f->ours = true;
+	} else if (!f->foreign[0]) {
+		snprintf(f->foreign, sizeof(f->foreign), "%s",
+			 xdp_program__name(p));
+		f->foreign_id = xdp_program__id(p);
+	}
+}
+
+int vta_xdp_facts_read(int ifindex, const char *name, struct vta_xdp_facts *f)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	snprintf(f->ifname, sizeof(f->ifname), "%s", name);
+	f->driver[0] = f->foreign[0] = '\0';
+	f->mtu = f->combined = f->max_combined = f->foreign_id = 0;
+	f->have_channels = f->ours = f->dispatcher = false;
+	f->page_size = ps > 0 ? ps : 4096;
+	ethtool_read(name, f);
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return -errno;
+	f->attach_mode = q.attach_mode;
+	if (q.attach_mode == XDP_ATTACHED_NONE)
+		return 0;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp)) {
+		/* libxdp cannot read it (no bpffs?): name the main program */
+		if (q.prog_id) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+			int fd = bpf_prog_get_fd_by_id(q.prog_id);
+
+			if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+				if (!strcmp(info.name, vta_prog_name(VTA_PROG_XDP_LAN)))
+					f->ours = true;
+				else
+					snprintf(f->foreign, sizeof(f->foreign),
+						 "%s", info.name);
+				f->foreign_id = f->ours ? 0 : q.prog_id;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		return 0;
+	}
+	f->dispatcher = !xdp_multiprog__is_legacy(mp);
+	if (f->dispatcher)
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			note_prog(f, p);
+	else
+		note_prog(f, xdp_multiprog__main_prog(mp));
+	xdp_multiprog__close(mp);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* attach                                                             */
+
+/*
+ * libbpf reports the kernel's extended ACK of a failed XDP attach as a
+ * warning ("Kernel error message: veth: Peer MTU is too large to set
+ * XDP"); keep it for the diagnosis while it still goes to the log sink.
+ */
+static libbpf_print_fn_t prev_print;
+static char *extack_buf;
+static size_t extack_len;
+
+static int extack_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	static const char tag[] = "Kernel error message: ";
+	char line[512], *m;
+	va_list cp;
+
+	va_copy(cp, ap);
+	vsnprintf(line, sizeof(line), fmt, cp);
+	va_end(cp);
+	m = strstr(line, tag);
+	if (m && extack_buf) {
+		m += sizeof(tag) - 1;
+		m[strcspn(m, "\n")] = '\0';
+		snprintf(extack_buf, extack_len, "%s", m);
+	}
+	return prev_print ? prev_print(level, fmt, ap) : 0;
+}
+
+static int xdp_attach_native(struct xdp_program *p, int ifindex,
+			     char *extack, size_t len)
+{
+	int err;
+
+	extack[0] = '\0';
+	extack_buf = extack;
+	extack_len = len;
+	prev_print = libbpf_set_print(extack_print);
+	err = xdp_program__attach(p, ifindex, XDP_MODE_NATIVE, 0);
+	libbpf_set_print(prev_print);
+	extack_buf = NULL;
+	return err;
+}
+
+/*
+ * A vta_xdp_lan already on the interface that uses our maps was left by a
+ * daemon of this pin root that died without detaching (kill -9, OOM): we
+ * hold the pin root's lock, so it has no live owner.  Replace it.  One
+ * with other maps belongs to another vtiaccel instance: left alone.
+ */
+static void xdp_replace_stale(struct vta_attach *a, struct hook *h,
+			      struct vta_xdp_facts *f)
+{
+	int n = 0, err;
+
+	if (!f->ours)
+		return;
+	err = vta_xdp_detach_ours(h->ifindex, a->map_id, &n);
+	if (err)
+		pr_warn("remove the stale vta_xdp_lan from %s: %s\n", h->name,
+			strerror(-err));
+	else if (n)
+		pr_info("%s: removed the vta_xdp_lan a previous vtiaccel run of this pin root left attached\n",
+			h->name);
+	vta_xdp_facts_read(h->ifindex, h->name, f);
+	if (f->ours)
+		pr_warn("%s: a vta_xdp_lan of another vtiaccel instance (other maps) is attached: left alone (vtiaccel detach removes it)\n",
+			h->name);
+}
+
 static void xdp_attach(struct vta_attach *a, struct hook *h)
 {
 	int fd = vta_loader_prog_fd(a->l, VTA_PROG_XDP_LAN);
+	struct vta_xdp_facts f = { .wanted = true };
+	struct vta_xdp_diag d;
 	struct xdp_program *p;
 	int err;
 
+	vta_xdp_facts_read(h->ifindex, h->name, &f);
+	xdp_replace_stale(a, h, &f);
 	p = xdp_program__from_fd(fd);
 	err = libxdp_get_error(p);
 	if (err) {
-		pr_warn("XDP on %s: %s: running without XDP\n", h->name,
+		pr_warn("XDP on %s: %s: running with tc only\n", h->name,
 			strerror(-err));
 		return;
 	}
 	/* Native only: generic XDP costs more than it saves (DESIGN.md). */
-	err = xdp_program__attach(p, h->ifindex, XDP_MODE_NATIVE, 0);
-	if (err) {
-		pr_warn("attach XDP (native) on %s: %s: running without XDP\n",
-			h->name, strerror(-err));
-		xdp_program__close(p);
+	err = xdp_attach_native(p, h->ifindex, f.extack, sizeof(f.extack));
+	if (!err) {
+		h->xdp = p;
 		return;
 	}
-	h->xdp = p;
+	xdp_program__close(p);
+	f.err = err;
+	vta_xdp_facts_read(h->ifindex, h->name, &f);
+	if (f.ours) {
+		/* ours is not attached: that vta_xdp_lan is someone else's */
+		snprintf(f.foreign, sizeof(f.foreign), "vta_xdp_lan");
+		f.foreign_id = 0;
+		f.ours = false;
+	}
+	vta_xdp_diagnose(&f, &d);
+	pr_warn("native XDP on %s refused: %s%s%s; running with tc only on %s\n",
+		h->name, d.reason, d.fix[0] ? "; fix: " : "", d.fix, h->name);
 }
 
 int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
@@ -116,6 +452,23 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 	pr_info("attached %s to %s%s\n", vta_prog_name(prog), name,
 		h->xdp ? " (+XDP native)" : "");
 	return 0;
+}
+
+void vta_attach_retry_xdp(struct vta_attach *a)
+{
+	int i;
+
+	if (!a || !a->want_xdp)
+		return;
+	for (i = 0; i < a->n; i++) {
+		struct hook *h = &a->h[i];
+
+		if (h->role != VTA_ROLE_LAN || h->xdp)
+			continue;
+		xdp_attach(a, h);
+		if (h->xdp)
+			pr_info("attached vta_xdp_lan to %s (native)\n", h->name);
+	}
 }
 
 static void hook_detach(struct hook *h)

@@ -2,13 +2,20 @@
 /*
  * attach.h - the daemon's hooks on managed interfaces: vta_lan_in,
  * vta_tun_in, vta_wan_in on tc ingress (clsact, our handle/priority) and
- * vta_xdp_lan on LAN interfaces through libxdp (native mode only).
+ * vta_xdp_lan on LAN interfaces through libxdp (native mode only: where
+ * the driver refuses, the interface runs with tc only, as DESIGN.md says).
  * Remembers what it created so that shutdown removes exactly that.
+ *
+ * Also the diagnosis of native XDP on an interface (why it is not there
+ * and what fixes it), computed the same way by the daemon at attach time
+ * and by `status` (another process: it re-reads the interface).
  */
 #ifndef VTA_ATTACH_H
 #define VTA_ATTACH_H
 
 #include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
 #include "vtiaccel.h"
 
 struct vta_loader;
@@ -20,7 +27,69 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 		     enum vta_role role);
 /* Forget ifindex; detach unless the kernel already deleted it (gone). */
 void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone);
+/* Try native XDP again on LAN interfaces running without it (SIGHUP:
+ * the operator has lowered the MTU or freed channels). */
+void vta_attach_retry_xdp(struct vta_attach *a);
 /* Detach everything (shutdown) and free. */
 void vta_attach_free(struct vta_attach *a);
+
+/*
+ * Remove vta_xdp_lan from ifindex (from libxdp's dispatcher, or attached
+ * alone): every instance when map_id is 0 (`vtiaccel detach`), else only
+ * those whose maps include map_id (what a dead daemon of the same pin root
+ * left: the new one reuses its pinned maps).  *n counts the removed
+ * programs.  0 or -errno; foreign programs are never touched.  detach.c.
+ */
+int vta_xdp_detach_ours(__u32 ifindex, __u32 map_id, int *n);
+
+/* ---------------------------------------------------------------- */
+/* native XDP diagnosis                                               */
+
+enum vta_xdp_cause {
+	VTA_XDP_NATIVE,		/* vta_xdp_lan runs in native mode */
+	VTA_XDP_OFF,		/* not configured ([forward] xdp = no) */
+	VTA_XDP_MTU,		/* MTU above the driver's native XDP limit */
+	VTA_XDP_CHANNELS,	/* ENA: no free queues for XDP TX */
+	VTA_XDP_NO_DRIVER,	/* the driver has no native XDP */
+	VTA_XDP_GENERIC,	/* generic (skb) XDP holds the interface */
+	VTA_XDP_FOREIGN,	/* another program holds native XDP */
+	VTA_XDP_OTHER,		/* refused, reason not known: errno/extack */
+};
+
+/* What the decision is made from: all read from the interface or the
+ * failed attach (vta_xdp_facts_read fills the interface part). */
+struct vta_xdp_facts {
+	char ifname[IF_NAMESIZE];
+	char driver[32];	/* ETHTOOL_GDRVINFO; "" when unknown */
+	__u32 mtu;
+	__u32 page_size;	/* the kernel's page size (sysconf) */
+	bool have_channels;	/* ETHTOOL_GCHANNELS answered */
+	__u32 combined, max_combined;
+	bool wanted;		/* XDP configured on this interface */
+	__u32 attach_mode;	/* XDP_ATTACHED_* (linux/if_link.h) */
+	bool dispatcher;	/* libxdp's multi-program dispatcher */
+	bool ours;		/* vta_xdp_lan among the programs */
+	char foreign[32];	/* first program that is not ours ("" none) */
+	__u32 foreign_id;
+	int err;		/* failed attach: -errno; 0 = not known */
+	char extack[160];	/* the kernel's message for err ("" none) */
+};
+
+struct vta_xdp_diag {
+	enum vta_xdp_cause cause;
+	char reason[256];	/* "MTU 9001 above the driver's native XDP limit 3498" */
+	char fix[256];		/* "ip link set dev eth1 mtu 3498"; "" when none */
+};
+
+/* The decision itself: pure, no system calls (unit-tested). */
+void vta_xdp_diagnose(const struct vta_xdp_facts *f, struct vta_xdp_diag *d);
+/* "native", "off", "mtu", "channels", "no-driver", "generic", "foreign",
+ * "other": the JSON value of the cause. */
+const char *vta_xdp_cause_name(enum vta_xdp_cause c);
+/* Native XDP MTU limit of a driver with page_size pages; 0 = unknown. */
+__u32 vta_xdp_mtu_limit(const char *driver, __u32 page_size);
+/* Fill the interface part of f (driver, MTU, channels, XDP programs);
+ * wanted, err and extack are left as they are.  0 or -errno. */
+int vta_xdp_facts_read(int ifindex, const char *name, struct vta_xdp_facts *f);
 
 #endif

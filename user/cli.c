@@ -81,7 +81,11 @@ static const struct vta_cmd cmds[] = {
 	  "Loads the programs, pins the maps under the pin root, attaches to "
 	  "the configured interfaces, mirrors the kernel's routes into the "
 	  "maps and renews the lease until SIGTERM or SIGINT, then detaches. "
-	  "Tells systemd when it is ready (Type=notify). Every key of the "
+	  "Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
+	  "tries native XDP again where it was refused. XDP on LAN interfaces "
+	  "is native only; where the driver refuses, the log names the cause "
+	  "and the fix and the interface runs with tc only. A vta_xdp_lan left "
+	  "attached by a killed daemon of the same pin root is replaced. Every key of the "
 	  "configuration file is also an option of run (--KEY VALUE or "
 	  "--KEY=VALUE), which wins over the file; a key given without a value "
 	  "(--esp-mark) means yes.",
@@ -91,8 +95,17 @@ static const struct vta_cmd cmds[] = {
 	  "Shows the managed interfaces with role, MTU, MSS clamp, flags and "
 	  "mark, the tc and XDP attachment of each, the lease, the "
 	  "configuration flags, route and group counts, ESP peers, the "
-	  "kernel version and the BPF features the fast path uses. Warns "
-	  "when the lease has expired.",
+	  "kernel version and the BPF features the fast path uses. On a LAN "
+	  "interface without native XDP it names the cause (XDP off by "
+	  "configuration, MTU above the driver's XDP limit, ENA channels, "
+	  "another XDP program, generic XDP, no driver support) and the fix; "
+	  "such an interface runs with tc only. Exit status: 0 healthy (lease "
+	  "live); 1 loaded but the lease has expired (the daemon is dead: "
+	  "traffic takes the kernel path); 2 nothing loaded (no maps under the "
+	  "pin root); 3 status could not tell (bad arguments or "
+	  "configuration, unreadable maps). With -j the document has the same "
+	  "fields in every case, \"health\" naming it; errors are "
+	  "{\"error\": ...}.",
 	  json_opt, true },
 	{ "stats", cmd_stats, "[--watch S] [--prometheus] [--iface NAME] [-j]",
 	  "counters per interface: forwarded, passed to the kernel and why, drops",
@@ -495,9 +508,10 @@ void vta_if_flags_str(__u32 flags, char *buf, size_t len)
 
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len)
 {
-	static const char *const names[] = { "FORWARD", "ESP_MARK", "XDP_GUARD" };
+	static const char *const names[] = { "FORWARD", "ESP_MARK", "XDP_GUARD",
+					     "XDP" };
 
-	flags_str(flags, names, 3, buf, len);
+	flags_str(flags, names, 4, buf, len);
 }
 
 __u64 vta_mono_ns(void)
@@ -585,7 +599,8 @@ int vta_cli_main(int argc, char **argv)
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return vta_cmd_usage(c->name, false);
 	if (c->needs_conf && load_conf())
-		return 1;
+		/* status: 1 and 2 are states of the fast path, not errors */
+		return c->fn == cmd_status ? 3 : 1;
 	/* Subcommands parse their own options from argv[1]. */
 	optind = 0;
 	return c->fn(argc, argv);

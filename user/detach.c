@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "cmd.h"
 #include "log.h"
@@ -43,35 +44,70 @@ static bool ours_by_id(__u32 id)
 	return ours;
 }
 
-static int detach_xdp(__u32 ifindex, const char *name, bool *done)
+/* Does program id use the map with id map_id? */
+static bool uses_map(__u32 id, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], i;
+	bool found = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (ids[i] == map_id)
+				found = true;
+	close(fd);
+	return found;
+}
+
+static bool xdp_ours(const struct xdp_program *p, __u32 map_id)
+{
+	return p && !strcmp(xdp_program__name(p), vta_prog_name(VTA_PROG_XDP_LAN)) &&
+	       (!map_id || uses_map(xdp_program__id(p), map_id));
+}
+
+int vta_xdp_detach_ours(__u32 ifindex, __u32 map_id, int *n)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
+	enum xdp_attach_mode mode;
 	int err = 0;
 
-	*done = false;
+	*n = 0;
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (!mp || libxdp_get_error(mp))
 		return 0;	/* nothing attached */
 	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), vta_prog_name(VTA_PROG_XDP_LAN))) {
+		if (xdp_ours(xdp_multiprog__main_prog(mp), map_id)) {
 			err = xdp_multiprog__detach(mp);
-			*done = !err;
+			*n += !err;
 		}
-	} else {
-		while ((p = xdp_multiprog__next_prog(p, mp))) {
-			if (strcmp(xdp_program__name(p), vta_prog_name(VTA_PROG_XDP_LAN)))
-				continue;
-			err = xdp_program__detach(p, ifindex,
-						  xdp_multiprog__attach_mode(mp), 0);
-			*done = !err;
+		xdp_multiprog__close(mp);
+		return err;
+	}
+	/* Removing one program rebuilds the dispatcher: look again after
+	 * each removal, until none of ours is left (bounded). */
+	mode = xdp_multiprog__attach_mode(mp);
+	while (!err && *n < 16) {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_ours(p, map_id))
+				break;
+		if (!p)
 			break;
-		}
+		err = xdp_program__detach(p, ifindex, mode, 0);
+		*n += !err;
+		xdp_multiprog__close(mp);
+		p = NULL;
+		mp = xdp_multiprog__get_from_ifindex(ifindex);
+		if (!mp || libxdp_get_error(mp))
+			return err;
 	}
 	xdp_multiprog__close(mp);
-	if (err)
-		vta_print_error("detach XDP from %s: %s", name, strerror(-err));
 	return err;
 }
 
@@ -117,8 +153,8 @@ int cmd_detach(int argc, char **argv)
 	};
 	struct if_nameindex *ifs, *i;
 	const char *root;
-	int opt, err, ret = 0, pins = 0;
-	bool done;
+	int opt, err, ret = 0, pins = 0, n;
+	char first[256] = "";	/* the first failure, for "error" in JSON */
 
 	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
 		switch (opt) {
@@ -158,6 +194,9 @@ int cmd_detach(int argc, char **argv)
 		if (err) {
 			pr_warn("detach tc ingress from %s: %s\n", i->if_name,
 				strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first), "detach tc ingress from %s: %s",
+					 i->if_name, strerror(-err));
 			ret = 1;
 			continue;
 		}
@@ -167,22 +206,35 @@ int cmd_detach(int argc, char **argv)
 	close_json_array();
 	open_json_array("xdp");
 	for (i = ifs; i->if_index; i++) {
-		if (detach_xdp(i->if_index, i->if_name, &done))
+		err = vta_xdp_detach_ours(i->if_index, 0, &n);
+		if (err) {
+			pr_warn("detach XDP from %s: %s\n", i->if_name,
+				strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first), "detach XDP from %s: %s",
+					 i->if_name, strerror(-err));
 			ret = 1;
-		else if (done)
+		} else if (n) {
 			print_string(PRINT_ANY, NULL, "detached XDP from %s\n",
 				     i->if_name);
+		}
 	}
 	close_json_array();
 	if_freenameindex(ifs);
 	err = remove_tree(root, &pins);
 	if (err) {
 		pr_warn("remove pins under %s: %s\n", root, strerror(-err));
+		if (!ret)
+			snprintf(first, sizeof(first), "remove pins under %s: %s",
+				 root, strerror(-err));
 		ret = 1;
 	}
 	print_uint(PRINT_ANY, "pins_removed", "removed %" PRIu64 " pins", pins);
 	print_string(PRINT_ANY, "pin_root", " under %s\n", root);
 	print_bool(PRINT_JSON, "ok", NULL, ret == 0);
+	/* still the whole report, plus the error every command has */
+	if (ret)
+		print_string(PRINT_JSON, "error", NULL, first);
 	close_json_object();
 	return ret;
 }

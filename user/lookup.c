@@ -140,9 +140,8 @@ static __u16 mss_min(__u16 a, __u16 b)
 /* The verdict: a counter name (pass/drop/fwd) and why. */
 static void verdict(enum vta_counter c, const char *why)
 {
-	const char *action = c >= VTA_DROP_FIRST && c <= VTA_DROP_LAST ? "drop" :
-			     c >= VTA_PASS_FIRST && c <= VTA_PASS_LAST ? "kernel" :
-			     "forward";
+	const char *action = VTA_COUNTER_IS_DROP(c) ? "drop" :
+			     VTA_COUNTER_IS_PASS(c) ? "kernel" : "forward";
 
 	open_json_object("verdict");
 	print_string(PRINT_ANY, "action", "verdict: %s", action);

@@ -34,6 +34,7 @@
 #include "loader.h"
 #include "log.h"
 #include "netlink.h"
+#include "print.h"
 #include "run.h"
 #include "sdnotify.h"
 #include "sync.h"
@@ -52,11 +53,13 @@ int vta_run_parse_flags(int argc, char **argv, struct vta_conf *c,
 		char name[64], *eq;
 
 		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			/* errors from here on as JSON too */
 			x->json = true;
+			vta_print_init(true, false);
 			continue;
 		}
 		if (strncmp(a, "--", 2)) {
-			fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], a);
+			vta_print_error("%s: unexpected argument '%s'", argv[0], a);
 			return -EINVAL;
 		}
 		snprintf(name, sizeof(name), "%s", a + 2);
@@ -81,8 +84,8 @@ int vta_run_parse_flags(int argc, char **argv, struct vta_conf *c,
 			if (!val || vta_conf_set_flag(c, "mss-mode", "fixed", err,
 						      sizeof(err)) ||
 			    vta_conf_set_flag(c, "mss", val, err, sizeof(err))) {
-				fprintf(stderr, "%s: --set-mss: %s\n", argv[0],
-					val ? err : "needs a value");
+				vta_print_error("%s: --set-mss: %s", argv[0],
+						val ? err : "needs a value");
 				return -EINVAL;
 			}
 			continue;
@@ -96,12 +99,12 @@ int vta_run_parse_flags(int argc, char **argv, struct vta_conf *c,
 				val = "yes";
 		}
 		if (vta_conf_set_flag(c, name, val, err, sizeof(err))) {
-			fprintf(stderr, "%s: %s\n", argv[0], err);
+			vta_print_error("%s: %s", argv[0], err);
 			return -EINVAL;
 		}
 	}
 	if (vta_conf_check(c, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", argv[0], err);
+		vta_print_error("%s: %s", argv[0], err);
 		return -EINVAL;
 	}
 	return 0;
@@ -317,6 +320,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		d.cfg.flags |= VTA_CFG_F_ESP_MARK;
 	if (c->xdp_guard)
 		d.cfg.flags |= VTA_CFG_F_XDP_GUARD;
+	if (c->xdp)
+		d.cfg.flags |= VTA_CFG_F_XDP;
 	lease_renew(&d);
 
 	err = vta_nl_open(&d.nl, true, c->nl_rcvbuf);
@@ -374,8 +379,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
-					/* an operator's "look again" */
+					/* an operator's "look again", also at
+					 * XDP refused before (MTU lowered) */
 					resync(&d, "SIGHUP");
+					vta_attach_retry_xdp(d.att);
 					continue;
 				}
 				pr_info("signal %u: shutting down\n", si.ssi_signo);

@@ -108,21 +108,32 @@ static const struct slot_stats *find_slot(const struct snapshot *s, __u32 slot,
 	return NULL;
 }
 
-static struct vta_counter_val sum(const struct vta_stats *s, int first, int last)
+enum kind { K_FWD, K_PASS, K_DROP };
+
+static bool is_kind(int c, enum kind k)
+{
+	switch (k) {
+	case K_FWD: return c >= VTA_FWD_TO_TUNNEL && c <= VTA_FWD_XDP;
+	case K_PASS: return VTA_COUNTER_IS_PASS(c);
+	case K_DROP: return VTA_COUNTER_IS_DROP(c);
+	}
+	return false;
+}
+
+/* By classification, not by position: counters appended to the X-macro
+ * after the events (pass_mark_off) still count as what they are. */
+static struct vta_counter_val sum(const struct vta_stats *s, enum kind k)
 {
 	struct vta_counter_val v = {};
 	int c;
 
-	for (c = first; c <= last; c++) {
+	for (c = 0; c < VTA_COUNTER_MAX; c++) {
+		if (!is_kind(c, k))
+			continue;
 		v.packets += s->c[c].packets;
 		v.bytes += s->c[c].bytes;
 	}
 	return v;
-}
-
-static struct vta_counter_val forwarded(const struct vta_stats *s)
-{
-	return sum(s, VTA_FWD_TO_TUNNEL, VTA_FWD_XDP);
 }
 
 static void print_val(const char *key, const char *label,
@@ -144,9 +155,9 @@ static void print_rate(__u64 dp, __u64 db, double dt)
 static void print_slot(const struct slot_stats *ss, const struct slot_stats *prev,
 		       double dt)
 {
-	struct vta_counter_val fwd = forwarded(&ss->s);
-	struct vta_counter_val pass = sum(&ss->s, VTA_PASS_FIRST, VTA_PASS_LAST);
-	struct vta_counter_val drop = sum(&ss->s, VTA_DROP_FIRST, VTA_DROP_LAST);
+	struct vta_counter_val fwd = sum(&ss->s, K_FWD);
+	struct vta_counter_val pass = sum(&ss->s, K_PASS);
+	struct vta_counter_val drop = sum(&ss->s, K_DROP);
 	int c;
 
 	open_json_object(NULL);

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "cmd.h"
 #include "netlink.h"
@@ -42,52 +43,58 @@ static void prog_name(__u32 id, char *buf, size_t len)
 }
 
 /*
- * XDP on ifindex: the attach mode and whether vta_xdp_lan is among the
- * programs (directly or in libxdp's dispatcher).
+ * XDP on an interface: the attach mode, whether vta_xdp_lan is among the
+ * programs (directly or in libxdp's dispatcher) and, on LAN interfaces,
+ * why native XDP is not there and what fixes it: the same diagnosis the
+ * daemon logged when the attach failed, re-derived from the interface.
  */
-static void print_xdp(__u32 ifindex)
+static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cfg)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct vta_xdp_facts f = { .wanted = cfg->flags & VTA_CFG_F_XDP };
 	const char *mode = "none";
-	bool ours = false;
-	struct xdp_multiprog *mp;
-	struct xdp_program *p = NULL;
+	struct vta_xdp_diag d;
 
-	if (bpf_xdp_query(ifindex, 0, &q)) {
+	if (vta_xdp_facts_read(i->ifindex, i->name, &f)) {
 		print_null(PRINT_ANY, "xdp", "xdp ? ");
 		return;
 	}
-	switch (q.attach_mode) {
+	switch (f.attach_mode) {
 	case XDP_ATTACHED_DRV: mode = "native"; break;
 	case XDP_ATTACHED_SKB: mode = "generic"; break;
 	case XDP_ATTACHED_HW: mode = "offload"; break;
 	case XDP_ATTACHED_MULTI: mode = "multi"; break;
 	}
-	if (q.attach_mode != XDP_ATTACHED_NONE) {
-		mp = xdp_multiprog__get_from_ifindex(ifindex);
-		if (!libxdp_get_error(mp) && mp) {
-			if (xdp_multiprog__is_legacy(mp)) {
-				p = xdp_multiprog__main_prog(mp);
-				ours = p && !strcmp(xdp_program__name(p), "vta_xdp_lan");
-			} else {
-				while ((p = xdp_multiprog__next_prog(p, mp)))
-					if (!strcmp(xdp_program__name(p), "vta_xdp_lan"))
-						ours = true;
-			}
-			xdp_multiprog__close(mp);
-		}
-	}
 	open_json_object("xdp");
 	print_string(PRINT_ANY, "mode", "xdp %s", mode);
-	print_bool(PRINT_JSON, "vtiaccel", NULL, ours);
-	if (q.attach_mode != XDP_ATTACHED_NONE)
-		print_text(ours ? " (vta_xdp_lan) " : " (not vtiaccel's) ");
+	print_bool(PRINT_JSON, "vtiaccel", NULL, f.ours);
+	if (f.attach_mode != XDP_ATTACHED_NONE)
+		print_text(f.ours ? " (vta_xdp_lan) " : " (not vtiaccel's) ");
 	else
 		print_text(" ");
+	print_string(PRINT_JSON, "driver", NULL, f.driver[0] ? f.driver : NULL);
+	if (i->v.role != VTA_ROLE_LAN) {
+		/* XDP is for LAN interfaces only */
+		print_null(PRINT_JSON, "cause", NULL);
+		print_null(PRINT_JSON, "reason", NULL);
+		print_null(PRINT_JSON, "fix", NULL);
+		close_json_object();
+		return;
+	}
+	vta_xdp_diagnose(&f, &d);
+	print_string(PRINT_JSON, "cause", NULL, vta_xdp_cause_name(d.cause));
+	print_string(PRINT_JSON, "reason", NULL, d.reason);
+	print_string(PRINT_JSON, "fix", NULL, d.fix[0] ? d.fix : NULL);
+	if (d.cause != VTA_XDP_NATIVE) {
+		print_text("\n%-10s xdp: %s", "", d.reason);
+		if (d.fix[0])
+			print_text("; fix: %s", d.fix);
+		if (d.cause != VTA_XDP_OFF)
+			print_text("; tc only");
+	}
 	close_json_object();
 }
 
-static void print_iface(const struct vta_cli_iface *i)
+static void print_iface(const struct vta_cli_iface *i, const struct vta_config *cfg)
 {
 	char flags[128], name[64];
 	__u32 tc_id = vta_tc_query(i->ifindex);
@@ -128,35 +135,61 @@ static void print_iface(const struct vta_cli_iface *i)
 	}
 	close_json_object();
 	if (i->v.role == VTA_ROLE_LAN || i->v.role == VTA_ROLE_WAN)
-		print_xdp(i->ifindex);
+		print_xdp(i, cfg);
 	if (i->gone)
 		print_text("(interface gone)");
 	print_nl();
 	close_json_object();
 }
 
-static void print_lease(const struct vta_config *cfg)
+/*
+ * Exit status of `status` (documented in its help text and the man page):
+ * healthy, loaded but the lease is not live (the daemon is dead or never
+ * renewed it: every program passes everything to the kernel), nothing
+ * loaded, or status could not tell.
+ */
+enum {
+	ST_HEALTHY = 0,
+	ST_LEASE_EXPIRED = 1,
+	ST_NOT_LOADED = 2,
+	ST_ERROR = 3,
+};
+
+static const char *health_name(int st)
+{
+	switch (st) {
+	case ST_HEALTHY: return "healthy";
+	case ST_LEASE_EXPIRED: return "lease-expired";
+	case ST_NOT_LOADED: return "not-loaded";
+	default: return "error";
+	}
+}
+
+/* The lease, and the health it means. */
+static int print_lease(const struct vta_config *cfg)
 {
 	__u64 now = vta_mono_ns();
+	int st = ST_LEASE_EXPIRED;
 
 	open_json_object("lease");
 	if (!cfg->lease_deadline_ns) {
-		print_string(PRINT_ANY, "state", "lease %s\n", "off");
-		close_json_object();
-		return;
-	}
-	if (now < cfg->lease_deadline_ns) {
+		print_string(PRINT_ANY, "state", "lease %s", "off");
+		print_text(": the fast path passes everything to the kernel\n");
+	} else if (now <= cfg->lease_deadline_ns) {
 		print_string(PRINT_ANY, "state", "lease %s", "valid");
 		print_float(PRINT_ANY, "remaining_s", ", %.3f s left\n",
 			    (cfg->lease_deadline_ns - now) / 1e9);
+		st = ST_HEALTHY;
 	} else {
 		print_string(PRINT_ANY, "state", "lease %s", "expired");
 		print_float(PRINT_ANY, "expired_s", " %.3f s ago: the fast path passes everything to the kernel\n",
 			    (now - cfg->lease_deadline_ns) / 1e9);
 	}
 	close_json_object();
-	if (now >= cfg->lease_deadline_ns)
-		pr_warn("lease expired: the fast path is off (is `vtiaccel run` running?)\n");
+	if (st != ST_HEALTHY)
+		pr_warn("lease %s: the fast path is off (is `vtiaccel run` running?)\n",
+			cfg->lease_deadline_ns ? "expired" : "off");
+	return st;
 }
 
 static void print_peers(const struct vta_maps *m)
@@ -226,6 +259,33 @@ static void print_features(void)
 	close_json_object();
 }
 
+/*
+ * Nothing pinned: the same document with empty contents, so that a
+ * monitoring script reads one schema whatever the state.
+ */
+static int print_not_loaded(const char *root, const char *why)
+{
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "pin_root", "maps %s: ", root);
+	print_string(PRINT_ANY, "health", "%s\n", health_name(ST_NOT_LOADED));
+	print_string(PRINT_JSON, "error", NULL, why);
+	open_json_object("lease");
+	print_string(PRINT_JSON, "state", NULL, "none");
+	close_json_object();
+	print_null(PRINT_JSON, "config", NULL);
+	print_uint(PRINT_JSON, "routes4", NULL, 0);
+	print_uint(PRINT_JSON, "routes6", NULL, 0);
+	print_uint(PRINT_JSON, "groups", NULL, 0);
+	open_json_array("interfaces");
+	close_json_array();
+	open_json_array("peers");
+	close_json_array();
+	print_features();
+	close_json_object();
+	pr_warn("%s\n", why);
+	return ST_NOT_LOADED;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -233,12 +293,13 @@ int cmd_status(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *root = vta_cli_pin_root();
 	struct vta_cli_iface *ifs = NULL;
 	struct vta_config cfg = {};
 	struct vta_maps m;
-	char flags[128];
+	char flags[128], why[PATH_MAX + 64];
 	long r4, r6, ng;
-	int n, i, opt, err;
+	int n, i, opt, err, st;
 
 	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
 		switch (opt) {
@@ -248,31 +309,43 @@ int cmd_status(int argc, char **argv)
 		case 'h':
 			return vta_cmd_usage("status", false);
 		default:
-			return vta_cmd_usage("status", true);
+			vta_cmd_usage("status", true);
+			return ST_ERROR;
 		}
 	}
 	if (optind < argc) {
 		vta_print_error("status: unexpected argument '%s'", argv[optind]);
-		return 2;
+		return ST_ERROR;
 	}
-	if (vta_cli_open_maps(&m))
-		return 1;
+	err = vta_maps_open_pinned(&m, root);
+	if (err == -ENOENT) {
+		snprintf(why, sizeof(why),
+			 "no vtiaccel maps under %s: is `vtiaccel run` running?",
+			 root);
+		return print_not_loaded(root, why);
+	}
+	if (err) {
+		vta_print_error("open the maps pinned under %s: %s", root,
+				strerror(-err));
+		return ST_ERROR;
+	}
 	n = vta_cli_ifaces(&m, &ifs);
 	err = vta_config_get(&m, &cfg);
 	r4 = vta_cli_map_count(m.fib4, sizeof(struct vta_fib4_key));
 	r6 = vta_cli_map_count(m.fib6, sizeof(struct vta_fib6_key));
 	ng = vta_cli_map_count(m.groups, sizeof(__u32));
 	if (n < 0 || err || r4 < 0 || r6 < 0 || ng < 0) {
-		vta_print_error("read the maps under %s: %s", vta_cli_pin_root(),
+		vta_print_error("read the maps under %s: %s", root,
 				strerror(-(n < 0 ? n : err ? err : r4 < 0 ? r4 :
 					  r6 < 0 ? r6 : ng)));
 		free(ifs);
 		vta_maps_close(&m);
-		return 1;
+		return ST_ERROR;
 	}
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "pin_root", "maps %s\n", vta_cli_pin_root());
-	print_lease(&cfg);
+	print_string(PRINT_ANY, "pin_root", "maps %s\n", root);
+	st = print_lease(&cfg);
+	print_string(PRINT_JSON, "health", NULL, health_name(st));
 	vta_cfg_flags_str(cfg.flags, flags, sizeof(flags));
 	print_text("config <%s> hash_seed 0x%08x\n", flags, cfg.hash_seed);
 	open_json_object("config");
@@ -280,6 +353,7 @@ int cmd_status(int argc, char **argv)
 	print_bool(PRINT_JSON, "forward", NULL, cfg.flags & VTA_CFG_F_FORWARD);
 	print_bool(PRINT_JSON, "esp_mark", NULL, cfg.flags & VTA_CFG_F_ESP_MARK);
 	print_bool(PRINT_JSON, "xdp_guard", NULL, cfg.flags & VTA_CFG_F_XDP_GUARD);
+	print_bool(PRINT_JSON, "xdp", NULL, cfg.flags & VTA_CFG_F_XDP);
 	close_json_object();
 	if (!(cfg.flags & VTA_CFG_F_FORWARD))
 		print_text("forwarding is off: every packet goes to the kernel\n");
@@ -289,7 +363,7 @@ int cmd_status(int argc, char **argv)
 	print_text("interfaces:\n");
 	open_json_array("interfaces");
 	for (i = 0; i < n; i++)
-		print_iface(&ifs[i]);
+		print_iface(&ifs[i], &cfg);
 	close_json_array();
 	if (!n)
 		print_text("  (none)\n");
@@ -298,5 +372,5 @@ int cmd_status(int argc, char **argv)
 	close_json_object();
 	free(ifs);
 	vta_maps_close(&m);
-	return 0;
+	return st;
 }

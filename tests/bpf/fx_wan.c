@@ -35,6 +35,12 @@ static void wan_no_lease(void)
 	set_config(0, 1, VTA_CFG_F_ESP_MARK);
 }
 
+static void wan_off_no_lease(void)
+{
+	setup_wan();
+	set_config(0, 1, VTA_CFG_F_FORWARD);
+}
+
 static void wan_unknown_if(void)
 {
 	__u32 k = IF_IN;
@@ -136,10 +142,18 @@ static const struct fx wan[] = {
 	{ "wan4 esp vlan", W, .in = { ESP4, .vlan = 0x8100 }, PASS(PASS_VLAN) },
 	{ "wan4 esp bad ip checksum", W, .in = { ESP4, .bad_ip_csum = true },
 	  PASS(PASS_MALFORMED) },
+	/* marking off is the healthy default: not "lease expired" */
 	{ "wan4 marking off", W, .setup = wan_off, .in = { ESP4 },
-	  PASS(PASS_LEASE) },
+	  PASS(PASS_MARK_OFF) },
+	{ "wan6 nat-t, marking off", W, .setup = wan_off, .in = { NATT6 },
+	  .mark_in = 9, PASS(PASS_MARK_OFF), .mark = 9 },
+	{ "wan4 ike, marking off", W, .setup = wan_off,
+	  .in = { NATT4, .spi = 0, .payload = ike_marker, .payload_len = 8 },
+	  PASS(PASS_MARK_OFF) },
 	{ "wan4 lease expired", W, .setup = wan_no_lease, .in = { NATT4 },
 	  PASS(PASS_LEASE) },
+	{ "wan4 lease expired, marking off too", W,
+	  .setup = wan_off_no_lease, .in = { ESP4 }, PASS(PASS_LEASE) },
 	{ "wan4 unknown interface", W, .setup = wan_unknown_if,
 	  .in = { ESP4 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
 };

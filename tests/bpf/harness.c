@@ -202,12 +202,13 @@ void result(const char *name, bool ok, const char *fmt, ...)
 static bool is_verdict(int c)
 {
 	return c == VTA_FWD_TO_TUNNEL || c == VTA_FWD_TO_LAN ||
-	       c == VTA_FWD_XDP || (c >= VTA_PASS_FIRST && c <= VTA_DROP_LAST);
+	       c == VTA_FWD_XDP || VTA_COUNTER_IS_PASS(c) ||
+	       VTA_COUNTER_IS_DROP(c);
 }
 
 static bool is_event(int c)
 {
-	return c >= VTA_EV_MSS_CLAMPED && c < VTA_COUNTER_MAX;
+	return VTA_COUNTER_IS_EVENT(c);
 }
 
 int tx_slot_moved(void)

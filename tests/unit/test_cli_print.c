@@ -131,6 +131,8 @@ static void test_flags_str(void **state)
 	assert_string_equal(buf, "");
 	vta_cfg_flags_str(VTA_CFG_F_FORWARD | VTA_CFG_F_XDP_GUARD, buf, sizeof(buf));
 	assert_string_equal(buf, "FORWARD,XDP_GUARD");
+	vta_cfg_flags_str(VTA_CFG_F_FORWARD | VTA_CFG_F_XDP, buf, sizeof(buf));
+	assert_string_equal(buf, "FORWARD,XDP");
 }
 
 int main(void)

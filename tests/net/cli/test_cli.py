@@ -44,6 +44,7 @@ stat vtaCLlan pass_no_route 3 300
 stat vtaCLt1 tx 250 37500
 stat vtaCLt2 tx 750 112500
 stat 0 pass_unknown_if 5 500
+stat vtaCLwan pass_mark_off 7 700
 attach vtaCLlan lan
 attach vtaCLt1 tunnel
 """
@@ -173,8 +174,7 @@ def test_version():
 
 # --- no maps --------------------------------------------------------------
 
-@pytest.mark.parametrize("cmd", ["status", "stats", "routes",
-                                 "lookup 10.0.0.1"])
+@pytest.mark.parametrize("cmd", ["stats", "routes", "lookup 10.0.0.1"])
 def test_missing_pin_root(netns, cmd):
     r = vta(*cmd.split(), root="/sys/fs/bpf/vtaCL-none", check=1)
     assert ("no vtiaccel maps under /sys/fs/bpf/vtaCL-none: "
@@ -185,13 +185,60 @@ def test_missing_pin_root(netns, cmd):
 
 # --- status ---------------------------------------------------------------
 
-def test_status(root):
+def test_status_not_loaded(netns):
+    """Nothing pinned: exit 2, the same JSON fields as a loaded status."""
+    none = "/sys/fs/bpf/vtaCL-none"
+    r = vta("status", root=none, check=2)
+    assert ("no vtiaccel maps under %s: is `vtiaccel run` running?" % none
+            ) in r.stderr
+    assert "not-loaded" in r.stdout
+    r = vta("-j", "status", root=none, check=2)
+    s = json.loads(r.stdout)
+    assert s["health"] == "not-loaded" and "vtiaccel run" in s["error"]
+    assert s["lease"] == {"state": "none"} and s["interfaces"] == []
+    loaded = vta_json("status", root=pins())
+    assert set(loaded) | {"error"} == set(s)
+
+
+def test_status_errors_exit_3(root):
+    r = vta("-j", "status", "--bogus", root=root, check=3)
+    assert "vtiaccel help status" in json.loads(r.stdout)["error"]
+    r = vta("-j", "status", "extra", root=root, check=3)
+    assert "extra" in json.loads(r.stdout)["error"]
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write("[esp]\nmark = perhaps\n")
+    try:
+        r = vta("-j", "-c", f.name, "status", root=root, check=3)
+        assert "perhaps" in json.loads(r.stdout)["error"]
+    finally:
+        os.unlink(f.name)
+
+
+@pytest.mark.parametrize("args", [
+    ["status", "--bogus"], ["stats", "--bogus"], ["stats", "--watch", "x"],
+    ["routes", "--bogus"], ["lookup"], ["lookup", "nope"],
+    ["detach", "extra"], ["help", "nosuchcommand"], ["nosuchcommand"],
+    ["run", "--no-such-key", "1"], ["run", "stray"],
+    ["run", "--mss", "70000"],
+])
+def test_json_errors_everywhere(root, args):
+    """Under -j every command's failure is one JSON document with an
+    "error" on stdout, and a non-zero exit."""
+    r = vta("-j", *args, root=root)
+    assert r.returncode != 0, (args, r.stdout)
+    doc = json.loads(r.stdout)
+    assert isinstance(doc.get("error"), str) and doc["error"], (args, r.stdout)
+
+def test_status(netns):
+    root = pins()  # fresh: the lease is checked against its 600 s
     s = vta_json("status", root=root)
     assert s["pin_root"] == root
     assert s["lease"]["state"] == "valid"
     assert 590 < s["lease"]["remaining_s"] <= 600
+    assert s["health"] == "healthy"
     assert s["config"] == {"hash_seed": 0x1234, "forward": True,
-                           "esp_mark": False, "xdp_guard": False}
+                           "esp_mark": False, "xdp_guard": False,
+                           "xdp": False}
     assert (s["routes4"], s["routes6"], s["groups"]) == (4, 3, 3)
     by = {i["name"]: i for i in s["interfaces"]}
     assert set(by) == {"vtaCLlan", "vtaCLt1", "vtaCLt2", "vtaCLwan"}
@@ -205,6 +252,10 @@ def test_status(root):
     assert by["vtaCLt1"]["tc"]["prog"] == "vta_tun_in"
     assert by["vtaCLt2"]["tc"]["prog_id"] is None
     assert by["vtaCLlan"]["xdp"]["mode"] == "none"
+    # the spec leaves XDP off: status says so, not "refused"
+    assert by["vtaCLlan"]["xdp"]["cause"] == "off"
+    assert by["vtaCLlan"]["xdp"]["driver"] == "veth"
+    assert "xdp" not in by["vtaCLt1"]
     assert s["peers"] == [{"peer": "198.51.100.1", "local": "10.16.1.254",
                            "mark": 100, "mask": 0xffffffff,
                            "tunnel": "vtaCLt1", "esp": True, "natt": True}]
@@ -216,10 +267,16 @@ def test_status(root):
 
 def test_status_lease_expired(netns):
     root = pins(SPEC.replace("lease=600000", "lease=-5000"))
-    r = vta("status", root=root, check=0)
+    r = vta("status", root=root, check=1)
     assert "lease expired" in r.stdout and "lease expired" in r.stderr
-    s = vta_json("status", root=root)
+    s = json.loads(vta("-j", "status", root=root, check=1).stdout)
     assert s["lease"]["state"] == "expired" and s["lease"]["expired_s"] >= 5
+    assert s["health"] == "lease-expired"
+    # same fields as a healthy status
+    assert set(s) == set(vta_json("status", root=pins()))
+    root = pins(SPEC.replace("lease=600000", "lease=0"))
+    s = json.loads(vta("-j", "status", root=root, check=1).stdout)
+    assert s["lease"]["state"] == "off" and s["health"] == "lease-expired"
 
 
 # --- routes ---------------------------------------------------------------
@@ -257,6 +314,11 @@ def test_stats(root):
     assert abs(lan["fast_path_share"] - 100 * 1001 / 1004) < 1e-3  # percent
     assert by["unknown"]["counters"]["pass_unknown_if"]["packets"] == 5
     assert by["vtaCLt2"]["fast_path_share"] is None
+    # WAN with ESP marking off: passed, not "lease expired"
+    wan = by["vtaCLwan"]
+    assert wan["counters"]["pass_mark_off"] == {"packets": 7, "bytes": 700}
+    assert wan["passed"] == {"packets": 7, "bytes": 700}
+    assert wan["counters"]["pass_lease"]["packets"] == 0
     ecmp = {e["name"]: e["share"] for e in s["ecmp"]}
     assert ecmp == {"vtaCLt1": 25.0, "vtaCLt2": 75.0}
     # text: only non-zero counters
@@ -276,6 +338,7 @@ def test_stats_prometheus(root):
     assert samples['vtiaccel_packets_total{iface="vtaCLlan",counter="fwd_to_tunnel"}'] == "1001"
     assert samples['vtiaccel_bytes_total{iface="vtaCLlan",counter="fwd_to_tunnel"}'] == "150000"
     assert samples['vtiaccel_packets_total{iface="unknown",counter="pass_unknown_if"}'] == "5"
+    assert samples['vtiaccel_packets_total{iface="vtaCLwan",counter="pass_mark_off"}'] == "7"
     # every counter of the contract is exported for every interface
     names = set(re.findall(r'counter="(\w+)"', text))
     help_names = set(re.findall(r"^# counter (\w+):", text, re.M))
@@ -463,7 +526,8 @@ def test_config_errors(root, text, line, key, why):
     with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
         f.write(text)
     try:
-        r = vta("-c", f.name, "status", check=1)
+        # status: 3 (1 and 2 are states of the fast path)
+        r = vta("-c", f.name, "status", check=3)
         assert f.name + line in r.stderr and key in r.stderr and why in r.stderr
         r = vta("-j", "-c", f.name, "routes", check=1)
         assert key in json.loads(r.stdout)["error"]
@@ -478,7 +542,8 @@ def test_config_pin_root_used(root):
         assert vta_json("-c", f.name, "status")["pin_root"] == root
     finally:
         os.unlink(f.name)
-    vta("-c", "/nonexistent/vtiaccel.conf", "status", check=1)
+    vta("-c", "/nonexistent/vtiaccel.conf", "status", check=3)
+    vta("-c", "/nonexistent/vtiaccel.conf", "routes", check=1)
 
 
 def test_example_config_is_valid(root):
@@ -627,7 +692,7 @@ def test_read_commands_against_daemon():
         proc = None
         r = subprocess.run(nsx + [VTA, "--pin-root", root, "status"],
                            capture_output=True, text=True)
-        assert r.returncode == 1 and "is `vtiaccel run` running?" in r.stderr
+        assert r.returncode == 2 and "is `vtiaccel run` running?" in r.stderr
     finally:
         if proc:
             proc.kill()
