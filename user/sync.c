@@ -182,6 +182,7 @@ struct variant {
 	struct variant *next;
 	uint32_t table, prio;
 	uint8_t tos, rtype;
+	uint8_t scope;		/* rtm_scope: host routes survive link down */
 	bool unrep;		/* nexthops we cannot represent */
 	uint32_t nhid;
 	struct mset *ms;
@@ -431,6 +432,41 @@ static const struct vta_peer_override *override_for(const struct vta_sync *s,
 	return NULL;
 }
 
+/*
+ * The inbound SA of an XFRM interface: an SA with the interface's if_id
+ * to a local address.  A rekey briefly has two: the choice must not
+ * depend on the order SAs arrived in (verify dumps them afresh), so the
+ * lowest (saddr, daddr, SPI) wins.
+ */
+static const struct vta_nl_sa *xfrm_in_sa(const struct vta_sync *s,
+					  const struct slink *l)
+{
+	const struct vta_nl_sa *best = NULL;
+	const struct ssa *e, *tmp;
+	size_t i;
+
+	if (!l->nl.has_if_id)
+		return NULL;
+	ht_for_each(&s->sas, i, e, tmp) {
+		const struct vta_nl_sa *sa = &e->sa;
+		int c;
+
+		if (sa->proto != IPPROTO_ESP || !(sa_dir(s, l, sa) & 2))
+			continue;
+		if (best) {
+			c = memcmp(sa->saddr.b, best->saddr.b, 16);
+			if (!c)
+				c = memcmp(sa->daddr.b, best->daddr.b, 16);
+			if (!c)
+				c = ntohl(sa->spi) < ntohl(best->spi) ? -1 : 1;
+			if (c > 0)
+				continue;
+		}
+		best = sa;
+	}
+	return best;
+}
+
 static void link_iface(const struct vta_sync *s, const struct slink *l,
 		       struct vta_iface *v)
 {
@@ -452,8 +488,18 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 		v->flags |= VTA_IF_F_RPF_STRICT;
 	if (s->conf.clamp_in && s->conf.mss_mode != VTA_MSS_OFF)
 		v->flags |= VTA_IF_F_CLAMP_IN;
-	v->mark = l->nl.has_if_id ? 0 : l->nl.ikey;
-	v->mark_mask = v->mark ? 0xffffffff : 0;
+	if (l->nl.has_if_id) {
+		const struct vta_nl_sa *in = xfrm_in_sa(s, l);
+
+		/* the mark the WAN sets for the inbound SA's lookup */
+		if (in && in->mark_mask) {
+			v->mark = in->mark;
+			v->mark_mask = in->mark_mask;
+		}
+	} else {
+		v->mark = l->nl.ikey;
+		v->mark_mask = v->mark ? 0xffffffff : 0;
+	}
 	if (o && o->has_mark) {
 		v->mark = o->mark;
 		v->mark_mask = o->mask;
@@ -465,7 +511,41 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 	tunnel_mss(s, l, v);
 }
 
-/* The ESP peer of a VTI; false when it has none. */
+/*
+ * The ESP peer of an XFRM interface, from its inbound SA: the SA's source
+ * is the peer, its destination the local address, its mark what the WAN
+ * program sets.  An SA without a mark (the usual case: the kernel finds
+ * inbound SAs of XFRM interfaces by if_id) gives no entry: a mask-0 entry
+ * would change nothing yet count every packet as marked.
+ */
+static bool xfrm_peer(const struct vta_sync *s, const struct slink *l,
+		      const struct vta_peer_override *o, struct vta_peer_key *k,
+		      struct vta_peer *v)
+{
+	const struct vta_nl_sa *in = xfrm_in_sa(s, l);
+	size_t alen;
+
+	if (!in)
+		return false;
+	alen = in->family == AF_INET6 ? 16 : 4;
+	k->family = in->family == AF_INET6 ? VTA_AF_INET6 : VTA_AF_INET;
+	memcpy(k->local, in->daddr.b, alen);
+	memcpy(k->peer, in->saddr.b, alen);
+	if (o && o->family == in->family)
+		memcpy(k->local, o->local.s6_addr, alen);
+	v->mark = in->mark;
+	v->mask = in->mark_mask;
+	if (o && o->has_mark) {
+		v->mark = o->mark;
+		v->mask = o->mask;
+	}
+	v->tunnel_ifindex = l->nl.ifindex;
+	v->flags = in->encap_udp ? VTA_PEER_F_NATT : VTA_PEER_F_ESP;
+	return v->mask != 0;
+}
+
+/* The ESP peer of a VTI (link attributes) or of an XFRM interface (its
+ * inbound SA); false when it has none. */
 static bool link_peer(const struct vta_sync *s, const struct slink *l,
 		      struct vta_peer_key *k, struct vta_peer *v)
 {
@@ -473,11 +553,14 @@ static bool link_peer(const struct vta_sync *s, const struct slink *l,
 	size_t alen = l->nl.tun_family == AF_INET6 ? 16 : 4;
 	static const union vta_addr zero;
 
-	if (l->role != VTA_ROLE_TUNNEL || !l->nl.tun_family ||
-	    !memcmp(l->nl.remote.b, zero.b, alen))
+	if (l->role != VTA_ROLE_TUNNEL)
 		return false;
 	memset(k, 0, sizeof(*k));
 	memset(v, 0, sizeof(*v));
+	if (l->nl.has_if_id)
+		return xfrm_peer(s, l, o, k, v);
+	if (!l->nl.tun_family || !memcmp(l->nl.remote.b, zero.b, alen))
+		return false;
 	k->family = l->nl.tun_family == AF_INET6 ? VTA_AF_INET6 : VTA_AF_INET;
 	memcpy(k->local, l->nl.local.b, alen);
 	memcpy(k->peer, l->nl.remote.b, alen);
@@ -701,7 +784,10 @@ static int nh_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct vta_nl_nh));
 }
 
-static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r)
+/* The member set of a route, shared; hint: the set the route had, which
+ * a resync's dump mostly repeats (no hashing of the key then). */
+static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
+			     struct mset *hint)
 {
 	struct mset_key k;
 	struct mset *ms;
@@ -715,7 +801,12 @@ static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r)
 		k.m[i].gw_family = r->nh[i].gw_family;
 		k.m[i].gw = r->nh[i].gw;
 	}
-	qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	if (k.n > 1)
+		qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	if (hint && !memcmp(&hint->k, &k, sizeof(k))) {
+		hint->refs++;
+		return hint;
+	}
 	ms = ht_find(&s->msets, &k);
 	if (ms) {
 		ms->refs++;
@@ -1010,27 +1101,154 @@ again:
 	}
 }
 
-static void link_delete(struct vta_sync *s, struct slink *l)
+/* Remove the nexthop objects (not groups) that leave through ifindex;
+ * nh_delete() takes them out of their groups and drops the routes the
+ * kernel drops with them. */
+static void nh_flush_dev(struct vta_sync *s, int ifindex)
 {
-	int ifindex = l->nl.ifindex, idx;
 	struct snh *n, *tmp;
 	size_t i;
 	bool again;
 
-	link_unmanage(s, l, true);
-	/* Nexthop objects through it go (and routes using them)... */
 	do {
 		again = false;
 		ht_for_each(&s->nhs, i, n, tmp)
-			if (!n->nl.n_grp && n->nl.ifindex == ifindex) {
+			if (!n->nl.n_grp && !n->nl.blackhole &&
+			    n->nl.ifindex == ifindex) {
 				nh_delete(s, n);
 				again = true;
 				break;
 			}
 	} while (again);
-	/* ... and every route through it: the kernel sends no RTM_DELROUTE
-	 * for IPv4 routes of a deleted link. */
-	purge_all(s, v_uses_if, &ifindex);
+}
+
+/* Whether a member's device is administratively down: the kernel has
+ * marked such IPv4 nexthops RTNH_F_DEAD (fib_sync_down_dev). */
+static bool dev_admin_down(const struct vta_sync *s, int ifindex)
+{
+	const struct slink *l = link_get(s, ifindex);
+
+	return l && !(l->nl.flags & IFF_UP);
+}
+
+struct down_arg {
+	struct vta_sync *s;
+	int ifindex;
+	bool unmodelled;	/* a route we cannot judge: resync */
+};
+
+/*
+ * NETDEV_DOWN for IPv4 (fib_sync_down_dev + fib_flush, no RTM_DELROUTE):
+ * a route goes when every nexthop is dead, i.e. leaves through this
+ * device or another one that is down; routes of scope host (the local
+ * addresses) stay.  Multipath routes with a live member stay, the dead
+ * member flagged, which the group build already honours (link down =
+ * not usable).  Routes with nexthop objects are handled by nh_flush_dev.
+ */
+static bool v4_dies_on_down(const struct variant *v, const void *arg)
+{
+	struct down_arg *d = (struct down_arg *)arg;
+	uint32_t i;
+
+	if (v->nhid || v->scope >= RT_SCOPE_HOST)
+		return false;
+	if (v->ms) {
+		for (i = 0; i < v->ms->k.n; i++)
+			if (v->ms->k.m[i].ifindex != d->ifindex &&
+			    !dev_admin_down(d->s, v->ms->k.m[i].ifindex))
+				return false;
+		return true;
+	}
+	if (v->oif != d->ifindex)
+		return false;
+	if (v->unrep) {
+		/* more members than we keep: which are alive is unknown */
+		d->unmodelled = true;
+		return false;
+	}
+	return true;
+}
+
+static void purge_family(struct vta_sync *s, int family,
+			 bool (*pred)(const struct variant *, const void *),
+			 const void *arg)
+{
+	struct pfx *p, *tmp;
+	size_t i;
+
+	ht_for_each(&s->pfxs, i, p, tmp)
+		if (p->k.family == family)
+			pfx_purge(s, p, pred, arg);
+}
+
+/* IPv6 deletes (and announces) every sibling through an unregistered
+ * device; one left with no member at all is gone whatever came first. */
+static bool v6_all_via(const struct variant *v, const void *arg)
+{
+	int ifindex = *(const int *)arg;
+	uint32_t i;
+
+	if (v->nhid)
+		return false;
+	if (!v->ms)
+		return v->oif == ifindex;
+	for (i = 0; i < v->ms->k.n; i++)
+		if (v->ms->k.m[i].ifindex != ifindex)
+			return false;
+	return true;
+}
+
+/*
+ * What the kernel does when a link goes down, measured on 6.18 and
+ * Debian's 6.1 with `ip monitor` and dumps (docs/datapath-notes.md):
+ *  - admin down (IFF_UP cleared, NETDEV_DOWN):
+ *    IPv4 single-path routes through it are removed without
+ *    RTM_DELROUTE, as are multipath routes whose every nexthop is dead;
+ *    a multipath route with a live member stays, the member flagged
+ *    "dead linkdown", and comes back to life on link up, again without
+ *    a message.  Local routes (scope host) stay; broadcast ones go.
+ *    IPv6 removes single-path routes with RTM_DELROUTE and flags
+ *    multipath members dead like IPv4.
+ *    Nexthop objects through it are removed without RTM_DELNEXTHOP,
+ *    leave their groups (a group emptied goes too), and every route
+ *    using a removed object or group goes without RTM_DELROUTE, IPv4
+ *    and IPv6 alike.
+ *  - carrier loss (IFF_RUNNING and IFF_LOWER_UP clear, NETDEV_CHANGE):
+ *    routes stay (flagged linkdown), but nexthop objects through it are
+ *    removed exactly as on admin down.
+ *  - link up: nothing removed comes back by itself (zebra re-adds);
+ *    the kernel announces only the connected and local routes it
+ *    re-creates.
+ */
+static void link_went_down(struct vta_sync *s, struct slink *l,
+			   uint32_t old_flags)
+{
+	uint32_t f = l->nl.flags;
+	bool admin_down = (old_flags & IFF_UP) && !(f & IFF_UP);
+	bool carrier_lost = (f & IFF_UP) &&
+			    (old_flags & (IFF_RUNNING | IFF_LOWER_UP)) &&
+			    !(f & (IFF_RUNNING | IFF_LOWER_UP));
+	struct down_arg d = { s, l->nl.ifindex, false };
+
+	if (!admin_down && !carrier_lost)
+		return;
+	nh_flush_dev(s, d.ifindex);
+	if (admin_down)
+		purge_family(s, AF_INET, v4_dies_on_down, &d);
+	if (d.unmodelled)
+		s->want_resync = true;
+}
+
+static void link_delete(struct vta_sync *s, struct slink *l)
+{
+	int ifindex = l->nl.ifindex, idx;
+
+	link_unmanage(s, l, true);
+	nh_flush_dev(s, ifindex);
+	/* NETDEV_UNREGISTER: every IPv4 route with a nexthop through it
+	 * goes, multipath or not, without RTM_DELROUTE. */
+	purge_family(s, AF_INET, v_uses_if, &ifindex);
+	purge_family(s, AF_INET6, v6_all_via, &ifindex);
 	l = link_get(s, ifindex);
 	idx = l - s->links;
 	s->links[idx] = s->links[--s->n_links];
@@ -1042,7 +1260,8 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 	struct vta_nl_link nl;
 	struct slink *l;
 	enum vta_role role;
-	bool was_up, was_usable, was_tunnel;
+	bool was_usable, was_tunnel;
+	uint32_t old_flags;
 	int err;
 
 	err = vta_nl_parse_link(nlh, &nl);
@@ -1067,10 +1286,11 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 		l = &s->links[s->n_links++];
 		memset(l, 0, sizeof(*l));
 		l->nl = nl;
-		was_up = was_usable = false;
+		old_flags = nl.flags;
+		was_usable = false;
 		was_tunnel = nl.type != ARPHRD_ETHER;
 	} else {
-		was_up = link_up(l);
+		old_flags = l->nl.flags;
 		was_usable = l->usable;
 		was_tunnel = l->kind_tunnel;
 		/* a rename loses the role of the old name */
@@ -1087,10 +1307,7 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 			link_manage(s, l, role);
 		refresh_groups(s);
 	}
-	if (was_up && !link_up(l))
-		/* IPv4 routes through it vanish without RTM_DELROUTE: let a
-		 * resync find out which */
-		s->want_resync = true;
+	link_went_down(s, l, old_flags);
 	l->usable = member_usable(s, l);
 	l->kind_tunnel = l->nl.type != ARPHRD_ETHER;
 	/* the WAN MTU feeds the tunnels' MSS: rewrite all changed ones */
@@ -1197,7 +1414,7 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 	}
 	if (!rest.n_nh || rest.n_nh == (int)old->k.n)
 		return false;
-	v->ms = mset_get(s, &rest);
+	v->ms = mset_get(s, &rest, NULL);
 	if (!v->ms)
 		v->unrep = true;
 	v->oif = rest.nh[0].ifindex;
@@ -1212,6 +1429,16 @@ static bool v_replaced(const struct variant *v, const void *arg)
 
 	return v != n && v->table == n->table && v->tos == n->tos &&
 	       v->prio == n->prio;
+}
+
+/* A local address came or went: which SAs are inbound (sa_dir) may
+ * have changed, and with it SA_UP and the peers of XFRM interfaces. */
+static void local_changed(struct vta_sync *s, const struct vta_nl_route *r)
+{
+	if (r->table != RT_TABLE_LOCAL || r->type != RTN_LOCAL || !s->sas.n)
+		return;
+	refresh_links(s);
+	refresh_groups(s);
 }
 
 static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
@@ -1247,6 +1474,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		*pp = v->next;
 		pfx_update(s, p);
 		variant_free(s, v);
+		local_changed(s, &r);
 		return 0;
 	}
 	if (!p) {
@@ -1283,6 +1511,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		s->n_nhid_variants--;
 	v->ms = NULL;
 	v->rtype = r.type;
+	v->scope = r.scope;
 	v->nhid = r.nhid;
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
 	v->unrep = r.too_many;
@@ -1294,7 +1523,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
 		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
 			v->unrep = true;
-		else if (!(v->ms = mset_get(s, &r)))
+		else if (!(v->ms = mset_get(s, &r, old_ms)))
 			v->unrep = true;
 	}
 	pfx_update(s, p);
@@ -1302,6 +1531,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	/* an IPv6 replace may move the route to another device */
 	if (r.family == AF_INET6 && (nlh->nlmsg_flags & NLM_F_REPLACE))
 		pfx_purge(s, p, v_replaced, v);
+	local_changed(s, &r);
 	return 0;
 }
 

@@ -115,7 +115,14 @@ void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen);
  */
 int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
 
-/* Something (a link going down) asked for a full resync. */
+/*
+ * The model met something it cannot follow from events alone and asks
+ * for a full resync: an IPv4 route with more members than it keeps
+ * through a link that went down (which of them the kernel marked dead
+ * is unknown), or dumps interrupted too often.  Links going down,
+ * losing carrier or being deleted are otherwise modelled exactly
+ * (sync.c, link_went_down()).
+ */
 bool vta_sync_want_resync(const struct vta_sync *s);
 
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);

@@ -17,7 +17,7 @@
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,33 +29,79 @@
 #include "loader.h"
 #include "log.h"
 #include "netlink.h"
+#include "print.h"
 #include "run.h"
 #include "sync.h"
 
-struct vctx {
-	const struct vta_mem *want, *have;
-	unsigned long drift, routes;
-	uint32_t *gids;
-	size_t n_gids, cap_gids;
-	bool json, first;
+/* One difference: what, where, and both sides' view (NULL: absent). */
+struct diff {
+	const char *kind;	/* "missing" (in the kernel, not the maps),
+				 * "extra" (in the maps only), "differs" */
+	const char *table;	/* "fib", "interfaces", "peers" */
+	char key[64];
+	char *kernel, *maps;
 };
 
-static void report(struct vctx *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+struct vctx {
+	const struct vta_mem *want, *have;
+	unsigned long routes;
+	uint32_t *gids;
+	size_t n_gids, cap_gids;
+	struct diff *d;
+	size_t n_d, cap_d;
+	bool nomem;
+};
 
-static void report(struct vctx *v, const char *fmt, ...)
+static void report(struct vctx *v, const char *kind, const char *table,
+		   const char *key, const char *kernel, const char *maps)
 {
-	va_list ap;
+	struct diff *d;
 
-	v->drift++;
-	if (v->json) {
-		printf("%s\"", v->first ? "" : ",");
-		v->first = false;
+	if (v->n_d == v->cap_d) {
+		size_t cap = v->cap_d ? v->cap_d * 2 : 16;
+		struct diff *n = realloc(v->d, cap * sizeof(*n));
+
+		if (!n) {
+			v->nomem = true;
+			return;
+		}
+		v->d = n;
+		v->cap_d = cap;
 	}
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(v->json ? "\"" : "\n");
+	d = &v->d[v->n_d];
+	d->kind = kind;
+	d->table = table;
+	snprintf(d->key, sizeof(d->key), "%s", key);
+	d->kernel = kernel ? strdup(kernel) : NULL;
+	d->maps = maps ? strdup(maps) : NULL;
+	if ((kernel && !d->kernel) || (maps && !d->maps)) {
+		free(d->kernel);
+		free(d->maps);
+		v->nomem = true;
+		return;
+	}
+	v->n_d++;
+}
+
+/* One call site per field, text and JSON alike:
+ *   differs 172.31.0.0/16: kernel via vti1 weight 1, map via vti2 weight 1 */
+static void print_diff(const struct diff *d)
+{
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "kind", "%s ", d->kind);
+	print_string(PRINT_JSON, "table", NULL, d->table);
+	print_string(PRINT_ANY, "key", "%s", d->key);
+	if (d->kernel)
+		print_string(PRINT_ANY, "kernel", ": kernel %s", d->kernel);
+	else
+		print_null(PRINT_JSON, "kernel", NULL);
+	if (d->maps)
+		print_string(PRINT_ANY, "maps", d->kernel ? ", map %s" : ": map %s",
+			     d->maps);
+	else
+		print_null(PRINT_JSON, "maps", NULL);
+	print_nl();
+	close_json_object();
 }
 
 static int path_cmp(const void *a, const void *b)
@@ -173,14 +219,14 @@ static void want_fib_cb(int family, uint8_t len, const union vta_addr *a,
 	if (vta_mem_fib(v->have, family, len, a, &h)) {
 		pfx_str(family, len, a, p, sizeof(p));
 		route_desc(v->want, r, d1, sizeof(d1));
-		report(v, "missing %s: kernel %s", p, d1);
+		report(v, "missing", "fib", p, d1, NULL);
 		return;
 	}
 	if (!route_same(v, r, &h)) {
 		pfx_str(family, len, a, p, sizeof(p));
 		route_desc(v->want, r, d1, sizeof(d1));
 		route_desc(v->have, &h, d2, sizeof(d2));
-		report(v, "differs %s: kernel %s, map %s", p, d1, d2);
+		report(v, "differs", "fib", p, d1, d2);
 	}
 }
 
@@ -195,42 +241,49 @@ static void have_fib_cb(int family, uint8_t len, const union vta_addr *a,
 		return;
 	pfx_str(family, len, a, p, sizeof(p));
 	route_desc(v->have, r, d, sizeof(d));
-	report(v, "extra %s: map %s", p, d);
+	report(v, "extra", "fib", p, NULL, d);
 }
 
 #define IF_CMP_FLAGS (VTA_IF_F_UP | VTA_IF_F_SA_UP | VTA_IF_F_L2)
+
+static void if_desc(const struct vta_iface *i, char *buf, size_t len)
+{
+	snprintf(buf, len, "role %s mtu %u flags %#x", vta_role_name(i->role),
+		 i->mtu, i->flags & IF_CMP_FLAGS);
+}
 
 static void want_if_cb(uint32_t ifindex, const struct vta_iface *w, void *data)
 {
 	struct vctx *v = data;
 	struct vta_iface h;
-	char name[IF_NAMESIZE];
+	char name[IF_NAMESIZE], key[64], d1[96], d2[96];
 
-	vta_cli_ifname(ifindex, name);
+	snprintf(key, sizeof(key), "%s (ifindex %u)",
+		 vta_cli_ifname(ifindex, name), ifindex);
+	if_desc(w, d1, sizeof(d1));
 	if (vta_mem_iface(v->have, ifindex, &h)) {
-		report(v, "missing interface %s (ifindex %u): role %u", name,
-		       ifindex, w->role);
+		report(v, "missing", "interfaces", key, d1, NULL);
 		return;
 	}
 	if (h.role != w->role || h.mtu != w->mtu ||
-	    (h.flags & IF_CMP_FLAGS) != (w->flags & IF_CMP_FLAGS))
-		report(v, "differs interface %s: kernel role %u mtu %u flags %#x, "
-		       "map role %u mtu %u flags %#x", name, w->role, w->mtu,
-		       w->flags & IF_CMP_FLAGS, h.role, h.mtu,
-		       h.flags & IF_CMP_FLAGS);
+	    (h.flags & IF_CMP_FLAGS) != (w->flags & IF_CMP_FLAGS)) {
+		if_desc(&h, d2, sizeof(d2));
+		report(v, "differs", "interfaces", key, d1, d2);
+	}
 }
 
 static void have_if_cb(uint32_t ifindex, const struct vta_iface *h, void *data)
 {
 	struct vctx *v = data;
 	struct vta_iface w;
-	char name[IF_NAMESIZE];
+	char name[IF_NAMESIZE], key[64], d[96];
 
 	if (!vta_mem_iface(v->want, ifindex, &w))
 		return;
-	vta_cli_ifname(ifindex, name);
-	report(v, "extra interface %s (ifindex %u): role %u", name, ifindex,
-	       h->role);
+	snprintf(key, sizeof(key), "%s (ifindex %u)",
+		 vta_cli_ifname(ifindex, name), ifindex);
+	if_desc(h, d, sizeof(d));
+	report(v, "extra", "interfaces", key, NULL, d);
 }
 
 static void peer_str(const struct vta_peer_key *k, char *buf, size_t n)
@@ -242,19 +295,26 @@ static void peer_str(const struct vta_peer_key *k, char *buf, size_t n)
 		 vta_addr_str(k->family, (const union vta_addr *)k->peer, p, sizeof(p)));
 }
 
+static void peer_desc(const struct vta_peer *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "mark %#x/%#x flags %#x", p->mark, p->mask, p->flags);
+}
+
 static void want_peer_cb(const struct vta_peer_key *k, const struct vta_peer *w,
 			 void *data)
 {
 	struct vctx *v = data;
 	struct vta_peer h;
-	char s[128];
+	char s[128], d1[64], d2[64];
 
 	peer_str(k, s, sizeof(s));
-	if (vta_mem_peer(v->have, k, &h))
-		report(v, "missing ESP peer %s: mark %#x/%#x", s, w->mark, w->mask);
-	else if (h.mark != w->mark || h.mask != w->mask || h.flags != w->flags)
-		report(v, "differs ESP peer %s: kernel mark %#x/%#x, map %#x/%#x",
-		       s, w->mark, w->mask, h.mark, h.mask);
+	peer_desc(w, d1, sizeof(d1));
+	if (vta_mem_peer(v->have, k, &h)) {
+		report(v, "missing", "peers", s, d1, NULL);
+	} else if (h.mark != w->mark || h.mask != w->mask || h.flags != w->flags) {
+		peer_desc(&h, d2, sizeof(d2));
+		report(v, "differs", "peers", s, d1, d2);
+	}
 }
 
 static void have_peer_cb(const struct vta_peer_key *k, const struct vta_peer *h,
@@ -262,12 +322,13 @@ static void have_peer_cb(const struct vta_peer_key *k, const struct vta_peer *h,
 {
 	struct vctx *v = data;
 	struct vta_peer w;
-	char s[128];
+	char s[128], d[64];
 
 	if (!vta_mem_peer(v->want, k, &w))
 		return;
 	peer_str(k, s, sizeof(s));
-	report(v, "extra ESP peer %s: mark %#x/%#x", s, h->mark, h->mask);
+	peer_desc(h, d, sizeof(d));
+	report(v, "extra", "peers", s, NULL, d);
 }
 
 /* Copy the pinned maps into memory (the same store as the expectation):
@@ -355,6 +416,31 @@ static void roles_from_map(const struct vta_mem *have, struct vta_conf *c)
 	vta_mem_foreach_iface(have, role_cb, c);
 }
 
+static void print_result(const struct vctx *v, const struct vta_mem *want)
+{
+	size_t i;
+
+	open_json_object(NULL);
+	print_uint(PRINT_JSON, "drift", NULL, v->n_d);
+	open_json_array("differences");
+	for (i = 0; i < v->n_d; i++)
+		print_diff(&v->d[i]);
+	close_json_array();
+	if (v->n_d)
+		print_uint(PRINT_TEXT, NULL, "drift: %" PRIu64 " differences (",
+			   v->n_d);
+	else
+		print_text("no drift: ");
+	print_uint(PRINT_ANY, "routes", "%" PRIu64 " routes, ", v->routes);
+	print_uint(PRINT_ANY, "groups", "%" PRIu64 " groups, ", v->n_gids);
+	print_uint(PRINT_ANY, "interfaces", "%" PRIu64 " interfaces",
+		   vta_mem_count_ifaces(want));
+	print_uint(PRINT_ANY, "peers", ", %" PRIu64 " ESP peers",
+		   vta_mem_count_peers(want));
+	print_text(v->n_d ? " in the kernel)\n" : "\n");
+	close_json_object();
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct vta_conf c;
@@ -365,40 +451,43 @@ int cmd_verify(int argc, char **argv)
 	struct vta_sync *s = NULL;
 	struct vta_nl nl;
 	struct vctx v = { 0 };
+	size_t i;
 	int err, ret = 2;
 
 	if (vta_run_conf(argc, argv, &c, &x))
 		return 2;
-	v.json = x.json || vta_g.json;
-	v.first = true;
+	if (x.json && !vta_print_is_json())
+		vta_print_init(true, false);
 	err = vta_maps_open_pinned(&maps, c.pin_root);
 	if (err) {
-		fprintf(stderr, "verify: open maps under %s: %s (is the daemon "
-			"running?)\n", c.pin_root, strerror(-err));
+		vta_print_error("verify: open maps under %s: %s (is the daemon "
+				"running?)", c.pin_root, strerror(-err));
 		return 2;
 	}
 	want = vta_mem_new();
 	have = vta_mem_new();
 	if (!want || !have) {
-		fprintf(stderr, "verify: %s\n", strerror(ENOMEM));
+		vta_print_error("verify: %s", strerror(ENOMEM));
 		goto out;
 	}
 	err = read_maps(&maps, have);
 	if (err) {
-		fprintf(stderr, "verify: read the maps under %s: %s\n",
-			c.pin_root, strerror(-err));
+		vta_print_error("verify: read the maps under %s: %s",
+				c.pin_root, strerror(-err));
 		goto out;
 	}
 	if (!c.lan.n)
 		roles_from_map(have, &c);
 
 	err = vta_nl_open(&nl, false, 0);
-	if (err)
+	if (err) {
+		vta_print_error("verify: open netlink: %s", strerror(-err));
 		goto out;
+	}
 	vta_sync_out_mem(&out, want);
 	s = vta_sync_new(&c, &out, NULL);
 	if (!s) {
-		fprintf(stderr, "verify: %s\n", strerror(ENOMEM));
+		vta_print_error("verify: %s", strerror(ENOMEM));
 		goto out_nl;
 	}
 	if (x.no_sa_aware)
@@ -406,32 +495,24 @@ int cmd_verify(int argc, char **argv)
 	vta_sync_set_xfrm(s, nl.xdump != NULL);
 	err = vta_sync_full(s, &nl);
 	if (err) {
-		fprintf(stderr, "verify: dump the kernel: %s\n", strerror(-err));
+		vta_print_error("verify: dump the kernel: %s", strerror(-err));
 		goto out_nl;
 	}
 
 	v.want = want;
 	v.have = have;
-	if (v.json)
-		printf("{\"differences\":[");
 	vta_mem_foreach_fib(want, want_fib_cb, &v);
 	vta_mem_foreach_fib(have, have_fib_cb, &v);
 	vta_mem_foreach_iface(want, want_if_cb, &v);
 	vta_mem_foreach_iface(have, have_if_cb, &v);
 	vta_mem_foreach_peer(want, want_peer_cb, &v);
 	vta_mem_foreach_peer(have, have_peer_cb, &v);
-	if (v.json)
-		printf("],\"drift\":%lu,\"routes\":%lu,\"groups\":%zu,"
-		       "\"interfaces\":%lu}\n", v.drift, v.routes, v.n_gids,
-		       vta_mem_count_ifaces(want));
-	else if (!v.drift)
-		printf("no drift: %lu routes, %zu groups, %lu interfaces\n",
-		       v.routes, v.n_gids, vta_mem_count_ifaces(want));
-	else
-		printf("drift: %lu differences (%lu routes, %lu interfaces in "
-		       "the kernel)\n", v.drift, v.routes,
-		       vta_mem_count_ifaces(want));
-	ret = v.drift ? 1 : 0;
+	if (v.nomem) {
+		vta_print_error("verify: %s", strerror(ENOMEM));
+		goto out_nl;
+	}
+	print_result(&v, want);
+	ret = v.n_d ? 1 : 0;
 out_nl:
 	vta_sync_free(s);
 	vta_nl_close(&nl);
@@ -439,6 +520,11 @@ out:
 	vta_mem_free(want);
 	vta_mem_free(have);
 	vta_maps_close(&maps);
+	for (i = 0; i < v.n_d; i++) {
+		free(v.d[i].kernel);
+		free(v.d[i].maps);
+	}
+	free(v.d);
 	free(v.gids);
 	return ret;
 }
