@@ -17,50 +17,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-. "$(dirname "$0")/dp_env.sh"
-K1=0x000102030405060708090a0b0c0d0e0f
-A1=0x101112131415161718191a1b1c1d1e1f20212223
-K2=0x303132333435363738393a3b3c3d3e3f
-A2=0x404142434445464748494a4b4c4d4e4f50515253
+. "$(dirname "$0")/dp_lib.sh"
 
-[ -x "$VTA" ] || t_skip_all "$VTA not built (make BUILD=... tests)"
-command -v jq >/dev/null || t_skip_all "jq not found"
-load_modules ip_vti esp4 xfrm_user ||
-	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
+dp_require jq
 
-# sa_batch LOCAL REMOTE OUT_SPI IN_SPI MARK: one end's SAs of one tunnel.
-sa_batch() {
-	local ko=$K1 ao=$A1 ki=$K2 ai=$A2
-	case $3 in *2) ko=$K2 ao=$A2 ki=$K1 ai=$A1 ;; esac
-	cat <<-EOF
-	xfrm state add src $1 dst $2 proto esp spi $3 reqid $5 mode tunnel replay-window 1024 mark $5 auth-trunc hmac(sha1) $ao 96 enc cbc(aes) $ko
-	xfrm state add src $2 dst $1 proto esp spi $4 reqid $5 mode tunnel replay-window 1024 auth-trunc hmac(sha1) $ai 96 enc cbc(aes) $ki
-	EOF
-}
-
-# tun_batch DEV LOCAL REMOTE IN_LOCAL IN_REMOTE OUT_SPI IN_SPI MARK
-tun_batch() {
-	cat <<-EOF
-	addr add $2/24 dev pub0
-	link add $1 type vti local $2 remote $3 ikey $8 okey $8
-	addr add $4/30 remote $5/30 dev $1
-	link set $1 up mtu 1436
-	xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $2 dst $3 proto esp reqid $8 mode tunnel
-	xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $3 dst $2 proto esp reqid $8 mode tunnel
-	xfrm policy add dir fwd src 0.0.0.0/0 dst 0.0.0.0/0 mark $8 tmpl src $3 dst $2 proto esp reqid $8 mode tunnel
-	EOF
-	sa_batch "$2" "$3" "$6" "$7" "$8"
-}
-
-end_sysctls() {
-	ns_exec "$1" sysctl -q -w net.ipv4.ip_forward=1 \
-		net.ipv4.conf.pub0.disable_xfrm=1 net.ipv4.conf.pub0.disable_policy=1 \
-		net.ipv4.conf.vti1.disable_policy=1 net.ipv4.conf.vti1.rp_filter=2 \
-		net.ipv4.conf.vti2.disable_policy=1 net.ipv4.conf.vti2.rp_filter=2
-}
-
-vta() { nsenter --net="/run/netns/$GW" "$VTA" --pin-root "$PIN" "$@"; }
-vta_verify() { vta verify --lan eth1 --wan pub0 --tunnel 'vti*'; }
+# vta_verify, but with its output (printed when it finds drift).
+vta_verify_out() { vta verify --lan eth1 --wan pub0 --tunnel 'vti*'; }
 # members: the devices of the map route 172.31.0.0/16, sorted, one line.
 members() {
 	vta routes -4 -j | jq -r '[.routes[] | select(.dst == "172.31.0.0/16") |
@@ -72,13 +34,6 @@ pick() { # SPORT DPORT: the tunnel `lookup` picks for lan:SPORT -> vpc:DPORT/tcp
 		jq -r '.nexthop.dev'
 }
 link_tx() { ns_exec "$GW" cat "/sys/class/net/$1/statistics/tx_packets"; }
-# ts_ms "[2026-11-28T11:25:30.357684]": ms since the epoch
-ts_ms() {
-	local t=${1#[} sec
-	t=${t%]}
-	sec=$(date -u -d "${t%.*}" +%s)
-	echo $((sec * 1000 + 10#${t#*.} / 1000))
-}
 # xfrm_monitor TAG: timestamped XFRM events of gw into $T_TMP/xfrm.TAG;
 # returns once it has seen a probe policy (so it is subscribed).
 xfrm_monitor() { # TAG N
@@ -87,6 +42,13 @@ xfrm_monitor() { # TAG N
 	wait_until 10 eval "ip -n $GW xfrm policy add src 203.0.113.1/32 dst 203.0.113.$2/32 dir out 2>/dev/null
 		ip -n $GW xfrm policy delete src 203.0.113.1/32 dst 203.0.113.$2/32 dir out 2>/dev/null
 		grep -q 'dst 203.0.113.$2/32' '$T_TMP/xfrm.$1'"
+}
+# change_ms TAG EVENT_RE: once the poller saw the map change, the ms from
+# the first XFRM event in $T_TMP/xfrm.TAG matching EVENT_RE to it.
+change_ms() {
+	local t ev
+	wait_pid_gone 12 "$PPID_POLL" && t=$(tail -n 1 "$T_TMP/poll.out") && [[ $t =~ ^[0-9]+$ ]] &&
+		ev=$(grep -m1 -E "$2" "$T_TMP/xfrm.$1") && echo $((t - $(ts_ms "${ev%% *}")))
 }
 # group_poller GID IFINDEX present|absent: background poll of the pinned
 # group map (PPID_POLL); prints the wall-clock ms of the change.
@@ -99,51 +61,33 @@ group_poller() {
 
 # --- topology ---------------------------------------------------------------
 
-t_cleanup "ip netns del $LAN; ip netns del $GW; ip netns del $PEER; ip netns del $VPC; rm -rf $PIN"
-for ns in $LAN $GW $PEER $VPC; do ip netns add "$ns"; done
-ip -n "$GW" link add eth1 type veth peer name eth0 netns "$LAN"
-ip -n "$GW" link add pub0 type veth peer name pub0 netns "$PEER"
-ip -n "$PEER" link add eth1 type veth peer name eth0 netns "$VPC"
-{
-	echo "link set pub0 up"
-	echo "addr add 10.16.16.254/24 dev eth1"
-	echo "link set eth1 up"
-	tun_batch vti1 192.0.2.1 192.0.2.2 169.254.12.38 169.254.12.37 0xc0de0101 0xc0de0102 100
-	tun_batch vti2 198.51.100.1 198.51.100.2 169.254.14.230 169.254.14.229 0xc0de0201 0xc0de0202 200
-	echo "route add 172.31.0.0/16 nexthop dev vti1 nexthop dev vti2"
-} > "$T_TMP/gw.batch"
-{
-	echo "link set pub0 up"
-	echo "addr add 172.31.0.1/24 dev eth1"
-	echo "link set eth1 up"
-	tun_batch vti1 192.0.2.2 192.0.2.1 169.254.12.37 169.254.12.38 0xc0de0102 0xc0de0101 100
-	tun_batch vti2 198.51.100.2 198.51.100.1 169.254.14.229 169.254.14.230 0xc0de0202 0xc0de0201 200
-	# Replies always through vti2: the test is about gw's choice.
-	echo "route add 10.16.16.0/24 dev vti2"
-} > "$T_TMP/peer.batch"
-ip -n "$GW" -batch "$T_TMP/gw.batch"
-ip -n "$PEER" -batch "$T_TMP/peer.batch"
-printf '%s\n' "addr add $LAN_IP/24 dev eth0" "link set eth0 up" \
-	"route add default via 10.16.16.254" > "$T_TMP/lan.batch"
-printf '%s\n' "addr add $VPC_IP/24 dev eth0" "link set eth0 up" \
-	"route add default via 172.31.0.1" > "$T_TMP/vpc.batch"
-ip -n "$LAN" -batch "$T_TMP/lan.batch"
-ip -n "$VPC" -batch "$T_TMP/vpc.batch"
-end_sysctls "$GW"
-end_sysctls "$PEER"
+# two_tunnels gw|peer: one end's batch: vti1 (192.0.2.x, keys 100) and
+# vti2 (198.51.100.x, keys 200), reqid = mark = key.
+two_tunnels() {
+	local a=1 b=2 keys=1 lan=10.16.16.254/24
+	[ "$1" = gw ] || a=2 b=1 keys=2 lan=172.31.0.1/24
+	printf '%s\n' "link set pub0 up" "addr add $lan dev eth1" "link set eth1 up" \
+		"addr add 192.0.2.$a/24 dev pub0" "addr add 198.51.100.$a/24 dev pub0"
+	dp_tunnel_batch vti1 192.0.2.$a 192.0.2.$b 169.254.12.$((39 - a)) 169.254.12.$((39 - b)) \
+		0xc0de010$a 0xc0de010$b $keys 100 100
+	dp_tunnel_batch vti2 198.51.100.$a 198.51.100.$b 169.254.14.$((231 - a)) 169.254.14.$((231 - b)) \
+		0xc0de020$a 0xc0de020$b $keys 200 200
+}
+
+t_cleanup dp_netns_del
+# gw: ECMP over both; peer: replies always through vti2 (the test is about
+# gw's choice).
+dp_topology "$(two_tunnels gw; echo "route add 172.31.0.0/16 nexthop dev vti1 nexthop dev vti2")" \
+	"$(two_tunnels peer; echo "route add 10.16.16.0/24 dev vti2")"
+dp_sysctls "$GW" vti1 vti2
+dp_sysctls "$PEER" vti1 vti2
 t_check "kernel path: gw -> peer over vti1 and vti2 within 20 s" wait_until 20 \
 	eval "ns_exec $GW ping -n -q -c1 -W1 169.254.12.37 >/dev/null && ns_exec $GW ping -n -q -c1 -W1 169.254.14.229 >/dev/null"
 
-nsenter --net="/run/netns/$GW" "$VTA" run --pin-root "$PIN" --lan eth1 --wan pub0 \
-	--tunnel 'vti*' > "$T_TMP/daemon.log" 2>&1 &
-DPID=$!
-t_cleanup t_bg_kill "$DPID"
+dp_daemon_start
 f0=$T_FAIL
-t_check "vtiaccel run: no drift within 60 s" wait_until 60 eval "vta_verify >/dev/null 2>&1"
-if [ "$T_FAIL" != "$f0" ]; then
-	sed 's/^/    daemon: /' "$T_TMP/daemon.log" | tail -20
-	vta verify --lan eth1 --wan pub0 --tunnel 'vti*' 2>&1 | head -20 | sed 's/^/    verify: /'
-fi
+t_check "vtiaccel run: no drift within 60 s" wait_until 60 vta_verify
+[ "$T_FAIL" = "$f0" ] || dp_daemon_why
 t_check "map route 172.31.0.0/16 has both tunnels" members_are vti1,vti2
 
 # Two TCP flows that `lookup` puts on vti1 (one for before, one for after
@@ -182,9 +126,7 @@ printf '%s\n' \
 	"xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0xc0de0101 mark 100" \
 	"xfrm state delete src 192.0.2.2 dst 192.0.2.1 proto esp spi 0xc0de0102" > "$T_TMP/del.batch"
 ip -n "$GW" -batch "$T_TMP/del.batch"
-if wait_pid_gone 12 "$PPID_POLL" && t=$(tail -n 1 "$T_TMP/poll.out") && [[ $t =~ ^[0-9]+$ ]] &&
-   ev=$(grep -m1 -E '^\[[^]]*\] Deleted src 192\.0\.2\.' "$T_TMP/xfrm.del"); then
-	ms=$((t - $(ts_ms "${ev%% *}")))
+if ms=$(change_ms del '^\[[^]]*\] Deleted src 192\.0\.2\.'); then
 	t_info "SA deletion (XFRM event) -> vti1 out of map group $gid: $ms ms"
 	t_check "vti1 left the group within 200 ms of the SA deletion ($ms ms)" test "$ms" -le 200
 else
@@ -203,7 +145,7 @@ t_check "through vti2 (vti2 tx +>= 40, vti1 tx +0)" \
 	test $(($(link_tx vti2) - tx2)) -ge 40 -a $(($(link_tx vti1) - tx1)) -eq 0
 [ "$T_FAIL" = "$f0" ] ||
 	t_info "eth1 counters: $(vta stats -j | jq -c '.interfaces[] | select(.name == "eth1") | .counters | with_entries(select(.value.packets > 0)) | map_values(.packets)'); status: $(vta status -j | jq -c .lease)"
-vta_verify > "$T_TMP/verify.out" 2>&1 && vrc=0 || vrc=$?
+vta_verify_out > "$T_TMP/verify.out" 2>&1 && vrc=0 || vrc=$?
 t_info "verify with vti1's SAs gone: exit $vrc: $(head -c 300 "$T_TMP/verify.out")"
 t_check "verify: no drift with vti1's SAs gone" test "$vrc" = 0
 
@@ -211,17 +153,15 @@ t_check "verify: no drift with vti1's SAs gone" test "$vrc" = 0
 
 t_check "xfrm monitor running" xfrm_monitor add 3
 t_check "map poller running" group_poller "$gid" "$idx1" present
-sa_batch 192.0.2.1 192.0.2.2 0xc0de0101 0xc0de0102 100 > "$T_TMP/add.batch"
+dp_sa_batch 192.0.2.1 192.0.2.2 0xc0de0101 0xc0de0102 1 100 100 > "$T_TMP/add.batch"
 ip -n "$GW" -batch "$T_TMP/add.batch"
 # From the first NEWSA event (both come from one batch, ms apart).
-if wait_pid_gone 12 "$PPID_POLL" && t=$(tail -n 1 "$T_TMP/poll.out") && [[ $t =~ ^[0-9]+$ ]] &&
-   ev=$(grep -m1 -E '^\[[^]]*\] src 192\.0\.2\.' "$T_TMP/xfrm.add"); then
-	ms=$((t - $(ts_ms "${ev%% *}")))
+if ms=$(change_ms add '^\[[^]]*\] src 192\.0\.2\.'); then
 	t_info "SAs re-added (XFRM event) -> vti1 back in map group $gid: $ms ms"
 	t_check "vti1 returned to the group within 200 ms ($ms ms)" test "$ms" -le 200
 else
 	t_fail "vti1 not back in group $gid after its SAs returned: $(cat "$T_TMP/poll.out")"
 fi
 t_check "routes -j agrees: vti1 and vti2" wait_until 5 members_are vti1,vti2
-t_check "verify: no drift after the SAs returned" wait_until 5 eval "vta_verify >/dev/null 2>&1"
+t_check "verify: no drift after the SAs returned" wait_until 5 vta_verify
 t_check "lookup puts flow $sport2 on vti1 again" test "$(pick "$sport2" 5002)" = vti1

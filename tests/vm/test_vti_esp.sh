@@ -18,49 +18,21 @@
 
 . "$(dirname "$0")/lib.sh"
 
-GW=${T_PREFIX}gw
+. "$(dirname "$0")/dp_lib.sh"
+
 AWS=${T_PREFIX}aws
-GW_PUB=192.0.2.1
-AWS_PUB=192.0.2.2
+AWS_PUB=$PEER_PUB
 GW_IN=169.254.12.38
 AWS_IN=169.254.12.37
 MARK=100
 SPI_OUT=0xc0de0001	# gw -> aws
 SPI_IN=0xc0de0002	# aws -> gw
-KEY_ENC_OUT=0x000102030405060708090a0b0c0d0e0f
-KEY_AUTH_OUT=0x101112131415161718191a1b1c1d1e1f20212223
-KEY_ENC_IN=0x303132333435363738393a3b3c3d3e3f
-KEY_AUTH_IN=0x404142434445464748494a4b4c4d4e4f50515253
+# strongSwan's default replay window (the data-path tests use AWS's 1024)
+DP_REPLAY=32
 
 command -v ip >/dev/null || t_skip_all "ip (iproute2) not found"
 load_modules ip_vti esp4 xfrm_user ||
 	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
-
-# One side: public veth end, VTI, SAs and policies (iproute2 batch: every
-# `ip` costs ~80 ms under emulation).  $1 ns, $2 local pub, $3 remote pub,
-# $4 local inside, $5 remote inside, $6 out spi/keys, $7 in spi/keys.
-side_batch() {
-	local lpub=$1 rpub=$2 lin=$3 rin=$4 ospi=$5 oenc=$6 oauth=$7 ispi=$8 ienc=$9 iauth=${10}
-	cat <<-EOF
-	addr add $lpub/24 dev pub0
-	link set pub0 up
-	link add vti1 type vti local $lpub remote $rpub ikey $MARK okey $MARK
-	addr add $lin/30 remote $rin/30 dev vti1
-	link set vti1 up mtu 1436
-	xfrm state add src $lpub dst $rpub proto esp spi $ospi reqid 1 mode tunnel replay-window 32 mark $MARK auth-trunc hmac(sha1) $oauth 96 enc cbc(aes) $oenc
-	xfrm state add src $rpub dst $lpub proto esp spi $ispi reqid 1 mode tunnel replay-window 32 auth-trunc hmac(sha1) $iauth 96 enc cbc(aes) $ienc
-	xfrm policy add dir out src 0.0.0.0/0 dst 0.0.0.0/0 mark $MARK tmpl src $lpub dst $rpub proto esp reqid 1 mode tunnel
-	xfrm policy add dir in src 0.0.0.0/0 dst 0.0.0.0/0 mark $MARK tmpl src $rpub dst $lpub proto esp reqid 1 mode tunnel
-	xfrm policy add dir fwd src 0.0.0.0/0 dst 0.0.0.0/0 mark $MARK tmpl src $rpub dst $lpub proto esp reqid 1 mode tunnel
-	EOF
-}
-
-# The seed's sysctls (ipsec-vti.sh and its boot-time part).
-side_sysctls() {
-	ns_exec "$1" sysctl -q -w net.ipv4.ip_forward=1 \
-		net.ipv4.conf.pub0.disable_xfrm=1 net.ipv4.conf.pub0.disable_policy=1 \
-		net.ipv4.conf.vti1.disable_policy=1 net.ipv4.conf.vti1.rp_filter=2
-}
 
 # sa_packets NS: "SPI PACKETS" per SA of NS ("lifetime current" counts).
 sa_packets() {
@@ -84,36 +56,24 @@ link_stat() {
 	ns_exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
 
-# xfrm_errors NS: the non-zero lines of /proc/net/xfrm_stat.
-xfrm_errors() {
-	ns_exec "$1" awk '$2 != 0' /proc/net/xfrm_stat
-}
-
-ping_once() { # NS DST
-	ns_exec "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null 2>&1
-}
-
-at_least() { # WHAT VALUE MIN
-	if [ -z "$2" ] || [ "$2" -lt "$3" ]; then
-		echo "  $1 = ${2:-?}, expected >= $3"
-		return 1
-	fi
-}
-
 # --- setup ------------------------------------------------------------------
 
 t_cleanup "ip netns del $GW; ip netns del $AWS"
 ip netns add "$GW"
 ip netns add "$AWS"
 ip -n "$GW" link add pub0 type veth peer name pub0 netns "$AWS"
-side_batch $GW_PUB $AWS_PUB $GW_IN $AWS_IN \
-	$SPI_OUT $KEY_ENC_OUT $KEY_AUTH_OUT $SPI_IN $KEY_ENC_IN $KEY_AUTH_IN > "$T_TMP/gw.batch"
-side_batch $AWS_PUB $GW_PUB $AWS_IN $GW_IN \
-	$SPI_IN $KEY_ENC_IN $KEY_AUTH_IN $SPI_OUT $KEY_ENC_OUT $KEY_AUTH_OUT > "$T_TMP/aws.batch"
+{
+	printf '%s\n' "addr add $GW_PUB/24 dev pub0" "link set pub0 up"
+	dp_tunnel_batch vti1 $GW_PUB $AWS_PUB $GW_IN $AWS_IN $SPI_OUT $SPI_IN 1 $MARK
+} > "$T_TMP/gw.batch"
+{
+	printf '%s\n' "addr add $AWS_PUB/24 dev pub0" "link set pub0 up"
+	dp_tunnel_batch vti1 $AWS_PUB $GW_PUB $AWS_IN $GW_IN $SPI_IN $SPI_OUT 2 $MARK
+} > "$T_TMP/aws.batch"
 ip -n "$GW" -batch "$T_TMP/gw.batch"
 ip -n "$AWS" -batch "$T_TMP/aws.batch"
-side_sysctls "$GW"
-side_sysctls "$AWS"
+dp_sysctls "$GW" vti1
+dp_sysctls "$AWS" vti1
 
 # Capture on the aws side's public interface for the whole exchange.
 have_tcpdump=
@@ -132,7 +92,7 @@ fi
 # --- traffic ----------------------------------------------------------------
 
 t_check "gw -> aws ping over vti1 ($GW_IN -> $AWS_IN) within 10 s" \
-	wait_until 10 ping_once "$GW" $AWS_IN
+	wait_until 10 ping_ok "$GW" $AWS_IN
 t_check "gw -> aws: 3 of 3 pings answered" \
 	ns_exec "$GW" ping -n -q -c 3 -i 0.2 -W 2 $AWS_IN
 t_check "aws -> gw: 3 of 3 pings answered" \
@@ -148,14 +108,14 @@ out_gw=$(spi_of "$sas_gw" $SPI_OUT)
 in_aws=$(spi_of "$sas_aws" $SPI_OUT)
 out_aws=$(spi_of "$sas_aws" $SPI_IN)
 in_gw=$(spi_of "$sas_gw" $SPI_IN)
-t_check "gw outbound SA ($SPI_OUT) encrypted the traffic" at_least "packets" "$out_gw" 8
-t_check "aws inbound SA ($SPI_OUT) decrypted it" at_least "packets" "$in_aws" 8
-t_check "aws outbound SA ($SPI_IN) encrypted the replies" at_least "packets" "$out_aws" 8
-t_check "gw inbound SA ($SPI_IN) decrypted them" at_least "packets" "$in_gw" 8
+t_check "gw outbound SA ($SPI_OUT) encrypted the traffic" dp_at_least "packets" "$out_gw" 8
+t_check "aws inbound SA ($SPI_OUT) decrypted it" dp_at_least "packets" "$in_aws" 8
+t_check "aws outbound SA ($SPI_IN) encrypted the replies" dp_at_least "packets" "$out_aws" 8
+t_check "gw inbound SA ($SPI_IN) decrypted them" dp_at_least "packets" "$in_gw" 8
 t_check "gw vti1 transmitted what its SA encrypted" \
-	at_least "gw vti1 tx_packets" "$(link_stat "$GW" vti1 tx_packets)" 8
+	dp_at_least "gw vti1 tx_packets" "$(link_stat "$GW" vti1 tx_packets)" 8
 t_check "aws vti1 received what its SA decrypted" \
-	at_least "aws vti1 rx_packets" "$(link_stat "$AWS" vti1 rx_packets)" 8
+	dp_at_least "aws vti1 rx_packets" "$(link_stat "$AWS" vti1 rx_packets)" 8
 
 if [ -n "$have_tcpdump" ]; then
 	kill "$tcpdump_pid"
@@ -169,15 +129,15 @@ if [ -n "$have_tcpdump" ]; then
 		pkt ~ /ICMP/ { clear++ }
 		hdr ~ /flags \[\+\]/ || hdr ~ /offset [1-9]/ { frags++ }
 		END { print esp + 0, clear + 0, frags + 0 }' "$T_TMP/wire.txt")
-	t_check "the wire carried ESP between $GW_PUB and $AWS_PUB" at_least "ESP packets" "$esp" 16
+	t_check "the wire carried ESP between $GW_PUB and $AWS_PUB" dp_at_least "ESP packets" "$esp" 16
 	t_check "no clear-text ICMP on the wire" test "$clear" -eq 0
 	t_check "no IP fragments on the wire" test "$frags" -eq 0
 else
 	t_skip "wire capture (tcpdump not available)"
 fi
 
-errs_gw=$(xfrm_errors "$GW")
-errs_aws=$(xfrm_errors "$AWS")
+errs_gw=$(dp_xfrm_errors "$GW")
+errs_aws=$(dp_xfrm_errors "$AWS")
 t_check "no xfrm errors in gw (/proc/net/xfrm_stat)" test -z "$errs_gw"
 t_check "no xfrm errors in aws (/proc/net/xfrm_stat)" test -z "$errs_aws"
 [ -z "$errs_gw$errs_aws" ] || printf '  gw: %s\n  aws: %s\n' "$errs_gw" "$errs_aws"
@@ -186,6 +146,6 @@ t_check "no xfrm errors in aws (/proc/net/xfrm_stat)" test -z "$errs_aws"
 # (no clear-text fallback) and the kernel counts XfrmOutNoStates.
 ip -n "$GW" xfrm state delete src $GW_PUB dst $AWS_PUB proto esp spi $SPI_OUT mark $MARK
 t_check "without gw's outbound SA the ping fails" \
-	eval "! ping_once '$GW' $AWS_IN"
+	eval "! ping_ok '$GW' $AWS_IN"
 t_check "and gw counts XfrmOutNoStates" \
-	at_least "XfrmOutNoStates" "$(ns_exec "$GW" awk '$1 == "XfrmOutNoStates" { print $2 }' /proc/net/xfrm_stat)" 1
+	dp_at_least "XfrmOutNoStates" "$(ns_exec "$GW" awk '$1 == "XfrmOutNoStates" { print $2 }' /proc/net/xfrm_stat)" 1
