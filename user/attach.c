@@ -26,6 +26,7 @@ struct hook {
 	bool tc;		/* our filter is on it */
 	bool qdisc_created;	/* clsact was created by us: destroy it */
 	struct xdp_program *xdp;
+	struct bpf_object *xobj;	/* xdp's object (libxdp loaded it) */
 };
 
 struct vta_attach {
@@ -369,30 +370,91 @@ static void xdp_replace_stale(struct vta_attach *a, struct hook *h,
 			h->name);
 }
 
+/*
+ * Where vta_xdp_lan runs among the programs of libxdp's dispatcher: after
+ * the programs of default priority (XDP_DEFAULT_RUN_PRIO, 50), so that
+ * another XDP user's filter sees every packet before we forward it, and
+ * with chain-call on XDP_PASS only, so that what we pass still reaches the
+ * programs after ours while what we drop (spoofed sources) or redirect is
+ * done.  Set here rather than with XDP_RUN_CONFIG in the object: the
+ * dispatcher keeps both in its config, where `xdp-loader status` and a
+ * later dispatcher rebuild find them.
+ */
+#define VTA_XDP_RUN_PRIO	60
+
+static void xdp_release(struct hook *h)
+{
+	xdp_program__close(h->xdp);	/* does not close an external object */
+	bpf_object__close(h->xobj);
+	h->xdp = NULL;
+	h->xobj = NULL;
+}
+
+/* Which way libxdp attached it: a dispatcher component, or alone. */
+static const char *xdp_how(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	const char *how = "?";
+
+	if (mp && !libxdp_get_error(mp)) {
+		how = xdp_multiprog__is_legacy(mp) ?
+		      "alone: libxdp fell back to its single-program mode, no other XDP program can share the interface (vtiaccel -vv run shows why)" :
+		      "in libxdp's dispatcher";
+		xdp_multiprog__close(mp);
+	}
+	return how;
+}
+
 static void xdp_attach(struct vta_attach *a, struct hook *h)
 {
-	int fd = vta_loader_prog_fd(a->l, VTA_PROG_XDP_LAN);
 	struct vta_xdp_facts f = { .wanted = true };
 	struct vta_xdp_diag d;
+	struct bpf_object *obj;
 	struct xdp_program *p;
 	int err;
 
 	vta_xdp_facts_read(h->ifindex, h->name, &f);
 	xdp_replace_stale(a, h, &f);
-	p = xdp_program__from_fd(fd);
+	/*
+	 * Unloaded, so that libxdp loads it as a component of its
+	 * dispatcher (or, on a kernel without freplace, as a plain XDP
+	 * program in its legacy mode).
+	 */
+	obj = vta_loader_xdp_obj(a->l);
+	if (!obj) {
+		pr_warn("XDP on %s: %s: running with tc only\n", h->name,
+			strerror(errno));
+		return;
+	}
+	p = xdp_program__from_bpf_obj(obj, "xdp");
 	err = libxdp_get_error(p);
+	if (!err)
+		err = xdp_program__set_run_prio(p, VTA_XDP_RUN_PRIO);
+	if (!err) {
+		err = xdp_program__set_chain_call_enabled(p, XDP_PASS, true);
+		for (int act = XDP_ABORTED; !err && act <= XDP_REDIRECT; act++)
+			if (act != XDP_PASS)
+				err = xdp_program__set_chain_call_enabled(p, act, false);
+	}
 	if (err) {
 		pr_warn("XDP on %s: %s: running with tc only\n", h->name,
 			strerror(-err));
+		if (!libxdp_get_error(p))
+			xdp_program__close(p);
+		bpf_object__close(obj);
 		return;
 	}
 	/* Native only: generic XDP costs more than it saves (DESIGN.md). */
 	err = xdp_attach_native(p, h->ifindex, f.extack, sizeof(f.extack));
 	if (!err) {
 		h->xdp = p;
+		h->xobj = obj;
+		pr_info("%s: vta_xdp_lan (id %u) attached native, %s\n", h->name,
+			xdp_program__id(p), xdp_how(h->ifindex));
 		return;
 	}
 	xdp_program__close(p);
+	bpf_object__close(obj);
 	f.err = err;
 	vta_xdp_facts_read(h->ifindex, h->name, &f);
 	if (f.ours) {
@@ -465,9 +527,7 @@ void vta_attach_retry_xdp(struct vta_attach *a)
 
 		if (h->role != VTA_ROLE_LAN || h->xdp)
 			continue;
-		xdp_attach(a, h);
-		if (h->xdp)
-			pr_info("attached vta_xdp_lan to %s (native)\n", h->name);
+		xdp_attach(a, h);	/* logs how it went */
 	}
 }
 
@@ -479,8 +539,7 @@ static void hook_detach(struct hook *h)
 		err = xdp_program__detach(h->xdp, h->ifindex, XDP_MODE_NATIVE, 0);
 		if (err)
 			pr_warn("detach XDP from %s: %s\n", h->name, strerror(-err));
-		xdp_program__close(h->xdp);
-		h->xdp = NULL;
+		xdp_release(h);
 	}
 	if (h->tc) {
 		err = vta_tc_detach(h->ifindex, h->qdisc_created);
@@ -499,8 +558,7 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone)
 		return;
 	if (gone) {
 		/* the kernel took filters and qdisc with the device */
-		if (h->xdp)
-			xdp_program__close(h->xdp);
+		xdp_release(h);
 	} else {
 		hook_detach(h);
 	}

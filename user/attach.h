@@ -2,8 +2,10 @@
 /*
  * attach.h - the daemon's hooks on managed interfaces: vta_lan_in,
  * vta_tun_in, vta_wan_in on tc ingress (clsact, our handle/priority) and
- * vta_xdp_lan on LAN interfaces through libxdp (native mode only: where
- * the driver refuses, the interface runs with tc only, as DESIGN.md says).
+ * vta_xdp_lan on LAN interfaces as a component of libxdp's multi-program
+ * dispatcher, so that other XDP users share the interface (libxdp attaches
+ * it alone where the kernel refuses freplace programs).  Native mode only:
+ * where the driver refuses, the interface runs with tc only (DESIGN.md).
  * Remembers what it created so that shutdown removes exactly that.
  *
  * Also the diagnosis of native XDP on an interface (why it is not there
@@ -41,6 +43,17 @@ void vta_attach_free(struct vta_attach *a);
  * programs.  0 or -errno; foreign programs are never touched.  detach.c.
  */
 int vta_xdp_detach_ours(__u32 ifindex, __u32 map_id, int *n);
+/*
+ * Take what a dead vtiaccel left attached off every interface of this
+ * network namespace: our tc filters (handle/prio, program named ours) and
+ * vta_xdp_lan components, only those whose program uses one of the maps
+ * map_ids (a pin root's maps).  *n counts them; foreign programs and our
+ * programs of other pin roots are never touched.  0 or the first -errno.
+ */
+int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n);
+/* rm -r of a pin root; with keep_root only what is inside it (a lock on
+ * the directory stays valid).  *count: pins removed.  0 or -errno. */
+int vta_pins_remove(const char *pin_root, bool keep_root, int *count);
 
 /* ---------------------------------------------------------------- */
 /* native XDP diagnosis                                               */

@@ -111,8 +111,9 @@ int vta_xdp_detach_ours(__u32 ifindex, __u32 map_id, int *n)
 	return err;
 }
 
-/* rm -r of the pin directory: bpffs holds only pins and directories. */
-static int remove_tree(const char *path, int *count)
+/* rm -r of the pin directory (its contents only with keep_root): bpffs
+ * holds only pins and directories. */
+static int remove_tree_ex(const char *path, int *count, bool keep_root)
 {
 	struct dirent *de;
 	char sub[PATH_MAX];
@@ -130,7 +131,7 @@ static int remove_tree(const char *path, int *count)
 		if (lstat(sub, &st))
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			err = remove_tree(sub, count) ?: err;
+			err = remove_tree_ex(sub, count, false) ?: err;
 		} else if (unlink(sub)) {
 			err = -errno;
 		} else {
@@ -138,9 +139,66 @@ static int remove_tree(const char *path, int *count)
 		}
 	}
 	closedir(d);
-	if (rmdir(path) && !err)
+	if (!keep_root && rmdir(path) && !err)
 		err = -errno;
 	return err;
+}
+
+static int remove_tree(const char *path, int *count)
+{
+	return remove_tree_ex(path, count, false);
+}
+
+int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
+{
+	struct if_nameindex *ifs, *i;
+	int err, ret = 0, k, j;
+
+	*n = 0;
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++) {
+		__u32 id = vta_tc_query(i->if_index);
+
+		for (j = 0; id && j < n_ids; j++) {
+			if (!map_ids[j] || !ours_by_id(id) || !uses_map(id, map_ids[j]))
+				continue;
+			err = vta_tc_detach(i->if_index, false);
+			if (err) {
+				pr_warn("detach the stale tc program (id %u) from %s: %s\n",
+					id, i->if_name, strerror(-err));
+				ret = ret ?: err;
+			} else {
+				pr_info("%s: removed the stale tc ingress program (id %u)\n",
+					i->if_name, id);
+				(*n)++;
+			}
+			break;
+		}
+		for (j = 0; j < n_ids; j++) {
+			if (!map_ids[j])
+				continue;
+			err = vta_xdp_detach_ours(i->if_index, map_ids[j], &k);
+			if (err) {
+				pr_warn("detach the stale vta_xdp_lan from %s: %s\n",
+					i->if_name, strerror(-err));
+				ret = ret ?: err;
+			} else if (k) {
+				pr_info("%s: removed the stale vta_xdp_lan\n",
+					i->if_name);
+				*n += k;
+			}
+		}
+	}
+	if_freenameindex(ifs);
+	return ret;
+}
+
+int vta_pins_remove(const char *pin_root, bool keep_root, int *count)
+{
+	*count = 0;
+	return remove_tree_ex(pin_root, count, keep_root);
 }
 
 int cmd_detach(int argc, char **argv)

@@ -123,11 +123,6 @@ static struct bpf_object *obj_of(const struct vta_loader *l, enum vta_prog p)
 	}
 }
 
-struct bpf_object *vta_loader_obj(const struct vta_loader *l, enum vta_prog p)
-{
-	return obj_of(l, p);
-}
-
 /* Point the object's maps at fds we already hold (the first object's). */
 static int reuse_maps(struct bpf_object *obj, struct vta_maps *m)
 {
@@ -249,6 +244,129 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 fail:
 	vta_loader_close(l);
 	return err;
+}
+
+struct bpf_object *vta_loader_xdp_obj(const struct vta_loader *l)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "vta_xdp_lan");
+	struct vta_maps maps = l->maps;
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	const void *elf;
+	size_t sz;
+	int err;
+
+	elf = vta_xdp_lan__elf_bytes(&sz);
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (!obj) {
+		err = -errno;
+		pr_warn("open a second vta_xdp_lan object: %s\n", strerror(-err));
+		errno = -err;
+		return NULL;
+	}
+	/* The maps are the loader's, by fd: never pinned or reused by name
+	 * again (the pins, if any, are the same maps). */
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = reuse_maps(obj, &maps);
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+static void map_desc(char *buf, size_t len, __u32 type, __u32 key,
+		     __u32 value, __u32 max, __u32 flags)
+{
+	snprintf(buf, len, "type %u, key %u bytes, value %u bytes, %u entries, flags 0x%x",
+		 type, key, value, max, flags);
+}
+
+int vta_pins_incompatible(const char *pin_root, const char *action)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "vta_lan");
+	struct bpf_object *obj;
+	const void *elf;
+	size_t sz, i;
+	int n = 0;
+
+	elf = vta_lan__elf_bytes(&sz);
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (!obj)
+		return -errno;
+	for (i = 0; i < N_MAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_names[i]);
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX], why[128], a[128], b[128];
+		int fd, err;
+
+		if (!map)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* missing (created at load) or not a map */
+		err = bpf_obj_get_info_by_fd(fd, &info, &len);
+		close(fd);
+		if (err)
+			continue;
+		/* what libbpf's map_is_reuse_compat() compares */
+		if (info.type != bpf_map__type(map))
+			snprintf(why, sizeof(why), "map type %u, this one %u",
+				 info.type, bpf_map__type(map));
+		else if (info.key_size != bpf_map__key_size(map))
+			snprintf(why, sizeof(why), "key %u bytes, this one %u",
+				 info.key_size, bpf_map__key_size(map));
+		else if (info.value_size != bpf_map__value_size(map))
+			snprintf(why, sizeof(why), "value %u bytes, this one %u",
+				 info.value_size, bpf_map__value_size(map));
+		else if (info.max_entries != bpf_map__max_entries(map))
+			snprintf(why, sizeof(why), "%u entries, this one %u",
+				 info.max_entries, bpf_map__max_entries(map));
+		else if (info.map_flags != bpf_map__map_flags(map))
+			snprintf(why, sizeof(why), "flags 0x%x, this one 0x%x",
+				 info.map_flags, bpf_map__map_flags(map));
+		else
+			continue;
+		map_desc(a, sizeof(a), info.type, info.key_size,
+			 info.value_size, info.max_entries, info.map_flags);
+		map_desc(b, sizeof(b), bpf_map__type(map), bpf_map__key_size(map),
+			 bpf_map__value_size(map), bpf_map__max_entries(map),
+			 bpf_map__map_flags(map));
+		pr_warn("pinned map %s from another vtiaccel version (%s)%s%s\n",
+			path, why, action ? ": " : "", action ?: "");
+		pr_debug("  pinned: %s\n  this:   %s\n", a, b);
+		n++;
+	}
+	bpf_object__close(obj);
+	return n;
+}
+
+int vta_pins_map_ids(const char *pin_root, __u32 *ids, int max)
+{
+	char path[PATH_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < (int)N_MAPS && i < max; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		ids[i] = 0;
+		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.id) {
+			ids[i] = info.id;
+			n++;
+		}
+		close(fd);
+	}
+	return n;
 }
 
 void vta_loader_close(struct vta_loader *l)

@@ -37,8 +37,15 @@ void vta_loader_close(struct vta_loader *l);
 int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p);
 const char *vta_prog_name(enum vta_prog p);
 void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m);
-/* The bpf_object of a program (for libxdp, which loads XDP itself). */
-struct bpf_object *vta_loader_obj(const struct vta_loader *l, enum vta_prog p);
+/*
+ * A second, unloaded instance of the vta_xdp_lan object whose maps are the
+ * loader's (bpf_map__reuse_fd, nothing pinned by name): for libxdp, which
+ * loads a dispatcher component itself (as an freplace program targeting
+ * the dispatcher's slot; a program already loaded as XDP cannot become
+ * one).  NULL + errno on failure; free with bpf_object__close() after
+ * libxdp is done with it.
+ */
+struct bpf_object *vta_loader_xdp_obj(const struct vta_loader *l);
 
 /* Pin names of the shared maps (VTA_MAP_*), NULL past the last. */
 const char *vta_map_name(unsigned int i);
@@ -46,6 +53,18 @@ const char *vta_map_name(unsigned int i);
 /* Open the maps pinned under pin_root (read commands, verify). */
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root);
 void vta_maps_close(struct vta_maps *m);
+
+/*
+ * Pinned maps under pin_root that this build cannot reuse (another map
+ * type, key or value size, max_entries or flags: an older or newer
+ * vtiaccel's layout).  Each one is logged as "pinned map PATH from another
+ * vtiaccel version (value 1072 bytes, this one 1088): ACTION" (ACTION may
+ * be NULL).  Returns how many, or -errno.  Missing pins are not counted.
+ */
+int vta_pins_incompatible(const char *pin_root, const char *action);
+/* Ids of the maps pinned under pin_root (0 where missing), in the order
+ * of vta_map_name(); returns how many were found. */
+int vta_pins_map_ids(const char *pin_root, __u32 *ids, int max);
 
 /* Make sure bpffs is mounted at /sys/fs/bpf and pin_root exists. */
 int vta_bpffs_prepare(const char *pin_root);

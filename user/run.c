@@ -254,6 +254,40 @@ static void unpin_all(struct daemon *d)
 	rmdir(d->c->pin_root);	/* only when empty */
 }
 
+/*
+ * Pins this build cannot reuse (another map layout) were left by a
+ * vtiaccel of another version that died without `vtiaccel detach` (kill
+ * -9, then an upgrade and a restart at boot).  We hold the pin root's
+ * lock, so no live daemon uses them: take the programs that use the pinned
+ * maps off the interfaces (ours only: by name and map id, the same code as
+ * `vtiaccel detach`), unpin everything under the root and start clean.
+ * Loading over them would fail with EINVAL until an operator ran detach.
+ */
+static int replace_stale_pins(const char *root)
+{
+	__u32 ids[16] = { 0 };
+	int n, k, err;
+
+	n = vta_pins_incompatible(root, "replacing it");
+	if (n < 0)	/* cannot tell: the load says what is wrong, if anything */
+		pr_warn("check the pins under %s: %s\n", root, strerror(-n));
+	if (n <= 0)
+		return 0;
+	vta_pins_map_ids(root, ids, 16);
+	err = vta_detach_stale(ids, 16, &k);
+	if (err)
+		pr_warn("%s: detach the programs of the old pins: %s\n", root,
+			strerror(-err));
+	err = vta_pins_remove(root, true, &n);
+	if (err) {
+		pr_warn("remove the old pins under %s: %s\n", root, strerror(-err));
+		return err;
+	}
+	pr_info("%s: replaced the pins of another vtiaccel version: %d programs detached, %d pins removed\n",
+		root, k, n);
+	return 0;
+}
+
 static int add_fd(int ep, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -296,6 +330,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			goto out;
 		}
 	}
+	if (!err)
+		err = replace_stale_pins(c->pin_root);
+	if (err)
+		goto out;
 	/* Say so: the maps are pinned (empty) before the verifier runs,
 	 * which takes seconds on small machines and tens under emulation;
 	 * a silent log would look like a daemon that is up with no routes. */

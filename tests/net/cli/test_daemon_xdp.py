@@ -7,7 +7,15 @@
   the MTU is lowered a SIGHUP attaches XDP;
 - a daemon killed with SIGKILL leaves vta_xdp_lan attached: the next one
   replaces it (exactly one vta_xdp_lan afterwards) and forwards;
-- a foreign XDP program is never touched, and status says why XDP is off.
+- a foreign XDP program is never touched, and status says why XDP is off;
+- vta_xdp_lan is a component of libxdp's multi-program dispatcher: another
+  program loaded with xdp-loader shares the interface (both run, ours at
+  priority 60 after the default 50, the anti-spoof guard still drops),
+  SIGTERM, `vtiaccel detach` and a restart after SIGKILL touch only our
+  component.  On a kernel that refuses libxdp's freplace components libxdp
+  attaches vta_xdp_lan alone: these tests skip, saying so;
+- pins of another vtiaccel version (another map layout) left by a killed
+  daemon are replaced at start, with the programs that used them.
 
 Run by tests/net/cli/run.sh (private mount namespace and bpffs).  Network
 namespaces are vtaOP<pid>-*; everything is removed at the end.
@@ -35,6 +43,29 @@ FOREIGN_C = r"""
 SEC("xdp")
 int vtaop_foreign(struct xdp_md *ctx)
 {
+	return XDP_PASS;
+}
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+# A foreign XDP user that counts what it sees: proves it keeps running.
+COUNT_C = r"""
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} vtaop_cnt SEC(".maps");
+SEC("xdp")
+int vtaop_count(struct xdp_md *ctx)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&vtaop_cnt, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
 	return XDP_PASS;
 }
 char LICENSE[] SEC("license") = "GPL";
@@ -98,17 +129,30 @@ def topo():
         subprocess.run(["rm", "-rf", ROOT])
 
 
-@pytest.fixture(scope="module")
-def foreign_obj():
+def build_bpf(code):
     d = tempfile.mkdtemp(prefix="vtaOP-foreign-")
     src, obj = os.path.join(d, "f.bpf.c"), os.path.join(d, "f.bpf.o")
     with open(src, "w") as f:
-        f.write(FOREIGN_C)
+        f.write(code)
     r = subprocess.run(["clang", "-O2", "-g", "--target=bpf",
                         "-I/usr/include/x86_64-linux-gnu", "-c", src,
                         "-o", obj], capture_output=True, text=True)
     if r.returncode:
+        subprocess.run(["rm", "-rf", d])
         pytest.skip("cannot build a foreign XDP program: " + r.stderr[-200:])
+    return d, obj
+
+
+@pytest.fixture(scope="module")
+def foreign_obj():
+    d, obj = build_bpf(FOREIGN_C)
+    yield obj
+    subprocess.run(["rm", "-rf", d])
+
+
+@pytest.fixture(scope="module")
+def count_obj():
+    d, obj = build_bpf(COUNT_C)
     yield obj
     subprocess.run(["rm", "-rf", d])
 
@@ -334,3 +378,213 @@ def test_xdp_off_by_configuration(topo):
         assert "refused" not in d.text()
     finally:
         assert d.stop() == 0
+
+
+# ---------------------------------------------------------------------
+# libxdp's multi-program dispatcher
+
+
+def xdp_layout(dev=LAN):
+    """(main program, [(priority, name, id), ...] of the dispatcher's
+    components) as `xdp-loader status` shows them; main is None when no
+    XDP program is attached."""
+    out = sh(*nsx(GW), "xdp-loader", "status", dev, check=False).stdout
+    main, comps = None, []
+    for line in out.splitlines():
+        t = line.split()
+        if len(t) >= 4 and t[0] == dev and "No XDP program" not in line:
+            main = t[1]
+        elif len(t) >= 4 and t[0] == "=>":
+            comps.append((int(t[1]), t[2], int(t[3])))
+    return main, comps
+
+
+def need_dispatcher(d):
+    """Skip (saying why) where libxdp attached vta_xdp_lan alone."""
+    if "libxdp fell back to its single-program mode" in d.text():
+        line = [l for l in d.text().splitlines() if "fell back" in l][0]
+        pytest.skip("libxdp cannot use its dispatcher on this kernel "
+                    "(it refuses the freplace component; `vtiaccel -vv "
+                    "run` shows libxdp's reason): " + line)
+    assert re.search(r"%s: vta_xdp_lan \(id \d+\) attached native, in "
+                     r"libxdp's dispatcher" % LAN, d.text()), d.text()
+
+
+def counter(name):
+    r = subprocess.run(nsx(GW) + [VTA, "-j", "--pin-root", ROOT, "stats",
+                                  "--iface", LAN], capture_output=True,
+                       text=True, check=True)
+    return json.loads(r.stdout)["interfaces"][0]["counters"][name]["packets"]
+
+
+def foreign_count(prog_id):
+    """Packets the counting foreign program has seen."""
+    info = json.loads(sh("bpftool", "-j", "prog", "show", "id",
+                         str(prog_id)).stdout)
+    v = json.loads(sh("bpftool", "-j", "map", "lookup", "id",
+                      str(info["map_ids"][0]), "key", "0", "0", "0",
+                      "0").stdout)
+    if "formatted" in v:
+        return int(v["formatted"]["value"])
+    return int.from_bytes(bytes(int(b, 16) for b in v["value"]), "little")
+
+
+def ping_gw():
+    """Traffic the kernel answers (no daemon needed)."""
+    sh("ip", "netns", "exec", HOST, "ping", "-c", "3", "-i", "0.2", "-W",
+       "2", "10.16.16.254")
+
+
+def send_spoofed(n):
+    """n UDP packets from the LAN with a VPC (tunnel-routed) source."""
+    mac = json.loads(sh("ip", "-n", GW, "-j", "link", "show",
+                        LAN).stdout)[0]["address"]
+    sh("ip", "netns", "exec", HOST, "/usr/bin/python3", "-c",
+       "from scapy.all import Ether, IP, UDP, sendp\n"
+       "p = Ether(dst=%r) / IP(src='172.31.0.99', dst='172.31.0.1') / "
+       "UDP(sport=40000, dport=9) / (b'x' * 18)\n"
+       "sendp([p] * %d, iface='eth0', verbose=False)\n" % (mac, n))
+
+
+def load_foreign(obj):
+    """Load the counting program with libxdp's own loader; skip where
+    libxdp can only attach it alone (no dispatcher on this kernel)."""
+    r = sh(*nsx(GW), "xdp-loader", "load", "-v", "-m", "native", LAN, obj)
+    main, comps = xdp_layout()
+    if main == "vtaop_count":
+        pytest.skip("libxdp cannot use its dispatcher on this kernel: "
+                    "xdp-loader attached the program alone: " +
+                    " ".join(l for l in (r.stdout + r.stderr).splitlines()
+                             if "dispatcher" in l or "Falling" in l))
+    ids = [i for _, n, i in comps if n == "vtaop_count"]
+    assert main == "xdp_dispatcher" and len(ids) == 1, (main, comps)
+    return ids[0]
+
+
+def unload_all():
+    subprocess.run(nsx(GW) + ["xdp-loader", "unload", LAN, "--all"],
+                   capture_output=True)
+
+
+def test_dispatcher_shared_with_another_xdp_user(topo, count_obj):
+    d = Daemon("--xdp-guard")
+    try:
+        need_dispatcher(d)
+        main, comps = xdp_layout()
+        assert main == "xdp_dispatcher", (main, comps)
+        assert [(p, n) for p, n, _ in comps] == [(60, "vta_xdp_lan")]
+        ours = comps[0][2]
+        fid = load_foreign(count_obj)
+        main, comps = xdp_layout()
+        # the other user's program (default priority 50) runs first; our
+        # component is the same program, re-linked into the new dispatcher
+        assert main == "xdp_dispatcher"
+        assert comps == [(50, "vtaop_count", fid), (60, "vta_xdp_lan", ours)]
+        x = lan_xdp()
+        assert (x["mode"], x["vtiaccel"], x["cause"]) == (
+            "native", True, "native")
+        c0 = foreign_count(fid)
+        ping_fast_pathed()
+        # the guard still drops forged VPC sources, after the other
+        # program has seen them (it passes everything)
+        before = counter("drop_spoof")
+        send_spoofed(20)
+        wait(lambda: counter("drop_spoof") - before >= 20, 10,
+             "drop_spoof to count 20 forged packets")
+        assert foreign_count(fid) - c0 >= 3 + 20
+    finally:
+        rc = d.stop()
+    try:
+        assert rc == 0
+        # SIGTERM took our component out; the other one runs on
+        main, comps = xdp_layout()
+        assert comps == [(50, "vtaop_count", fid)], (main, comps)
+        c0 = foreign_count(fid)
+        ping_gw()
+        assert foreign_count(fid) - c0 >= 3
+    finally:
+        unload_all()
+
+
+def test_kill9_restart_and_detach_keep_the_other(topo, count_obj):
+    try:
+        fid = load_foreign(count_obj)
+        d = Daemon()
+        try:
+            need_dispatcher(d)
+            old = [i for _, n, i in xdp_layout()[1] if n == "vta_xdp_lan"]
+            assert len(old) == 1, xdp_layout()
+        finally:
+            d.stop(signal.SIGKILL)
+        assert [n for _, n, _ in xdp_layout()[1]] == ["vtaop_count",
+                                                     "vta_xdp_lan"]
+        d = Daemon()
+        try:
+            assert re.search("%s: removed the vta_xdp_lan a previous "
+                             "vtiaccel run of this pin root left attached"
+                             % LAN, d.text()), d.text()
+            comps = xdp_layout()[1]
+            assert [(p, n) for p, n, _ in comps] == [(50, "vtaop_count"),
+                                                     (60, "vta_xdp_lan")]
+            assert comps[0][2] == fid and comps[1][2] != old[0]
+            ping_fast_pathed()
+        finally:
+            d.stop(signal.SIGKILL)
+        # `vtiaccel detach` after a crash: ours goes, the other stays
+        out = sh(*nsx(GW), VTA, "detach", "--pin-root", ROOT).stdout
+        assert "detached XDP from %s" % LAN in out
+        assert xdp_layout()[1] == [(50, "vtaop_count", fid)]
+        c0 = foreign_count(fid)
+        ping_gw()
+        assert foreign_count(fid) - c0 >= 3
+    finally:
+        unload_all()
+
+
+# ---------------------------------------------------------------------
+# pins of another vtiaccel version
+
+
+def test_start_over_incompatible_pins(topo):
+    d = Daemon()
+    try:
+        old_tc = {i["name"]: i for i in status()["interfaces"]}[LAN]["tc"][
+            "prog_id"]
+        old_xdp = [i for i, n in xdp_progs() if n == "vta_xdp_lan"]
+        assert old_tc and len(old_xdp) == 1
+    finally:
+        d.stop(signal.SIGKILL)
+    # a killed older vtiaccel whose stats value was smaller: its pin in
+    # place of ours (the programs it left still use the other pins)
+    stats = ROOT + "/vta_stats"
+    value = json.loads(sh("bpftool", "-j", "map", "show", "pinned",
+                          stats).stdout)["bytes_value"]
+    os.unlink(stats)
+    sh("bpftool", "map", "create", stats, "type", "percpu_array", "key", "4",
+       "value", "8", "entries", "4", "name", "vta_stats")
+    d = Daemon()
+    try:
+        t = d.text()
+        assert re.search(r"pinned map %s from another vtiaccel version "
+                         r"\(value 8 bytes, this one %d\): replacing it"
+                         % (re.escape(stats), value), t), t
+        assert "%s: removed the stale tc ingress program (id %d)" % (
+            LAN, old_tc) in t, t
+        assert "%s: removed the stale vta_xdp_lan" % LAN in t, t
+        st = status()
+        assert st["health"] == "healthy"
+        new_tc = {i["name"]: i for i in st["interfaces"]}[LAN]["tc"][
+            "prog_id"]
+        assert new_tc and new_tc != old_tc
+        progs = xdp_progs()
+        assert [n for _, n in progs] == ["vta_xdp_lan"], progs
+        assert progs[0][0] != old_xdp[0]
+        assert json.loads(sh("bpftool", "-j", "map", "show", "pinned",
+                             stats).stdout)["bytes_value"] == value
+        r = subprocess.run(nsx(GW) + [VTA, "--pin-root", ROOT, "verify"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        ping_fast_pathed()
+    finally:
+        assert d.stop() == 0
+    assert xdp_progs() == []
