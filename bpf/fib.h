@@ -26,6 +26,19 @@ vta_fib_lookup(__u16 family, const __u32 *addr)
 	}
 }
 
+/*
+ * A destination the map FIB says is one of the gateway's own addresses.
+ * For packets the parser leaves to the kernel for their TTL: one with
+ * TTL 1 to a local address is delivered, not forwarded (single-hop eBGP
+ * over the tunnels sends exactly that), and counts as local traffic.
+ */
+static __always_inline bool vta_dst_local(const struct vta_pkt *p)
+{
+	const struct vta_route *rt = vta_fib_lookup(p->family, p->daddr);
+
+	return rt && rt->type == VTA_RT_LOCAL;
+}
+
 static __always_inline __u32 vta_pkt_hash(const struct vta_pkt *p, __u32 seed)
 {
 	if (p->family == VTA_AF_INET)

@@ -200,6 +200,8 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	if (r != VTA_CONTINUE)
 		goto pass;
 	r = vta_parse_l3(skb, &p, proto, true);
+	if (r == VTA_PASS_TTL && vta_dst_local(&p))
+		r = VTA_PASS_LOCAL;
 	if (r != VTA_CONTINUE)
 		goto pass;
 	if (tunnel) {

@@ -4,13 +4,15 @@
 
   flows.py send DST PORT --flows N --sport BASE --pps P --seconds S
       N flows (source ports BASE..BASE+N-1), P packets/s each, S seconds.
-  flows.py recv PORT --seconds S [--ready FILE]
+  flows.py recv PORT --seconds S [--ready FILE] [--ipv6]
       Counts per source port until S seconds have passed; prints one JSON
-      object: {"SPORT": {"rx": n, "max_gap_ms": g, "first": seq, "last": seq}}.
-      max_gap_ms is the longest time between two consecutive arrivals of a
-      flow: the outage a failover caused to it.  --ready FILE is created
+      object: {"SPORT": {"rx": n, "max_gap_ms": g, "gap_end": t, "first": seq,
+      "last": seq}}.  max_gap_ms is the longest time between two consecutive
+      arrivals of a flow: the outage a failover caused to it; gap_end the
+      wall-clock time (time.time()) it ended.  --ready FILE is created
       once the socket is bound.  SIGTERM ends either early (recv still
-      prints what it counted).
+      prints what it counted).  send uses IPv6 when DST is an IPv6
+      address; recv listens on IPv6 only with --ipv6.
 """
 import argparse
 import json
@@ -23,9 +25,14 @@ import time
 
 def send(a):
     socks = []
+    v6 = ":" in a.dst
     for i in range(a.flows):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", a.sport + i))
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
+                          socket.SOCK_DGRAM)
+        if v6:
+            # not dual-stack: IPv4 flows may use the same source ports
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::" if v6 else "0.0.0.0", a.sport + i))
         socks.append(s)
     interval = 1.0 / a.pps
     t0 = time.monotonic()
@@ -49,9 +56,12 @@ def send(a):
 
 
 def recv(a):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if a.ipv6 else socket.AF_INET,
+                      socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.bind(("0.0.0.0", a.port))
+    if a.ipv6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("::" if a.ipv6 else "0.0.0.0", a.port))
     if a.ready:
         open(a.ready, "w").close()
     flows = {}
@@ -73,7 +83,8 @@ def recv_loop(s, flows, end):
             break
         s.settimeout(left)
         try:
-            data, (src, sport) = s.recvfrom(2048)
+            data, addr = s.recvfrom(2048)
+            src, sport = addr[0], addr[1]
         except socket.timeout:
             break
         now = time.monotonic()
@@ -87,6 +98,8 @@ def recv_loop(s, flows, end):
         gap = (now - f["t"]) * 1000.0
         if gap > f["max_gap_ms"]:
             f["max_gap_ms"] = round(gap, 1)
+            # wall clock at the end of that gap, to match daemon logs
+            f["gap_end"] = round(time.time(), 3)
         f["t"] = now
         f["last"] = seq
 
@@ -115,6 +128,7 @@ def main():
     pr.add_argument("port", type=int)
     pr.add_argument("--seconds", type=float, default=10)
     pr.add_argument("--ready")
+    pr.add_argument("--ipv6", action="store_true")
     a = p.parse_args()
     try:
         send(a) if a.cmd == "send" else recv(a)

@@ -16,9 +16,15 @@
 # rule in cgw.  aws answers with its own VTIs and FRR AS 64512 announcing
 # 172.31.0.0/16 over both tunnels (ECMP at cgw).
 #
+# The XFRM variant (`lab_up --xfrm` or LAB_TUNNEL=xfrm) has xfrm1/xfrm2
+# instead (IKEv2, if_id 1/2, selectors 0.0.0.0/0,::/0) and carries IPv6
+# too: lan 2001:db8:16::10/64, vpc 2001:db8:31::10/64, inside addresses
+# 2001:db8:12::/126 and 2001:db8:14::/126 with IPv6 BGP sessions on them
+# (bgpd-*6.conf.in).  The outside (IKE, ESP in UDP 4500) stays IPv4.
+#
 #	. lab/lab.sh
-#	lab_up [--no-vtiaccel] [--nhg on|off]  # 0 once SAs, ECMP and vtiaccel are up
-#	lab_down                               # kills what lab_up started, by PID
+#	lab_up [--no-vtiaccel] [--nhg on|off] [--xfrm]  # 0 once SAs, ECMP and vtiaccel are up
+#	lab_down                                        # kills what lab_up started, by PID
 #
 # Every daemon runs once per namespace, with its own config and runtime
 # directory under $LAB_DIR; every wait polls a condition with a deadline.
@@ -33,6 +39,8 @@ LAB_AWS=${LAB_P}aws LAB_VPC=${LAB_P}vpc
 LAB_NSS="$LAB_LAN $LAB_CGW $LAB_WAN $LAB_AWS $LAB_VPC"
 LAB_UPDOWN=$LAB_REPO/contrib/strongswan/vtiaccel-updown
 LAB_MTU=${LAB_MTU:-1436}	# the seed's VTI MTU
+LAB_TUNNEL=${LAB_TUNNEL:-vti}	# vti | xfrm (lab_up --xfrm)
+LAB_TUN=$LAB_TUNNEL		# tunnel interface names: $LAB_TUN1, $LAB_TUN2
 
 LAB_LAN_HOST=10.16.16.10
 LAB_CGW_LAN=10.16.16.254
@@ -44,7 +52,17 @@ LAB_AWS_PUB2=203.0.113.2
 LAB_WAN_PUB=203.0.113.254
 LAB_VPC_HOST=172.31.0.10
 LAB_AWS_VPC=172.31.0.1
+LAB_VPC_NET=172.31.0.0/16
+LAB_LAN_NET=10.16.16.0/24
+# IPv6 (XFRM variant only: a VTI carries IPv4 only)
+LAB_LAN_HOST6=2001:db8:16::10
+LAB_CGW_LAN6=2001:db8:16::1
+LAB_VPC_HOST6=2001:db8:31::10
+LAB_AWS_VPC6=2001:db8:31::1
+LAB_VPC_NET6=2001:db8:31::/64
+LAB_LAN_NET6=2001:db8:16::/64
 
+LAB_V6=
 declare -gA LAB_PID=()	# "ns/daemon" -> PID of what lab_up started
 LAB_DIR=${LAB_DIR:-}
 LAB_T0=
@@ -92,13 +110,28 @@ lab_vta_ready() {
 }
 # Start-up deadline: object load + verifier + libxdp + the first sync of
 # an emulated guest on a loaded host.
-LAB_VTA_START_S=${LAB_VTA_START_S:-120}
+LAB_VTA_START_S=${LAB_VTA_START_S:-240}
+# Deadline for each stage of lab_up (SAs, ECMP routes).
+LAB_UP_S=${LAB_UP_S:-300}
 
 lab_subst() { # TEMPLATE OUT NS
+	local flavour
+	# The tunnel flavour (swanctl-cgw.conf.in): VTI keys as marks, or
+	# XFRM interface ids and the inside IPv6 addresses for the updown.
+	if [ "$LAB_TUNNEL" = xfrm ]; then
+		flavour=(-e "s|@IKE_VERSION@|2|g" -e "s|@TS@|0.0.0.0/0,::/0|g"
+			 -e "s|@SAID\([12]\)@|if_id_in = \1\n\t\t\t\tif_id_out = \1|g"
+			 -e "s|@TUN_OPTS:\([^@]*\)@|--xfrm eth0 --inside6 \1|g")
+	else
+		flavour=(-e "s|@IKE_VERSION@|1|g" -e "s|@TS@|0.0.0.0/0|g"
+			 -e "s|@SAID\([12]\)@|mark_in = \100\n\t\t\t\tmark_out = \100|g"
+			 -e "s|@TUN_OPTS:[^@]*@ ||g")
+	fi
 	sed -e "s|@DIR@|$LAB_DIR/$3|g" -e "s|@NAME@|$3|g" -e "s|@UPDOWN@|$LAB_UPDOWN|g" \
 	    -e "s|@MTU@|$LAB_MTU|g" -e "s|@CGW_PRIV@|$LAB_CGW_PRIV|g" \
 	    -e "s|@CGW_EIP@|$LAB_CGW_EIP|g" -e "s|@AWS_PUB1@|$LAB_AWS_PUB1|g" \
 	    -e "s|@AWS_PUB2@|$LAB_AWS_PUB2|g" -e "s|@NHG@|$LAB_NHG_LINE|g" \
+	    -e "s|@TUN@|$LAB_TUN|g" "${flavour[@]}" \
 	    "$LAB_REPO/lab/$1" > "$2"
 }
 
@@ -130,21 +163,26 @@ lab_start_frr() { # NS BGPD_TEMPLATE DAEMON
 		lab_subst zebra.conf.in "$LAB_DIR/$ns/zebra.conf" "$ns"
 	else
 		lab_subst "$2" "$LAB_DIR/$ns/bgpd.conf" "$ns"
+		# IPv6 sessions over the XFRM interfaces (bgpd-*6.conf.in)
+		if [ "$LAB_TUNNEL" = xfrm ]; then
+			lab_subst "${2%.conf.in}6.conf.in" "$LAB_DIR/$ns/bgpd6.conf" "$ns" &&
+			cat "$LAB_DIR/$ns/bgpd6.conf" >> "$LAB_DIR/$ns/bgpd.conf"
+		fi
 	fi
 	lab_start "$ns" "$d" /usr/lib/frr/$d -N "$ns" -f "$LAB_DIR/$ns/$d.conf" -P 0 \
 		-i "/run/frr/$ns/$d.pid" -u frr -g frr
 }
 
 lab_zebra_up() {
-	lab_wait 30 test -S "/run/frr/$1/zserv.api" ||
+	lab_wait 120 test -S "/run/frr/$1/zserv.api" ||
 		{ lab_log "zebra in $1 did not open its socket: $(cat "$LAB_DIR/$1/zebra.out")"; return 1; }
 }
 
 lab_start_vtiaccel() {
 	# `ip netns exec` hides /sys/fs/bpf behind a fresh /sys: mount bpffs
 	# again in the daemon's own mount namespace.
-	lab_start "$LAB_CGW" vtiaccel sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$0" run --lan eth1 --wan eth0 --tunnel "vti*"' \
-		"$LAB_VTA"
+	lab_start "$LAB_CGW" vtiaccel sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$0" run --lan eth1 --wan eth0 --tunnel "$1*"' \
+		"$LAB_VTA" "$LAB_TUN"
 }
 
 lab_links() {
@@ -188,6 +226,26 @@ lab_links() {
 	link set lo up
 	route add default via $LAB_AWS_VPC
 	EOF
+	if [ "$LAB_TUNNEL" = xfrm ]; then
+		# IPv6 inside (nodad: no DAD delay, the lab's addresses are unique)
+		cat >> "$LAB_DIR/cgw.batch" <<-EOF
+		addr add $LAB_CGW_LAN6/64 dev eth1 nodad
+		EOF
+		cat >> "$LAB_DIR/aws.batch" <<-EOF
+		addr add $LAB_AWS_VPC6/64 dev eth1 nodad
+		EOF
+		cat >> "$LAB_DIR/lan.batch" <<-EOF
+		addr add $LAB_LAN_HOST6/64 dev eth0 nodad
+		route add ::/0 via $LAB_CGW_LAN6
+		EOF
+		cat >> "$LAB_DIR/vpc.batch" <<-EOF
+		addr add $LAB_VPC_HOST6/64 dev eth0 nodad
+		route add ::/0 via $LAB_AWS_VPC6
+		EOF
+		lab_ns "$LAB_CGW" sysctl -q -w net.ipv6.conf.all.forwarding=1 &&
+		lab_ns "$LAB_AWS" sysctl -q -w net.ipv6.conf.all.forwarding=1 \
+			net.ipv6.fib_multipath_hash_policy=1 || return 1
+	fi
 	ip -n "$LAB_CGW" -batch "$LAB_DIR/cgw.batch" &&
 	ip -n "$LAB_AWS" -batch "$LAB_DIR/aws.batch" &&
 	ip -n "$LAB_WAN" -batch "$LAB_DIR/wan.batch" &&
@@ -230,33 +288,68 @@ lab_sa_count() {
 }
 lab_sas_up() { [ "$(lab_sa_count "$LAB_CGW")" -ge "${2:-2}" ]; }
 
-# lab_ecmp_paths NS PREFIX: the number of nexthops of PREFIX in NS.
+# lab_ecmp_paths NS PREFIX: the number of tunnel nexthops of PREFIX in NS.
 lab_ecmp_paths() {
-	ip -n "$1" route show "$2" | grep -c 'dev vti[0-9]'
+	local fam=-4
+	case $2 in *:*) fam=-6 ;; esac
+	ip "$fam" -n "$1" route show "$2" | grep -c "dev ${LAB_TUN}[0-9]"
 }
 lab_ecmp_ok() { [ "$(lab_ecmp_paths "$1" "$2")" -ge 2 ]; }
 
-# vtiaccel mirrors the ECMP route with both tunnels.
+# vtiaccel mirrors the ECMP route(s) with both tunnels: each prefix of
+# the remote side (IPv4, and IPv6 in the XFRM variant).
 lab_vta_ecmp_ok() {
-	[ "$(lab_vta routes -j 2>/dev/null | grep -o '"vti[0-9]"' | sort -u | wc -l)" -ge 2 ]
+	local pfx
+	for pfx in $(lab_remote_nets); do
+		[ "$(lab_vta routes -j 2>/dev/null | lab_route_tunnels "$pfx" | wc -l)" -ge 2 ] || return 1
+	done
+}
+# lab_remote_nets / lab_local_nets: cgw's view (vpc's and lan's prefixes).
+lab_remote_nets() { echo "$LAB_VPC_NET${LAB_V6:+ $LAB_VPC_NET6}"; }
+lab_local_nets() { echo "$LAB_LAN_NET${LAB_V6:+ $LAB_LAN_NET6}"; }
+# lab_route_tunnels PREFIX < `vtiaccel routes -j`: the tunnels of PREFIX.
+lab_route_tunnels() {
+	/usr/bin/python3 -c 'import json, sys
+for r in json.load(sys.stdin).get("routes", []):
+    if r.get("dst") == sys.argv[1]:
+        for n in sorted({p.get("dev") for p in r.get("nexthops", [])}):
+            print(n)' "$1"
 }
 
 lab_ping() { lab_ns "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
+# lab_diag NS: what a failed lab_up stage shows: addresses, routes, BGP,
+# the SAs and the end of charon's log (updown runs are in it).
+lab_diag() {
+	ip -n "$1" -br addr
+	ip -n "$1" route
+	ip -6 -n "$1" route
+	lab_vtysh "$1" -c 'show bgp summary' 2>/dev/null | grep -E '^[0-9a-f.:]+ +4 '
+	lab_swanctl "$1" --list-sas 2>/dev/null | grep -E '^[a-z]|INSTALLED'
+	tail -n 15 "$LAB_DIR/$1/charon.log"
+}
+
 lab_elapsed() { local ms=$(($(lab_ms) - LAB_T0)); printf '%d.%01d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
-# lab_up [--no-vtiaccel] [--nhg on|off]
+# lab_up [--no-vtiaccel] [--nhg on|off] [--xfrm]
 lab_up() {
-	local vta=1 ns
+	local vta=1 ns pfx
 	LAB_NHG_LINE=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--no-vtiaccel) vta= ;;
 		--nhg) [ "$2" = off ] && LAB_NHG_LINE='no zebra nexthop kernel enable'; shift ;;
+		--xfrm) LAB_TUNNEL=xfrm ;;
 		*) lab_log "lab_up: unknown option $1"; return 2 ;;
 		esac
 		shift
 	done
+	case $LAB_TUNNEL in
+	vti) LAB_V6= ;;
+	xfrm) LAB_V6=1 ;;
+	*) lab_log "lab_up: LAB_TUNNEL must be vti or xfrm, not $LAB_TUNNEL"; return 2 ;;
+	esac
+	LAB_TUN=$LAB_TUNNEL
 	LAB_T0=$(lab_ms)
 	# Not under a test's private $T_TMP: FRR drops to user frr and must
 	# read its configs here.
@@ -267,7 +360,7 @@ lab_up() {
 		ip netns add "$ns" || return 1
 		mkdir -p "$LAB_DIR/$ns"
 	done
-	modprobe -q -a ip_vti esp4 xfrm_user xfrm4_tunnel 2>/dev/null || true
+	modprobe -q -a ip_vti esp4 xfrm_user xfrm4_tunnel xfrm_interface esp6 2>/dev/null || true
 	# Daemons first (charon's vici socket takes seconds under emulation),
 	# links while they start.
 	lab_start_charon "$LAB_CGW"
@@ -288,7 +381,7 @@ lab_up() {
 	lab_log "links, FRR${vta:+, vtiaccel} after $(lab_elapsed)"
 	for ns in "$LAB_AWS" "$LAB_CGW"; do	# responder first
 		lab_subst "swanctl-${ns#"$LAB_P"}.conf.in" "$LAB_DIR/$ns/swanctl.conf" "$ns"
-		lab_wait 30 eval "lab_swanctl $ns --stats >/dev/null 2>&1" ||
+		lab_wait 120 eval "lab_swanctl $ns --stats >/dev/null 2>&1" ||
 			{ lab_log "charon in $ns: no vici socket: $(tail -5 "$LAB_DIR/$ns/charon.out")"; return 1; }
 		lab_log "charon in $ns answers after $(lab_elapsed)"
 		lab_swanctl "$ns" --load-all --file "$LAB_DIR/$ns/swanctl.conf" >"$LAB_DIR/$ns/load.out" 2>&1 ||
@@ -296,19 +389,29 @@ lab_up() {
 	done
 	lab_log "IKE configs loaded after $(lab_elapsed)"
 	# Generous deadlines: on a loaded 2-core host the emulated guest
-	# gets a fraction of a CPU and BGP's first connect can take a minute.
-	lab_wait 120 lab_sas_up || { lab_log "CHILD_SAs not up after 120 s"; lab_swanctl "$LAB_CGW" --list-sas; return 1; }
+	# gets a fraction of a CPU and BGP's first connect can take a minute;
+	# and the guest's clock can run several times faster than the host's
+	# (seen: 432 guest seconds in a 127 s VM run), so a guest-time
+	# deadline is shorter than it looks.
+	lab_wait "$LAB_UP_S" lab_sas_up || { lab_log "CHILD_SAs not up after $LAB_UP_S s"; lab_swanctl "$LAB_CGW" --list-sas; return 1; }
 	lab_log "both CHILD_SAs installed after $(lab_elapsed)"
-	lab_wait 120 lab_ecmp_ok "$LAB_CGW" 172.31.0.0/16 ||
-		{ lab_log "no ECMP route to 172.31.0.0/16 in cgw"; ip -n "$LAB_CGW" route; return 1; }
-	lab_wait 120 lab_ecmp_ok "$LAB_AWS" 10.16.16.0/24 ||
-		{ lab_log "no ECMP route to 10.16.16.0/24 in aws"; ip -n "$LAB_AWS" route; return 1; }
+	for pfx in $(lab_remote_nets); do
+		lab_wait "$LAB_UP_S" lab_ecmp_ok "$LAB_CGW" "$pfx" ||
+			{ lab_log "no ECMP route to $pfx in cgw"; lab_diag "$LAB_CGW"; return 1; }
+	done
+	for pfx in $(lab_local_nets); do
+		lab_wait "$LAB_UP_S" lab_ecmp_ok "$LAB_AWS" "$pfx" ||
+			{ lab_log "no ECMP route to $pfx in aws"; lab_diag "$LAB_AWS"; return 1; }
+	done
 	if [ -n "$vta" ]; then
-		lab_wait 10 lab_vta_ecmp_ok ||
+		lab_wait 60 lab_vta_ecmp_ok ||
 			{ lab_log "vtiaccel has no ECMP route"; lab_vta routes; return 1; }
 	fi
-	lab_wait 20 lab_ping "$LAB_LAN" "$LAB_VPC_HOST" || { lab_log "lan cannot ping vpc"; return 1; }
-	lab_log "up after $(lab_elapsed): BGP ECMP both ways, lan <-> vpc ping${vta:+, vtiaccel running}"
+	lab_wait 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST" || { lab_log "lan cannot ping vpc"; return 1; }
+	if [ -n "$LAB_V6" ]; then
+		lab_wait 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST6" || { lab_log "lan cannot ping vpc over IPv6"; return 1; }
+	fi
+	lab_log "up after $(lab_elapsed): $LAB_TUN tunnels, BGP ECMP both ways${LAB_V6:+ (IPv4 and IPv6)}, lan <-> vpc ping${vta:+, vtiaccel running}"
 }
 
 # lab_stop NS/NAME [SIG]: stop one daemon lab_up started, wait for it.
@@ -344,26 +447,37 @@ lab_down() {
 	return 0
 }
 
-# lab_traffic_start TAG: 16 UDP flows each way (lan -> vpc, vpc -> lan) at
-# 20 packets/s each, with per-flow receivers; lab_traffic_stop TAG stops
-# them and leaves $LAB_DIR/TAG.{up,down}.json (flows.py recv output).
+# lab_traffic_start TAG [4|6]: 16 UDP flows each way (lan -> vpc, vpc ->
+# lan) at 20 packets/s each, with per-flow receivers, over IPv4 (default)
+# or IPv6; lab_traffic_stop TAG stops them and leaves
+# $LAB_DIR/TAG.{up,down}.json (flows.py recv output).
 lab_traffic_start() {
 	local tag=$1 py=/usr/bin/python3 f=$LAB_REPO/lab/flows.py
+	local vpc=$LAB_VPC_HOST lan=$LAB_LAN_HOST v6=
+	[ "${2:-4}" = 4 ] || { vpc=$LAB_VPC_HOST6 lan=$LAB_LAN_HOST6 v6=--ipv6; }
 	rm -f "$LAB_DIR/$tag".*
-	lab_start "$LAB_VPC" "rx-$tag-up" $py "$f" recv 5003 --seconds 600 --ready "$LAB_DIR/$tag.upready"
-	lab_start "$LAB_LAN" "rx-$tag-down" $py "$f" recv 5004 --seconds 600 --ready "$LAB_DIR/$tag.downready"
-	lab_wait 20 test -e "$LAB_DIR/$tag.upready" -a -e "$LAB_DIR/$tag.downready" || return 1
-	lab_start "$LAB_LAN" "tx-$tag-up" $py "$f" send "$LAB_VPC_HOST" 5003 --flows 16 --sport 43000 --pps 20 --seconds 600
-	lab_start "$LAB_VPC" "tx-$tag-down" $py "$f" send "$LAB_LAN_HOST" 5004 --flows 16 --sport 44000 --pps 20 --seconds 600
+	lab_start "$LAB_VPC" "rx-$tag-up" $py "$f" recv 5003 --seconds 600 $v6 --ready "$LAB_DIR/$tag.upready"
+	lab_start "$LAB_LAN" "rx-$tag-down" $py "$f" recv 5004 --seconds 600 $v6 --ready "$LAB_DIR/$tag.downready"
+	lab_wait 60 test -e "$LAB_DIR/$tag.upready" -a -e "$LAB_DIR/$tag.downready" || return 1
+	lab_start "$LAB_LAN" "tx-$tag-up" $py "$f" send "$vpc" 5003 --flows 16 --sport 43000 --pps 20 --seconds 600
+	lab_start "$LAB_VPC" "tx-$tag-down" $py "$f" send "$lan" 5004 --flows 16 --sport 44000 --pps 20 --seconds 600
 	# Running once both receivers count packets: the udp socket's queue
-	# shows it cheaply (/proc/net/snmp InDatagrams of each host).
-	lab_wait 20 lab_rx_flowing "$LAB_VPC" && lab_wait 20 lab_rx_flowing "$LAB_LAN"
+	# shows it cheaply (/proc/net/snmp{,6} InDatagrams of each host).
+	lab_wait 60 lab_rx_flowing "$LAB_VPC" "${2:-4}" && lab_wait 60 lab_rx_flowing "$LAB_LAN" "${2:-4}"
 }
 
-lab_rx_flowing() { # NS: InDatagrams grows by >= 20 within 2 s
+lab_udp_in() { # NS 4|6: the host's UDP InDatagrams
+	if [ "$2" = 6 ]; then
+		ip netns exec "$1" awk '$1 == "Udp6InDatagrams" { print $2 }' /proc/net/snmp6
+	else
+		ip netns exec "$1" awk '/^Udp:/ && $2 ~ /^[0-9]+$/ { print $2 }' /proc/net/snmp
+	fi
+}
+# shellcheck disable=SC2034 # a and b are read by the eval
+lab_rx_flowing() { # NS [4|6]: InDatagrams grows by >= 20 within 2 s
 	local a b
-	a=$(ip netns exec "$1" awk '/^Udp:/ && $2 ~ /^[0-9]+$/ { print $2 }' /proc/net/snmp)
-	lab_wait 2 eval "b=\$(ip netns exec $1 awk '/^Udp:/ && \$2 ~ /^[0-9]+\$/ { print \$2 }' /proc/net/snmp); [ \$((b - a)) -ge 20 ]"
+	a=$(lab_udp_in "$1" "${2:-4}")
+	lab_wait 2 eval "b=\$(lab_udp_in $1 ${2:-4}); [ \$((b - a)) -ge 20 ]"
 }
 
 lab_traffic_stop() {
@@ -378,15 +492,29 @@ lab_traffic_stop() {
 	done
 }
 
-# lab_updown VERB VTI: run contrib/strongswan/vtiaccel-updown in cgw as
-# charon would for tunnel 1 or 2 (no PATH, PLUTO_* only).
+# lab_updown VERB TUNNEL: run contrib/strongswan/vtiaccel-updown in cgw
+# as charon would for tunnel 1 or 2 (no PATH, PLUTO_* only).
 lab_updown() {
-	local n=${2#vti} peer=$LAB_AWS_PUB1 local=169.254.12.38/30 remote=169.254.12.37 mark=100
-	[ "$n" = 1 ] || { peer=$LAB_AWS_PUB2 local=169.254.14.230/30 remote=169.254.14.229 mark=200; }
+	local n=${2#"$LAB_TUN"} peer=$LAB_AWS_PUB1 local=169.254.12.38/30 remote=169.254.12.37 mark=100
+	local opts=(--xfrm eth0 --inside6 2001:db8:12::2/126 2001:db8:12::1)
+	[ "$n" = 1 ] || { peer=$LAB_AWS_PUB2 local=169.254.14.230/30 remote=169.254.14.229 mark=200
+			  opts=(--xfrm eth0 --inside6 2001:db8:14::2/126 2001:db8:14::1); }
+	[ "$LAB_TUNNEL" = xfrm ] || opts=()
 	ip netns exec "$LAB_CGW" env -i PLUTO_VERB="$1" PLUTO_ME="$LAB_CGW_PRIV" PLUTO_PEER="$peer" \
 		PLUTO_MARK_IN="$mark/0xffffffff" PLUTO_MARK_OUT="$mark/0xffffffff" \
-		"$LAB_UPDOWN" "$2" "$local" "$remote" "$LAB_MTU"
+		PLUTO_IF_ID_IN="$n" PLUTO_IF_ID_OUT="$n" \
+		"$LAB_UPDOWN" "${opts[@]}" "$2" "$local" "$remote" "$LAB_MTU"
 }
 
-lab_one_path() { [ "$(lab_ecmp_paths "$LAB_CGW" 172.31.0.0/16)" = 1 ]; }
-lab_both_ecmp() { lab_ecmp_ok "$LAB_CGW" 172.31.0.0/16 && lab_ecmp_ok "$LAB_AWS" 10.16.16.0/24; }
+# One tunnel left in cgw's route(s) / ECMP back on both sides.
+lab_one_path() {
+	local pfx
+	for pfx in $(lab_remote_nets); do
+		[ "$(lab_ecmp_paths "$LAB_CGW" "$pfx")" = 1 ] || return 1
+	done
+}
+lab_both_ecmp() {
+	local pfx
+	for pfx in $(lab_remote_nets); do lab_ecmp_ok "$LAB_CGW" "$pfx" || return 1; done
+	for pfx in $(lab_local_nets); do lab_ecmp_ok "$LAB_AWS" "$pfx" || return 1; done
+}

@@ -6,8 +6,9 @@
  * One thread, one epoll loop: the rtnetlink and XFRM event sockets, a
  * timerfd for the lease and a signalfd.  An event-socket overrun
  * (ENOBUFS) means events were lost: a full resync (mark and sweep)
- * follows, as does a link going down (the kernel drops its IPv4 routes
- * without telling) and SIGHUP.
+ * follows, as does SIGHUP.  A link going down is modelled by the sync
+ * (docs/datapath-notes.md); it asks for a resync only where the model
+ * cannot know the kernel's answer.
  */
 #include <net/if.h>
 #include <errno.h>
@@ -454,7 +455,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			}
 		}
 		if (!stop && vta_sync_want_resync(d.s))
-			resync(&d, "link down");
+			resync(&d, "sync model fallback");
 	}
 	ret = 0;
 out:

@@ -251,6 +251,15 @@ static const struct fx tun[] = {
 	  PASS(PASS_LOCAL) },
 	{ "tun4 local destination", T, .in = { T4, .dst = "10.1.0.1" },
 	  PASS(PASS_LOCAL) },
+	/* single-hop eBGP to the gateway's inside address: local, not a
+	 * transit packet with an expiring TTL */
+	{ "tun4 local destination ttl 1", T,
+	  .in = { T4, .dst = "10.1.0.1", .ttl = 1 }, PASS(PASS_LOCAL) },
+	{ "tun6 local destination hop limit 1", T,
+	  .in = { T6, .dst = "fd00:1::1", .ttl = 1 }, PASS(PASS_LOCAL) },
+	{ "tun4 transit ttl 1", T, .in = { T4, .ttl = 1 }, PASS(PASS_TTL) },
+	{ "tun6 transit hop limit 1", T, .in = { T6, .ttl = 1 },
+	  PASS(PASS_TTL) },
 	{ "tun4 no route", T, .in = { T4, .dst = "203.0.113.5" },
 	  PASS(PASS_NO_ROUTE) },
 	{ "tun4 mtu", T, .in = { T4, .payload_len = 1473 }, PASS(PASS_MTU) },

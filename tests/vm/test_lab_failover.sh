@@ -9,7 +9,10 @@
 # 16 UDP flows each way at 20 packets/s run throughout: every flow must
 # survive (move to tunnel 2 and keep going), ECMP must come back, and the
 # longest per-flow gap is the outage, printed for both data paths.
-# The DPD case (b) is in test_lab_dpd.sh.
+# A capture in cgw (every flow packet where it enters and where it leaves)
+# tells a stall inside cgw from one of the senders: lab/gaps.py prints,
+# for the flows that stay on tunnel 2, the gap leaving cgw beyond the gap
+# arriving.  The DPD case (b) is in test_lab_dpd.sh.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +29,7 @@ load_modules ip_vti esp4 xfrm_user ||
 LAB_P=${T_PREFIX}-
 . "$REPO/lab/lab.sh"
 OUT=$(mktemp /tmp/vta-lab-failover.XXXXXX)
-t_cleanup "rm -f $OUT"
+t_cleanup "rm -f $OUT $OUT.gaps"
 
 t_cleanup lab_down
 t_check "lab up: SAs, BGP ECMP both ways, vtiaccel, first ping" lab_up
@@ -44,16 +47,42 @@ ev_recreate() {
 	lab_wait 10 lab_one_path &&
 	lab_updown up-client vti1
 }
+cap_start() { # TAG
+	ip netns exec "$LAB_CGW" tcpdump -i any -n -U -w "$T_TMP/$1.pcap" \
+		'udp and (dst port 5003 or dst port 5004)' 2>"$T_TMP/$1.caperr" &
+	cap=$!
+	t_cleanup t_bg_kill "$cap"
+	wait_until 60 grep -q 'listening on' "$T_TMP/$1.caperr"
+}
+# gaps TAG PATH CASE EVENT: where the gaps arose (lab/gaps.py), read in
+# cgw so that tcpdump names the devices right.
+gaps() {
+	local d port what
+	kill "$cap" 2>/dev/null || true
+	wait_pid_gone 10 "$cap" || true
+	ip netns exec "$LAB_CGW" tcpdump -tt -n -r "$T_TMP/$1.pcap" > "$T_TMP/$1.txt" 2>/dev/null || true
+	for d in up down; do
+		port=5003 what="lan -> vpc"
+		[ $d = up ] || { port=5004 what="vpc -> lan"; }
+		/usr/bin/python3 "$REPO/lab/gaps.py" "$T_TMP/$1.txt" "$4" $port vti2 > "$T_TMP/$1.$d.gaps" || true
+		grep '^flows that used' "$T_TMP/$1.$d.gaps" | sed "s/^/$(printf '%-8s %-9s %-10s' "$2" "$3" "$what"): /" >> "$OUT.gaps"
+		t_info "$2, $3, $what, in cgw: $(grep '^flows that used vti2' "$T_TMP/$1.$d.gaps" || echo 'no flow on vti2 before the event')"
+	done
+}
+
 failover() {
-	local path=$1 case=$2 tag=$1-$2 t0 t1
+	local path=$1 case=$2 tag=$1-$2 t0 t1 ev
 	t_check "$path, $case: traffic runs (16 flows each way)" lab_traffic_start "$tag"
+	t_check "$path, $case: capture in cgw" cap_start "$tag"
 	t0=$(now_ms)
+	ev=$EPOCHREALTIME
 	t_check "$path, $case: event done, tunnel 1 out of the route" "ev_$case"
 	t_check "$path, $case: ECMP back on both sides within 60 s" wait_until 60 lab_both_ecmp
 	t1=$(now_ms)
 	# Let the flows run 2 s on the restored ECMP (they may move back).
 	wait_until 3 eval '[ $(($(now_ms) - t1)) -ge 2000 ]' || true
 	lab_traffic_stop "$tag"
+	gaps "$tag" "$path" "$case" "$ev"
 	t_info "$path, $case: ECMP restored $((t1 - t0)) ms after the event"
 	for d in up down; do
 		local what="lan -> vpc"
@@ -78,3 +107,5 @@ failover kernel recreate
 
 t_info "per-flow outage (longest gap of each interrupted flow), vtiaccel vs kernel path:"
 sed 's/^/#   /' "$OUT"
+t_info "gaps inside cgw (median per flow: arriving vs leaving cgw), by the tunnel a flow used before the event:"
+sed 's/^/#   /' "$OUT.gaps" 2>/dev/null || true
