@@ -112,7 +112,9 @@ static const struct vta_cmd cmds[] = {
 	  "Per interface: packets and bytes forwarded per direction, sent, "
 	  "passed to the kernel by reason, dropped by reason and events (text "
 	  "output shows non-zero counters only), the fast-path share "
-	  "(forwarded / (forwarded + passed)), and the ECMP balance: each "
+	  "(forwarded / (forwarded + passed transit traffic): traffic for the "
+	  "gateway itself, non-IP frames and the WAN are left out), and the "
+	  "ECMP balance: each "
 	  "tunnel's share of the packets sent into tunnels.",
 	  stats_opts, true },
 	{ "routes", cmd_routes, "[-4|-6] [-j]",

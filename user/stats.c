@@ -108,13 +108,19 @@ static const struct slot_stats *find_slot(const struct snapshot *s, __u32 slot,
 	return NULL;
 }
 
-enum kind { K_FWD, K_PASS, K_DROP };
+/* K_TRANSIT: passes of traffic a router forwards, the denominator of the
+ * fast-path share (with the forwarded packets).  Not in it: traffic for the
+ * gateway itself (BGP over the tunnels, pass_local), non-IP frames (ARP)
+ * and the WAN program's passes (it never forwards: its share is "-"). */
+enum kind { K_FWD, K_PASS, K_DROP, K_TRANSIT };
 
 static bool is_kind(int c, enum kind k)
 {
 	switch (k) {
 	case K_FWD: return c >= VTA_FWD_TO_TUNNEL && c <= VTA_FWD_XDP;
 	case K_PASS: return VTA_COUNTER_IS_PASS(c);
+	case K_TRANSIT: return VTA_COUNTER_IS_PASS(c) && c != VTA_PASS_LOCAL &&
+			       c != VTA_PASS_NOT_IP && c != VTA_PASS_MARK_OFF;
 	case K_DROP: return VTA_COUNTER_IS_DROP(c);
 	}
 	return false;
@@ -158,6 +164,7 @@ static void print_slot(const struct slot_stats *ss, const struct slot_stats *pre
 	struct vta_counter_val fwd = sum(&ss->s, K_FWD);
 	struct vta_counter_val pass = sum(&ss->s, K_PASS);
 	struct vta_counter_val drop = sum(&ss->s, K_DROP);
+	struct vta_counter_val transit = sum(&ss->s, K_TRANSIT);
 	int c;
 
 	open_json_object(NULL);
@@ -165,9 +172,9 @@ static void print_slot(const struct slot_stats *ss, const struct slot_stats *pre
 	print_string(PRINT_ANY, "role", " (%s", vta_role_name(ss->role));
 	print_uint(PRINT_ANY, "slot", ", slot %" PRIu64 ")", ss->slot);
 	print_uint(PRINT_JSON, "ifindex", NULL, ss->ifindex);
-	if (fwd.packets + pass.packets)
+	if (ss->role != VTA_ROLE_WAN && fwd.packets + transit.packets)
 		print_float(PRINT_ANY, "fast_path_share", "  fast path %.1f%%",
-			    100.0 * fwd.packets / (fwd.packets + pass.packets));
+			    100.0 * fwd.packets / (fwd.packets + transit.packets));
 	else
 		print_null(PRINT_ANY, "fast_path_share", "  fast path -");
 	print_nl();

@@ -9,14 +9,14 @@
 # Ends with the machine-readable line
 #	VM-TIER-TOTAL passed=P failed=F skipped=S
 # that run-tier.sh turns into the tier's summary.  A test that times out
-# (VM_TEST_TIMEOUT, default 480 s), exits non-zero without reporting a
+# (VM_TEST_TIMEOUT, default 900 s), exits non-zero without reporting a
 # failure, prints no summary or (in the VM) leaves a network namespace
 # behind counts as one failure.
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-480}
+VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-900}
 [ $# -gt 0 ] || set -- "$here"/test_*.sh
 
 tmp=$(mktemp -d /tmp/vm-runner.XXXXXX)

@@ -41,6 +41,8 @@ route 2001:db8:31::/48 type=unicast group=7 flags=tunnel
 peer 10.16.1.254 198.51.100.1 mark=100 mask=0xffffffff tunnel=vtaCLt1 flags=esp,natt
 stat vtaCLlan fwd_to_tunnel 1001 150000
 stat vtaCLlan pass_no_route 3 300
+stat vtaCLlan pass_local 40 4000
+stat vtaCLlan pass_not_ip 9 900
 stat vtaCLt1 tx 250 37500
 stat vtaCLt2 tx 750 112500
 stat 0 pass_unknown_if 5 500
@@ -310,7 +312,9 @@ def test_stats(root):
     # the fixture spreads each count over the CPUs: the sum is what counts
     assert lan["counters"]["fwd_to_tunnel"] == {"packets": 1001, "bytes": 150000}
     assert lan["forwarded"]["packets"] == 1001
-    assert lan["passed"] == {"packets": 3, "bytes": 300}
+    assert lan["passed"] == {"packets": 52, "bytes": 5200}
+    # the share counts transit traffic only: not pass_local (BGP to the
+    # gateway itself) or pass_not_ip (ARP)
     assert abs(lan["fast_path_share"] - 100 * 1001 / 1004) < 1e-3  # percent
     assert by["unknown"]["counters"]["pass_unknown_if"]["packets"] == 5
     assert by["vtaCLt2"]["fast_path_share"] is None
@@ -318,6 +322,7 @@ def test_stats(root):
     wan = by["vtaCLwan"]
     assert wan["counters"]["pass_mark_off"] == {"packets": 7, "bytes": 700}
     assert wan["passed"] == {"packets": 7, "bytes": 700}
+    assert wan["fast_path_share"] is None      # the WAN never forwards
     assert wan["counters"]["pass_lease"]["packets"] == 0
     ecmp = {e["name"]: e["share"] for e in s["ecmp"]}
     assert ecmp == {"vtaCLt1": 25.0, "vtaCLt2": 75.0}
