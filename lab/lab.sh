@@ -63,6 +63,19 @@ LAB_VPC_NET6=2001:db8:31::/64
 LAB_LAN_NET6=2001:db8:16::/64
 
 LAB_V6=
+# lab_prereq MODULE...: for tests (tests/vm/lib.sh's t_skip_all): skip the
+# whole test, saying why, when vtiaccel is not built, a daemon or tool the
+# lab runs is missing, or the kernel lacks one of the modules.
+lab_prereq() {
+	local c
+	[ -x "$LAB_VTA" ] || t_skip_all "no $LAB_VTA (make BUILD=$LAB_BUILD)"
+	for c in /usr/lib/ipsec/charon swanctl /usr/lib/frr/bgpd iperf3 tcpdump \
+		 iptables /usr/bin/python3; do
+		command -v "$c" >/dev/null || t_skip_all "$c not installed"
+	done
+	load_modules "$@" || t_skip_all "kernel $(uname -r) lacks $(IFS=/; echo "$*") (run through tests/vm/vm-run)"
+}
+
 declare -gA LAB_PID=()	# "ns/daemon" -> PID of what lab_up started
 LAB_DIR=${LAB_DIR:-}
 LAB_T0=

@@ -63,6 +63,27 @@ static inline struct nlmsghdr *nlb_link(void *buf, int type, int ifindex,
 
 #define NLB_UP (IFF_UP | IFF_RUNNING)
 
+/* RTM_NEWLINK of a tunnel of KIND, up, with IFLA_LINKINFO opened: the
+ * caller adds IFLA_INFO_DATA and closes the returned nest. */
+static inline struct nlattr *nlb_link_kind(struct nlmsghdr *nlh, int ifindex,
+					   const char *name, unsigned short type,
+					   unsigned int mtu, const char *kind)
+{
+	struct ifinfomsg *ifi;
+	struct nlattr *li;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifindex;
+	ifi->ifi_type = type;
+	ifi->ifi_flags = NLB_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	return li;
+}
+
 /* A VTI: kind "vti", local/remote, keys (host order; sent big endian). */
 static inline struct nlmsghdr *nlb_vti(void *buf, int ifindex, const char *name,
 				       unsigned int mtu, const char *local,
@@ -70,23 +91,31 @@ static inline struct nlmsghdr *nlb_vti(void *buf, int ifindex, const char *name,
 				       unsigned int okey)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 	struct nlattr *li, *data;
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_index = ifindex;
-	ifi->ifi_type = ARPHRD_TUNNEL;
-	ifi->ifi_flags = NLB_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vti");
+	li = nlb_link_kind(nlh, ifindex, name, ARPHRD_TUNNEL, mtu, "vti");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	nlb_put_addr(nlh, IFLA_VTI_LOCAL, local);
 	nlb_put_addr(nlh, IFLA_VTI_REMOTE, remote);
 	mnl_attr_put_u32(nlh, IFLA_VTI_IKEY, htonl(ikey));
 	mnl_attr_put_u32(nlh, IFLA_VTI_OKEY, htonl(okey));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	return nlh;
+}
+
+/* An XFRM interface: `ip link add NAME type xfrm dev LINK if_id ID`. */
+static inline struct nlmsghdr *nlb_xfrm(void *buf, int ifindex, const char *name,
+					unsigned int mtu, int link,
+					unsigned int if_id)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlattr *li, *data;
+
+	li = nlb_link_kind(nlh, ifindex, name, ARPHRD_NONE, mtu, "xfrm");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_XFRM_LINK, link);
+	mnl_attr_put_u32(nlh, IFLA_XFRM_IF_ID, if_id);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, li);
 	return nlh;

@@ -47,25 +47,7 @@ static void xmsg(struct fx *f, const struct nlmsghdr *nlh)
 /* ip link add xfrmN type xfrm dev eth0 if_id ID */
 static struct nlmsghdr *xfrm_link(int ifindex, const char *name, uint32_t if_id)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-	struct nlattr *li, *data;
-
-	nlh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_index = ifindex;
-	ifi->ifi_type = ARPHRD_NONE;
-	ifi->ifi_flags = NLB_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_MTU, 1438);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "xfrm");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put_u32(nlh, IFLA_XFRM_LINK, ETH0);
-	mnl_attr_put_u32(nlh, IFLA_XFRM_IF_ID, if_id);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-	return nlh;
+	return nlb_xfrm(buf, ifindex, name, 1438, ETH0, if_id);
 }
 
 /* An ESP SA with an if_id (mask 0: no mark). */

@@ -21,16 +21,10 @@
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 LAB_NHG=${LAB_NHG:-on}
 export BUILD=${BUILD:-build-lab}
-[ -x "$REPO/$BUILD/vtiaccel" ] || [ -x "$BUILD/vtiaccel" ] ||
-	t_skip_all "no $BUILD/vtiaccel (make BUILD=$BUILD)"
-for c in /usr/lib/ipsec/charon swanctl /usr/lib/frr/bgpd iperf3 tcpdump iptables /usr/bin/python3; do
-	command -v "$c" >/dev/null || t_skip_all "$c not installed"
-done
-load_modules xfrm_interface esp4 esp6 xfrm_user ||
-	t_skip_all "kernel $(uname -r) lacks xfrm_interface/esp4/esp6/xfrm_user (run through tests/vm/vm-run)"
 
 LAB_P=${T_PREFIX}-
 . "$REPO/lab/lab.sh"
+lab_prereq xfrm_interface esp4 esp6 xfrm_user
 . "$REPO/lab/checks.sh"
 PY=/usr/bin/python3
 
