@@ -82,7 +82,7 @@ chk_snap() { lab_vta stats -j > "$T_TMP/$1.json"; }
 # chk_cap_start NS NAME DEV FILTER / chk_cap_stop NAME: tcpdump to
 # $T_TMP/NAME.pcap.
 chk_cap_start() {
-	ip netns exec "$1" tcpdump -i "$3" -n -U -w "$T_TMP/$2.pcap" "$4" 2>"$T_TMP/$2.err" &
+	ip netns exec "$1" tcpdump -i "$3" -n -U --immediate-mode -w "$T_TMP/$2.pcap" "$4" 2>"$T_TMP/$2.err" &
 	local pid=$!
 	t_cleanup t_bg_kill "$pid"
 	eval "chk_cap_$2=$pid"

@@ -42,7 +42,7 @@ ev_recreate() {
 	lab_updown up-client vti1
 }
 cap_start() { # TAG
-	ip netns exec "$LAB_CGW" tcpdump -i any -n -U -w "$T_TMP/$1.pcap" \
+	ip netns exec "$LAB_CGW" tcpdump -i any -n -U --immediate-mode -w "$T_TMP/$1.pcap" \
 		'udp and (dst port 5003 or dst port 5004)' 2>"$T_TMP/$1.caperr" &
 	cap=$!
 	t_cleanup t_bg_kill "$cap"
