@@ -26,14 +26,7 @@ DPID=
 NPID=
 . tests/net/sync/lib.sh
 
-cleanup() {
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
-	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
-	ip netns del "$GW" 2>/dev/null
-	ip netns del "$PE" 2>/dev/null
-	rm -rf "$PIN" "$TMP"
-}
-trap cleanup EXIT
+trap sync_cleanup EXIT
 trap 'exit 1' INT TERM
 
 [ -x "$VTA" ] && [ -x "$LAT" ] || {
@@ -41,22 +34,7 @@ trap 'exit 1' INT TERM
 	exit 1
 }
 
-ip netns add "$GW" && ip netns add "$PE" || exit 1
-ip -batch - <<EOF || exit 1
-link add vti1 netns $GW type veth peer name t1 netns $PE
-link add vti2 netns $GW type veth peer name t2 netns $PE
-link add lan0 netns $GW type veth peer name lanp netns $PE
-EOF
-G -batch - <<EOF
-addr add 169.254.10.1/30 dev vti1
-addr add 169.254.11.1/30 dev vti2
-addr add 10.16.1.1/24 dev lan0
-link set lo up
-link set vti1 up
-link set vti2 up
-link set lan0 up
-EOF
-for d in t1 t2 lanp; do ip -n "$PE" link set "$d" up; done
+sync_topo || exit 1
 # nexthop objects need carrier (the peer ends up)
 G -batch - <<EOF || exit 1
 nexthop add id 101 via 169.254.10.2 dev vti1

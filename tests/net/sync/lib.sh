@@ -90,3 +90,41 @@ EOF
 	done
 }
 
+# sync_cleanup: kill the daemon and listener this script started (by PID),
+# delete its namespaces, pins and files.  For `trap ... EXIT`.
+sync_cleanup() {
+	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
+	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
+	ip netns del "$GW" 2>/dev/null
+	ip netns del "$PE" 2>/dev/null
+	rm -rf "$PIN" "$TMP"
+}
+
+# sync_topo: namespaces GW and PE joined by veths named like the seed's
+# tunnels (vti1 - t1, vti2 - t2) and a LAN (lan0 - lanp), addressed with
+# the seed's inside /30s, all ends up.  Non-zero when any step fails.
+sync_topo() {
+	ip netns add "$GW" && ip netns add "$PE" || return 1
+	ip -batch - <<EOF || return 1
+link add vti1 netns $GW type veth peer name t1 netns $PE
+link add vti2 netns $GW type veth peer name t2 netns $PE
+link add lan0 netns $GW type veth peer name lanp netns $PE
+EOF
+	G -batch - <<EOF || return 1
+addr add 169.254.10.1/30 dev vti1
+addr add 169.254.11.1/30 dev vti2
+addr add 10.16.1.1/24 dev lan0
+link set lo up
+link set vti1 up
+link set vti2 up
+link set lan0 up
+EOF
+	ip -n "$PE" -batch - <<EOF
+addr add 169.254.10.2/30 dev t1
+addr add 169.254.11.2/30 dev t2
+link set lo up
+link set t1 up
+link set t2 up
+link set lanp up
+EOF
+}

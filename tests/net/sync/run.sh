@@ -28,15 +28,7 @@ NPID=
 
 . tests/net/sync/lib.sh
 
-cleanup() {
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
-	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
-	ip netns del "$GW" 2>/dev/null
-	ip netns del "$PE" 2>/dev/null
-	rm -rf "$PIN"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap sync_cleanup EXIT
 trap 'exit 1' INT TERM
 
 finish() {

@@ -55,13 +55,8 @@ frr_stop() {
 }
 
 cleanup() {
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
-	[ -n "$NPID" ] && kill "$NPID" 2>/dev/null
 	frr_stop
-	ip netns del "$GW" 2>/dev/null
-	ip netns del "$PE" 2>/dev/null
-	rm -rf "$PIN"
-	rm -rf "$TMP"
+	sync_cleanup
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -134,29 +129,7 @@ router bgp 64512
   network 172.30.0.0/16
  exit-address-family"
 
-ip netns add "$GW" && ip netns add "$PE" || { ko "create namespaces"; finish; }
-ip -batch - <<EOF || { ko "build topology"; finish; }
-link add vti1 netns $GW type veth peer name t1 netns $PE
-link add vti2 netns $GW type veth peer name t2 netns $PE
-link add lan0 netns $GW type veth peer name lanp netns $PE
-EOF
-G -batch - <<EOF
-addr add 169.254.10.1/30 dev vti1
-addr add 169.254.11.1/30 dev vti2
-addr add 10.16.1.1/24 dev lan0
-link set lo up
-link set vti1 up
-link set vti2 up
-link set lan0 up
-EOF
-ip -n "$PE" -batch - <<EOF
-addr add 169.254.10.2/30 dev t1
-addr add 169.254.11.2/30 dev t2
-link set lo up
-link set t1 up
-link set t2 up
-link set lanp up
-EOF
+sync_topo || { ko "build topology"; finish; }
 IF1=$(ifidx vti1)
 IF2=$(ifidx vti2)
 
