@@ -14,10 +14,15 @@ else
 	PKGS="$PKGS bpftool"
 fi
 # tests, benchmarks, demo
+# (tests/unit/test_commands.sh checks that every command the scripts call
+# comes from one of these: keep tests/commands.tsv in step)
 PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
 iperf3 netsniff-ng ethtool jq conntrack libclang-rt-14-dev binutils
-python3 python3-pytest python3-scapy frr
+python3 python3-pytest python3-scapy frr xdp-tools coreutils util-linux
+mawk sed grep findutils
 strongswan-charon strongswan-swanctl charon-systemd"
+# lint (make lint, part of make check) and the fresh-machine check
+PKGS="$PKGS shellcheck clang-format debootstrap"
 # vm tier: Debian's kernel (VTI, ESP, all modules), qemu, busybox
 PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils zstd"
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
