@@ -4,8 +4,9 @@
 # the full commands.  Everything is rebuilt when this Makefile changes.
 #
 #   make              BPF objects, skeletons, the vtiaccel binary
-#   make check        every test tier (installs missing packages first)
-#   make check-unit | check-bpf | check-net | check-vm
+#   make check        lint and every test tier (installs missing packages first)
+#   make check-unit | check-bpf | check-net | check-vm | lint
+#   make check-fresh  unit, bpf and net tiers in a fresh debootstrap chroot
 #   make bench        benchmarks (not part of check)
 #   make demo         the seed's gateway in a lab, end to end
 #   make deps         install the Debian/Ubuntu packages we need
@@ -81,9 +82,11 @@ all: $(VTIACCEL) $(BPF_OBJS)
 
 # Keep intermediates (skeletons, test objects): no rebuild churn.
 .SECONDARY:
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 
 .PHONY: all clean deps check check-unit check-bpf check-net check-vm \
-	bench demo install uninstall tests format fuzz
+	check-fresh lint bench demo install uninstall tests format fuzz
 
 # --- BPF -------------------------------------------------------------------
 
@@ -99,7 +102,9 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o Makefile
 
 # --- user space ------------------------------------------------------------
 
-$(BUILD)/%.o: %.c Makefile $(SKELS)
+# Skeletons are order-only: made before the first compile, after which the
+# -MMD dependency files tie each object to the skeletons it includes.
+$(BUILD)/%.o: %.c Makefile | $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -136,8 +141,9 @@ deps:
 	$(Q)scripts/install-deps.sh
 
 # Each tier prints "N passed, N failed[, N skipped]"; `check` runs them all
-# even when one fails, then fails if any did.
-TIERS := unit bpf net vm
+# even when one fails, then fails if any did.  `make check TIERS="unit net"`
+# runs a subset (check-fresh does).
+TIERS ?= lint unit bpf net vm
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests
@@ -154,6 +160,14 @@ check-net: tests
 
 check-vm: tests
 	$(Q)BUILD=$(BUILD) tests/vm/run-tier.sh
+
+# shellcheck on every script, clang-format on the C lines changed since
+# LINT_BASE (tests/lint/run-tier.sh says why not the whole tree).
+lint:
+	$(Q)BUILD=$(BUILD) tests/lint/run-tier.sh
+
+check-fresh:
+	$(Q)scripts/check-fresh.sh
 
 fuzz: tests
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh $(or $(FUZZ_SECONDS),300)

@@ -242,6 +242,7 @@ done
 # vCPU); bytes = received + sent.
 dev_pkts() {
 	local name rb rp tb tp td x rest
+	# shellcheck disable=SC2034 # x: the fields we skip
 	while read -r name rb rp x x x x x x tb tp x td rest; do
 		[ "$name" = "$2:" ] || continue
 		case $3 in

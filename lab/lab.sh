@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # The seed's whole gateway as a lab in network namespaces (bash library,

@@ -2,10 +2,13 @@
 # Install the Debian/Ubuntu packages vtiaccel needs to build, test, bench
 # and run the demo.  Does nothing when everything is present, so `make
 # check` can call it every time.  Needs root (or sudo) only to install.
+#
+#	scripts/install-deps.sh [--list]   (--list: print the packages, one a
+#	                                    line, and install nothing)
 set -eu
 
 # build
-PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev
+PKGS="make bash gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev
 libinih-dev libelf-dev zlib1g-dev libcmocka-dev"
 # bpftool: its own package on Debian, linux-tools on Ubuntu
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
@@ -14,12 +17,12 @@ else
 	PKGS="$PKGS bpftool"
 fi
 # tests, benchmarks, demo
-# (tests/unit/test_commands.sh checks that every command the scripts call
+# (tests/unit/commands.py checks that every command the scripts call
 # comes from one of these: keep tests/commands.tsv in step)
 PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
 iperf3 netsniff-ng ethtool jq conntrack libclang-rt-14-dev binutils
 python3 python3-pytest python3-scapy frr xdp-tools coreutils util-linux
-mawk sed grep findutils
+mawk sed grep findutils bsdutils dash dpkg libc-bin gzip mount man-db git
 strongswan-charon strongswan-swanctl charon-systemd"
 # lint (make lint, part of make check) and the fresh-machine check
 PKGS="$PKGS shellcheck clang-format debootstrap"
@@ -32,6 +35,11 @@ else
 fi
 if [ -f tests/vm/PACKAGES ]; then
 	PKGS="$PKGS $(grep -v '^#' tests/vm/PACKAGES | tr '\n' ' ')"
+fi
+
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' $PKGS
+	exit 0
 fi
 
 missing=""

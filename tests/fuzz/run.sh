@@ -3,7 +3,7 @@
 #   tests/fuzz/run.sh [seconds]      (default 20)
 # Prints "fuzz: N passed, N failed[, N skipped]" like the test tiers.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 SECS=${1:-20}
 BUILD=${BUILD:-build}
 OUT=$BUILD/tests/fuzz
@@ -19,6 +19,7 @@ if ! $CLANG -fsanitize=fuzzer "$probe" -o "$OUT/probe" 2>/dev/null; then
 	exit 0
 fi
 
+# shellcheck disable=SC2046 # pkg-config prints several flags
 if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
 	tests/fuzz/fuzz_netlink.c user/netlink.c user/sync.c user/log.c \
 	user/conf.c -o "$OUT/fuzz_netlink" \
@@ -29,6 +30,7 @@ if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser \
 fi
 
 # Seed corpus: well-formed kernel messages (tests/fuzz/seeds.c).
+# shellcheck disable=SC2046 # pkg-config prints several flags
 if $CLANG -O1 -Iinclude -Iuser tests/fuzz/seeds.c -o "$OUT/seeds" \
 	$(pkg-config --cflags --libs libmnl 2>/dev/null || echo -lmnl); then
 	"$OUT/seeds" "$OUT/corpus"

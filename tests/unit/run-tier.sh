@@ -24,6 +24,17 @@ for t in "$BUILD"/tests/unit/test_*; do
 		fail=$((fail + 1))
 	fi
 done
+# Every command the scripts call comes from a package install-deps.sh
+# installs (tests/commands.tsv).
+out=$(/usr/bin/python3 tests/unit/commands.py 2>&1); rc=$?
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^commands: [0-9]+ passed' | tail -n 1)
+p=$(echo "$line" | sed -nE 's/^commands: ([0-9]+) passed.*/\1/p')
+f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+[ -n "$line" ] || f=1
+[ "$rc" -eq 0 ] || [ "${f:-0}" -gt 0 ] || f=1
+pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+
 # A brief libFuzzer run of the netlink parser belongs to this tier
 # (`make fuzz` runs it longer).
 if [ -x tests/fuzz/run.sh ]; then

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Helpers for tests/vm/test_*.sh (bash).  Source it first thing:

@@ -134,6 +134,7 @@ t_check "unmarked inbound SA of xfrm1 -> no peer entry" \
 	wait_until 5 has_peers "10.99.0.5 198.51.100.7 0x200/0xf00 $X2 1"
 t_check "verify: no drift with the unmarked SA" wait_until 5 vta_verify
 # verify must see a peer deleted behind the daemon's back
+# shellcheck disable=SC2046 # the zero bytes are separate words on purpose
 bpftool map delete pinned "$PIN/vta_peers" key hex \
 	02 00 00 00 0a 63 00 05 $(printf '00 %.0s' $(seq 12)) \
 	c6 33 64 07 $(printf '00 %.0s' $(seq 12))

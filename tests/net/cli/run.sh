@@ -20,7 +20,8 @@ for f in "$BUILD/vtiaccel" "$BUILD/tests/net/cli_fixture"; do
 		exit 1
 	fi
 done
-export VTA_BUILD=$(cd "$BUILD" && pwd) VTA_ROOT=$root
+VTA_BUILD=$(cd "$BUILD" && pwd)
+export VTA_BUILD VTA_ROOT=$root
 log=$(mktemp /tmp/vtaCL-pytest.XXXXXX)
 trap 'rm -f "$log"' EXIT
 # A private mount namespace with its own bpffs: pins never leak into the

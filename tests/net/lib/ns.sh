@@ -27,6 +27,7 @@
 NT_BUILD=${BUILD:-build}
 case "$NT_BUILD" in /*) ;; *) NT_BUILD=$(pwd)/$NT_BUILD ;; esac
 NT_VTA_STATIC=$NT_BUILD/tests/net/vta_static
+# shellcheck disable=SC2034 # for the test scripts that source this
 NT_PY=/usr/bin/python3
 declare -A NT_PID=()
 NT_NS=()

@@ -72,6 +72,7 @@ topo_setup() {
 	EOF
 }
 
+# shellcheck disable=SC2034 # for the test scripts that source this
 TOPO_SPEC="
 iface eth1 role lan slot 1 flags up,l2
 iface vti1 role tunnel slot 2 mtu $TOPO_MTU mss4 $TOPO_MSS4 mss6 $TOPO_MSS6 flags up,sa_up,l2
@@ -87,6 +88,7 @@ route 10.16.16.254/32 local
 route fd00:16::254/128 local
 config forward lease 3600s seed 1
 "
+# shellcheck disable=SC2034
 TOPO_ATTACH="attach eth1 lan; attach vti1 tunnel; attach vti2 tunnel"
 
 # Is the program in $1 (lan|tunnel|wan|xdp_lan) still the pass-everything

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Helpers of the sync net tests (sourced).  The caller sets GW (gateway
 # namespace), PIN (pin root), VTA (binary), MAPQ, TMP, LOG and the
@@ -9,6 +10,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 G() { ip -n "$GW" "$@"; }
 inns() { nsenter --net="/run/netns/$GW" "$@"; }
 ifidx() { G -o link show "$1" 2>/dev/null | cut -d: -f1; }
+# shellcheck disable=SC2120 # callers may pass extra flags
 verify() { inns "$VTA" verify --pin-root "$PIN" --lan lan0 --wan wan0 --tunnel 'vti*' "$@"; }
 
 # wait_verify WHAT SECONDS: poll verify until it reports no drift.
@@ -35,6 +37,7 @@ wait_route() {
 	local what=$1 pfx=$2 want=$3 deadline=$(($(now_ms) + $4 * 1000)) got
 	while :; do
 		got=$($MAPQ "$PIN" route "$pfx")
+		# shellcheck disable=SC2053 # $want is a glob on purpose
 		if [[ "$got" == $want ]]; then
 			ok "$what: $pfx -> $got"
 			return 0

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Lint tier (`make lint`, first tier of `make check`):
+#
+# - shellcheck, warnings and errors, on every shell script in the tree
+#   (style notes such as unquoted expansions are left to review: many of
+#   ours split on purpose);
+# - clang-format on the C lines changed since LINT_BASE (default: the
+#   commit in tests/lint/BASE), as checkpatch checks a patch rather than
+#   the tree.  The tree's kernel-style alignment (tabs before #define
+#   values and trailing comments) is what clang-format cannot produce, so
+#   reformatting whole files would make them worse; new and changed lines
+#   follow .clang-format.  `make lint LINT_BASE=HEAD~1` checks one commit.
+#
+# One test per file checked; ends with "lint: N passed, N failed[, N skipped]".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+pass=0 fail=0 skip=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "lint: FAIL $*"; }
+
+# Shell scripts: *.sh, and files whose first line names a shell.
+shell_files() {
+	git ls-files | while read -r f; do
+		[ -f "$f" ] || continue
+		case "$f" in
+		*.sh) echo "$f" ;;
+		*.py | *.c | *.h | *.md | *.in | *.conf* | *.8) ;;
+		*) head -n 1 "$f" | grep -qE '^#!.*/(env )?(ba|da)?sh' && echo "$f" ;;
+		esac
+	done
+}
+
+if command -v shellcheck >/dev/null; then
+	while read -r f; do
+		if out=$(shellcheck -S warning -x -P SCRIPTDIR "$f" 2>&1); then
+			ok
+		else
+			bad "shellcheck $f"
+			printf '%s\n' "$out"
+		fi
+	done < <(shell_files)
+else
+	echo "lint: shellcheck missing (scripts/install-deps.sh installs it): shell scripts skipped"
+	skip=$((skip + 1))
+fi
+
+base=${LINT_BASE:-$(cat tests/lint/BASE 2>/dev/null)}
+if ! command -v git-clang-format >/dev/null && ! command -v clang-format >/dev/null; then
+	echo "lint: clang-format missing (scripts/install-deps.sh installs it): C skipped"
+	skip=$((skip + 1))
+elif ! git rev-parse -q --verify "$base^{commit}" >/dev/null 2>&1; then
+	echo "lint: base '$base' is not a commit here (shallow clone?): C skipped"
+	skip=$((skip + 1))
+else
+	while read -r f; do
+		[ -f "$f" ] || continue
+		# git clang-format formats only the lines that differ from $base.
+		d=$(git clang-format --quiet --diff "$base" -- "$f" 2>&1)
+		if [ -z "$d" ] || [ "$d" = "no modified files to format" ]; then
+			ok
+		else
+			bad "clang-format $f (lines changed since ${base:0:12}; fix: git clang-format $base -- $f)"
+			printf '%s\n' "$d" | head -n 40
+		fi
+	done < <(git diff --name-only --diff-filter=AM "$base" -- '*.c' '*.h')
+fi
+
+summary="lint: $pass passed, $fail failed"
+[ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
+echo "$summary"
+[ "$fail" -eq 0 ]
