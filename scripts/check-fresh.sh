@@ -41,7 +41,7 @@ if [ -z "$mirror" ]; then
 	# The host's own Debian source (deb822 or one-line form).
 	mirror=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
 		sed -nE 's#^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)(https?://[^[:space:]]+).*#\3#p' |
-		grep -v -e security -e updates | head -n 1)
+		grep -v -e security -e updates | head -n 1 || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 fi
 root=${FRESH_DIR:-/var/tmp/vtiaccel-fresh.$$}
