@@ -51,7 +51,8 @@ cleanup() {
 	local rc=$? pid r
 	# Processes still running inside the chroot were started by this run
 	# (the tests' daemons, if a tier was interrupted): end them by PID.
-	for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+	for pid in /proc/[0-9]*; do
+		pid=${pid#/proc/}
 		r=$(readlink "/proc/$pid/root" 2>/dev/null) || continue
 		case "$r" in "$root" | "$root"/*) kill -9 "$pid" 2>/dev/null || true ;; esac
 	done
@@ -69,7 +70,7 @@ cleanup() {
 		echo "check-fresh: kept $root"
 	elif [ -d "$root" ]; then
 		# Only after every mount is gone: never follow into the host.
-		if grep -q " $root[/ ]" /proc/self/mounts; then
+		if grep -q " ${root}[/ ]" /proc/self/mounts; then
 			echo "check-fresh: $root still has mounts; not removing it" >&2
 		else
 			rm -rf --one-file-system "$root"
