@@ -1,9 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # Run every test tier, even after a failure, print one summary line per
 # tier and a total, and fail if any tier failed.  A tier that cannot run
 # here reports its tests as skipped with the reason; skipped never counts
 # as passed.
 set -u
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
 build=$1; shift
 total_p=0 total_f=0 total_s=0 failed_tiers=""
 summary=""
@@ -16,11 +19,8 @@ for tier in "$@"; do
 	{ BUILD=$build "tests/$tier/run-tier.sh"; echo $? >"$build/.rc-$tier"; } 2>&1 | tee "$log"
 	rc=$(cat "$build/.rc-$tier" 2>/dev/null || echo 1)
 	end=$(date +%s)
-	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	p=$(echo "$line" | sed -nE 's/.*\b([0-9]+) passed.*/\1/p')
-	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
-	if [ -z "$line" ]; then
+	line=$(grep -E '^([A-Za-z0-9_./-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if ! read -r p f s < <(summary_counts "$log"); then
 		f=1; p=0; s=0
 		echo "check: tier $tier printed no summary line: counted as failed"
 	fi

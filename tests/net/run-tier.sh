@@ -9,6 +9,8 @@
 # counts as one failure; skipped is never counted as passed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
 export BUILD=${BUILD:-build}
 # Per-script bound, so one hung script cannot hang the tier.
 NET_SCRIPT_TIMEOUT=${NET_SCRIPT_TIMEOUT:-900}
@@ -44,17 +46,14 @@ for t in "${scripts[@]}"; do
 	esac
 	rc=${PIPESTATUS[0]}
 	[ "$rc" -eq 124 ] && echo "net: $t timed out after ${NET_SCRIPT_TIMEOUT}s (NET_SCRIPT_TIMEOUT)"
-	line=$(grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	rm -f "$log"
-	if [ -z "$line" ]; then
+	if ! read -r p f s < <(summary_counts "$log"); then
+		rm -f "$log"
 		echo "net: $t printed no summary line (exit $rc): counted as a failure"
 		fail=$((fail + 1))
 		continue
 	fi
-	p=$(sed -nE 's/.*: ([0-9]+) passed.*/\1/p' <<<"$line")
-	f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
-	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
-	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+	rm -f "$log"
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
 		echo "net: $t exited $rc without reporting a failure: counted as a failure"
 		fail=$((fail + 1))

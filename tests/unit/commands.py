@@ -205,6 +205,13 @@ def segments(text):
             heredocs.append(m.group(2))
             i += m.end()
             continue
+        if c == "(" and cur and cur[-1] == "=":
+            # array assignment: x=(a b c)
+            e = skip_balanced(text, i, "(", ")")
+            line += text.count("\n", i, e)
+            i = e
+            cur.append("V")
+            continue
         if c == "(":
             paren[-1] += 1
             flush()

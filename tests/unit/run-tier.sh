@@ -1,8 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # Unit tier: run every cmocka test binary, sum its results and print one
 # "N passed, N failed" line.  A binary that crashes or prints no cmocka
 # summary counts as one failure.
 set -u
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
 BUILD=${BUILD:-build}
 pass=0 fail=0 skip=0 ran=0
 for t in "$BUILD"/tests/unit/test_*; do
@@ -26,27 +29,25 @@ for t in "$BUILD"/tests/unit/test_*; do
 done
 # Every command the scripts call comes from a package install-deps.sh
 # installs (tests/commands.tsv).
-out=$(/usr/bin/python3 tests/unit/commands.py 2>&1); rc=$?
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -E '^commands: [0-9]+ passed' | tail -n 1)
-p=$(echo "$line" | sed -nE 's/^commands: ([0-9]+) passed.*/\1/p')
-f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-[ -n "$line" ] || f=1
-[ "$rc" -eq 0 ] || [ "${f:-0}" -gt 0 ] || f=1
-pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0}))
+# add_script_result RC LOG: add a script's summary line to the tier's.
+add_script_result() {
+	local p f s
+	read -r p f s < <(summary_counts "$2") || { p=0 f=1 s=0; }
+	[ "$1" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+}
+log=$(mktemp /tmp/vtaUT.XXXXXX)
+trap 'rm -f "$log"' EXIT
+/usr/bin/python3 tests/unit/commands.py >"$log" 2>&1; rc=$?
+cat "$log"
+add_script_result "$rc" "$log"
 
 # A brief libFuzzer run of the netlink parser belongs to this tier
 # (`make fuzz` runs it longer).
 if [ -x tests/fuzz/run.sh ]; then
-	out=$(BUILD=$BUILD tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" 2>&1); rc=$?
-	printf '%s\n' "$out"
-	line=$(printf '%s\n' "$out" | grep -E '^fuzz: [0-9]+ passed' | tail -n 1)
-	p=$(echo "$line" | sed -nE 's/^fuzz: ([0-9]+) passed.*/\1/p')
-	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
-	[ -n "$line" ] || f=1
-	[ "$rc" -eq 0 ] || [ "${f:-0}" -gt 0 ] || f=1
-	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+	BUILD=$BUILD tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" >"$log" 2>&1; rc=$?
+	cat "$log"
+	add_script_result "$rc" "$log"
 fi
 if [ "$ran" -eq 0 ]; then
 	echo "unit: no test binaries under $BUILD/tests/unit (run make tests)"

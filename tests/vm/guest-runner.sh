@@ -16,6 +16,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$here/../lib/common.sh"
 VM_TEST_TIMEOUT=${VM_TEST_TIMEOUT:-900}
 [ $# -gt 0 ] || set -- "$here"/test_*.sh
 
@@ -38,11 +40,9 @@ for t in "$@"; do
 	end=${EPOCHREALTIME/./}
 	secs=$(((end - start) / 100000))
 	secs="$((secs / 10)).$((secs % 10))"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$tmp/out" | tail -n 1)
-	p=0 f=0 s=0
-	if [ -n "$line" ]; then
-		read -r p _ f _ s _ <<<"${line//,/}"
-		s=${s:-0}
+	p=0 f=0 s=0 line=
+	if read -r p f s < <(summary_counts "$tmp/out"); then
+		line=yes
 	fi
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		# Its exit trap may already have counted the abort.
