@@ -81,6 +81,30 @@ def segments(text):
         j = len(cur) - 1
         return j < 0 or cur[j] in " \t"
 
+    def open_subst(i):
+        """$((...)) is skipped, $( and ` start a command; None: neither."""
+        nonlocal line
+        arith = text.startswith("$((", i)
+        if arith or (text.startswith("((", i) and not (stack and stack[-1] == "dq")
+                     and at_word_start()):
+            e = skip_balanced(text, i + 1 if arith else i, "(", ")")
+            line += text.count("\n", i, e)
+            cur.append("A")
+            return e
+        if text.startswith("$(", i):
+            flush()
+            stack.append("cs")
+            paren.append(0)
+            return i + 2
+        if text[i] == "`":      # opens, or closes one opened in code
+            flush()
+            if stack and stack[-1] == "bq":
+                stack.pop()
+            else:
+                stack.append("bq")
+            return i + 1
+        return None
+
     while i < n:
         c = text[i]
         if stack and stack[-1] == "dq":
@@ -92,19 +116,9 @@ def segments(text):
                 cur.append("Q")
                 i += 1
                 continue
-            if text.startswith("$((", i):
-                i = skip_balanced(text, i + 1, "(", ")")
-                continue
-            if text.startswith("$(", i):
-                flush()
-                stack.append("cs")
-                paren.append(0)
-                i += 2
-                continue
-            if c == "`":
-                flush()
-                stack.append("bq")
-                i += 1
+            j = open_subst(i)
+            if j is not None:
+                i = j
                 continue
             if c == "\n":
                 line += 1
@@ -175,26 +189,9 @@ def segments(text):
             i = skip_balanced(text, i + 1, "{", "}")
             cur.append("V")
             continue
-        if text.startswith("$((", i) or (text.startswith("((", i) and at_word_start()):
-            j = i + 1 if text[i] == "$" else i
-            e = skip_balanced(text, j, "(", ")")
-            line += text.count("\n", i, e)
-            i = e
-            cur.append("A")
-            continue
-        if text.startswith("$(", i):
-            flush()
-            stack.append("cs")
-            paren.append(0)
-            i += 2
-            continue
-        if c == "`":
-            if stack and stack[-1] == "bq":
-                stack.pop()
-            else:
-                stack.append("bq")
-            flush()
-            i += 1
+        j = open_subst(i)
+        if j is not None:
+            i = j
             continue
         if text.startswith("<<<", i):
             cur.append(" ")
