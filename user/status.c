@@ -50,7 +50,13 @@ static void prog_name(__u32 id, char *buf, size_t len)
  */
 static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cfg)
 {
-	struct vta_xdp_facts f = { .wanted = cfg->flags & VTA_CFG_F_XDP };
+	/* The daemon attaches vta_xdp_lan only when it has a job: the guard. */
+	struct vta_xdp_facts f = {
+		.wanted = (cfg->flags & VTA_CFG_F_XDP) &&
+			  (cfg->flags & VTA_CFG_F_XDP_GUARD),
+		.no_job = (cfg->flags & VTA_CFG_F_XDP) &&
+			  !(cfg->flags & VTA_CFG_F_XDP_GUARD),
+	};
 	const char *mode = "none";
 	struct vta_xdp_diag d;
 
@@ -84,11 +90,14 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 	print_string(PRINT_JSON, "cause", NULL, vta_xdp_cause_name(d.cause));
 	print_string(PRINT_JSON, "reason", NULL, d.reason);
 	print_string(PRINT_JSON, "fix", NULL, d.fix[0] ? d.fix : NULL);
-	if (d.cause != VTA_XDP_NATIVE) {
+	print_string(PRINT_JSON, "costs", NULL, d.costs[0] ? d.costs : NULL);
+	if (d.cause == VTA_XDP_NATIVE) {
+		print_text("\n%-10s xdp costs: %s", "", d.costs);
+	} else {
 		print_text("\n%-10s xdp: %s", "", d.reason);
 		if (d.fix[0])
 			print_text("; fix: %s", d.fix);
-		if (d.cause != VTA_XDP_OFF)
+		if (d.cause != VTA_XDP_OFF && d.cause != VTA_XDP_NO_JOB)
 			print_text("; tc only");
 	}
 	close_json_object();
@@ -106,8 +115,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	print_bool(PRINT_JSON, "gone", NULL, i->gone);
 	print_uint(PRINT_ANY, "slot", "slot %" PRIu64 " ", i->v.slot);
 	print_uint(PRINT_ANY, "mtu", "mtu %" PRIu64 " ", i->v.mtu);
-	print_uint(PRINT_ANY, "mss4", "mss %" PRIu64, i->v.mss4);
-	print_uint(PRINT_ANY, "mss6", "/%" PRIu64 " ", i->v.mss6);
+	print_uint(PRINT_ANY, "mss4", "mss ipv4 %" PRIu64, i->v.mss4);
+	print_uint(PRINT_ANY, "mss6", " ipv6 %" PRIu64 " ", i->v.mss6);
 	if (i->v.role == VTA_ROLE_TUNNEL)
 		print_text("mark 0x%x/0x%x ", i->v.mark, i->v.mark_mask);
 	print_uint(PRINT_JSON, "mark", NULL, i->v.mark);
@@ -297,7 +306,7 @@ int cmd_status(int argc, char **argv)
 	struct vta_cli_iface *ifs = NULL;
 	struct vta_config cfg = {};
 	struct vta_maps m;
-	char flags[128], why[PATH_MAX + 64];
+	char flags[128], why[PATH_MAX + 640];
 	long r4, r6, ng;
 	int n, i, opt, err, st;
 
@@ -319,9 +328,9 @@ int cmd_status(int argc, char **argv)
 	}
 	err = vta_maps_open_pinned(&m, root);
 	if (err == -ENOENT) {
-		snprintf(why, sizeof(why),
-			 "no vtiaccel maps under %s: is `vtiaccel run` running?",
-			 root);
+		snprintf(why, sizeof(why), "no vtiaccel maps under %s: %s", root,
+			 vta_cli_pins_hint()[0] ? vta_cli_pins_hint() :
+			 "is `vtiaccel run` running?");
 		return print_not_loaded(root, why);
 	}
 	if (err) {
@@ -343,7 +352,12 @@ int cmd_status(int argc, char **argv)
 		return ST_ERROR;
 	}
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "pin_root", "maps %s\n", root);
+	print_string(PRINT_ANY, "pin_root", "maps %s", root);
+	if (vta_cli_pins_pid())
+		print_int(PRINT_ANY, "pins_pid",
+			  " (in the mount namespace of vtiaccel run pid %d)",
+			  vta_cli_pins_pid());
+	print_nl();
 	st = print_lease(&cfg);
 	print_string(PRINT_JSON, "health", NULL, health_name(st));
 	vta_cfg_flags_str(cfg.flags, flags, sizeof(flags));
