@@ -23,6 +23,7 @@
 #include "netlink.h"
 #include "log.h"
 #include "print.h"
+#include "seedrules.h"
 
 /* Name of the program with this id ("" when it cannot be read). */
 static void prog_name(__u32 id, char *buf, size_t len)
@@ -201,6 +202,29 @@ static int print_lease(const struct vta_config *cfg)
 	return st;
 }
 
+/*
+ * The seed's iptables rules that vtiaccel replaces, if still installed:
+ * they would clamp and mark a second time on the kernel path.
+ */
+static void print_seed_rules(void)
+{
+	struct vta_seed_rules r;
+	int err = vta_seed_rules_scan(&r), i;
+
+	open_json_array("seed_rules");
+	for (i = 0; i < r.n; i++) {
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "backend", "warning: the seed's rule is still installed (iptables %s", r.v[i].backend);
+		print_string(PRINT_ANY, "chain", ", -t mangle -A %s", r.v[i].chain);
+		print_string(PRINT_ANY, "target", " ... -j %s): vtiaccel replaces it, remove it (docs/guide.md, section 1)\n",
+			     r.v[i].target);
+		close_json_object();
+	}
+	close_json_array();
+	if (err)
+		pr_debug("read the iptables rules: %s\n", strerror(-err));
+}
+
 static void print_peers(const struct vta_maps *m)
 {
 	struct vta_peer_key key, next, *prev = NULL;
@@ -371,6 +395,7 @@ int cmd_status(int argc, char **argv)
 	close_json_object();
 	if (!(cfg.flags & VTA_CFG_F_FORWARD))
 		print_text("forwarding is off: every packet goes to the kernel\n");
+	print_seed_rules();
 	print_uint(PRINT_ANY, "routes4", "routes %" PRIu64 " IPv4", r4);
 	print_uint(PRINT_ANY, "routes6", ", %" PRIu64 " IPv6", r6);
 	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " nexthop groups\n", ng);

@@ -242,3 +242,40 @@ def test_commands_under_ip_netns_exec(topo):
     r = vta(GW, "status")
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "ip netns exec mounts a fresh /sys" in r.stderr, r.stderr
+
+
+SEED_RULES = [
+    ["-t", "mangle", "-A", "FORWARD", "-o", "r1", "-p", "tcp", "-m", "tcp",
+     "--tcp-flags", "SYN,RST", "SYN", "-j", "TCPMSS", "--clamp-mss-to-pmtu"],
+    ["-t", "mangle", "-A", "INPUT", "-p", "esp", "-s", "203.0.113.1", "-d",
+     "10.16.1.254", "-j", "MARK", "--set-xmark", "100"],
+]
+
+
+@pytest.mark.parametrize("iptables", ["iptables-nft", "iptables-legacy"])
+def test_status_warns_about_seed_rules(topo, iptables):
+    """The seed's two mangle rules, installed by iptables itself (the
+    oracle), are named by status; a MARK rule without -p esp is not."""
+    d = Daemon("--tunnel", "r1")
+    try:
+        assert status()["seed_rules"] == []
+        other = ["-t", "mangle", "-A", "INPUT", "-p", "udp", "-j", "MARK",
+                 "--set-xmark", "7"]
+        for rule in SEED_RULES + [other]:
+            r = sh("ip", "netns", "exec", GW, iptables, *rule, check=False)
+            if r.returncode:
+                pytest.skip("%s cannot add a rule here: %s"
+                            % (iptables, r.stderr.strip()))
+        backend = "nft" if iptables.endswith("nft") else "legacy"
+        got = sorted((s["backend"], s["chain"], s["target"])
+                     for s in status()["seed_rules"])
+        assert got == [(backend, "FORWARD", "TCPMSS"),
+                       (backend, "INPUT", "MARK")]
+        r = vta(GW, "status")
+        assert "the seed's rule is still installed" in r.stdout
+        for rule in SEED_RULES:
+            sh("ip", "netns", "exec", GW, iptables,
+               *[("-D" if a == "-A" else a) for a in rule])
+        assert status()["seed_rules"] == []
+    finally:
+        assert d.stop() == 0
