@@ -305,7 +305,10 @@ static int print_not_loaded(const char *root, const char *why)
 	open_json_object("lease");
 	print_string(PRINT_JSON, "state", NULL, "none");
 	close_json_object();
+	print_null(PRINT_JSON, "pins_pid", NULL);
 	print_null(PRINT_JSON, "config", NULL);
+	open_json_array("seed_rules");
+	close_json_array();
 	print_uint(PRINT_JSON, "routes4", NULL, 0);
 	print_uint(PRINT_JSON, "routes6", NULL, 0);
 	print_uint(PRINT_JSON, "groups", NULL, 0);
@@ -381,6 +384,8 @@ int cmd_status(int argc, char **argv)
 		print_int(PRINT_ANY, "pins_pid",
 			  " (in the mount namespace of vtiaccel run pid %d)",
 			  vta_cli_pins_pid());
+	else
+		print_null(PRINT_JSON, "pins_pid", NULL);
 	print_nl();
 	st = print_lease(&cfg);
 	print_string(PRINT_JSON, "health", NULL, health_name(st));
