@@ -374,8 +374,9 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* Where the pins of the configured root were found (looked up once). */
 static struct {
-	bool done;
+	char of[PATH_MAX];	/* the configured root they are for */
 	int pid;
 	char root[PATH_MAX + 64];
 	char hint[512];
@@ -385,10 +386,10 @@ const char *vta_cli_pin_root(void)
 {
 	const char *root = vta_g.pin_root ? vta_g.pin_root : vta_conf.pin_root;
 
-	if (!pins.done) {
+	if (strcmp(pins.of, root)) {
+		snprintf(pins.of, sizeof(pins.of), "%s", root);
 		vta_pins_find(root, pins.root, sizeof(pins.root), &pins.pid,
 			      pins.hint, sizeof(pins.hint));
-		pins.done = true;
 	}
 	return pins.root;
 }
