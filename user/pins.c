@@ -46,11 +46,17 @@ static bool pins_at(const char *root)
 	return !access(path, F_OK);
 }
 
+/* A vtiaccel of root or of our own user: pins of anybody else's process
+ * are not taken for the daemon's. */
 static bool is_vtiaccel(const char *pid)
 {
 	char path[sizeof("/proc//comm") + NAME_MAX], comm[32] = "";
+	struct stat st;
 	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%s", pid);
+	if (stat(path, &st) || (st.st_uid && st.st_uid != geteuid()))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
 	f = fopen(path, "r");
 	if (!f)
