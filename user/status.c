@@ -84,6 +84,7 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 		print_null(PRINT_JSON, "cause", NULL);
 		print_null(PRINT_JSON, "reason", NULL);
 		print_null(PRINT_JSON, "fix", NULL);
+		print_null(PRINT_JSON, "costs", NULL);
 		close_json_object();
 		return;
 	}
