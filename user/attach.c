@@ -81,6 +81,7 @@ const char *vta_xdp_cause_name(enum vta_xdp_cause c)
 		[VTA_XDP_MTU] = "mtu", [VTA_XDP_CHANNELS] = "channels",
 		[VTA_XDP_NO_DRIVER] = "no-driver", [VTA_XDP_GENERIC] = "generic",
 		[VTA_XDP_FOREIGN] = "foreign", [VTA_XDP_OTHER] = "other",
+		[VTA_XDP_NO_JOB] = "no-job",
 	};
 
 	return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
@@ -117,6 +118,29 @@ __u32 vta_xdp_mtu_limit(const char *driver, __u32 page_size)
 
 #define SAY(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
 
+/*
+ * What native XDP costs on an interface, whatever the program does
+ * (docs/guide.md, "What native XDP costs"): veth_xdp_set() takes the
+ * software GSO features (TSO) off the peer, so a LAN host behind a veth
+ * sends MTU-sized segments; ENA needs an MTU <= 3498 and half of its
+ * queues for XDP TX (ena_xdp_allowed()); and vta_xdp_lan does not declare
+ * multi-buffer support (no SEC("xdp.frags")), so no driver lets the MTU
+ * grow past one page per frame while it is attached.
+ */
+static void xdp_costs(const struct vta_xdp_facts *f, struct vta_xdp_diag *d)
+{
+	__u32 lim = vta_xdp_mtu_limit(f->driver, f->page_size);
+
+	if (!strcmp(f->driver, "veth"))
+		SAY(d->costs, "the veth peer loses TSO/GSO while XDP is attached; MTU <= %u (single-buffer XDP)",
+		    lim);
+	else if (!strcmp(f->driver, "ena"))
+		SAY(d->costs, "MTU <= %u (EC2 default 9001), half of the channels reserved for XDP TX; single-buffer XDP",
+		    lim);
+	else
+		SAY(d->costs, "single-buffer XDP: the MTU stays within one page per frame");
+}
+
 void vta_xdp_diagnose(const struct vta_xdp_facts *f, struct vta_xdp_diag *d)
 {
 	__u32 lim = vta_xdp_mtu_limit(f->driver, f->page_size);
@@ -135,6 +159,12 @@ void vta_xdp_diagnose(const struct vta_xdp_facts *f, struct vta_xdp_diag *d)
 		d->cause = VTA_XDP_NATIVE;
 		SAY(d->reason, "vta_xdp_lan in native mode%s",
 		    f->dispatcher ? " (libxdp dispatcher)" : "");
+		xdp_costs(f, d);
+		return;
+	}
+	if (!f->wanted && f->no_job) {
+		d->cause = VTA_XDP_NO_JOB;
+		SAY(d->reason, "no XDP program: its only job is the guard ([forward] xdp_guard = no), tc forwards");
 		return;
 	}
 	if (!f->wanted) {

@@ -67,6 +67,8 @@ enum vta_xdp_cause {
 	VTA_XDP_GENERIC,	/* generic (skb) XDP holds the interface */
 	VTA_XDP_FOREIGN,	/* another program holds native XDP */
 	VTA_XDP_OTHER,		/* refused, reason not known: errno/extack */
+	VTA_XDP_NO_JOB,		/* allowed, but no XDP program has a job
+				 * ([forward] xdp_guard = no): none attached */
 };
 
 /* What the decision is made from: all read from the interface or the
@@ -86,18 +88,20 @@ struct vta_xdp_facts {
 	__u32 foreign_id;
 	int err;		/* failed attach: -errno; 0 = not known */
 	char extack[160];	/* the kernel's message for err ("" none) */
+	bool no_job;		/* not wanted because xdp_guard is off */
 };
 
 struct vta_xdp_diag {
 	enum vta_xdp_cause cause;
 	char reason[256];	/* "MTU 9001 above the driver's native XDP limit 3498" */
 	char fix[256];		/* "ip link set dev eth1 mtu 3498"; "" when none */
+	char costs[256];	/* what native XDP costs on this driver (attached) */
 };
 
 /* The decision itself: pure, no system calls (unit-tested). */
 void vta_xdp_diagnose(const struct vta_xdp_facts *f, struct vta_xdp_diag *d);
 /* "native", "off", "mtu", "channels", "no-driver", "generic", "foreign",
- * "other": the JSON value of the cause. */
+ * "other", "no-job": the JSON value of the cause. */
 const char *vta_xdp_cause_name(enum vta_xdp_cause c);
 /* Native XDP MTU limit of a driver with page_size pages; 0 = unknown. */
 __u32 vta_xdp_mtu_limit(const char *driver, __u32 page_size);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,13 +83,18 @@ static const struct vta_cmd cmds[] = {
 	  "the configured interfaces, mirrors the kernel's routes into the "
 	  "maps and renews the lease until SIGTERM or SIGINT, then detaches. "
 	  "Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
-	  "tries native XDP again where it was refused. XDP on LAN interfaces "
-	  "is native only; where the driver refuses, the log names the cause "
-	  "and the fix and the interface runs with tc only. A vta_xdp_lan left "
+	  "tries native XDP again where it was refused. XDP is attached to LAN "
+	  "interfaces only for its one job, the guard (--xdp-guard), since "
+	  "native XDP has costs (a veth peer's TSO, ENA's MTU and queues); "
+	  "it is native only; where the driver refuses, the log names the "
+	  "cause and the fix and the interface runs with tc only. A vta_xdp_lan left "
 	  "attached by a killed daemon of the same pin root is replaced. Every key of the "
 	  "configuration file is also an option of run (--KEY VALUE or "
 	  "--KEY=VALUE), which wins over the file; a key given without a value "
-	  "(--esp-mark) means yes.",
+	  "(--esp-mark) means yes. A list option given more than once (--lan, "
+	  "--wan, --tunnel) adds to the list, as `tunnel = vti1 vti2` in the "
+	  "file does; --peer once per tunnel. The daemon logs to standard "
+	  "error (the journal under systemd).",
 	  run_opts, true },
 	{ "status", cmd_status, "[-j]",
 	  "interfaces, attach modes, lease, route counts, kernel features",
@@ -96,10 +102,13 @@ static const struct vta_cmd cmds[] = {
 	  "mark, the tc and XDP attachment of each, the lease, the "
 	  "configuration flags, route and group counts, ESP peers, the "
 	  "kernel version and the BPF features the fast path uses. On a LAN "
-	  "interface without native XDP it names the cause (XDP off by "
+	  "interface without native XDP it names the cause (no job: the guard "
+	  "is off, the default; XDP off by "
 	  "configuration, MTU above the driver's XDP limit, ENA channels, "
 	  "another XDP program, generic XDP, no driver support) and the fix; "
-	  "such an interface runs with tc only. Exit status: 0 healthy (lease "
+	  "such an interface runs with tc only; with XDP attached, what it "
+	  "costs on that driver. The MSS clamps are shown per family (mss "
+	  "ipv4 N ipv6 N, 0 for none). Exit status: 0 healthy (lease "
 	  "live); 1 loaded but the lease has expired (the daemon is dead: "
 	  "traffic takes the kernel path); 2 nothing loaded (no maps under the "
 	  "pin root); 3 status could not tell (bad arguments or "
@@ -115,7 +124,10 @@ static const struct vta_cmd cmds[] = {
 	  "(forwarded / (forwarded + passed transit traffic): traffic for the "
 	  "gateway itself, non-IP frames and the WAN are left out), and the "
 	  "ECMP balance: each "
-	  "tunnel's share of the packets sent into tunnels.",
+	  "tunnel's share of the packets the fast path sent into tunnels. "
+	  "It counts packets, not flows (the programs keep no flow state): "
+	  "one bulk flow outweighs many small ones; `vtiaccel lookup` names "
+	  "the tunnel a given flow takes.",
 	  stats_opts, true },
 	{ "routes", cmd_routes, "[-4|-6] [-j]",
 	  "the FIB in the maps, with nexthops by interface name",
@@ -362,9 +374,36 @@ int cmd_help(int argc, char **argv)
 	return 0;
 }
 
+/* Where the pins of the configured root were found (looked up once). */
+static struct {
+	char of[PATH_MAX];	/* the configured root they are for */
+	int pid;
+	char root[PATH_MAX + 64];
+	char hint[512];
+} pins;
+
 const char *vta_cli_pin_root(void)
 {
-	return vta_g.pin_root ? vta_g.pin_root : vta_conf.pin_root;
+	const char *root = vta_g.pin_root ? vta_g.pin_root : vta_conf.pin_root;
+
+	if (strcmp(pins.of, root)) {
+		snprintf(pins.of, sizeof(pins.of), "%s", root);
+		vta_pins_find(root, pins.root, sizeof(pins.root), &pins.pid,
+			      pins.hint, sizeof(pins.hint));
+	}
+	return pins.root;
+}
+
+int vta_cli_pins_pid(void)
+{
+	vta_cli_pin_root();
+	return pins.pid;
+}
+
+const char *vta_cli_pins_hint(void)
+{
+	vta_cli_pin_root();
+	return pins.hint;
 }
 
 int vta_cli_open_maps(struct vta_maps *m)
@@ -374,7 +413,9 @@ int vta_cli_open_maps(struct vta_maps *m)
 
 	if (!err)
 		return 0;
-	if (err == -ENOENT)
+	if (err == -ENOENT && pins.hint[0])
+		vta_print_error("no vtiaccel maps under %s: %s", root, pins.hint);
+	else if (err == -ENOENT)
 		vta_print_error("no vtiaccel maps under %s: is `vtiaccel run` running?",
 				root);
 	else

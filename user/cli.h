@@ -44,8 +44,25 @@ const struct vta_cmd *vta_cmd_at(int i);
  * error) and return 0 / 2. */
 int vta_cmd_usage(const char *name, bool error);
 
-/* Pin root in effect: --pin-root, else the config's, else the default. */
+/*
+ * Pin root in effect: --pin-root, else the config's, else the default;
+ * when no pins are there but a `vtiaccel run` of this network namespace
+ * has them in its own mount namespace (started with `ip netns exec`),
+ * /proc/PID/root/PIN_ROOT of that daemon (user/pins.c).
+ */
 const char *vta_cli_pin_root(void);
+/* The daemon vta_cli_pin_root() reaches the pins through, 0 = directly. */
+int vta_cli_pins_pid(void);
+/* Why no pins were found and what to do ("" when nothing to add). */
+const char *vta_cli_pins_hint(void);
+
+/*
+ * Find the pins of root: root itself when its maps are there, else
+ * /proc/PID/root/ROOT of a `vtiaccel` process of this network namespace
+ * (pid set).  -ENOENT when neither, with what to do in hint.
+ */
+int vta_pins_find(const char *root, char *out, size_t outlen, int *pid,
+		  char *hint, size_t hintlen);
 
 /*
  * Open the pinned maps for a read command.  On failure prints the error

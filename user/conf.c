@@ -114,16 +114,31 @@ static int parse_bool(const char *v, bool *out, char *err, size_t errlen)
 	return fail(err, errlen, "must be yes or no");
 }
 
-static int parse_patterns(const char *v, struct vta_patterns *p, char *err,
-			  size_t errlen)
+/*
+ * A list of names or patterns; with append, added to what p holds (a
+ * repeated command-line flag), a name already there not twice.
+ */
+static int parse_patterns(const char *v, struct vta_patterns *p, bool append,
+			  char *err, size_t errlen)
 {
 	struct vta_patterns n = { 0 };
 	const char *s = v;
+	int i;
 
+	if (append)
+		n = *p;
 	while (*s) {
 		size_t len = strcspn(s, " \t,");
 
 		if (len) {
+			for (i = 0; i < n.n; i++)
+				if (strlen(n.pat[i]) == len &&
+				    !strncmp(n.pat[i], s, len))
+					break;
+			if (i < n.n) {
+				s += len;
+				continue;
+			}
 			if (n.n == VTA_CONF_MAX_PATTERNS)
 				return fail(err, errlen,
 					    "more than %d interface patterns",
@@ -212,9 +227,9 @@ static const struct conf_key {
 	[K_RPF] = { "forward", "rpf", "rpf",
 		"reverse-path check on tunnel ingress: loose or strict (loose)" },
 	[K_XDP] = { "forward", "xdp", "xdp",
-		"XDP on LAN interfaces where the driver allows (yes)" },
+		"allow native XDP on LAN interfaces; attached only for xdp_guard (yes)" },
 	[K_XDP_GUARD] = { "forward", "xdp_guard", "xdp-guard",
-		"drop LAN packets spoofing tunnel sources in XDP (no)" },
+		"drop LAN packets spoofing tunnel sources in XDP: attaches native XDP to LAN interfaces, with its costs (no)" },
 	[K_HASH_SEED] = { "forward", "hash_seed", "hash-seed",
 		"ECMP flow hash seed, 0 = random (0)" },
 	[K_LEASE] = { "daemon", "lease_ms", "lease-ms",
@@ -262,6 +277,17 @@ static struct vta_peer_override *peer_get(struct vta_conf *c, const char *name,
 	return &c->peers[i];
 }
 
+/*
+ * A list key given again by the same command-line flag (--tunnel r1
+ * --tunnel r2) adds to the list, as `tunnel = r1 r2` would; the first
+ * occurrence of the flag replaces what the file or the defaults set.
+ */
+static bool list_again(const struct vta_conf *c, enum vta_conf_w w)
+{
+	return c->origin && !strncmp(c->origin, "--", 2) &&
+	       !strcmp(c->where[w], c->origin);
+}
+
 static void remember(struct vta_conf *c, enum vta_conf_w w)
 {
 	snprintf(c->where[w], sizeof(c->where[w]), "%s",
@@ -288,17 +314,20 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 			c->pin_root[--n] = '\0';
 		return 0;
 	case K_LAN:
-		err_ = parse_patterns(v, &c->lan, err, errlen);
+		err_ = parse_patterns(v, &c->lan,
+				      list_again(c, VTA_CONF_W_LAN), err, errlen);
 		if (!err_)
 			remember(c, VTA_CONF_W_LAN);
 		return err_;
 	case K_WAN:
-		err_ = parse_patterns(v, &c->wan, err, errlen);
+		err_ = parse_patterns(v, &c->wan,
+				      list_again(c, VTA_CONF_W_WAN), err, errlen);
 		if (!err_)
 			remember(c, VTA_CONF_W_WAN);
 		return err_;
 	case K_TUNNEL:
-		err_ = parse_patterns(v, &c->tunnel, err, errlen);
+		err_ = parse_patterns(v, &c->tunnel,
+				      list_again(c, VTA_CONF_W_TUNNEL), err, errlen);
 		if (!err_)
 			remember(c, VTA_CONF_W_TUNNEL);
 		return err_;

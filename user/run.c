@@ -366,7 +366,15 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	err = vta_nl_open(&d.nl, true, c->nl_rcvbuf);
 	if (err)
 		goto out;
-	d.att = vta_attach_new(d.l, c->xdp);
+	/*
+	 * vta_xdp_lan's only job is the guard: without it the program would
+	 * pass every packet and still cost what native XDP costs (the veth
+	 * peer's TSO, ENA's MTU and queues: docs/guide.md), so it is not
+	 * attached at all.  xdp = no forbids it even with the guard.
+	 */
+	if (c->xdp && !c->xdp_guard)
+		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
+	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
 	vta_sync_out_maps(&out, &d.maps);
 	d.s = vta_sync_new(c, &out, &hooks);
 	if (!d.att || !d.s) {

@@ -217,7 +217,10 @@ static void print_ecmp(const struct snapshot *s)
 		}
 	open_json_array("ecmp");
 	if (n)
-		print_text("ECMP balance (share of packets sent into tunnels):");
+		/* Packets, not flows: the programs keep no flow state, so one
+		 * bulk flow outweighs many small ones (`vtiaccel lookup`
+		 * names the tunnel of a given flow). */
+		print_text("ECMP balance by packets (each tunnel's share of the packets the fast path sent into tunnels, not of flows):");
 	for (i = 0; i < s->n; i++) {
 		const struct slot_stats *ss = &s->v[i];
 

@@ -23,6 +23,7 @@
 #include "netlink.h"
 #include "log.h"
 #include "print.h"
+#include "seedrules.h"
 
 /* Name of the program with this id ("" when it cannot be read). */
 static void prog_name(__u32 id, char *buf, size_t len)
@@ -50,7 +51,13 @@ static void prog_name(__u32 id, char *buf, size_t len)
  */
 static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cfg)
 {
-	struct vta_xdp_facts f = { .wanted = cfg->flags & VTA_CFG_F_XDP };
+	/* The daemon attaches vta_xdp_lan only when it has a job: the guard. */
+	struct vta_xdp_facts f = {
+		.wanted = (cfg->flags & VTA_CFG_F_XDP) &&
+			  (cfg->flags & VTA_CFG_F_XDP_GUARD),
+		.no_job = (cfg->flags & VTA_CFG_F_XDP) &&
+			  !(cfg->flags & VTA_CFG_F_XDP_GUARD),
+	};
 	const char *mode = "none";
 	struct vta_xdp_diag d;
 
@@ -77,6 +84,7 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 		print_null(PRINT_JSON, "cause", NULL);
 		print_null(PRINT_JSON, "reason", NULL);
 		print_null(PRINT_JSON, "fix", NULL);
+		print_null(PRINT_JSON, "costs", NULL);
 		close_json_object();
 		return;
 	}
@@ -84,11 +92,14 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 	print_string(PRINT_JSON, "cause", NULL, vta_xdp_cause_name(d.cause));
 	print_string(PRINT_JSON, "reason", NULL, d.reason);
 	print_string(PRINT_JSON, "fix", NULL, d.fix[0] ? d.fix : NULL);
-	if (d.cause != VTA_XDP_NATIVE) {
+	print_string(PRINT_JSON, "costs", NULL, d.costs[0] ? d.costs : NULL);
+	if (d.cause == VTA_XDP_NATIVE) {
+		print_text("\n%-10s xdp costs: %s", "", d.costs);
+	} else {
 		print_text("\n%-10s xdp: %s", "", d.reason);
 		if (d.fix[0])
 			print_text("; fix: %s", d.fix);
-		if (d.cause != VTA_XDP_OFF)
+		if (d.cause != VTA_XDP_OFF && d.cause != VTA_XDP_NO_JOB)
 			print_text("; tc only");
 	}
 	close_json_object();
@@ -106,8 +117,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	print_bool(PRINT_JSON, "gone", NULL, i->gone);
 	print_uint(PRINT_ANY, "slot", "slot %" PRIu64 " ", i->v.slot);
 	print_uint(PRINT_ANY, "mtu", "mtu %" PRIu64 " ", i->v.mtu);
-	print_uint(PRINT_ANY, "mss4", "mss %" PRIu64, i->v.mss4);
-	print_uint(PRINT_ANY, "mss6", "/%" PRIu64 " ", i->v.mss6);
+	print_uint(PRINT_ANY, "mss4", "mss ipv4 %" PRIu64, i->v.mss4);
+	print_uint(PRINT_ANY, "mss6", " ipv6 %" PRIu64 " ", i->v.mss6);
 	if (i->v.role == VTA_ROLE_TUNNEL)
 		print_text("mark 0x%x/0x%x ", i->v.mark, i->v.mark_mask);
 	print_uint(PRINT_JSON, "mark", NULL, i->v.mark);
@@ -192,6 +203,29 @@ static int print_lease(const struct vta_config *cfg)
 	return st;
 }
 
+/*
+ * The seed's iptables rules that vtiaccel replaces, if still installed:
+ * they would clamp and mark a second time on the kernel path.
+ */
+static void print_seed_rules(void)
+{
+	struct vta_seed_rules r;
+	int err = vta_seed_rules_scan(&r), i;
+
+	open_json_array("seed_rules");
+	for (i = 0; i < r.n; i++) {
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "backend", "warning: the seed's rule is still installed (iptables %s", r.v[i].backend);
+		print_string(PRINT_ANY, "chain", ", -t mangle -A %s", r.v[i].chain);
+		print_string(PRINT_ANY, "target", " ... -j %s): vtiaccel replaces it, remove it (docs/guide.md, section 1)\n",
+			     r.v[i].target);
+		close_json_object();
+	}
+	close_json_array();
+	if (err)
+		pr_debug("read the iptables rules: %s\n", strerror(-err));
+}
+
 static void print_peers(const struct vta_maps *m)
 {
 	struct vta_peer_key key, next, *prev = NULL;
@@ -272,7 +306,10 @@ static int print_not_loaded(const char *root, const char *why)
 	open_json_object("lease");
 	print_string(PRINT_JSON, "state", NULL, "none");
 	close_json_object();
+	print_null(PRINT_JSON, "pins_pid", NULL);
 	print_null(PRINT_JSON, "config", NULL);
+	open_json_array("seed_rules");
+	close_json_array();
 	print_uint(PRINT_JSON, "routes4", NULL, 0);
 	print_uint(PRINT_JSON, "routes6", NULL, 0);
 	print_uint(PRINT_JSON, "groups", NULL, 0);
@@ -297,7 +334,7 @@ int cmd_status(int argc, char **argv)
 	struct vta_cli_iface *ifs = NULL;
 	struct vta_config cfg = {};
 	struct vta_maps m;
-	char flags[128], why[PATH_MAX + 64];
+	char flags[128], why[PATH_MAX + 640];
 	long r4, r6, ng;
 	int n, i, opt, err, st;
 
@@ -319,9 +356,9 @@ int cmd_status(int argc, char **argv)
 	}
 	err = vta_maps_open_pinned(&m, root);
 	if (err == -ENOENT) {
-		snprintf(why, sizeof(why),
-			 "no vtiaccel maps under %s: is `vtiaccel run` running?",
-			 root);
+		snprintf(why, sizeof(why), "no vtiaccel maps under %s: %s", root,
+			 vta_cli_pins_hint()[0] ? vta_cli_pins_hint() :
+			 "is `vtiaccel run` running?");
 		return print_not_loaded(root, why);
 	}
 	if (err) {
@@ -343,7 +380,14 @@ int cmd_status(int argc, char **argv)
 		return ST_ERROR;
 	}
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "pin_root", "maps %s\n", root);
+	print_string(PRINT_ANY, "pin_root", "maps %s", root);
+	if (vta_cli_pins_pid())
+		print_int(PRINT_ANY, "pins_pid",
+			  " (in the mount namespace of vtiaccel run pid %d)",
+			  vta_cli_pins_pid());
+	else
+		print_null(PRINT_JSON, "pins_pid", NULL);
+	print_nl();
 	st = print_lease(&cfg);
 	print_string(PRINT_JSON, "health", NULL, health_name(st));
 	vta_cfg_flags_str(cfg.flags, flags, sizeof(flags));
@@ -357,6 +401,7 @@ int cmd_status(int argc, char **argv)
 	close_json_object();
 	if (!(cfg.flags & VTA_CFG_F_FORWARD))
 		print_text("forwarding is off: every packet goes to the kernel\n");
+	print_seed_rules();
 	print_uint(PRINT_ANY, "routes4", "routes %" PRIu64 " IPv4", r4);
 	print_uint(PRINT_ANY, "routes6", ", %" PRIu64 " IPv6", r6);
 	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " nexthop groups\n", ng);

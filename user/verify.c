@@ -451,6 +451,8 @@ int cmd_verify(int argc, char **argv)
 	struct vta_sync *s = NULL;
 	struct vta_nl nl;
 	struct vctx v = { 0 };
+	char root[PATH_MAX], hint[512];
+	int pid;
 	size_t i;
 	int err, ret = 2;
 
@@ -458,10 +460,14 @@ int cmd_verify(int argc, char **argv)
 		return 2;
 	if (x.json && !vta_print_is_json())
 		vta_print_init(true, false);
+	/* pins of a daemon started with `ip netns exec` (user/pins.c) */
+	vta_pins_find(c.pin_root, root, sizeof(root), &pid, hint, sizeof(hint));
+	snprintf(c.pin_root, sizeof(c.pin_root), "%s", root);
 	err = vta_maps_open_pinned(&maps, c.pin_root);
 	if (err) {
-		vta_print_error("verify: open maps under %s: %s (is the daemon "
-				"running?)", c.pin_root, strerror(-err));
+		vta_print_error("verify: open maps under %s: %s (%s)", c.pin_root,
+				strerror(-err), hint[0] ? hint :
+				"is the daemon running?");
 		return 2;
 	}
 	want = vta_mem_new();

@@ -206,6 +206,42 @@ static void test_status_without_errno(void **state)
 	assert_non_null(strstr(d.reason, "log"));
 }
 
+/*
+ * The default configuration (xdp = yes, xdp_guard = no) attaches nothing:
+ * "no-job", no fix to apply.  Attached, the costs name the driver's limit
+ * (veth: the peer's TSO; ENA: MTU and channels).
+ */
+static void test_no_job_and_costs(void **state)
+{
+	struct vta_xdp_facts f = ena(9001, 2, 8);
+	struct vta_xdp_diag d;
+
+	f.wanted = false;
+	f.no_job = true;
+	f.err = 0;
+	vta_xdp_diagnose(&f, &d);
+	assert_int_equal(d.cause, VTA_XDP_NO_JOB);
+	assert_string_equal(vta_xdp_cause_name(d.cause), "no-job");
+	assert_non_null(strstr(d.reason, "xdp_guard = no"));
+	assert_string_equal(d.fix, "");
+	/* xdp = no wins over the guard: "off" as before */
+	f.no_job = false;
+	vta_xdp_diagnose(&f, &d);
+	assert_int_equal(d.cause, VTA_XDP_OFF);
+
+	f = ena(3498, 4, 8);
+	f.ours = true;
+	f.attach_mode = XDP_ATTACHED_DRV;
+	vta_xdp_diagnose(&f, &d);
+	assert_int_equal(d.cause, VTA_XDP_NATIVE);
+	assert_non_null(strstr(d.costs, "MTU <= 3498"));
+	assert_non_null(strstr(d.costs, "channels"));
+	strcpy(f.driver, "veth");
+	vta_xdp_diagnose(&f, &d);
+	assert_non_null(strstr(d.costs, "peer loses TSO"));
+	assert_non_null(strstr(d.costs, "3506"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_attached_and_off),
 		cmocka_unit_test(test_foreign_and_generic),
 		cmocka_unit_test(test_status_without_errno),
+		cmocka_unit_test(test_no_job_and_costs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -193,6 +194,66 @@ static void test_flags(void **state)
 	assert_true(i >= 17);	/* 16 keys with a flag, and --peer */
 }
 
+/*
+ * A list flag given twice adds to the list, as `tunnel = r1 r2` does in
+ * the file (issue 17: --tunnel r1 --tunnel r2 kept r2 alone); its first
+ * occurrence replaces what the file said; a name is not listed twice.
+ */
+static void test_list_flags_accumulate(void **state)
+{
+	static const char *const keys[] = { "lan", "wan", "tunnel" };
+	struct vta_conf c;
+	const struct vta_patterns *p;
+	size_t k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char flag[32];
+
+		assert_int_equal(load(&c, "[interfaces]\nlan = f0\nwan = f1\ntunnel = f2\n"), 0);
+		p = !strcmp(keys[k], "lan") ? &c.lan :
+		    !strcmp(keys[k], "wan") ? &c.wan : &c.tunnel;
+		snprintf(flag, sizeof(flag), "--%s", keys[k]);
+		assert_int_equal(vta_conf_set_flag(&c, flag, "r1", err, sizeof(err)), 0);
+		assert_int_equal(p->n, 1);
+		assert_string_equal(p->pat[0], "r1");
+		assert_int_equal(vta_conf_set_flag(&c, flag, "r2 r3", err, sizeof(err)), 0);
+		assert_int_equal(vta_conf_set_flag(&c, keys[k], "r1,r4", err, sizeof(err)), 0);
+		assert_int_equal(p->n, 4);
+		assert_string_equal(p->pat[0], "r1");
+		assert_string_equal(p->pat[1], "r2");
+		assert_string_equal(p->pat[2], "r3");
+		assert_string_equal(p->pat[3], "r4");
+	}
+	/* Defaults (tunnel = vti* xfrm*) are replaced by the first flag. */
+	vta_conf_defaults(&c);
+	assert_int_equal(vta_conf_set_flag(&c, "--tunnel", "r1", err, sizeof(err)), 0);
+	assert_int_equal(vta_conf_set_flag(&c, "--tunnel", "r2", err, sizeof(err)), 0);
+	assert_int_equal(c.tunnel.n, 2);
+	assert_string_equal(c.tunnel.pat[0], "r1");
+	assert_string_equal(c.tunnel.pat[1], "r2");
+	assert_int_equal(vta_conf_check(&c, err, sizeof(err)), 0);
+	/* The limit applies to the whole list, whichever way it grew. */
+	vta_conf_defaults(&c);
+	for (k = 0; k < VTA_CONF_MAX_PATTERNS; k++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "r%zu", k);
+		assert_int_equal(vta_conf_set_flag(&c, "--lan", name, err, sizeof(err)), 0);
+	}
+	assert_int_not_equal(vta_conf_set_flag(&c, "--lan", "one-more", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "--lan"));
+	assert_non_null(strstr(err, "more than 16"));
+	/* In the file a key given twice is still the last one (inih). */
+	assert_int_equal(load(&c, "[interfaces]\ntunnel = a\ntunnel = b\n"), 0);
+	assert_int_equal(c.tunnel.n, 1);
+	assert_string_equal(c.tunnel.pat[0], "b");
+	/* --peer for two tunnels: two peer sections. */
+	vta_conf_defaults(&c);
+	assert_int_equal(vta_conf_set_flag(&c, "peer", "vti1 local=10.16.1.254", err, sizeof(err)), 0);
+	assert_int_equal(vta_conf_set_flag(&c, "peer", "vti2 mark=200", err, sizeof(err)), 0);
+	assert_int_equal(c.n_peers, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_first_error_line),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_list_flags_accumulate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

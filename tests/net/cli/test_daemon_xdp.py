@@ -158,12 +158,14 @@ def count_obj():
 
 
 class Daemon:
+    # With the guard on: vta_xdp_lan is attached only when it has a job
+    # (the default configuration attaches no XDP, test_oper.py).
     def __init__(self, *flags):
         self.log = tempfile.NamedTemporaryFile("w+", prefix="vtaOP-run-",
                                                delete=False)
         self.p = subprocess.Popen(
             nsx(GW) + [VTA, "run", "--lan", LAN, "--tunnel", TUN,
-                       "--pin-root", ROOT] + list(flags),
+                       "--pin-root", ROOT, "--xdp-guard"] + list(flags),
             stdout=subprocess.DEVNULL, stderr=self.log, text=True)
         wait(lambda: self.ready(), 60, "vtiaccel run to sync")
 
