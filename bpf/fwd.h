@@ -291,13 +291,12 @@ pass:
 	v->reason = r;
 	if (r == VTA_PASS_IP_OPTIONS || r == VTA_PASS_EXT_HDR) {
 		ret = vta_clamp_passed(skb, cfg, in, in_ifindex, tunnel, &p);
-		if (ret >= VTA_DROP_FIRST && ret <= VTA_DROP_LAST)
+		if (VTA_COUNTER_IS(ret, DROP))
 			v->reason = ret;
 		else if (ret != VTA_CONTINUE)
 			v->ev = ret;
 	}
-	v->action = v->reason >= VTA_DROP_FIRST &&
-		    v->reason <= VTA_DROP_LAST ? TC_ACT_SHOT : TC_ACT_OK;
+	v->action = VTA_COUNTER_IS(v->reason, DROP) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 /* Program body shared by vta_lan_in and vta_tun_in. */

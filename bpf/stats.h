@@ -19,16 +19,21 @@
 static __always_inline void vta_count(__u32 slot, __u32 c, __u32 bytes)
 {
 	struct vta_stats *s;
+	/* A 64-bit index checked and used in one register: clang otherwise
+	 * may bound-check a copy of the 32-bit id and zero-extend the
+	 * original afterwards, which the verifier sees as unbounded. */
+	__u64 i = c;
 
-	if (c >= VTA_COUNTER_MAX || slot >= VTA_STATS_SLOTS)
+	barrier_var(i);
+	if (i >= VTA_COUNTER_MAX || slot >= VTA_STATS_SLOTS)
 		return;
 	s = bpf_map_lookup_elem(&vta_stats, &slot);
 	if (!s)
 		return;
 	/* Per-CPU value: no atomics needed (tc/XDP run with preemption
 	 * and migration disabled). */
-	s->c[c].packets++;
-	s->c[c].bytes += bytes;
+	s->c[i].packets++;
+	s->c[i].bytes += bytes;
 }
 
 static __always_inline const struct vta_config *vta_config_lookup(void)

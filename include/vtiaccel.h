@@ -186,69 +186,79 @@ struct vta_config {
  * programs reach is one of these ids: the reason is the stats key.     */
 
 /*
- * One X-macro so the enum and the names user space prints cannot drift:
- * X(id, "name", "help").
+ * One X-macro so the enum, the kinds and the names user space prints
+ * cannot drift: X(id, kind, "name", "help").  Ids are positions in
+ * struct vta_stats, pinned across versions: the list only grows at its
+ * end, and a counter no program emits any more stays as RESERVED (not
+ * printed) instead of moving the ones after it.
+ *
+ * Kinds: FWD forwarded by the fast path (counted on the ingress slot),
+ * TX sent by the fast path (egress slot), PASS handed to the kernel
+ * unchanged, DROP dropped, EVENT an extra count for a packet that also
+ * has one of the verdicts above.
  */
 #define VTA_COUNTERS(X)							\
-	/* forwarded by the fast path (counted on the ingress slot) */	\
-	X(FWD_TO_TUNNEL, "fwd_to_tunnel", "forwarded LAN -> tunnel")	\
-	X(FWD_TO_LAN, "fwd_to_lan", "forwarded tunnel -> LAN")		\
-	X(FWD_XDP, "fwd_xdp", "forwarded by XDP")			\
-	/* sent by the fast path (counted on the egress slot) */	\
-	X(TX, "tx", "sent by the fast path out of this interface")	\
-	/* passed to the kernel unchanged, by reason */			\
-	X(PASS_NOT_IP, "pass_not_ip", "not IPv4/IPv6")			\
-	X(PASS_VLAN, "pass_vlan", "VLAN tagged")			\
-	X(PASS_MALFORMED, "pass_malformed", "truncated or inconsistent header") \
-	X(PASS_IP_OPTIONS, "pass_ip_options", "IPv4 options")		\
-	X(PASS_FRAGMENT, "pass_fragment", "IP fragment")		\
-	X(PASS_EXT_HDR, "pass_ext_hdr", "IPv6 extension header")	\
-	X(PASS_TTL, "pass_ttl", "TTL or hop limit <= 1")		\
-	X(PASS_MTU, "pass_mtu", "larger than the egress MTU")		\
-	X(PASS_LOCAL, "pass_local", "local, broadcast or multicast destination") \
-	X(PASS_NO_ROUTE, "pass_no_route", "no route in the map FIB")	\
-	X(PASS_NO_PATH, "pass_no_path", "no usable nexthop (tunnel down)") \
-	X(PASS_NO_NEIGH, "pass_no_neigh", "neighbour not resolved")	\
-	X(PASS_UNKNOWN_IF, "pass_unknown_if", "interface not managed")	\
-	X(PASS_LEASE, "pass_lease", "daemon lease expired")		\
-	X(PASS_RPF, "pass_rpf", "source not in the map FIB")		\
-	X(PASS_MSS, "pass_mss", "SYN the clamp leaves to the kernel")	\
-	X(PASS_REDIRECT, "pass_redirect", "redirect helper refused")	\
-	/* dropped, by reason */					\
-	X(DROP_RPF, "drop_rpf", "strict RPF: source routed elsewhere")	\
-	X(DROP_SPOOF, "drop_spoof", "LAN source belongs to a tunnel route") \
-	X(DROP_TCP_HDR, "drop_tcp_hdr", "SYN with unusable TCP header (as TCPMSS)") \
-	X(DROP_IP_CSUM, "drop_ip_csum", "bad IPv4 header checksum")	\
-	/* events: the packet is also counted under a verdict above */	\
-	X(EV_MSS_CLAMPED, "mss_clamped", "MSS option lowered")		\
-	X(EV_MSS_INSERTED, "mss_inserted", "MSS option inserted")	\
-	X(EV_ESP_MARKED, "esp_marked", "ESP packet marked")		\
-	X(EV_MARK_CLEARED, "mark_cleared", "mark cleared after decapsulation") \
-	/* added later: the list only grows at its end (classify with	\
-	 * VTA_COUNTER_IS_* below, not by position) */			\
-	X(PASS_MARK_OFF, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)")
+	X(FWD_TO_TUNNEL, FWD, "fwd_to_tunnel", "forwarded LAN -> tunnel") \
+	X(FWD_TO_LAN, FWD, "fwd_to_lan", "forwarded tunnel -> LAN")	\
+	X(RESERVED_2, RESERVED, "reserved_2", "was fwd_xdp, never emitted") \
+	X(TX, TX, "tx", "sent by the fast path out of this interface")	\
+	X(PASS_NOT_IP, PASS, "pass_not_ip", "not IPv4/IPv6")		\
+	X(PASS_VLAN, PASS, "pass_vlan", "VLAN tagged")			\
+	X(PASS_MALFORMED, PASS, "pass_malformed", "truncated or inconsistent header") \
+	X(PASS_IP_OPTIONS, PASS, "pass_ip_options", "IPv4 options")	\
+	X(PASS_FRAGMENT, PASS, "pass_fragment", "IP fragment")		\
+	X(PASS_EXT_HDR, PASS, "pass_ext_hdr", "IPv6 extension header")	\
+	X(PASS_TTL, PASS, "pass_ttl", "TTL or hop limit <= 1")		\
+	X(PASS_MTU, PASS, "pass_mtu", "larger than the egress MTU")	\
+	X(PASS_LOCAL, PASS, "pass_local", "local, broadcast or multicast destination") \
+	X(PASS_NO_ROUTE, PASS, "pass_no_route", "no route in the map FIB") \
+	X(PASS_NO_PATH, PASS, "pass_no_path", "no usable nexthop (tunnel down)") \
+	X(RESERVED_15, RESERVED, "reserved_15", "was pass_no_neigh, never emitted") \
+	X(PASS_UNKNOWN_IF, PASS, "pass_unknown_if", "interface not managed") \
+	X(PASS_LEASE, PASS, "pass_lease", "daemon lease expired")	\
+	X(PASS_RPF, PASS, "pass_rpf", "source not in the map FIB")	\
+	X(PASS_MSS, PASS, "pass_mss", "SYN the clamp leaves to the kernel") \
+	X(PASS_REDIRECT, PASS, "pass_redirect", "redirect helper refused") \
+	X(DROP_RPF, DROP, "drop_rpf", "strict RPF: source routed elsewhere") \
+	X(DROP_SPOOF, DROP, "drop_spoof", "LAN source belongs to a tunnel route") \
+	X(DROP_TCP_HDR, DROP, "drop_tcp_hdr", "SYN with unusable TCP header (as TCPMSS)") \
+	X(RESERVED_24, RESERVED, "reserved_24", "was drop_ip_csum, never emitted") \
+	X(EV_MSS_CLAMPED, EVENT, "mss_clamped", "MSS option lowered")	\
+	X(EV_MSS_INSERTED, EVENT, "mss_inserted", "MSS option inserted") \
+	X(EV_ESP_MARKED, EVENT, "esp_marked", "ESP packet marked")	\
+	X(EV_MARK_CLEARED, EVENT, "mark_cleared", "mark cleared after decapsulation") \
+	X(PASS_MARK_OFF, PASS, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)")
 
-#define VTA_COUNTER_ENUM(id, name, help) VTA_##id,
+enum vta_counter_kind {
+	VTA_CK_RESERVED = 0,
+	VTA_CK_FWD,
+	VTA_CK_TX,
+	VTA_CK_PASS,
+	VTA_CK_DROP,
+	VTA_CK_EVENT,
+};
+
+#define VTA_COUNTER_ENUM(id, kind, name, help) VTA_##id,
 enum vta_counter {
 	VTA_COUNTERS(VTA_COUNTER_ENUM)
 	VTA_COUNTER_MAX
 };
 #undef VTA_COUNTER_ENUM
 
-/* First and last "pass to kernel" and "drop" ids, for summaries. */
-#define VTA_PASS_FIRST		VTA_PASS_NOT_IP
-#define VTA_PASS_LAST		VTA_PASS_REDIRECT
-#define VTA_DROP_FIRST		VTA_DROP_RPF
-#define VTA_DROP_LAST		VTA_DROP_IP_CSUM
-#define VTA_EV_FIRST		VTA_EV_MSS_CLAMPED
-#define VTA_EV_LAST		VTA_EV_MARK_CLEARED
-
-/* What a counter is, including those appended after the events. */
-#define VTA_COUNTER_IS_PASS(c)						\
-	(((c) >= VTA_PASS_FIRST && (c) <= VTA_PASS_LAST) ||		\
-	 (c) == VTA_PASS_MARK_OFF)
-#define VTA_COUNTER_IS_DROP(c)	((c) >= VTA_DROP_FIRST && (c) <= VTA_DROP_LAST)
-#define VTA_COUNTER_IS_EVENT(c)	((c) >= VTA_EV_FIRST && (c) <= VTA_EV_LAST)
+/*
+ * One bit per counter of a kind, as constant expressions the programs can
+ * test too: VTA_COUNTER_IS(c, DROP).
+ */
+#define VTA__CK_BIT(want, id, kind)					\
+	((__u64)(VTA_CK_##kind == VTA_CK_##want) << VTA_##id)
+#define VTA__CK_FWD(id, kind, name, help)	| VTA__CK_BIT(FWD, id, kind)
+#define VTA__CK_TX(id, kind, name, help)	| VTA__CK_BIT(TX, id, kind)
+#define VTA__CK_PASS(id, kind, name, help)	| VTA__CK_BIT(PASS, id, kind)
+#define VTA__CK_DROP(id, kind, name, help)	| VTA__CK_BIT(DROP, id, kind)
+#define VTA__CK_EVENT(id, kind, name, help)	| VTA__CK_BIT(EVENT, id, kind)
+#define VTA__CK_RESERVED(id, kind, name, help)	| VTA__CK_BIT(RESERVED, id, kind)
+#define VTA_COUNTER_MASK(kind)	(0 VTA_COUNTERS(VTA__CK_##kind))
+#define VTA_COUNTER_IS(c, kind)	((VTA_COUNTER_MASK(kind) >> (c)) & 1)
 
 struct vta_counter_val {
 	__u64 packets;
@@ -281,5 +291,6 @@ _Static_assert(sizeof(struct vta_config) == 16, "vta_config");
 _Static_assert(sizeof(struct vta_counter_val) == 16, "vta_counter_val");
 _Static_assert(sizeof(struct vta_stats) == 16 * VTA_COUNTER_MAX,
 	       "vta_stats");
+_Static_assert(VTA_COUNTER_MAX <= 64, "counter kinds are 64-bit masks");
 
 #endif /* VTIACCEL_H */

@@ -35,8 +35,8 @@ static const char *const prog_names[VTA_PROG_MAX] = {
 	[VTA_PROG_XDP_LAN] = "vta_xdp_lan",
 };
 
-#define VTA_COUNTER_NAME(id, name, help) [VTA_##id] = name,
-#define VTA_COUNTER_HELP(id, name, help) [VTA_##id] = help,
+#define VTA_COUNTER_NAME(id, kind, name, help) [VTA_##id] = name,
+#define VTA_COUNTER_HELP(id, kind, name, help) [VTA_##id] = help,
 static const char *const counter_names[VTA_COUNTER_MAX] = {
 	VTA_COUNTERS(VTA_COUNTER_NAME)
 };

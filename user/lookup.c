@@ -140,8 +140,8 @@ static __u16 mss_min(__u16 a, __u16 b)
 /* The verdict: a counter name (pass/drop/fwd) and why. */
 static void verdict(enum vta_counter c, const char *why)
 {
-	const char *action = VTA_COUNTER_IS_DROP(c) ? "drop" :
-			     VTA_COUNTER_IS_PASS(c) ? "kernel" : "forward";
+	const char *action = VTA_COUNTER_IS(c, DROP) ? "drop" :
+			     VTA_COUNTER_IS(c, PASS) ? "kernel" : "forward";
 
 	open_json_object("verdict");
 	print_string(PRINT_ANY, "action", "verdict: %s", action);

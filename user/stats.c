@@ -117,11 +117,11 @@ enum kind { K_FWD, K_PASS, K_DROP, K_TRANSIT };
 static bool is_kind(int c, enum kind k)
 {
 	switch (k) {
-	case K_FWD: return c >= VTA_FWD_TO_TUNNEL && c <= VTA_FWD_XDP;
-	case K_PASS: return VTA_COUNTER_IS_PASS(c);
-	case K_TRANSIT: return VTA_COUNTER_IS_PASS(c) && c != VTA_PASS_LOCAL &&
+	case K_FWD: return VTA_COUNTER_IS(c, FWD);
+	case K_PASS: return VTA_COUNTER_IS(c, PASS);
+	case K_TRANSIT: return VTA_COUNTER_IS(c, PASS) && c != VTA_PASS_LOCAL &&
 			       c != VTA_PASS_NOT_IP && c != VTA_PASS_MARK_OFF;
-	case K_DROP: return VTA_COUNTER_IS_DROP(c);
+	case K_DROP: return VTA_COUNTER_IS(c, DROP);
 	}
 	return false;
 }
@@ -189,7 +189,8 @@ static void print_slot(const struct slot_stats *ss, const struct slot_stats *pre
 		const struct vta_counter_val *v = &ss->s.c[c];
 
 		/* Text shows what happened; JSON has a fixed schema. */
-		if (!vta_print_is_json() && !v->packets && !v->bytes)
+		if (VTA_COUNTER_IS(c, RESERVED) ||
+		    (!vta_print_is_json() && !v->packets && !v->bytes))
 			continue;
 		open_json_object(vta_counter_name(c));
 		print_text("    %-18s", vta_counter_name(c));
@@ -280,13 +281,17 @@ static void print_prometheus(const struct snapshot *s)
 
 	/* One metric per unit; the counter is a label, its meaning below. */
 	for (c = 0; c < VTA_COUNTER_MAX; c++)
-		printf("# counter %s: %s\n", vta_counter_name(c), vta_counter_help(c));
+		if (!VTA_COUNTER_IS(c, RESERVED))
+			printf("# counter %s: %s\n", vta_counter_name(c),
+			       vta_counter_help(c));
 	for (k = 0; k < 2; k++) {
 		printf("# HELP %s %s counted by the vtiaccel fast path, by interface and counter.\n",
 		       metric[k], what[k]);
 		printf("# TYPE %s counter\n", metric[k]);
 		for (i = 0; i < s->n; i++)
 			for (c = 0; c < VTA_COUNTER_MAX; c++) {
+				if (VTA_COUNTER_IS(c, RESERVED))
+					continue;
 				printf("%s{iface=\"", metric[k]);
 				label_escaped(s->v[i].name);
 				printf("\",counter=\"%s\"} %" PRIu64 "\n",

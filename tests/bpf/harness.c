@@ -201,14 +201,13 @@ void result(const char *name, bool ok, const char *fmt, ...)
 
 static bool is_verdict(int c)
 {
-	return c == VTA_FWD_TO_TUNNEL || c == VTA_FWD_TO_LAN ||
-	       c == VTA_FWD_XDP || VTA_COUNTER_IS_PASS(c) ||
-	       VTA_COUNTER_IS_DROP(c);
+	return VTA_COUNTER_IS(c, FWD) || VTA_COUNTER_IS(c, PASS) ||
+	       VTA_COUNTER_IS(c, DROP);
 }
 
 static bool is_event(int c)
 {
-	return VTA_COUNTER_IS_EVENT(c);
+	return VTA_COUNTER_IS(c, EVENT);
 }
 
 int tx_slot_moved(void)

@@ -131,7 +131,7 @@ vta_stop
 counters() {	# SLOTS FROM TO
 	local c n
 	for c in fwd_to_tunnel fwd_to_lan mss_clamped mss_inserted drop_tcp_hdr \
-		 drop_ip_csum pass_mss pass_malformed pass_ip_options pass_ext_hdr \
+		 pass_mss pass_malformed pass_ip_options pass_ext_hdr \
 		 pass_fragment pass_rpf; do
 		n=$(vta_delta "$1" $c "$2" "$3")
 		[ "$n" -ne 0 ] && printf ' %s +%d' "$c" "$n"
