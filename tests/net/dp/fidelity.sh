@@ -76,8 +76,12 @@ gw_do() {
 probe() {
 	local out opts
 	read -r -a opts <<<"${PROBE_OPTS:-}"
+	# the background job truncates its output file only once it runs:
+	# the previous receiver's "ready" must not be read as this one's
+	rm -f "$NT_DIR/rcv.out"
 	nt_bg rcv vpc "$NT_PY" "$PROBE" recv "$PORT" 10
-	if ! wait_for "grep -q ready '$NT_DIR/rcv.out' || ! nt_alive rcv" 5; then
+	if ! wait_for "grep -q ready '$NT_DIR/rcv.out' 2>/dev/null || ! nt_alive rcv" 5 ||
+	   ! grep -q ready "$NT_DIR/rcv.out"; then
 		nt_kill rcv
 		echo "no-receiver"
 		return
