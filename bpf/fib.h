@@ -110,17 +110,21 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 /*
  * Source validation on LAN and tunnel ingress (vta_rules.h,
  * vta_src_verdict(): fib_validate_source() with the device's mirrored
- * rp_filter, and the [forward] rpf option).  One lookup of the source;
- * the group only when a reverse-path check needs its members.
+ * rp_filter, and the [forward] rpf option).  One lookup of an IPv4
+ * source (IPv6 only under the strict option); the group only when a
+ * reverse-path check needs its members.
  */
 static __always_inline int vta_src_check(const struct vta_pkt *p,
 					 const struct vta_iface *in,
 					 __u32 in_ifindex)
 {
-	const struct vta_route *rt = vta_fib_lookup(p->family, p->saddr);
+	const struct vta_route *rt;
 	const struct vta_group *g = NULL;
 	__u32 gid;
 
+	if (p->family != VTA_AF_INET && !(in->flags & VTA_IF_F_RPF_STRICT))
+		return VTA_CONTINUE;
+	rt = vta_fib_lookup(p->family, p->saddr);
 	if (rt && rt->type == VTA_RT_UNICAST &&
 	    (in->flags & (VTA_IF_F_RP_FILTER | VTA_IF_F_RPF_STRICT))) {
 		gid = rt->group_id;

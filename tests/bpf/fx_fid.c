@@ -142,8 +142,11 @@ static const struct fx fid[] = {
 	  .in = { UDP4, .src = "255.255.255.255" }, PASS(PASS_MALFORMED) },
 	{ "lan4 source 0.0.0.0", F, .in = { UDP4, .src = "0.0.0.0" },
 	  PASS(PASS_MALFORMED) },
-	{ "lan6 source is the gateway's address", F,
-	  .in = { UDP6, .src = "fd00:1::1" }, PASS(PASS_SRC_LOCAL) },
+	/* ip6_forward() does not validate sources (fidelity.sh measures
+	 * the kernel forwarding this) */
+	{ "lan6 source is the gateway's address: forwarded", F,
+	  .in = { UDP6, .src = "fd00:1::1" }, TO_TUN1,
+	  .out = { UDP6, .src = "fd00:1::1", .ttl = 63 } },
 	{ "lan4 source on a kernel route", F, .in = { UDP4, .src = "10.9.0.1" },
 	  PASS(PASS_RPF) },
 	{ "lan4 rp_filter 0: source without route", F,

@@ -12,7 +12,8 @@
 # daemon must follow them (netconf events, route metrics):
 #   - frames not addressed to gw (other MAC, broadcast, multicast);
 #   - sources gw owns (LAN address, tunnel address), the LAN broadcast
-#     (the kernel forwards it; passing is still right);
+#     (the kernel forwards it; passing is still right); IPv6 from gw's
+#     own address (ip6_forward() forwards it, so do the programs);
 #   - rp_filter strict on eth1, loose through all (no route back);
 #   - IPv4 forwarding off on eth1, ip_forward=0, IPv6 forwarding off;
 #   - a route MTU below the tunnels' (IPv4 with and without DF, IPv6).
@@ -52,6 +53,7 @@ CASES=(
 "src-own-lan4|:|:|$GWMAC 10.16.16.254 172.31.0.10|pass_src_local"
 "src-own-tunnel4|:|:|$GWMAC 169.254.12.38 172.31.0.10|pass_src_local"
 "src-lan-bcast4|:|:|$GWMAC 10.16.16.255 172.31.0.10|pass_src_local"
+"src-own-lan6|:|:|$GWMAC fd00:16::254 fd00:31::10|fwd_to_tunnel"
 "rpf-strict-ok4|sysctl -qw net.ipv4.conf.eth1.rp_filter=1|sysctl -qw net.ipv4.conf.eth1.rp_filter=0|$GWMAC 10.16.16.10 172.31.0.10|fwd_to_tunnel"
 "rpf-strict4|sysctl -qw net.ipv4.conf.eth1.rp_filter=1|sysctl -qw net.ipv4.conf.eth1.rp_filter=0|$GWMAC 172.31.7.7 172.31.0.10|pass_rpf"
 "rpf-loose-all4|sysctl -qw net.ipv4.conf.all.rp_filter=2|sysctl -qw net.ipv4.conf.all.rp_filter=0|$GWMAC 198.51.100.7 172.31.0.10|pass_rpf"
