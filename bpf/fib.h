@@ -10,6 +10,7 @@
 #include "maps.h"
 #include "vta_hash.h"
 #include "parse.h"
+#include "vta_rules.h"
 
 static __always_inline const struct vta_route *
 vta_fib_lookup(__u16 family, const __u32 *addr)
@@ -52,6 +53,7 @@ struct vta_path {
 	const struct vta_nh *nh;
 	const struct vta_iface *out;
 	__u32 ifindex;
+	__u32 mtu;		/* vta_path_mtu(): route's or device's */
 };
 
 /*
@@ -101,42 +103,34 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 	path->nh = nh;
 	path->out = out;
 	path->ifindex = ifindex;
+	path->mtu = vta_path_mtu(rt->mtu, out->mtu);
 	return VTA_CONTINUE;
 }
 
 /*
- * Reverse-path check of a packet from a tunnel: its source must be
- * routed by the map FIB.  A miss goes to the kernel (its loose rp_filter
- * may accept it through a default route we do not mirror); strict mode
- * drops a source whose route does not lead back into this tunnel.
+ * Source validation on LAN and tunnel ingress (vta_rules.h,
+ * vta_src_verdict(): fib_validate_source() with the device's mirrored
+ * rp_filter, and the [forward] rpf option).  One lookup of an IPv4
+ * source (IPv6 only under the strict option); the group only when a
+ * reverse-path check needs its members.
  */
-static __always_inline int vta_rpf(const struct vta_pkt *p,
-				   const struct vta_iface *in,
-				   __u32 in_ifindex)
+static __always_inline int vta_src_check(const struct vta_pkt *p,
+					 const struct vta_iface *in,
+					 __u32 in_ifindex)
 {
 	const struct vta_route *rt;
-	const struct vta_group *g;
-	__u32 gid, n;
-	int i;
+	const struct vta_group *g = NULL;
+	__u32 gid;
 
-	rt = vta_fib_lookup(p->family, p->saddr);
-	if (!rt || rt->type != VTA_RT_UNICAST)
-		return VTA_PASS_RPF;
-	if (!(in->flags & VTA_IF_F_RPF_STRICT))
+	if (p->family != VTA_AF_INET && !(in->flags & VTA_IF_F_RPF_STRICT))
 		return VTA_CONTINUE;
-	gid = rt->group_id;
-	g = bpf_map_lookup_elem(&vta_groups, &gid);
-	if (!g || g->n_paths == 0)
-		return VTA_PASS_RPF;
-	n = g->n_paths;
-#pragma unroll
-	for (i = 0; i < VTA_MAX_PATHS; i++) {
-		if ((__u32)i >= n)
-			break;
-		if (g->paths[i].ifindex == in_ifindex)
-			return VTA_CONTINUE;
+	rt = vta_fib_lookup(p->family, p->saddr);
+	if (rt && rt->type == VTA_RT_UNICAST &&
+	    (in->flags & (VTA_IF_F_RP_FILTER | VTA_IF_F_RPF_STRICT))) {
+		gid = rt->group_id;
+		g = bpf_map_lookup_elem(&vta_groups, &gid);
 	}
-	return VTA_DROP_RPF;
+	return vta_src_verdict(p->family, rt, g, in->flags, in_ifindex);
 }
 
 #endif /* VTA_FIB_H */

@@ -9,18 +9,25 @@
 #define VTA_FWD_H
 
 #include <linux/pkt_cls.h>
+#include <linux/if_packet.h>
 #include "parse.h"
 #include "fib.h"
 #include "mss.h"
 
-/* MTU check; a GSO skb counts by the size of its segments. */
+/*
+ * MTU check against the route's MTU or the device's (vta_path_mtu());
+ * a GSO skb counts by the size of its segments.  An unknown MTU (0)
+ * passes: the kernel knows it.
+ */
 static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 					 const struct vta_pkt *p,
-					 const struct vta_iface *out)
+					 const struct vta_path *path)
 {
-	__u32 gso_size = skb->gso_size, l4_hdr = 0, seg;
+	__u32 gso_size = skb->gso_size, l4_hdr = 0, seg, mtu = path->mtu;
 
-	if (!out->mtu || p->ip_len <= out->mtu)
+	if (!mtu)
+		return VTA_PASS_MTU;
+	if (p->ip_len <= mtu)
 		return VTA_CONTINUE;
 	if (!gso_size || skb->gso_segs == 1)
 		return VTA_PASS_MTU;
@@ -34,7 +41,7 @@ static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 		l4_hdr = sizeof(struct udphdr);
 	}
 	seg = (p->l4_off - p->l3_off) + l4_hdr + gso_size;
-	return seg <= out->mtu ? VTA_CONTINUE : VTA_PASS_MTU;
+	return seg <= mtu ? VTA_CONTINUE : VTA_PASS_MTU;
 }
 
 /* TTL / hop limit - 1, in place (pointers re-derived after resizing). */
@@ -193,10 +200,21 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 		v->reason = VTA_PASS_MALFORMED;
 		return;
 	}
-	if (tunnel && !(in->flags & VTA_IF_F_L2))
-		r = vta_parse_l3dev(skb, &p, &proto);	/* VTI / xfrm */
-	else
+	if (tunnel && !(in->flags & VTA_IF_F_L2)) {
+		/* VTI / xfrm: no L2 address; decapsulation scrubs the skb
+		 * to PACKET_HOST (skb_scrub_packet()) */
+		r = vta_parse_l3dev(skb, &p, &proto);
+	} else {
 		r = vta_parse_eth(skb, &p, &proto);
+		/*
+		 * ip_forward() and ip6_forward() drop what is not
+		 * PACKET_HOST: frames for another MAC (promiscuous mode,
+		 * flooding) and unicast IP in broadcast or multicast
+		 * frames.
+		 */
+		if (r == VTA_CONTINUE && skb->pkt_type != PACKET_HOST)
+			r = VTA_PASS_NOT_HOST;
+	}
 	if (r != VTA_CONTINUE)
 		goto pass;
 	r = vta_parse_l3(skb, &p, proto, true);
@@ -204,15 +222,16 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 		r = VTA_PASS_LOCAL;
 	if (r != VTA_CONTINUE)
 		goto pass;
-	if (tunnel) {
-		r = vta_rpf(&p, in, in_ifindex);
-		if (r != VTA_CONTINUE)
-			goto pass;
-	}
+	r = vta_fwd_verdict(p.family, in->flags);
+	if (r != VTA_CONTINUE)
+		goto pass;
+	r = vta_src_check(&p, in, in_ifindex);
+	if (r != VTA_CONTINUE)
+		goto pass;
 	r = vta_route(&p, cfg, in_ifindex, &path);
 	if (r != VTA_CONTINUE)
 		goto pass;
-	r = vta_mtu_check(skb, &p, path.out);
+	r = vta_mtu_check(skb, &p, &path);
 	if (r != VTA_CONTINUE)
 		goto pass;
 

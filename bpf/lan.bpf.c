@@ -7,9 +7,11 @@
  * xt_TCPMSS, bpf_redirect() into a tunnel (the kernel drops the Ethernet
  * header for L3 devices) or bpf_redirect_neigh() to another LAN.
  * Everything else goes to the kernel unchanged (TC_ACT_OK), counted by
- * reason: lease expired or forwarding off, unknown interface, VLAN,
- * not IP, malformed, IP options, fragments, extension headers, TTL,
- * local/multicast, no route, no usable member, MTU (GSO-aware).
+ * reason: lease expired or forwarding off, unknown interface, frame not
+ * for this host, VLAN, not IP, malformed, IP options, fragments,
+ * extension headers, TTL, local/multicast, forwarding sysctl off,
+ * source the kernel refuses (own address, rp_filter), no route, no
+ * usable member, route or device MTU (GSO-aware).
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>

@@ -33,6 +33,7 @@
 #include "vtiaccel.h"
 #include "stats.h"
 #include "csum.h"
+#include "vta_rules.h"
 
 #define VTA_ETH_P_8021Q		0x8100
 #define VTA_ETH_P_8021AD	0x88a8
@@ -99,22 +100,6 @@ static __always_inline int vta_parse_eth(struct __sk_buff *skb,
 	return VTA_CONTINUE;
 }
 
-static __always_inline bool vta_ip4_martian_src(__u32 a)
-{
-	__u8 first = bpf_ntohl(a) >> 24;
-
-	/* 0/8, 127/8, multicast, class E and broadcast: ip_route_input
-	 * drops these as martians. */
-	return first == 0 || first == 127 || first >= 224;
-}
-
-static __always_inline bool vta_ip4_local_dst(__u32 a)
-{
-	__u8 first = bpf_ntohl(a) >> 24;
-
-	return first == 0 || first == 127 || first >= 224;
-}
-
 /*
  * Read the L4 ports for the flow hash: TCP/UDP with the fixed header
  * inside the IP payload, else 0 (3-tuple hash).
@@ -174,9 +159,9 @@ static __always_inline int vta_parse_ip4(struct __sk_buff *skb,
 	if (!fwd)
 		return VTA_CONTINUE;
 
-	if (vta_ip4_martian_src(iph->saddr))
+	if (vta_ip4_martian_src((const __u8 *)&iph->saddr))
 		return VTA_PASS_MALFORMED;
-	if (vta_ip4_local_dst(iph->daddr))
+	if (vta_ip4_local_dst((const __u8 *)&iph->daddr))
 		return VTA_PASS_LOCAL;
 	if (iph->ttl <= 1)
 		return VTA_PASS_TTL;
@@ -207,7 +192,7 @@ static __always_inline int vta_parse_ip6(struct __sk_buff *skb,
 	void *data = vta_data(skb), *end = vta_data_end(skb);
 	__u32 off = p->l3_off, plen;
 	struct ipv6hdr *ip6;
-	__u8 s0, d0, s1, d1;
+	int r;
 
 	if (off > ETH_HLEN)
 		return VTA_PASS_MALFORMED;
@@ -235,24 +220,11 @@ static __always_inline int vta_parse_ip6(struct __sk_buff *skb,
 	if (!fwd)
 		return VTA_CONTINUE;
 
-	s0 = ip6->saddr.in6_u.u6_addr8[0];
-	s1 = ip6->saddr.in6_u.u6_addr8[1];
-	d0 = ip6->daddr.in6_u.u6_addr8[0];
-	d1 = ip6->daddr.in6_u.u6_addr8[1];
-	/* Multicast, loopback and unspecified sources: ip6_rcv drops or
-	 * ip6_forward refuses them. */
-	if (s0 == 0xff)
-		return VTA_PASS_MALFORMED;
-	if (!p->saddr[0] && !p->saddr[1] && !p->saddr[2] &&
-	    (!p->saddr[3] || p->saddr[3] == bpf_htonl(1)))
-		return VTA_PASS_MALFORMED;
-	if (s0 == 0xfe && (s1 & 0xc0) == 0x80)
-		return VTA_PASS_LOCAL;	/* link-local source: not routable */
-	if (d0 == 0xff || (d0 == 0xfe && (d1 & 0xc0) == 0x80))
-		return VTA_PASS_LOCAL;
-	if (!p->daddr[0] && !p->daddr[1] && !p->daddr[2] &&
-	    (!p->daddr[3] || p->daddr[3] == bpf_htonl(1)))
-		return VTA_PASS_LOCAL;
+	/* vta_rules.h: the addresses ip6_forward() refuses */
+	r = vta_ip6_addr_verdict(ip6->saddr.in6_u.u6_addr8,
+				 ip6->daddr.in6_u.u6_addr8);
+	if (r != VTA_CONTINUE)
+		return r;
 	if (ip6->hop_limit <= 1)
 		return VTA_PASS_TTL;
 	vta_parse_ports(skb, p);

@@ -65,9 +65,14 @@ static __always_inline __u32 vta_flow_hash6(const __u32 *saddr,
 }
 
 /*
- * Pick a member of a group by weight: index i such that the hash, reduced
- * to [0, total_weight), falls into member i's share.  Returns -1 when the
- * group has no usable member.
+ * Pick a member of a group by weight, hash-threshold (RFC 2992, as the
+ * kernel's fib_select_multipath()): the hash scaled to [0, total_weight)
+ * by its high bits falls into member i's share.  Members own contiguous
+ * ranges in group order, so removing one member moves only its flows
+ * (the others' ranges grow around theirs); `hash % total` moved about
+ * half of the survivors' flows.  The group order is stable (user/sync.c
+ * orders members by interface name and gateway, not ifindex).  Returns
+ * -1 when the group has no usable member.
  */
 static __always_inline int vta_group_pick(const struct vta_group *g,
 					  __u32 hash)
@@ -77,7 +82,7 @@ static __always_inline int vta_group_pick(const struct vta_group *g,
 
 	if (n == 0 || n > VTA_MAX_PATHS || total == 0)
 		return -1;
-	point = hash % total;
+	point = (__u32)(((__u64)hash * total) >> 32);
 #ifdef __clang__
 #pragma unroll
 #endif

@@ -70,7 +70,9 @@ struct vta_route {
 	__u32 group_id;		/* key into vta_groups (UNICAST only) */
 	__u8 type;		/* enum vta_route_type */
 	__u8 flags;		/* VTA_RT_F_* */
-	__u16 pad;
+	__u16 mtu;		/* the route's MTU metric (RTAX_MTU, locked
+				 * or not); 0 = none: the egress interface's
+				 * MTU applies */
 };
 
 /* The route leads into a tunnel (at least one member is a tunnel). */
@@ -140,6 +142,19 @@ struct vta_iface {
  * the programs tell the two apart from the packet itself (bpf/parse.h).
  */
 #define VTA_IF_F_L2		(1U << 5)
+/*
+ * Mirrored sysctls of the ingress device (docs/datapath-notes.md,
+ * "Source validation and forwarding switches"):
+ * RP_FILTER: net.ipv4.conf.{all,DEV}.rp_filter, the larger of the two as
+ * the kernel takes it, is not 0 (strict and loose are both checked as
+ * strict: a source routed elsewhere goes to the kernel);
+ * NO_FWD4: net.ipv4.conf.DEV.forwarding is 0 (the input device decides,
+ * ip_route_input_slow()); NO_FWD6: net.ipv6.conf.all.forwarding is 0
+ * (ip6_forward()).
+ */
+#define VTA_IF_F_RP_FILTER	(1U << 6)
+#define VTA_IF_F_NO_FWD4	(1U << 7)
+#define VTA_IF_F_NO_FWD6	(1U << 8)
 
 /* ------------------------------------------------------------------ */
 /* ESP peers: BPF_MAP_TYPE_HASH, {family, local, peer} -> mark          */
@@ -227,7 +242,10 @@ struct vta_config {
 	X(EV_MSS_INSERTED, EVENT, "mss_inserted", "MSS option inserted") \
 	X(EV_ESP_MARKED, EVENT, "esp_marked", "ESP packet marked")	\
 	X(EV_MARK_CLEARED, EVENT, "mark_cleared", "mark cleared after decapsulation") \
-	X(PASS_MARK_OFF, PASS, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)")
+	X(PASS_MARK_OFF, PASS, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)") \
+	X(PASS_NOT_HOST, PASS, "pass_not_host", "frame not addressed to this host (pkt_type)") \
+	X(PASS_SRC_LOCAL, PASS, "pass_src_local", "source is a local or broadcast address") \
+	X(PASS_FWD_OFF, PASS, "pass_fwd_off", "forwarding sysctl off on the ingress device")
 
 enum vta_counter_kind {
 	VTA_CK_RESERVED = 0,

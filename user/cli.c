@@ -544,9 +544,10 @@ void vta_if_flags_str(__u32 flags, char *buf, size_t len)
 {
 	static const char *const names[] = {
 		"UP", "SA_UP", "CLEAR_MARK", "RPF_STRICT", "CLAMP_IN", "L2",
+		"RP_FILTER", "NO_FWD4", "NO_FWD6",
 	};
 
-	flags_str(flags, names, 6, buf, len);
+	flags_str(flags, names, 9, buf, len);
 }
 
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * `vtiaccel lookup ADDR ...`: walk a packet through the maps the way the
- * tc programs do (bpf/fwd.h: vta_tc_main, vta_rpf, vta_route) and say
- * where it goes, or under which counter it is handed to the kernel.  The
- * ECMP member comes from the same code as in the programs: vta_hash.h.
+ * tc programs do (bpf/fwd.h: vta_tc_main, vta_src_check, vta_route) and
+ * say where it goes, or under which counter it is handed to the kernel.
+ * The predicates (addresses, forwarding switches, source validation,
+ * MTU) and the ECMP member come from the same code as in the programs:
+ * vta_rules.h and vta_hash.h.  The packet is taken as a frame addressed
+ * to the gateway (pkt_type PACKET_HOST).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include "netlink.h"
 #include "print.h"
 #include "vta_hash.h"
+#include "vta_rules.h"
 
 struct pkt {
 	int family;		/* VTA_AF_* */
@@ -105,27 +109,19 @@ static int fib_match(const struct vta_maps *m, int family, const __u8 *addr,
 	return 0;
 }
 
-/* bpf/parse.h: destinations ip_route_input would not forward. */
-static bool local_dst(const struct pkt *p)
+/* bpf/parse.h: martian sources, destinations never forwarded. */
+static int addr_verdict(const struct pkt *p)
 {
-	const __u8 *d = p->dst.b;
-	static const __u8 zero[16];
+	/* without --from: a global source, so only the destination counts */
+	static const __u8 global6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
-	if (p->family == VTA_AF_INET)
-		return d[0] == 0 || d[0] == 127 || d[0] >= 224;
-	if (d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80))
-		return true;
-	return !memcmp(d, zero, 15) && (d[15] == 0 || d[15] == 1);
-}
-
-static bool martian_src(const struct pkt *p)
-{
-	const __u8 *s = p->src.b;
-	static const __u8 zero[16];
-
-	if (p->family == VTA_AF_INET)
-		return s[0] == 0 || s[0] == 127 || s[0] >= 224;
-	return s[0] == 0xff || (!memcmp(s, zero, 15) && (s[15] == 0 || s[15] == 1));
+	if (p->family == VTA_AF_INET) {
+		if (p->has_src && vta_ip4_martian_src(p->src.b))
+			return VTA_PASS_MALFORMED;
+		return vta_ip4_local_dst(p->dst.b) ? VTA_PASS_LOCAL :
+						     VTA_CONTINUE;
+	}
+	return vta_ip6_addr_verdict(p->has_src ? p->src.b : global6, p->dst.b);
 }
 
 static __u16 mss_min(__u16 a, __u16 b)
@@ -159,7 +155,7 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 	struct vta_group g;
 	char name[IF_NAMESIZE], buf[160];
 	bool tunnel, have_in;
-	__u32 hash;
+	__u32 hash, mtu;
 	__u16 clamp;
 	int pick, err;
 
@@ -201,53 +197,64 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 		verdict(VTA_PASS_LEASE, "forwarding is off in the config map");
 		return 0;
 	}
-	if (p->has_src && martian_src(p)) {
+	switch (addr_verdict(p)) {
+	case VTA_PASS_MALFORMED:
 		verdict(VTA_PASS_MALFORMED, "martian source address");
 		return 0;
-	}
-	if (local_dst(p)) {
-		verdict(VTA_PASS_LOCAL, "local, multicast or broadcast destination");
+	case VTA_PASS_LOCAL:
+		verdict(VTA_PASS_LOCAL, "local, multicast, link-local or broadcast address");
 		return 0;
 	}
-	if (tunnel) {
-		open_json_object("rpf");
-		if (!p->has_src) {
-			print_string(PRINT_ANY, "result", "rpf %s (no --from)\n",
-				     "unchecked");
-		} else {
-			err = fib_match(m, p->family, p->src.b, &srt);
-			if (err || srt.r.type != VTA_RT_UNICAST) {
-				close_json_object();
-				verdict(VTA_PASS_RPF, "the source has no route in the map FIB");
-				return 0;
-			}
-			vta_cli_prefix_str(&srt, buf, sizeof(buf));
-			print_string(PRINT_ANY, "source_route", "rpf source route %s ", buf);
-			if (in.flags & VTA_IF_F_RPF_STRICT) {
-				bool back = false;
-				__u32 i;
-
-				if (bpf_map_lookup_elem(m->groups, &srt.r.group_id, &g) ||
-				    !g.n_paths) {
-					close_json_object();
-					verdict(VTA_PASS_RPF, "the source's route has no nexthops");
-					return 0;
-				}
-				for (i = 0; i < g.n_paths && i < VTA_MAX_PATHS; i++)
-					if (g.paths[i].ifindex == in_ifindex)
-						back = true;
-				if (!back) {
-					close_json_object();
-					verdict(VTA_DROP_RPF, "strict RPF: the source is routed through another interface");
-					return 0;
-				}
-				print_string(PRINT_ANY, "result", "%s\n", "strict ok");
-			} else {
-				print_string(PRINT_ANY, "result", "%s\n", "loose ok");
-			}
-		}
-		close_json_object();
+	if (vta_fwd_verdict(p->family, in.flags) != VTA_CONTINUE) {
+		verdict(VTA_PASS_FWD_OFF, p->family == VTA_AF_INET ?
+			"net.ipv4.conf.<in>.forwarding is 0" :
+			"net.ipv6.conf.all.forwarding is 0");
+		return 0;
 	}
+	open_json_object("source");
+	if (!p->has_src) {
+		print_string(PRINT_ANY, "result", "source %s (no --from)\n",
+			     "unchecked");
+	} else {
+		const struct vta_route *sr = NULL;
+		const struct vta_group *sg = NULL;
+		int sv;
+
+		err = fib_match(m, p->family, p->src.b, &srt);
+		if (err && err != -ENOENT) {
+			close_json_object();
+			return vta_print_error("read the map FIB: %s", strerror(-err));
+		}
+		if (!err) {
+			sr = &srt.r;
+			vta_cli_prefix_str(&srt, buf, sizeof(buf));
+			print_string(PRINT_ANY, "source_route", "source route %s ", buf);
+			if (srt.r.type == VTA_RT_UNICAST &&
+			    !bpf_map_lookup_elem(m->groups, &srt.r.group_id, &g))
+				sg = &g;
+		} else {
+			print_null(PRINT_ANY, "source_route", "source route none ");
+		}
+		print_bool(PRINT_ANY, "rp_filter", "rp_filter %s",
+			   in.flags & VTA_IF_F_RP_FILTER);
+		print_bool(PRINT_ANY, "rpf_strict", " rpf_strict %s\n",
+			   in.flags & VTA_IF_F_RPF_STRICT);
+		sv = vta_src_verdict(p->family, sr, sg, in.flags, in_ifindex);
+		if (sv != VTA_CONTINUE) {
+			close_json_object();
+			verdict(sv, sv == VTA_PASS_SRC_LOCAL ?
+				"the source is a local or broadcast address (fib_validate_source)" :
+				sv == VTA_DROP_RPF ?
+				"strict RPF: the source is routed through another interface" :
+				!sr ? "rp_filter: the source has no route" :
+				sr->type != VTA_RT_UNICAST ?
+				"the source's route is not a forwarded unicast route" :
+				"rp_filter: the source is not routed back through the ingress interface");
+			return 0;
+		}
+		print_string(PRINT_ANY, "result", "%s\n", "source ok");
+	}
+	close_json_object();
 
 	err = fib_match(m, p->family, p->dst.b, &rt);
 	if (err == -ENOENT) {
@@ -311,8 +318,18 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 			"the tunnel has no SAs" : "the egress interface is down");
 		return 0;
 	}
-	if (p->len && out.mtu && p->len > out.mtu) {
-		verdict(VTA_PASS_MTU, "larger than the egress MTU (the kernel fragments or answers ICMP)");
+	mtu = vta_path_mtu(rt.r.mtu, out.mtu);
+	if (rt.r.mtu)
+		print_uint(PRINT_ANY, "route_mtu", "route mtu %" PRIu64 "\n",
+			   rt.r.mtu);
+	if (!mtu) {
+		verdict(VTA_PASS_MTU, "the egress MTU is unknown");
+		return 0;
+	}
+	if (p->len && p->len > mtu) {
+		verdict(VTA_PASS_MTU, rt.r.mtu && mtu == rt.r.mtu ?
+			"larger than the route's MTU (the kernel fragments or answers ICMP)" :
+			"larger than the egress MTU (the kernel fragments or answers ICMP)");
 		return 0;
 	}
 	if (p->proto == IPPROTO_TCP) {

@@ -19,6 +19,7 @@
 #include <linux/if_tunnel.h>
 #include <linux/if_addr.h>
 #include <linux/nexthop.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <linux/udp.h>
@@ -353,6 +354,16 @@ int vta_nl_parse_route(const struct nlmsghdr *nlh, struct vta_nl_route *r)
 		return -EBADMSG;
 	if (tb[RTA_NH_ID] && get_u32(tb[RTA_NH_ID], &r->nhid))
 		return -EBADMSG;
+	if (tb[RTA_METRICS]) {
+		const struct nlattr *mx[RTAX_MAX + 1];
+
+		/* RTAX_LOCK only says whether PMTU discovery may lower
+		 * it; forwarding honours the value either way */
+		if (parse_nested(tb[RTA_METRICS], mx, RTAX_MAX))
+			return -EBADMSG;
+		if (mx[RTAX_MTU] && get_u32(mx[RTAX_MTU], &r->mtu))
+			return -EBADMSG;
+	}
 	if (tb[RTA_MULTIPATH]) {
 		if (parse_multipath(tb[RTA_MULTIPATH], r->family, r))
 			return -EBADMSG;
@@ -367,6 +378,44 @@ int vta_nl_parse_route(const struct nlmsghdr *nlh, struct vta_nl_route *r)
 		if (parse_gw(tb[RTA_GATEWAY], tb[RTA_VIA], r->family, nh))
 			return -EBADMSG;
 		r->n_nh = 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* netconf                                                            */
+
+int vta_nl_parse_netconf(const struct nlmsghdr *nlh, struct vta_nl_netconf *n)
+{
+	const struct nlattr *tb[NETCONFA_MAX + 1];
+	const struct netconfmsg *ncm;
+	uint32_t v;
+
+	if (nlh->nlmsg_type != RTM_NEWNETCONF &&
+	    nlh->nlmsg_type != RTM_DELNETCONF)
+		return -EINVAL;
+	/* struct netconfmsg is one byte: attributes start 4-aligned */
+	if (parse_tb(nlh, sizeof(*ncm), tb, NETCONFA_MAX))
+		return -EBADMSG;
+	ncm = mnl_nlmsg_get_payload(nlh);
+	memset(n, 0, sizeof(*n));
+	n->family = ncm->ncm_family;
+	if (n->family != AF_INET && n->family != AF_INET6)
+		return -EINVAL;
+	if (!tb[NETCONFA_IFINDEX] || get_u32(tb[NETCONFA_IFINDEX], &v))
+		return -EBADMSG;
+	n->ifindex = (int32_t)v;
+	if (tb[NETCONFA_FORWARDING]) {
+		if (get_u32(tb[NETCONFA_FORWARDING], &v))
+			return -EBADMSG;
+		n->forwarding = (int32_t)v;
+		n->has_forwarding = true;
+	}
+	if (tb[NETCONFA_RP_FILTER]) {
+		if (get_u32(tb[NETCONFA_RP_FILTER], &v))
+			return -EBADMSG;
+		n->rp_filter = (int32_t)v;
+		n->has_rp_filter = true;
 	}
 	return 0;
 }
@@ -658,6 +707,7 @@ int vta_nl_open(struct vta_nl *nl, bool with_events, uint32_t rcvbuf)
 	static const unsigned int rt_groups[] = {
 		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP,
+		RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF,
 	};
 	static const unsigned int x_groups[] = { XFRMNLGRP_SA, XFRMNLGRP_EXPIRE };
 	int err;
@@ -789,6 +839,13 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 		struct nhmsg *nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
 
 		nhm->nh_family = family;
+		break;
+	}
+	case RTM_GETNETCONF: {
+		struct netconfmsg *ncm =
+			mnl_nlmsg_put_extra_header(nlh, sizeof(*ncm));
+
+		ncm->ncm_family = family;
 		break;
 	}
 	default:

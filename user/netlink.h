@@ -67,6 +67,7 @@ struct vta_nl_route {
 	uint8_t tos;
 	uint32_t priority;
 	uint32_t nhid;		/* RTA_NH_ID, 0 when absent */
+	uint32_t mtu;		/* RTA_METRICS RTAX_MTU (locked or not), 0 */
 	int n_nh;		/* RTA_MULTIPATH / RTA_OIF members */
 	bool too_many;		/* more than VTA_NL_MAX_NH members */
 	struct vta_nl_nh nh[VTA_NL_MAX_NH];
@@ -107,7 +108,21 @@ struct vta_nl_sa {
 	char auth[64];
 };
 
+/*
+ * RTM_NEWNETCONF / RTM_DELNETCONF: per-device (or all, default) sysctls.
+ * Notifications carry only the attribute that changed (dumps and device
+ * registration carry all): has_* says which are present.
+ */
+struct vta_nl_netconf {
+	int family;		/* AF_INET / AF_INET6 */
+	int ifindex;		/* NETCONFA_IFINDEX_ALL (-1), _DEFAULT (-2) */
+	bool has_forwarding, has_rp_filter;
+	int32_t forwarding, rp_filter;
+};
+
 int vta_nl_parse_link(const struct nlmsghdr *nlh, struct vta_nl_link *out);
+int vta_nl_parse_netconf(const struct nlmsghdr *nlh,
+			 struct vta_nl_netconf *out);
 int vta_nl_parse_addr(const struct nlmsghdr *nlh, struct vta_nl_addr *out);
 int vta_nl_parse_route(const struct nlmsghdr *nlh, struct vta_nl_route *out);
 int vta_nl_parse_nexthop(const struct nlmsghdr *nlh, struct vta_nl_nexthop *out);
@@ -153,7 +168,8 @@ typedef int (*vta_nl_cb)(const struct nlmsghdr *nlh, void *data);
 
 /*
  * Open the sockets.  with_events subscribes the event sockets to links,
- * addresses, routes and nexthops (and XFRM SAs) before any dump is made;
+ * addresses, routes, nexthops and IPv4/IPv6 netconf (and XFRM SAs)
+ * before any dump is made;
  * rcvbuf sizes their receive buffers (SO_RCVBUFFORCE, then SO_RCVBUF).
  * An XFRM failure is not fatal: xev/xdump stay NULL.
  */
@@ -162,7 +178,7 @@ void vta_nl_close(struct vta_nl *nl);
 
 /*
  * Dump one object type (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE,
- * RTM_GETNEXTHOP), passing every message to cb.
+ * RTM_GETNEXTHOP, RTM_GETNETCONF), passing every message to cb.
  * Returns 0, -EINTR when the kernel flagged the dump inconsistent
  * (NLM_F_DUMP_INTR: the caller redumps), or -errno.
  */

@@ -135,6 +135,25 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	}
 	close_json_array();
 	print_nl();
+	/* kernel settings that send this interface's traffic to the kernel
+	 * (mirrored by the daemon: docs/datapath-notes.md) */
+	if (i->v.role == VTA_ROLE_LAN || i->v.role == VTA_ROLE_TUNNEL) {
+		print_bool(PRINT_JSON, "ipv4_forwarding", NULL,
+			   !(i->v.flags & VTA_IF_F_NO_FWD4));
+		print_bool(PRINT_JSON, "ipv6_forwarding", NULL,
+			   !(i->v.flags & VTA_IF_F_NO_FWD6));
+		print_bool(PRINT_JSON, "rp_filter", NULL,
+			   i->v.flags & VTA_IF_F_RP_FILTER);
+		if (i->v.flags & VTA_IF_F_NO_FWD4)
+			print_text("%-10s net.ipv4.conf.%s.forwarding is 0: IPv4 arriving here goes to the kernel\n",
+				   "", i->name);
+		if (i->v.flags & VTA_IF_F_NO_FWD6)
+			print_text("%-10s net.ipv6.conf.all.forwarding is 0: IPv6 arriving here goes to the kernel\n",
+				   "");
+		if (i->v.flags & VTA_IF_F_RP_FILTER)
+			print_text("%-10s rp_filter on: IPv4 sources not routed back through %s go to the kernel\n",
+				   "", i->name);
+	}
 	print_text("%-10s ", "");
 	open_json_object("tc");
 	if (tc_id) {

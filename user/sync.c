@@ -12,6 +12,7 @@
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <linux/nexthop.h>
+#include <linux/netconf.h>
 #include <linux/xfrm.h>
 #include <libmnl/libmnl.h>
 #include <bpf/bpf.h>
@@ -185,6 +186,7 @@ struct variant {
 	uint8_t scope;		/* rtm_scope: host routes survive link down */
 	bool unrep;		/* nexthops we cannot represent */
 	uint32_t nhid;
+	uint32_t mtu;		/* RTAX_MTU, 0 = none */
 	struct mset *ms;
 	int oif;		/* first nexthop's device (for purges) */
 	int oif_key;		/* IPv6 device routes: part of the identity */
@@ -218,12 +220,22 @@ struct ssa {
 	uint32_t gen;
 };
 
+/* Mirrored sysctls of one device, or of all (NETCONFA_IFINDEX_ALL):
+ * -1 while no netconf message has told. */
+struct snc {
+	int family, ifindex;
+	int32_t forwarding, rp_filter;
+};
+
 struct vta_sync {
 	struct vta_conf conf;
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks;
 	struct slink *links;
 	int n_links, cap_links;
+	struct snc *ncs;
+	int n_ncs, cap_ncs;
+	bool nc_seen;		/* netconf known: the flags below apply */
 	struct ht nhs, msets, pfxs, sas;
 	unsigned long n_nhid_variants;
 	uint32_t gen;
@@ -467,6 +479,46 @@ static const struct vta_nl_sa *xfrm_in_sa(const struct vta_sync *s,
 	return best;
 }
 
+static const struct snc *nc_find(const struct vta_sync *s, int family,
+				  int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_ncs; i++)
+		if (s->ncs[i].family == family && s->ncs[i].ifindex == ifindex)
+			return &s->ncs[i];
+	return NULL;
+}
+
+/*
+ * The sysctls the kernel's forwarding decision reads (docs/
+ * datapath-notes.md): an unknown value counts as the one that sends
+ * traffic to the kernel.  Before any netconf message (the unit tests'
+ * models) there are none.
+ */
+static uint32_t sysctl_flags(const struct vta_sync *s, const struct slink *l)
+{
+	const struct snc *d4, *a4, *a6;
+	uint32_t f = 0;
+
+	if (!s->nc_seen)
+		return 0;
+	d4 = nc_find(s, AF_INET, l->nl.ifindex);
+	a4 = nc_find(s, AF_INET, NETCONFA_IFINDEX_ALL);
+	a6 = nc_find(s, AF_INET6, NETCONFA_IFINDEX_ALL);
+	/* ip_route_input_slow(): IN_DEV_FORWARD() of the input device;
+	 * a device without IPv4 configuration drops IPv4 */
+	if (!d4 || d4->forwarding <= 0)
+		f |= VTA_IF_F_NO_FWD4;
+	/* ip6_forward(): all.forwarding */
+	if (!a6 || a6->forwarding <= 0)
+		f |= VTA_IF_F_NO_FWD6;
+	/* IN_DEV_RPFILTER(): max(all, dev), 1 strict, 2 loose */
+	if (!d4 || !a4 || d4->rp_filter != 0 || a4->rp_filter != 0)
+		f |= VTA_IF_F_RP_FILTER;
+	return f;
+}
+
 static void link_iface(const struct vta_sync *s, const struct slink *l,
 		       struct vta_iface *v)
 {
@@ -480,6 +532,7 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 		v->flags |= VTA_IF_F_UP;
 	if (l->nl.type == ARPHRD_ETHER)
 		v->flags |= VTA_IF_F_L2;
+	v->flags |= sysctl_flags(s, l);
 	if (l->role != VTA_ROLE_TUNNEL)
 		return;
 	if (tunnel_usable(s, l))
@@ -651,6 +704,42 @@ static bool member_usable(const struct vta_sync *s, const struct slink *l)
 	return link_up(l) && tunnel_usable(s, l);
 }
 
+/* Member order: interface name, then gateway; never the ifindex. */
+static int member_cmp(const struct vta_sync *s, const struct vta_nh *a,
+		      const struct vta_nh *b)
+{
+	const char *na = vta_sync_link_name(s, a->ifindex);
+	const char *nb = vta_sync_link_name(s, b->ifindex);
+	int c = strcmp(na ? na : "", nb ? nb : "");
+
+	if (c)
+		return c;
+	if (a->gw_family != b->gw_family)
+		return a->gw_family < b->gw_family ? -1 : 1;
+	c = memcmp(a->gw6, b->gw6, 16);
+	if (c)
+		return c;
+	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
+}
+
+/*
+ * Hash-threshold (vta_hash.h) gives members contiguous ranges in group
+ * order, so the order must not depend on ifindex: a re-created tunnel
+ * (new ifindex, same name) keeps its place and moves no other flows.
+ */
+static void sort_members(const struct vta_sync *s, struct vta_group *g)
+{
+	uint32_t i, j;
+
+	for (i = 1; i < g->n_paths; i++) {
+		struct vta_nh t = g->paths[i];
+
+		for (j = i; j > 0 && member_cmp(s, &g->paths[j - 1], &t) > 0; j--)
+			g->paths[j] = g->paths[j - 1];
+		g->paths[j] = t;
+	}
+}
+
 static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
 			int n, bool unrep, struct vta_group *g)
 {
@@ -677,6 +766,7 @@ static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
 			memcpy(&p->gw4, m[i].gw.b, 4);
 		g->total_weight += p->weight;
 	}
+	sort_members(s, g);
 }
 
 static void summarize(const struct vta_sync *s, const struct vta_nl_nh *m,
@@ -924,6 +1014,9 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 		r->group_id = best->ms->id;
 		r->flags = best->ms->sum_flags;
 	}
+	/* the route's MTU metric (IP_MAX_MTU caps it, as the kernel) */
+	if (r->type == VTA_RT_UNICAST)
+		r->mtu = best->mtu > 0xffff ? 0xffff : best->mtu;
 }
 
 static void pfx_name(const struct pfx *p, char *buf, size_t len)
@@ -1513,6 +1606,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	v->rtype = r.type;
 	v->scope = r.scope;
 	v->nhid = r.nhid;
+	v->mtu = r.mtu;
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
 	v->unrep = r.too_many;
 	v->gen = s->gen;
@@ -1535,6 +1629,47 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/* RTM_NEWNETCONF / RTM_DELNETCONF: the sysctls of sysctl_flags(). */
+static int on_netconf(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_netconf nc;
+	struct snc *e;
+	int err;
+
+	err = vta_nl_parse_netconf(nlh, &nc);
+	if (err)
+		return err == -EINVAL ? 0 : err;
+	e = (struct snc *)nc_find(s, nc.family, nc.ifindex);
+	if (nlh->nlmsg_type == RTM_DELNETCONF) {
+		if (e)
+			*e = s->ncs[--s->n_ncs];
+		goto out;
+	}
+	if (!e) {
+		if (s->n_ncs == s->cap_ncs) {
+			int cap = s->cap_ncs ? s->cap_ncs * 2 : 16;
+			struct snc *n = realloc(s->ncs, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			s->ncs = n;
+			s->cap_ncs = cap;
+		}
+		e = &s->ncs[s->n_ncs++];
+		e->family = nc.family;
+		e->ifindex = nc.ifindex;
+		e->forwarding = e->rp_filter = -1;
+	}
+	if (nc.has_forwarding)
+		e->forwarding = nc.forwarding;
+	if (nc.has_rp_filter)
+		e->rp_filter = nc.rp_filter;
+out:
+	s->nc_seen = true;
+	refresh_links(s);
+	return 0;
+}
+
 int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 {
 	int err;
@@ -1552,6 +1687,10 @@ int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 	case RTM_NEWNEXTHOP:
 	case RTM_DELNEXTHOP:
 		err = on_nexthop(s, nlh);
+		break;
+	case RTM_NEWNETCONF:
+	case RTM_DELNETCONF:
+		err = on_netconf(s, nlh);
 		break;
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
@@ -1671,6 +1810,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
 	free(s->links);
+	free(s->ncs);
 	free(s);
 }
 
@@ -1760,9 +1900,21 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 	bool xfrm_seen;
 
 	for (tries = 0; tries < 5; tries++) {
+		static const int fams[2] = { AF_INET, AF_INET6 };
 		bool intr = false;
+		int fi;
 
 		vta_sync_begin(s);
+		/* the sysctls first, so links are written with them */
+		for (fi = 0; fi < 2; fi++) {
+			err = vta_nl_dump(nl, RTM_GETNETCONF, fams[fi], dump_cb,
+					  s);
+			intr |= err == -EINTR;
+			if (err && err != -EINTR)
+				pr_info("dump %s netconf: %s\n",
+					fams[fi] == AF_INET ? "IPv4" : "IPv6",
+					strerror(-err));
+		}
 		err = vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, dump_cb, s);
 		if (err == -EINTR)
 			continue;

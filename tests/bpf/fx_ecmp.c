@@ -31,10 +31,11 @@ static void flow_spec(int family, int i, __u8 proto, char *src, char *dst,
 	s->proto = proto;
 	s->payload_len = 8;
 	if (family == 4) {
-		sprintf(src, "10.1.%d.%d", (i >> 8) & 0xff, i & 0xff);
+		/* from 10.1.0.2: 10.1.0.1 is the gateway's own */
+		sprintf(src, "10.1.%d.%d", ((i + 2) >> 8) & 0xff, (i + 2) & 0xff);
 		sprintf(dst, "172.16.%d.%d", (i * 7 >> 8) & 0xff, (i * 7) & 0xff);
 	} else {
-		sprintf(src, "fd00:1::%x", i + 1);
+		sprintf(src, "fd00:1::%x", i + 2);
 		sprintf(dst, "fd00:16::%x", i * 7 + 1);
 	}
 	s->src = src;

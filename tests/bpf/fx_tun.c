@@ -58,6 +58,12 @@ static void tun_strict(void)
 	setup_tun_flags(TUN_FLAGS | VTA_IF_F_RPF_STRICT, 100, 0xffffffff);
 }
 
+/* net.ipv4.conf.{all,DEV}.rp_filter not 0 (strict or loose) */
+static void tun_rp_filter(void)
+{
+	setup_tun_flags(TUN_FLAGS | VTA_IF_F_RP_FILTER, 100, 0xffffffff);
+}
+
 static void tun_mask_low(void)
 {
 	setup_tun_flags(TUN_FLAGS, 0x64, 0xff);
@@ -140,16 +146,35 @@ static const struct fx tun[] = {
 	  .out = { T4, .payload_len = 1472, .ttl = 63 } },
 
 	/* reverse path */
-	{ "tun4 rpf: source without route", T,
+	/* rp_filter 0: fib_validate_source() does not look the source up,
+	 * so a source without any route is forwarded; with rp_filter it has
+	 * no route back (last_resort: -EXDEV). */
+	{ "tun4 rp_filter 0: source without route", T,
+	  .in = { T4, .src = "198.51.100.9" }, TO_LAN,
+	  .out = { T4, .src = "198.51.100.9", .ttl = 63 } },
+	{ "tun4 rp_filter on: source without route", T, .setup = tun_rp_filter,
 	  .in = { T4, .src = "198.51.100.9" }, PASS(PASS_RPF) },
-	{ "tun6 rpf: source without route", T,
-	  .in = { T6, .src = "2001:db8::9" }, PASS(PASS_RPF) },
-	{ "tun4 rpf: source is local", T, .in = { T4, .src = "10.1.0.1" },
+	{ "tun4 rp_filter on: source routed here", T, .setup = tun_rp_filter,
+	  .in = { T4 }, TO_LAN, .out = { T4, .ttl = 63 } },
+	{ "tun4 rp_filter on: source routed via vti2", T,
+	  .setup = tun_rp_filter, .in = { T4, .src = "172.30.0.5" },
 	  PASS(PASS_RPF) },
+	{ "tun4 rp_filter on: ecmp with this tunnel second", T,
+	  .setup = tun_rp_filter, .in = { T4, .src = "172.29.0.5" }, TO_LAN,
+	  .out = { T4, .src = "172.29.0.5", .ttl = 63 } },
+	/* IPv6 has no rp_filter (ip6_forward()) */
+	{ "tun6 rp_filter on: source without route", T, .setup = tun_rp_filter,
+	  .in = { T6, .src = "2001:db8::9" }, TO_LAN,
+	  .out = { T6, .src = "2001:db8::9", .ttl = 63 } },
+	{ "tun4 rpf: source is local", T, .in = { T4, .src = "10.1.0.1" },
+	  PASS(PASS_SRC_LOCAL) },
 	{ "tun4 rpf: source on a kernel route", T,
 	  .in = { T4, .src = "10.9.0.1" }, PASS(PASS_RPF) },
-	{ "tun6 rpf: source is local", T, .in = { T6, .src = "fd00:1::1" },
-	  PASS(PASS_RPF) },
+	{ "tun6 rpf: source is local: forwarded as ip6_forward()", T,
+	  .in = { T6, .src = "fd00:1::1" }, TO_LAN,
+	  .out = { T6, .src = "fd00:1::1", .ttl = 63 } },
+	{ "tun6 rpf strict: source is local", T, .setup = tun_strict,
+	  .in = { T6, .src = "fd00:1::1" }, PASS(PASS_SRC_LOCAL) },
 	{ "tun4 rpf loose: source routed via vti2", T,
 	  .in = { T4, .src = "172.30.0.5" }, TO_LAN,
 	  .out = { T4, .src = "172.30.0.5", .ttl = 63 } },
@@ -174,6 +199,8 @@ static const struct fx tun[] = {
 	  .in = { T4, .src = "172.28.0.5" }, PASS(PASS_RPF) },
 	{ "tun4 rpf strict: source without route", T, .setup = tun_strict,
 	  .in = { T4, .src = "198.51.100.9" }, PASS(PASS_RPF) },
+	{ "tun6 rpf strict: source without route", T, .setup = tun_strict,
+	  .in = { T6, .src = "2001:db8::9" }, PASS(PASS_RPF) },
 
 	/* the ESP-mark loop fix */
 	{ "tun4 mark 100 cleared, forwarded", T, .in = { T4 }, .mark_in = 100,
@@ -185,7 +212,8 @@ static const struct fx tun[] = {
 	{ "tun4 mark 100 cleared on pass (ttl 1)", T, .in = { T4, .ttl = 1 },
 	  .mark_in = 100, PASS(PASS_TTL), .ev = VTA_EV_MARK_CLEARED },
 	{ "tun4 mark 100 cleared on pass (no rpf route)", T,
-	  .in = { T4, .src = "198.51.100.9" }, .mark_in = 100,
+	  .setup = tun_rp_filter, .in = { T4, .src = "198.51.100.9" },
+	  .mark_in = 100,
 	  PASS(PASS_RPF), .ev = VTA_EV_MARK_CLEARED },
 	{ "tun4 mark cleared with the lease expired", T,
 	  .setup = tun_no_lease, .in = { T4 }, .mark_in = 100,

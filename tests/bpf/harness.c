@@ -83,7 +83,14 @@ void add_iface(__u32 ifindex, __u32 role, __u32 slot, __u32 mtu,
 
 void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags)
 {
-	struct vta_route r = { .group_id = gid, .type = type, .flags = flags };
+	add_route_mtu(cidr, type, gid, flags, 0);
+}
+
+void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
+		   __u16 mtu)
+{
+	struct vta_route r = { .group_id = gid, .type = type, .flags = flags,
+			       .mtu = mtu };
 	char buf[64], *slash;
 	int plen;
 

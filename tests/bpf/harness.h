@@ -71,6 +71,9 @@ void set_config(__u64 lease_ns_from_now, __u32 seed, __u32 flags);
 void add_iface(__u32 ifindex, __u32 role, __u32 slot, __u32 mtu,
 	       __u16 mss4, __u16 mss6, __u32 flags, __u32 mark, __u32 mask);
 void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags);
+/* The same with the route's MTU metric. */
+void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
+		   __u16 mtu);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags);
@@ -102,5 +105,6 @@ void fixtures_wan(void);
 void fixtures_xdp(void);
 void fixtures_mss(void);
 void fixtures_ecmp(void);
+void fixtures_fid(void);
 
 #endif

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	group("tun", fixtures_tun);
 	group("mss", fixtures_mss);
 	group("ecmp", fixtures_ecmp);
+	group("fid", fixtures_fid);
 	group("wan", fixtures_wan);
 	group("xdp", fixtures_xdp);
 

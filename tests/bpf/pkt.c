@@ -145,7 +145,11 @@ static void l4_csum(const struct pkt_spec *s, __u8 *l4, size_t len,
 
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf)
 {
-	static const __u8 dmac[6] = { 2, 0, 0, 0, 0, 2 };
+	/*
+	 * BPF_PROG_TEST_RUN runs eth_type_trans() against lo, whose address
+	 * is all zeros: only a zero destination reads as PACKET_HOST.
+	 */
+	static const __u8 dmac_host[6];
 	static const __u8 smac[6] = { 2, 0, 0, 0, 0, 1 };
 	__u8 src[16] = {}, dst[16] = {};
 	size_t off = 0, l3, l4len, iplen;
@@ -162,7 +166,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf)
 	}
 	et = s->ethertype ? s->ethertype : s->family == 4 ? 0x0800 : 0x86dd;
 	if (!s->no_l2) {
-		memcpy(buf, dmac, 6);
+		memcpy(buf, s->dmac ? s->dmac : dmac_host, 6);
 		memcpy(buf + 6, smac, 6);
 		off = 12;
 		if (s->vlan) {

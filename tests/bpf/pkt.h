@@ -21,6 +21,8 @@ struct pkt_spec {
 	bool no_l2;		/* start at the IP header */
 	__u16 vlan;		/* 0x8100 / 0x88a8: one tag with this TPID */
 	__u16 ethertype;	/* override (0: from family) */
+	const __u8 *dmac;	/* destination MAC (NULL: zeros, which
+				 * test_run's lo takes as PACKET_HOST) */
 	const char *src, *dst;	/* addresses (default per family) */
 	__u8 ttl;		/* TTL / hop limit (0: 64) */
 	__u8 proto;		/* L4 protocol (6, 17, 1, 58, 50, ...) */

@@ -13,9 +13,10 @@
  *   config seed=N flags=forward,esp_mark,xdp_guard lease=MS
  *          (lease: +MS from now, -MS = expired MS ago, 0 = off)
  *   iface NAME role=lan|wan|tunnel slot=N mtu=N mss4=N mss6=N
- *          flags=up,sa_up,clear_mark,rpf_strict,clamp_in,l2 mark=N mask=N
+ *          flags=up,sa_up,clear_mark,rpf_strict,clamp_in,l2,rp_filter,
+ *                no_fwd4,no_fwd6 mark=N mask=N
  *   group ID NAME:tunnel|neigh:[GW]:WEIGHT ...
- *   route PREFIX type=unicast|local|kernel group=N flags=tunnel,gateway
+ *   route PREFIX type=unicast|local|kernel group=N flags=tunnel,gateway mtu=N
  *   peer LOCAL PEER mark=N mask=N tunnel=NAME flags=esp,natt
  *   stat NAME|0 COUNTER PACKETS BYTES   (spread over the CPUs)
  *   attach NAME lan|tunnel|wan
@@ -31,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -129,7 +132,8 @@ static void do_config(const struct vta_maps *m, char **kv, int n)
 static void do_iface(const struct vta_maps *m, char **kv, int n)
 {
 	static const char *const fl[] = { "up", "sa_up", "clear_mark",
-					  "rpf_strict", "clamp_in", "l2" };
+					  "rpf_strict", "clamp_in", "l2",
+					  "rp_filter", "no_fwd4", "no_fwd6" };
 	struct vta_iface v = {};
 	__u32 key = ifidx(kv[0]);
 	int i;
@@ -153,7 +157,7 @@ static void do_iface(const struct vta_maps *m, char **kv, int n)
 		else if (!strcmp(kv[i], "mss6"))
 			v.mss6 = num(val);
 		else if (!strcmp(kv[i], "flags"))
-			v.flags = flag_bits(val, fl, 6);
+			v.flags = flag_bits(val, fl, 9);
 		else if (!strcmp(kv[i], "mark"))
 			v.mark = num(val);
 		else if (!strcmp(kv[i], "mask"))
@@ -224,6 +228,8 @@ static void do_route(const struct vta_maps *m, char **kv, int n)
 			r.group_id = num(v);
 		else if (!strcmp(kv[i], "flags"))
 			r.flags = flag_bits(v, fl, 2);
+		else if (!strcmp(kv[i], "mtu"))
+			r.mtu = num(v);
 		else
 			die("unknown route key %s", kv[i]);
 	}
@@ -414,6 +420,18 @@ static __u16 csum16(const void *p, size_t len)
 /* One Ethernet + IP + TCP(ACK)/UDP packet through the program of the
  * ingress interface's role: the cross-check of `lookup` against the code
  * that really forwards (it counts TX on the egress slot it chose). */
+static void dev_mac(const char *name, __u8 *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		die("MAC address of %s: %s", name, strerror(errno));
+	close(fd);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+}
+
 static void do_testrun(struct vta_loader *l, const struct vta_maps *m,
 		       char **kv, int n)
 {
@@ -438,7 +456,11 @@ static void do_testrun(struct vta_loader *l, const struct vta_maps *m,
 	proto = !strcmp(kv[3], "udp") ? 17 : 6;
 	sport = htons(num(kv[4]));
 	dport = htons(num(kv[5]));
-	memset(pkt, 0x02, 12);		/* locally administered MACs */
+	/* BPF_PROG_TEST_RUN runs eth_type_trans() against the ctx's device:
+	 * the frame must be addressed to its MAC to read as PACKET_HOST
+	 * (the programs leave anything else to the kernel) */
+	dev_mac(kv[0], pkt);
+	memset(pkt + 6, 0x02, 6);
 	if (family == VTA_AF_INET) {
 		pkt[12] = 0x08;
 		len = 20 + (proto == 6 ? 20 : 8) + 16;

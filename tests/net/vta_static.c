@@ -20,7 +20,8 @@
  * hides bpffs).  Spec lines (also ';'-separated within one argument):
  *
  *   iface NAME role lan|wan|tunnel [slot N] [mtu N] [mss4 N] [mss6 N]
- *	[flags up,sa_up,clear_mark,rpf_strict,clamp_in,l2] [mark V[/MASK]]
+ *	[flags up,sa_up,clear_mark,rpf_strict,clamp_in,l2,rp_filter,no_fwd4,
+ *	no_fwd6] [mark V[/MASK]]
  *   group ID MEMBER...   MEMBER = neigh IF [via GW] [weight W]
  *			       | tunnel IF [weight W]
  *   route PREFIX group ID [flags via_tunnel,gateway] | route PREFIX local
@@ -84,7 +85,9 @@ static const struct flag_name if_flag_names[] = {
 	{ "up", VTA_IF_F_UP }, { "sa_up", VTA_IF_F_SA_UP },
 	{ "clear_mark", VTA_IF_F_CLEAR_MARK },
 	{ "rpf_strict", VTA_IF_F_RPF_STRICT },
-	{ "clamp_in", VTA_IF_F_CLAMP_IN }, { "l2", VTA_IF_F_L2 }, { NULL, 0 }
+	{ "clamp_in", VTA_IF_F_CLAMP_IN }, { "l2", VTA_IF_F_L2 },
+	{ "rp_filter", VTA_IF_F_RP_FILTER }, { "no_fwd4", VTA_IF_F_NO_FWD4 },
+	{ "no_fwd6", VTA_IF_F_NO_FWD6 }, { NULL, 0 }
 }, cfg_flag_names[] = {
 	{ "forward", VTA_CFG_F_FORWARD }, { "esp_mark", VTA_CFG_F_ESP_MARK },
 	{ "xdp_guard", VTA_CFG_F_XDP_GUARD }, { NULL, 0 }

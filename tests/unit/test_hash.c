@@ -89,11 +89,14 @@ static void test_pick_boundaries(void **state)
 	g.paths[0].weight = 3;
 	g.paths[1].weight = 1;
 	g.total_weight = 4;
+	/* hash-threshold: member 0 owns [0, 3/4) of the hash space */
 	assert_int_equal(vta_group_pick(&g, 0), 0);
-	assert_int_equal(vta_group_pick(&g, 2), 0);
-	assert_int_equal(vta_group_pick(&g, 3), 1);
-	assert_int_equal(vta_group_pick(&g, 4), 0);	/* wraps */
-	assert_int_equal(vta_group_pick(&g, 7), 1);
+	assert_int_equal(vta_group_pick(&g, 0xbfffffff), 0);
+	assert_int_equal(vta_group_pick(&g, 0xc0000000), 1);
+	assert_int_equal(vta_group_pick(&g, 0xffffffff), 1);
+	/* small hashes all fall into the first range (modulo spread them) */
+	assert_int_equal(vta_group_pick(&g, 3), 0);
+	assert_int_equal(vta_group_pick(&g, 7), 0);
 }
 
 int main(void)

@@ -418,7 +418,8 @@ def py_pick(src, dst, sport, dport, proto, seed, weights):
         hs = jhash3(*(le32(s[i:i + 4]) for i in range(0, 12, 4)), le32(s[12:]))
         hd = jhash3(*(le32(d[i:i + 4]) for i in range(0, 12, 4)), le32(d[12:]))
         h = jhash3(hs, hd, ports, seed ^ proto)
-    point, acc = h % sum(weights), 0
+    # hash-threshold: the hash scaled to the total weight by its high bits
+    point, acc = (h * sum(weights)) >> 32, 0
     for i, w in enumerate(weights):
         acc += w
         if point < acc:
@@ -459,8 +460,14 @@ def test_lookup_verdicts(root):
     assert verdict("172.31.9.1") == "pass_no_route"         # kernel route
     assert verdict("172.31.0.1", "--in", "vtaCLwan") == "pass_local"
     assert verdict("172.31.0.1", "--in", "lo") == "pass_unknown_if"
-    # tunnel ingress: reverse path of the source
-    assert verdict("10.16.16.5", "--in", "vtaCLt1", "--from", "192.0.2.1") == "pass_rpf"
+    # tunnel ingress: reverse path of the source.  rp_filter 0: the
+    # kernel does not look a source up (fib_validate_source())
+    assert verdict("10.16.16.5", "--in", "vtaCLt1", "--from", "192.0.2.1") == "fwd_to_lan"
+    # own address as the source, either direction
+    assert verdict("10.16.16.5", "--in", "vtaCLt1", "--from", "10.16.16.254") == "pass_src_local"
+    assert verdict("172.31.0.1", "--from", "10.16.16.254") == "pass_src_local"
+    # IPv6 link-local source: the programs leave it to the kernel
+    assert verdict("2001:db8:31::1", "--from", "fe80::1") == "pass_local"
     assert verdict("10.16.16.5", "--in", "vtaCLt1", "--from", "172.31.1.1") == "fwd_to_lan"
     # back out of the interface it came in on
     assert verdict("10.16.16.5", "--in", "vtaCLlan") == "pass_no_path"
@@ -597,6 +604,32 @@ def test_make_install():
     subprocess.run(["rm", "-rf", dest])
 
 
+def test_lookup_fidelity(netns):
+    """lookup answers the checks the programs make for the kernel's sake
+    (tests/bpf/fx_fid.c): rp_filter, forwarding switches, route MTU."""
+    spec = SPEC.replace("flags=up,sa_up,clear_mark,clamp_in",
+                        "flags=up,sa_up,clear_mark,clamp_in,rp_filter")
+    spec = spec.replace("slot=1 mtu=1500 mss4=0 mss6=0 flags=up,l2",
+                        "slot=1 mtu=1500 mss4=0 mss6=0 flags=up,l2,no_fwd6")
+    spec += "route 172.30.0.0/16 type=unicast group=7 flags=tunnel mtu=1400\n"
+    root = pins(spec)
+
+    def verdict(*a):
+        return vta_json("lookup", *a, root=root)["verdict"]["counter"]
+    t1 = ["--in", "vtaCLt1"]
+    assert verdict("10.16.16.5", *t1, "--from", "192.0.2.1") == "pass_rpf"
+    assert verdict("10.16.16.5", *t1, "--from", "172.31.1.1") == "fwd_to_lan"
+    # IPv6 has no rp_filter
+    assert verdict("2001:db8:16::5", *t1, "--from", "2001:db8:99::1") == "fwd_to_lan"
+    # IPv6 forwarding off: only IPv6 from the LAN stays with the kernel
+    assert verdict("2001:db8:31::1", "--from", "2001:db8:16::5") == "pass_fwd_off"
+    assert verdict("172.31.0.1", "--from", "10.16.16.5") == "fwd_to_tunnel"
+    # the route's MTU (1400) below the tunnels' (1422, 1436)
+    ports = ["--sport", "1", "--dport", "2", "--from", "10.16.16.5"]
+    assert verdict("172.30.0.1", "--len", "1401", *ports) == "pass_mtu"
+    assert verdict("172.30.0.1", "--len", "1400", *ports) == "fwd_to_tunnel"
+
+
 # --- lookup against the program itself ------------------------------------
 
 def test_lookup_matches_program(netns):
@@ -656,6 +689,10 @@ def test_read_commands_against_daemon():
                  "route add 172.31.0.0/16 via 169.254.12.37 dev vtaCLt1\n")
         subprocess.run(nsx + ["ip", "-batch", "-"], input=batch, text=True,
                        check=True)
+        # a router: the daemon mirrors the forwarding sysctls, and with
+        # forwarding off the programs leave everything to the kernel
+        sh("ip", "netns", "exec", ns, "sysctl", "-qw",
+           "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
         proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
                                        "--tunnel", "vtaCLt1", "--xdp", "no",
                                        "--pin-root", root],
