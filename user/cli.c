@@ -141,8 +141,12 @@ static const struct vta_cmd cmds[] = {
 	  "remove vtiaccel's tc filters, XDP program and pins",
 	  "Removes vtiaccel's tc filters (its own handle and priority only) "
 	  "from every interface, its XDP program from the libxdp dispatcher "
-	  "and the pinned maps and programs. Other filters, programs and "
-	  "qdiscs are left alone; an emptied clsact qdisc stays.",
+	  "and the pinned maps and programs, of this pin root only: a program "
+	  "is removed when it uses the maps pinned there, so another "
+	  "instance's hooks stay. Refuses a directory that is not on bpffs and "
+	  "a pin root whose lock a running `vtiaccel run` holds (stop the "
+	  "daemon: it detaches when it exits). Other filters, programs, "
+	  "pins and qdiscs are left alone; an emptied clsact qdisc stays.",
 	  detach_opts, true },
 	{ "version", cmd_version, "[-j]",
 	  "vtiaccel, libbpf and kernel versions", NULL,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -110,6 +111,61 @@ int vta_bpffs_prepare(const char *pin_root)
 		return err;
 	}
 	return 0;
+}
+
+int vta_pin_root_check(const char *pin_root, bool owner, char *why,
+		       size_t len)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (lstat(pin_root, &st)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s: %s", pin_root, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s: not a directory%s", pin_root,
+			 S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+		return -ENOTDIR;
+	}
+	/* Everything under a pin root is removed by detach and reused by
+	 * run: never a directory of another file system (/etc). */
+	if (statfs(pin_root, &fs) || fs.f_type != BPF_FS_MAGIC) {
+		snprintf(why, len, "%s: not on a BPF file system (bpffs): not a pin root",
+			 pin_root);
+		return -EXDEV;
+	}
+	if (!owner)
+		return 0;
+	/* Whoever may write there can plant maps the daemon would reuse. */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "%s: owned by uid %u, not by this user (uid %u): refusing to reuse it",
+			 pin_root, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		snprintf(why, len, "%s: mode %04o lets group or others write into it: refusing to reuse it (chmod 700)",
+			 pin_root, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int vta_pin_root_lock(const char *pin_root)
+{
+	int fd = open(pin_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static struct bpf_object *obj_of(const struct vta_loader *l, enum vta_prog p)

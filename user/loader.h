@@ -8,6 +8,7 @@
 #define VTA_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "vtiaccel.h"
 
@@ -68,6 +69,21 @@ int vta_pins_map_ids(const char *pin_root, __u32 *ids, int max);
 
 /* Make sure bpffs is mounted at /sys/fs/bpf and pin_root exists. */
 int vta_bpffs_prepare(const char *pin_root);
+
+/*
+ * An existing pin root fit for use: a directory (not a symbolic link) on
+ * bpffs; with owner also owned by this user and not writable by group or
+ * others (run reuses what is pinned there).  0, or -errno with why filled
+ * ("PATH: not on a BPF file system ...").
+ */
+int vta_pin_root_check(const char *pin_root, bool owner, char *why,
+		       size_t len);
+/*
+ * Take the pin root's lock (flock on the directory): one `vtiaccel run`
+ * per pin root, and no detach under a live daemon.  The fd to keep (the
+ * lock goes with it, also on SIGKILL), or -EWOULDBLOCK when held.
+ */
+int vta_pin_root_lock(const char *pin_root);
 
 /*
  * tc ingress attach of prog_fd on ifindex through clsact, direct-action,

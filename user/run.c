@@ -323,11 +323,19 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	 * the first.  The lock goes with the process, also on kill -9. */
 	err = vta_bpffs_prepare(c->pin_root);
 	if (!err) {
-		lock_fd = open(c->pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
-			pr_warn("%s: %s\n", c->pin_root, errno == EWOULDBLOCK ?
+		char why[PATH_MAX + 128];
+
+		/* An existing root is reused as it is: it must be ours. */
+		err = vta_pin_root_check(c->pin_root, true, why, sizeof(why));
+		if (err) {
+			pr_warn("pin root %s\n", why);
+			goto out;
+		}
+		lock_fd = vta_pin_root_lock(c->pin_root);
+		if (lock_fd < 0) {
+			pr_warn("%s: %s\n", c->pin_root, lock_fd == -EWOULDBLOCK ?
 				"another vtiaccel run uses this pin root" :
-				strerror(errno));
+				strerror(-lock_fd));
 			goto out;
 		}
 	}

@@ -96,7 +96,7 @@ def vta(*args, root=None, check=None, env=None):
     if root:
         cmd += ["--pin-root", root]
     r = subprocess.run(cmd + list(args), text=True, capture_output=True,
-                       env=env)
+                       env=env, timeout=120)
     if check is not None:
         assert r.returncode == check, (args, r.returncode, r.stdout, r.stderr)
     return r
@@ -578,6 +578,89 @@ def test_detach(netns):
     # idempotent
     assert json.loads(vta("-j", "detach", "--pin-root", root,
                           check=0).stdout)["pins_removed"] == 0
+
+
+def tc_prog(dev, ns=NS):
+    """Name of the BPF program of the tc ingress filters on dev ("" none)."""
+    out = sh("nsenter", "--net=/run/netns/" + ns, "tc", "filter", "show",
+             "dev", dev, "ingress").stdout
+    m = re.search(r"(vta_\w+)", out)
+    return m.group(1) if m else ""
+
+
+def test_detach_refuses_non_bpffs(netns):
+    """A directory of another file system is no pin root: detach (and
+    run) leave it and everything in it alone."""
+    d = tempfile.mkdtemp(prefix="vtaCL-notbpf-")
+    try:
+        for name in ("vta_fib4", "keep"):
+            open(os.path.join(d, name), "w").write("x")
+        r = vta("-j", "detach", "--pin-root", d, check=1)
+        err = json.loads(r.stdout)["error"]
+        assert "not on a BPF file system" in err and d in err
+        assert sorted(os.listdir(d)) == ["keep", "vta_fib4"]
+        r = vta("run", "--lan", "vtaCLlan", "--pin-root", d, check=1)
+        assert "not on a BPF file system" in r.stderr
+        assert sorted(os.listdir(d)) == ["keep", "vta_fib4"]
+    finally:
+        subprocess.run(["rm", "-rf", d])
+
+
+def test_detach_refuses_locked_root(netns):
+    """A live daemon holds its pin root's lock: detach must not pull its
+    hooks and pins from under it."""
+    import fcntl
+    root = pins()
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r = vta("-j", "detach", "--pin-root", root, check=1)
+        assert "holds its lock" in json.loads(r.stdout)["error"]
+        assert os.path.exists(os.path.join(root, "vta_fib4"))
+        assert tc_prog("vtaCLlan") == "vta_lan_in"
+    finally:
+        os.close(fd)
+    d = json.loads(vta("-j", "detach", "--pin-root", root, check=0).stdout)
+    assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
+    assert tc_prog("vtaCLlan") == ""
+
+
+def test_detach_leaves_other_instance(netns):
+    """Two pin roots, each with its own hooks: detaching one removes its
+    own programs only (they are told apart by the maps they use)."""
+    a = pins()
+    b = pins(SPEC.replace("attach vtaCLlan lan\nattach vtaCLt1 tunnel",
+                          "attach vtaCLt2 tunnel"))
+    try:
+        d = json.loads(vta("-j", "detach", "--pin-root", a, check=0).stdout)
+        assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
+        assert tc_prog("vtaCLt2") == "vta_tun_in"
+        assert os.path.exists(os.path.join(b, "vta_fib4"))
+        assert not os.path.exists(a)
+    finally:
+        d = json.loads(vta("-j", "detach", "--pin-root", b, check=0).stdout)
+    assert d["tc"] == ["vtaCLt2"] and tc_prog("vtaCLt2") == ""
+
+
+@pytest.mark.parametrize("how", ["mode", "owner"])
+def test_run_refuses_foreign_pin_root(netns, how):
+    """run reuses what is pinned under an existing root: one others can
+    write into, or owned by someone else, is refused before anything is
+    loaded."""
+    root = "/sys/fs/bpf/vtaCL-%d-%s" % (os.getpid(), how)
+    os.mkdir(root, 0o700)
+    try:
+        if how == "mode":
+            os.chmod(root, 0o777)
+            want = "mode 0777"
+        else:
+            os.chown(root, 65534, 65534)
+            want = "owned by uid 65534"
+        r = vta("run", "--lan", "vtaCLlan", "--pin-root", root, check=1)
+        assert want in r.stderr, r.stderr
+        assert os.listdir(root) == []
+    finally:
+        os.rmdir(root)
 
 
 # --- install --------------------------------------------------------------
