@@ -124,6 +124,7 @@ struct daemon {
 	uint64_t next_renew;
 	struct vta_config cfg;
 	unsigned long evmsgs;
+	uint64_t last_resync;	/* start of the last resync (mono ns) */
 };
 
 static void lease_renew(struct daemon *d)
@@ -191,6 +192,7 @@ static int resync(struct daemon *d, const char *why)
 	int err;
 
 	lease_maybe(d);
+	d->last_resync = t0;
 	err = vta_sync_full(d->s, &d->nl);
 	lease_maybe(d);
 	vta_sync_get_counts(d->s, &c);
@@ -462,7 +464,11 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				}
 			}
 		}
-		if (!stop && vta_sync_want_resync(d.s))
+		/* The model's request, or a resync that failed: at most once
+		 * a second (the lease timer wakes the loop), so that a kernel
+		 * refusing dumps does not make the daemon spin. */
+		if (!stop && vta_sync_want_resync(d.s) &&
+		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
 			resync(&d, "sync model fallback");
 	}
 	ret = 0;

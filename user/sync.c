@@ -1768,6 +1768,7 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 			continue;
 		if (err) {
 			pr_warn("dump links: %s\n", strerror(-err));
+			s->want_resync = true;	/* the daemon retries */
 			return err;
 		}
 		if (!nl->no_nexthop) {
@@ -1786,6 +1787,7 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 		}
 		if (err && err != -EINTR) {
 			pr_warn("dump routes: %s\n", strerror(-err));
+			s->want_resync = true;
 			return err;
 		}
 		intr |= err == -EINTR;

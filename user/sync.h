@@ -111,7 +111,9 @@ void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen);
 /*
  * Full resync from netlink: begin, dump links, nexthops, routes (and SAs
  * when available), sweep.  A dump the kernel flags interrupted is
- * repeated up to 5 times.  Returns 0 or -errno.
+ * repeated up to 5 times (the one place interrupted dumps are handled;
+ * vta_nl_dump() leaves the socket clean for it).  Returns 0 or -errno;
+ * when it failed or stayed interrupted, vta_sync_want_resync() says so.
  */
 int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
 
