@@ -442,6 +442,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				lease_renew(&d);
+				/* failed map writes, again (sync.c keeps
+				 * what the maps hold) */
+				if (vta_sync_write_pending(d.s))
+					vta_sync_retry(d.s);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {

@@ -229,17 +229,39 @@ struct vta_sync {
 	uint32_t gen;
 	uint32_t next_mset_id;
 	bool sa_aware, xfrm, want_resync;
+	bool write_dirty;	/* a map write failed: the maps lag the model */
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
 };
 
-static void werr(struct vta_sync *s, int err, const char *what, const char *obj)
+/*
+ * A failed map write.  What was not written is not recorded as written:
+ * the model's w* copies (wv, wg, pv) always hold what is in the MAP, so
+ * the next event touching the object, a resync, or vta_sync_retry()
+ * (which the daemon runs while write_dirty is set) writes it again.
+ * Returns err.
+ */
+static int werr(struct vta_sync *s, int err, const char *what, const char *obj)
 {
 	if (!err)
-		return;
+		return 0;
 	s->cnt.write_errors++;
-	pr_warn("update map %s (%s): %s\n", what, obj, strerror(-err));
+	s->write_dirty = true;
+	/* a full map fails every retry: the first ones, then 2^n-th */
+	if (s->cnt.write_errors <= 10 ||
+	    !(s->cnt.write_errors & (s->cnt.write_errors - 1)))
+		pr_warn("update map %s (%s): %s (%lu failed writes so far)\n",
+			what, obj, strerror(-err), s->cnt.write_errors);
+	return err;
+}
+
+/* A failed delete of something the model drops: counted and logged (the
+ * entry stays in the map until a later write of the same key). */
+static void derr(struct vta_sync *s, int err, const char *what, const char *obj)
+{
+	if (err && err != -ENOENT)
+		werr(s, err, what, obj);
 }
 
 /* ---------------------------------------------------------------- */
@@ -588,19 +610,19 @@ static void link_write(struct vta_sync *s, struct slink *l)
 	if (l->role == VTA_ROLE_NONE)
 		return;
 	link_iface(s, l, &v);
-	if (!l->written || memcmp(&v, &l->wv, sizeof(v))) {
-		werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
-		     l->nl.name);
+	if ((!l->written || memcmp(&v, &l->wv, sizeof(v))) &&
+	    !werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
+		  l->nl.name)) {
 		l->wv = v;
 		l->written = true;
 	}
 	has_peer = link_peer(s, l, &pk, &pv);
 	if (l->peer_written && (!has_peer || memcmp(&pk, &l->pk, sizeof(pk)))) {
-		s->out.peer_del(s->out.ctx, &l->pk);
+		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
 		l->peer_written = false;
 	}
-	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv)))) {
-		werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name);
+	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv))) &&
+	    !werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name)) {
 		l->pk = pk;
 		l->pv = pv;
 		l->peer_written = true;
@@ -613,9 +635,10 @@ static void link_unmanage(struct vta_sync *s, struct slink *l, bool gone)
 	if (l->role == VTA_ROLE_NONE)
 		return;
 	if (l->peer_written)
-		s->out.peer_del(s->out.ctx, &l->pk);
+		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
 	if (l->written)
-		s->out.iface_del(s->out.ctx, l->nl.ifindex);
+		derr(s, s->out.iface_del(s->out.ctx, l->nl.ifindex), "iface",
+		     l->nl.name);
 	if (l->slot)
 		s->slot_used[l->slot] = false;
 	if (s->hooks.link_removed)
@@ -750,9 +773,9 @@ static bool group_refresh(struct vta_sync *s, uint32_t id,
 	char name[16];
 
 	build_group(s, m, n, unrep, &g);
-	if (!*written || memcmp(&g, wg, sizeof(g))) {
-		snprintf(name, sizeof(name), "%#x", id);
-		werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name);
+	snprintf(name, sizeof(name), "%#x", id);
+	if ((!*written || memcmp(&g, wg, sizeof(g))) &&
+	    !werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name)) {
 		*wg = g;
 		*written = true;
 	}
@@ -835,7 +858,7 @@ static void mset_put(struct vta_sync *s, struct mset *ms)
 	if (!ms || --ms->refs)
 		return;
 	if (ms->written)
-		s->out.group_del(s->out.ctx, ms->id);
+		derr(s, s->out.group_del(s->out.ctx, ms->id), "group", "member set");
 	ht_del(&s->msets, &ms->he);
 	free(ms);
 }
@@ -934,7 +957,11 @@ static void pfx_name(const struct pfx *p, char *buf, size_t len)
 		 p->k.len);
 }
 
-/* Write the prefix's map entry; frees p when no route is left. */
+/*
+ * Write the prefix's map entry; frees p when no route is left.  A prefix
+ * whose map entry could not be deleted stays, without routes, until a
+ * retry deletes it (its entry would otherwise stay in the map for ever).
+ */
 static void pfx_update(struct vta_sync *s, struct pfx *p)
 {
 	struct vta_route r;
@@ -944,8 +971,15 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 
 	pfx_value(s, p, &r, &have);
 	if (!have) {
-		if (p->written)
-			s->out.fib_del(s->out.ctx, p->k.family, p->k.len, &p->k.a);
+		if (p->written) {
+			err = s->out.fib_del(s->out.ctx, p->k.family, p->k.len,
+					     &p->k.a);
+			if (err && err != -ENOENT) {
+				pfx_name(p, name, sizeof(name));
+				werr(s, err, "fib delete", name);
+				return;
+			}
+		}
 		ht_del(&s->pfxs, &p->he);
 		free(p);
 		return;
@@ -956,6 +990,7 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 	if (err) {
 		pfx_name(p, name, sizeof(name));
 		werr(s, err, "fib", name);
+		return;
 	}
 	p->wv = r;
 	p->written = true;
@@ -1073,7 +1108,7 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 	if (s->n_nhid_variants)
 		purge_all(s, v_uses_nh, &id);
 	if (n->written)
-		s->out.group_del(s->out.ctx, id);
+		derr(s, s->out.group_del(s->out.ctx, id), "group", "nexthop");
 	free(n);
 	/* ... and drops it from the groups holding it; an emptied group
 	 * goes too (restart the scan after such a recursive delete). */
@@ -1493,7 +1528,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	} else {
 		v = calloc(1, sizeof(*v));
 		if (!v) {
-			if (!p->v) {
+			if (!p->v && !p->written) {
 				ht_del(&s->pfxs, &p->he);
 				free(p);
 			}
@@ -1736,6 +1771,31 @@ void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen)
 bool vta_sync_want_resync(const struct vta_sync *s)
 {
 	return s->want_resync;
+}
+
+bool vta_sync_write_pending(const struct vta_sync *s)
+{
+	return s->write_dirty;
+}
+
+int vta_sync_retry(struct vta_sync *s)
+{
+	struct snh *n, *tn;
+	struct mset *ms, *tm;
+	struct pfx *p, *tp;
+	size_t i;
+
+	if (!s->write_dirty)
+		return 0;
+	s->write_dirty = false;	/* set again by a write failing again */
+	refresh_links(s);
+	ht_for_each(&s->nhs, i, n, tn)
+		nh_refresh(s, n);
+	ht_for_each(&s->msets, i, ms, tm)
+		mset_refresh(s, ms);
+	ht_for_each(&s->pfxs, i, p, tp)
+		pfx_update(s, p);
+	return s->write_dirty ? -EAGAIN : 0;
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)

@@ -127,6 +127,17 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
  */
 bool vta_sync_want_resync(const struct vta_sync *s);
 
+/*
+ * A map write failed (write_errors counts them) and the maps lag the
+ * model: the failed entries are kept as the MAP holds them, and every
+ * later event, resync or vta_sync_retry() writes them again.
+ */
+bool vta_sync_write_pending(const struct vta_sync *s);
+/* Write again what failed (a walk of the model; nothing when no write
+ * is pending).  0 when the maps now match, -EAGAIN when writes failed
+ * again. */
+int vta_sync_retry(struct vta_sync *s);
+
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);
 
 /* Whether a tunnel's SAs allow forwarding into it (the SA_UP rule):
