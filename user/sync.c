@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_arp.h>
+#include <linux/ipsec.h>
 #include <linux/rtnetlink.h>
 #include <linux/nexthop.h>
 #include <linux/xfrm.h>
@@ -1352,6 +1353,59 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/*
+ * Member sets get invented ids from VTA_SYNC_MSET_ID_BASE up, skipping
+ * the kernel nexthop ids known then.  Kernel nexthop ids are any u32 but
+ * 0: the kernel allocates below INT_MAX when none is given
+ * (nh_find_unused_id(), net/ipv4/nexthop.c), but a user or FRR may name
+ * any id (FRR's protocol-owned groups go up to 0xFA000000).  No range is
+ * safe, so a nexthop arriving with the id of a member set moves the set:
+ * its group is written under a fresh id and the routes using it are
+ * repointed before the kernel's group overwrites the old id.
+ */
+static bool mset_id_used(struct vta_sync *s, uint32_t id)
+{
+	struct mset *ms, *tm;
+	size_t i;
+
+	if (ht_find(&s->nhs, &id))
+		return true;
+	ht_for_each(&s->msets, i, ms, tm)
+		if (ms->id == id)
+			return true;
+	return false;
+}
+
+static uint32_t mset_new_id(struct vta_sync *s, uint32_t avoid)
+{
+	uint32_t id;
+
+	do {
+		id = s->next_mset_id++;
+		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
+			s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
+	} while (id == avoid || mset_id_used(s, id));
+	return id;
+}
+
+static void mset_evict_id(struct vta_sync *s, uint32_t id)
+{
+	struct mset *ms, *tm;
+	size_t i;
+
+	ht_for_each(&s->msets, i, ms, tm) {
+		if (ms->id != id)
+			continue;
+		ms->id = mset_new_id(s, id);
+		ms->written = false;
+		mset_refresh(s, ms);
+		rescan_all(s);
+		pr_info("nexthop id %#x: the kernel uses it now; its member set moved to %#x\n",
+			id, ms->id);
+		return;
+	}
+}
+
 static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 {
 	struct vta_nl_nexthop nl;
@@ -1370,6 +1424,8 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 		return 0;
 	}
 	if (!n) {
+		if (nl.id >= VTA_SYNC_MSET_ID_BASE)
+			mset_evict_id(s, nl.id);
 		n = calloc(1, sizeof(*n));
 		if (!n)
 			return -ENOMEM;
@@ -1578,6 +1634,19 @@ int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+		/*
+		 * AF_BRIDGE link messages describe a bridge port (its bridge
+		 * attributes; RTM_DELLINK when it leaves the bridge:
+		 * br_ifinfo_notify() in net/bridge/br_netlink.c), not the
+		 * device: a port leaving is no deletion.  Every device change
+		 * also comes as an AF_UNSPEC message.
+		 */
+		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+		    ((const struct ifinfomsg *)NLMSG_DATA(nlh))->ifi_family ==
+			    AF_BRIDGE) {
+			err = 0;
+			break;
+		}
 		err = on_link(s, nlh);
 		break;
 	case RTM_NEWROUTE:
@@ -1615,7 +1684,25 @@ int vta_sync_xfrm_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 
 	s->cnt.msgs++;
 	if (nlh->nlmsg_type == XFRM_MSG_FLUSHSA) {
-		ht_free_all(&s->sas);
+		const struct xfrm_usersa_flush *fl = NLMSG_DATA(nlh);
+		struct ssa *t;
+		size_t i;
+
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*fl))) {
+			/* which SAs went is unknown: ask the kernel */
+			s->cnt.bad_msgs++;
+			s->want_resync = true;
+			return -EBADMSG;
+		}
+		/* the SAs xfrm_state_flush() removed: xfrm_id_proto_match() */
+		ht_for_each(&s->sas, i, e, t)
+			if (!fl->proto || e->k.proto == fl->proto ||
+			    (fl->proto == IPSEC_PROTO_ANY &&
+			     (e->k.proto == IPPROTO_AH || e->k.proto == IPPROTO_ESP ||
+			      e->k.proto == IPPROTO_COMP))) {
+				ht_del(&s->sas, &e->he);
+				free(e);
+			}
 		goto refresh;
 	}
 	err = vta_nl_parse_sa(nlh, &sa, &hard);
