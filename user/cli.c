@@ -65,7 +65,7 @@ static const struct vta_cmd_opt detach_opts[] = {
 static const struct vta_cmd_opt run_opts[] = {
 	{ "--set-mss N", "same as --mss-mode fixed --mss N" },
 	{ "--no-xdp", "same as --xdp no" },
-	{ "--no-sa-aware", "do not derive the MSS clamp from the SAs" },
+	{ "--no-sa-aware", "keep a tunnel in its ECMP groups without SAs both ways (link state only)" },
 	{ "--foreground", "accepted for compatibility: run never forks" },
 	{ NULL, NULL },
 };
@@ -133,9 +133,12 @@ static const struct vta_cmd cmds[] = {
 	  lookup_opts, true },
 	{ "verify", cmd_verify, "[-j] [--KEY VALUE]...",
 	  "compare the maps with the kernel's routes and interfaces",
-	  "Compares the maps with the kernel FIB and interfaces and exits "
-	  "non-zero on any difference. Takes the configuration options of "
-	  "run, so that it judges the same interfaces and table.",
+	  "Compares the maps with the kernel FIB and interfaces. Takes the "
+	  "configuration options of run, so that it judges the same "
+	  "interfaces and table. Exit status: 0 the maps match the kernel; "
+	  "1 they differ (each difference is listed); 2 verify could not "
+	  "compare (bad arguments or configuration, no maps under the pin "
+	  "root, netlink failed).",
 	  json_opt, true },
 	{ "detach", cmd_detach, "[--pin-root DIR]",
 	  "remove vtiaccel's tc filters, XDP program and pins",

@@ -809,6 +809,11 @@ static int run_dump(struct mnl_socket **sp, int bus, struct nlmsghdr *nlh,
 		}
 		if (dump_datagram(buf, ret, seq, portid, dc))
 			break;
+		/* a stop: no draining of what may be a million routes */
+		if (dc->err == -ECANCELED) {
+			dump_sock_reset(sp, bus);
+			break;
+		}
 	}
 	if (dc->err)
 		return dc->err;

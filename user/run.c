@@ -125,6 +125,9 @@ struct daemon {
 	struct vta_config cfg;
 	unsigned long evmsgs;
 	uint64_t last_resync;	/* start of the last resync (mono ns) */
+	int sfd;		/* signalfd: SIGTERM, SIGINT, SIGHUP */
+	bool stop;		/* SIGTERM/SIGINT seen */
+	bool hup;		/* SIGHUP seen during a resync */
 };
 
 static void lease_renew(struct daemon *d)
@@ -167,6 +170,31 @@ static void hook_tick(void *ctx)
 	lease_maybe(ctx);
 }
 
+/* Read the pending signals; true once SIGTERM/SIGINT came. */
+static bool signals_read(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (d->sfd >= 0 && read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			d->hup = true;
+			continue;
+		}
+		if (!d->stop)
+			pr_info("signal %u: shutting down\n", si.ssi_signo);
+		d->stop = true;
+	}
+	return d->stop;
+}
+
+/* Polled during a resync's dumps: SIGTERM stops a resync of a million
+ * routes at once, well within the unit's TimeoutStopSec (a SIGKILL
+ * would leave the hooks and the clsact behind). */
+static bool hook_stop(void *ctx)
+{
+	return signals_read(ctx);
+}
+
 static int ev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct daemon *d = data;
@@ -195,6 +223,11 @@ static int resync(struct daemon *d, const char *why)
 	d->last_resync = t0;
 	err = vta_sync_full(d->s, &d->nl);
 	lease_maybe(d);
+	if (err == -ECANCELED) {
+		pr_info("sync (%s) stopped after %.1f ms\n", why,
+			(vta_mono_ns() - t0) / 1e6);
+		return err;
+	}
 	vta_sync_get_counts(d->s, &c);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
@@ -307,12 +340,12 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
 	struct daemon d = { .c = c };
 	struct vta_sync_out out;
-	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick };
+	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
+					hook_stop };
 	struct itimerspec its = { 0 };
 	uint64_t t0;
 	sigset_t mask;
 	int ep = -1, sfd = -1, tfd = -1, lock_fd = -1, err, ret = 1;
-	bool stop = false;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -320,6 +353,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d.sfd = sfd;
 
 	/* One daemon per pin root: a second one would clear the maps of
 	 * the first.  The lock goes with the process, also on kill -9. */
@@ -387,6 +421,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		vta_sync_set_sa_aware(d.s, false);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
 	err = resync(&d, "start");
+	if (d.stop) {	/* SIGTERM during the first resync: a clean stop */
+		ret = 0;
+		goto out;
+	}
 	if (err)
 		goto out;
 	err = vta_sd_notify("READY=1");
@@ -410,7 +448,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		goto out;
 	}
 
-	while (!stop) {
+	while (!d.stop) {
 		struct epoll_event evs[8];
 		int n, i;
 
@@ -423,19 +461,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			int fd = evs[i].data.fd;
 
 			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) != sizeof(si))
-					continue;
-				if (si.ssi_signo == SIGHUP) {
-					/* an operator's "look again", also at
-					 * XDP refused before (MTU lowered) */
-					resync(&d, "SIGHUP");
-					vta_attach_retry_xdp(d.att);
-					continue;
-				}
-				pr_info("signal %u: shutting down\n", si.ssi_signo);
-				stop = true;
+				signals_read(&d);
 			} else if (fd == tfd) {
 				uint64_t exp;
 
@@ -471,7 +497,14 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		/* The model's request, or a resync that failed: at most once
 		 * a second (the lease timer wakes the loop), so that a kernel
 		 * refusing dumps does not make the daemon spin. */
-		if (!stop && vta_sync_want_resync(d.s) &&
+		if (d.hup && !d.stop) {
+			/* an operator's "look again", also at XDP refused
+			 * before (MTU lowered) */
+			d.hup = false;
+			resync(&d, "SIGHUP");
+			vta_attach_retry_xdp(d.att);
+		}
+		if (!d.stop && vta_sync_want_resync(d.s) &&
 		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
 			resync(&d, "sync model fallback");
 	}

@@ -1892,6 +1892,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	vta_sync_rtnl_msg(s, nlh);
 	if (s->hooks.tick && !(s->cnt.msgs & 4095))
 		s->hooks.tick(s->hooks.ctx);
+	/* a stop must not wait for a million-route dump */
+	if (s->hooks.stop && !(s->cnt.msgs & 1023) && s->hooks.stop(s->hooks.ctx))
+		return -ECANCELED;
 	return 0;
 }
 
@@ -1913,6 +1916,8 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 		err = vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, dump_cb, s);
 		if (err == -EINTR)
 			continue;
+		if (err == -ECANCELED)
+			return err;
 		if (err) {
 			pr_warn("dump links: %s\n", strerror(-err));
 			s->want_resync = true;	/* the daemon retries */
@@ -1920,6 +1925,8 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 		}
 		if (!nl->no_nexthop) {
 			err = vta_nl_dump(nl, RTM_GETNEXTHOP, AF_UNSPEC, dump_cb, s);
+			if (err == -ECANCELED)
+				return err;
 			if (err == -EINTR)
 				intr = true;
 			else if (err) {
@@ -1932,6 +1939,8 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 			intr |= err == -EINTR;
 			err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, dump_cb, s);
 		}
+		if (err == -ECANCELED)
+			return err;
 		if (err && err != -EINTR) {
 			pr_warn("dump routes: %s\n", strerror(-err));
 			s->want_resync = true;

@@ -67,6 +67,9 @@ struct vta_sync_hooks {
 			     enum vta_role role, bool gone);
 	/* called every few thousand messages of a dump (lease renewal) */
 	void (*tick)(void *ctx);
+	/* polled every thousand messages of a dump: true stops the resync
+	 * at once (SIGTERM); vta_sync_full() then returns -ECANCELED */
+	bool (*stop)(void *ctx);
 };
 
 struct vta_sync;
@@ -114,6 +117,8 @@ void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen);
  * repeated up to 5 times (the one place interrupted dumps are handled;
  * vta_nl_dump() leaves the socket clean for it).  Returns 0 or -errno;
  * when it failed or stayed interrupted, vta_sync_want_resync() says so.
+ * -ECANCELED when hooks.stop asked: the model keeps what it had, nothing
+ * is swept.
  */
 int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
 

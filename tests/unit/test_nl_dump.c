@@ -26,6 +26,7 @@
 #include "sync.h"
 
 #define N_LINKS 4
+#define N_QUEUE 64
 
 struct dgram {
 	char b[NLB_BUFSZ];
@@ -33,8 +34,10 @@ struct dgram {
 };
 
 static struct {
-	struct dgram q[32];
+	struct dgram q[N_QUEUE];
 	int head, tail;
+	const struct mnl_socket *sock; /* whose dump is queued */
+	int n_links; /* links in a dump (N_LINKS) */
 	int intr_dumps; /* link dumps still to flag interrupted */
 	int nh_err; /* answer RTM_GETNEXTHOP with this error */
 	int busy; /* EBUSY answers given */
@@ -44,7 +47,7 @@ static struct dgram *dg_new(void)
 {
 	struct dgram *d = &K.q[K.tail++];
 
-	assert_true(K.tail <= 32);
+	assert_true(K.tail <= N_QUEUE);
 	d->len = 0;
 	return d;
 }
@@ -84,16 +87,17 @@ static void dg_error(uint32_t seq, int err, const struct nlmsghdr *req)
 	dg_add(dg_new(), nlh, seq, 0);
 }
 
-/* Links 1..N_LINKS, two per datagram; interrupted from the second on. */
+/* Links 1..n_links, two per datagram (100 when there are many);
+ * interrupted from the second on. */
 static void dump_links(uint32_t seq)
 {
 	char b[NLB_BUFSZ], name[IFNAMSIZ];
 	struct dgram *d = NULL;
 	uint16_t intr = 0;
-	int i;
+	int i, per = K.n_links > N_LINKS ? 100 : 2;
 
-	for (i = 1; i <= N_LINKS; i++) {
-		if (!((i - 1) % 2))
+	for (i = 1; i <= K.n_links; i++) {
+		if (!((i - 1) % per))
 			d = dg_new();
 		if (K.intr_dumps && i == 2)
 			intr = NLM_F_DUMP_INTR;
@@ -115,6 +119,10 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *req,
 {
 	const struct nlmsghdr *nlh = req;
 
+	/* a dump queued for a socket since closed went with it */
+	if (K.sock != nl)
+		K.head = K.tail = 0;
+	K.sock = nl;
 	if (K.head != K.tail) {
 		K.busy++;
 		dg_error(nlh->nlmsg_seq, -EBUSY, nlh);
@@ -170,6 +178,7 @@ static int setup(void **state)
 	static struct vta_nl nl;
 
 	memset(&K, 0, sizeof(K));
+	K.n_links = N_LINKS;
 	memset(&nl, 0, sizeof(nl));
 	nl.seq = 1000;
 	/* a real (unbound) socket: only its portid (0) is read */
@@ -263,6 +272,48 @@ static void test_sync_full_redumps(void **state)
 	vta_mem_free(mem);
 }
 
+static int stop_calls;
+
+static bool stop_now(void *ctx)
+{
+	stop_calls++;
+	return true;
+}
+
+/* SIGTERM during a resync of many routes: the dump stops at the next
+ * poll (every 1,024 messages), without reading the rest, the model
+ * sweeps nothing, and the socket is fit for the next resync. */
+static void test_sync_full_stops(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct vta_sync_hooks hooks = { .stop = stop_now };
+	struct vta_sync_out out;
+	struct vta_sync_counts c;
+	struct vta_conf conf;
+	struct vta_mem *mem = vta_mem_new();
+	struct vta_sync *s;
+
+	vta_conf_defaults(&conf);
+	vta_sync_out_mem(&out, mem);
+	s = vta_sync_new(&conf, &out, &hooks);
+	assert_non_null(s);
+	K.n_links = 3000;
+	assert_int_equal(vta_sync_full(s, nl), -ECANCELED);
+	assert_int_equal(stop_calls, 1);
+	vta_sync_get_counts(s, &c);
+	assert_true(c.msgs >= 1024 && c.msgs < 1200); /* not 3,000 */
+	assert_int_equal(c.resyncs, 0);
+	assert_false(vta_sync_want_resync(s));
+	vta_sync_free(s);
+	/* the same vta_nl again: a whole dump, no EBUSY */
+	s = vta_sync_new(&conf, &out, NULL);
+	assert_int_equal(vta_sync_full(s, nl), 0);
+	assert_int_equal(K.busy, 0);
+	assert_string_equal(vta_sync_link_name(s, 3000), "eth3000");
+	vta_sync_free(s);
+	vta_mem_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +324,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_full_redumps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sync_full_stops, setup,
 						teardown),
 	};
 

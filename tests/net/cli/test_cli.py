@@ -167,6 +167,31 @@ def test_man_page_matches_help():
     assert r.stderr == "", r.stderr
 
 
+def test_exit_status_documented(netns):
+    """The man page's EXIT STATUS is what the commands do: verify 2 when
+    it cannot compare (here: no maps), usage errors 2, failures 1."""
+    page = open(os.path.join(ROOT, "docs", "vtiaccel.8")).read()
+    sect = page.split(".SH EXIT STATUS", 1)[1].split(".SH ", 1)[0]
+    sect = re.sub(r"\s+", " ", sect.replace("\n.B ", " "))
+    assert "0 on success, 1 on failure, 2 on usage errors" in sect
+    assert "verify exits 0 when the maps match the kernel, 1 when they " \
+        "differ and 2 when it could not compare" in sect
+    none = "/sys/fs/bpf/vtaCL-none"
+    vta("verify", "--pin-root", none, "--lan", "vtaCLlan", check=2)
+    vta("verify", "--no-such-key", "1", check=2)
+    vta("routes", "--bogus", check=2)
+    vta("routes", root=none, check=1)
+
+
+def test_no_sa_aware_help():
+    """--no-sa-aware keeps tunnels without SAs in the ECMP groups (sync.c
+    tunnel_usable()); it has nothing to do with the MSS clamp."""
+    line = [l for l in vta("help", "run", check=0).stdout.splitlines()
+            if "--no-sa-aware" in l]
+    assert len(line) == 1
+    assert "SAs" in line[0] and "ECMP" in line[0] and "MSS" not in line[0]
+
+
 def test_version():
     v = vta_json("version")
     assert re.match(r"\d+\.\d+", v["libbpf"])
