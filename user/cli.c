@@ -103,7 +103,11 @@ static const struct vta_cmd cmds[] = {
 	  "live); 1 loaded but the lease has expired (the daemon is dead: "
 	  "traffic takes the kernel path); 2 nothing loaded (no maps under the "
 	  "pin root); 3 status could not tell (bad arguments or "
-	  "configuration, unreadable maps). With -j the document has the same "
+	  "configuration, unreadable maps); 4 degraded: the lease is live but "
+	  "the daemon's map writes are failing or it knows its mirror is "
+	  "stale (the \"daemon\" section: resyncs by cause, netlink messages, "
+	  "failed writes, last full sync, model sizes, lease renewal lag). "
+	  "With -j the document has the same "
 	  "fields in every case, \"health\" naming it; errors are "
 	  "{\"error\": ...}.",
 	  json_opt, true },

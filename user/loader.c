@@ -62,13 +62,13 @@ const char *vta_prog_name(enum vta_prog p)
 
 static const char *const map_names[] = {
 	VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS,
+	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS, VTA_MAP_HEALTH,
 };
 
 static int *maps_slot(struct vta_maps *m, size_t i)
 {
 	int *slots[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces,
-			 &m->peers, &m->config, &m->stats };
+			 &m->peers, &m->config, &m->stats, &m->health };
 	return slots[i];
 }
 
@@ -236,7 +236,7 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->maps = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+	l->maps = VTA_MAPS_NONE;
 
 	l->lan = vta_lan__open_opts(&opts);
 	l->tunnel = vta_tunnel__open_opts(&opts);
@@ -452,17 +452,26 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
 	*m = l->maps;
 }
 
+static bool slot_is_health(struct vta_maps *m, size_t i)
+{
+	return maps_slot(m, i) == &m->health;
+}
+
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
 {
 	char path[PATH_MAX];
 	size_t i;
 
-	*m = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+	*m = VTA_MAPS_NONE;
 	for (i = 0; i < N_MAPS; i++) {
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
+		/* pins of a vtiaccel from before the health map: the rest
+		 * is still readable */
+		if (fd < 0 && errno == ENOENT && slot_is_health(m, i))
+			continue;
 		if (fd < 0) {
 			int err = -errno;
 
@@ -541,6 +550,34 @@ __u32 vta_tc_query(int ifindex)
 	if (bpf_tc_query(&hook, &opts))
 		return 0;
 	return opts.prog_id;
+}
+
+#define VTA_RESYNC_NAME(id, name) [VTA_RESYNC_##id] = name,
+static const char *const resync_names[VTA_RESYNC_MAX] = {
+	VTA_RESYNC_CAUSES(VTA_RESYNC_NAME)
+};
+
+const char *vta_resync_cause_name(enum vta_resync_cause c)
+{
+	return (unsigned)c < VTA_RESYNC_MAX ? resync_names[c] : "?";
+}
+
+int vta_health_get(const struct vta_maps *m, struct vta_health *h)
+{
+	__u32 key = 0;
+
+	if (m->health < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->health, &key, h) ? -errno : 0;
+}
+
+int vta_health_set(const struct vta_maps *m, const struct vta_health *h)
+{
+	__u32 key = 0;
+
+	if (m->health < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(m->health, &key, h, BPF_ANY) ? -errno : 0;
 }
 
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg)

@@ -23,7 +23,10 @@ enum vta_prog {
 /* Map fds; -1 where not open. */
 struct vta_maps {
 	int fib4, fib6, groups, ifaces, peers, config, stats;
+	int health;	/* -1 under the pins of a vtiaccel without it */
 };
+
+#define VTA_MAPS_NONE ((struct vta_maps){ -1, -1, -1, -1, -1, -1, -1, -1 })
 
 struct vta_loader;
 
@@ -97,6 +100,11 @@ int vta_tc_attach(int ifindex, int prog_fd, bool *created);
 int vta_tc_detach(int ifindex, bool destroy_qdisc);
 /* prog id of our filter on ifindex, 0 when none. */
 __u32 vta_tc_query(int ifindex);
+
+/* The daemon's health element; -ENOENT without the map. */
+int vta_health_get(const struct vta_maps *m, struct vta_health *h);
+int vta_health_set(const struct vta_maps *m, const struct vta_health *h);
+const char *vta_resync_cause_name(enum vta_resync_cause c);
 
 /* Config element helpers. */
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg);

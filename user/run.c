@@ -128,13 +128,47 @@ struct daemon {
 	int sfd;		/* signalfd: SIGTERM, SIGINT, SIGHUP */
 	bool stop;		/* SIGTERM/SIGINT seen */
 	bool hup;		/* SIGHUP seen during a resync */
+	struct vta_health h;	/* published in the vta_health map */
 };
+
+/* The daemon's health, for `status` and `stats --prometheus`. */
+static void health_publish(struct daemon *d)
+{
+	struct vta_sync_counts c;
+	int err;
+
+	if (!d->s)
+		return;
+	vta_sync_get_counts(d->s, &c);
+	d->h.msgs = c.msgs;
+	d->h.bad_msgs = c.bad_msgs;
+	d->h.write_errors = c.write_errors;
+	d->h.routes = c.routes;
+	d->h.groups = c.groups;
+	d->h.ifaces = c.ifaces;
+	d->h.peers = c.peers;
+	d->h.flags = 0;
+	if (vta_sync_write_pending(d->s))
+		d->h.flags |= VTA_HEALTH_F_WRITES_FAILING;
+	if (vta_sync_want_resync(d->s))
+		d->h.flags |= VTA_HEALTH_F_STALE;
+	d->h.pid = getpid();
+	d->h.updated_ns = vta_mono_ns();
+	err = vta_health_set(&d->maps, &d->h);
+	if (err && err != -ENOENT)
+		pr_debug("update the health map: %s\n", strerror(-err));
+}
 
 static void lease_renew(struct daemon *d)
 {
 	uint64_t now = vta_mono_ns();
 	int err;
 
+	/* how late this renewal is (a long resync, an event storm) */
+	d->h.renew_lag_ns = d->next_renew && now > d->next_renew ?
+			    now - d->next_renew : 0;
+	if (d->h.renew_lag_ns > d->h.renew_lag_max_ns)
+		d->h.renew_lag_max_ns = d->h.renew_lag_ns;
 	d->cfg.lease_deadline_ns = now + (uint64_t)d->c->lease_ms * 1000000ULL;
 	err = vta_config_set(&d->maps, &d->cfg);
 	if (err)
@@ -213,10 +247,11 @@ static int xev_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int resync(struct daemon *d, const char *why)
+static int resync(struct daemon *d, enum vta_resync_cause cause)
 {
+	const char *why = vta_resync_cause_name(cause);
 	struct vta_sync_counts c;
-	uint64_t t0 = vta_mono_ns();
+	uint64_t t0 = vta_mono_ns(), t1;
 	int err;
 
 	lease_maybe(d);
@@ -228,10 +263,19 @@ static int resync(struct daemon *d, const char *why)
 			(vta_mono_ns() - t0) / 1e6);
 		return err;
 	}
+	t1 = vta_mono_ns();
+	if (err || vta_sync_want_resync(d->s)) {
+		d->h.resync_failures++;
+	} else {
+		d->h.resyncs[cause]++;
+		d->h.last_sync_ns = t1 - t0;
+		d->h.last_sync_end_ns = t1;
+	}
 	vta_sync_get_counts(d->s, &c);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
-		c.peers, (vta_mono_ns() - t0) / 1e6);
+		c.peers, (t1 - t0) / 1e6);
+	health_publish(d);
 	return err;
 }
 
@@ -419,8 +463,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
+	d.h.started_ns = vta_mono_ns();
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
-	err = resync(&d, "start");
+	err = resync(&d, VTA_RESYNC_START);
 	if (d.stop) {	/* SIGTERM during the first resync: a clean stop */
 		ret = 0;
 		goto out;
@@ -472,12 +517,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				 * what the maps hold) */
 				if (vta_sync_write_pending(d.s))
 					vta_sync_retry(d.s);
+				health_publish(&d);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {
 					pr_info("netlink overrun: resync\n");
 					vta_nl_drain(d.nl.ev);
-					resync(&d, "overrun");
+					resync(&d, VTA_RESYNC_OVERRUN);
 				} else if (err) {
 					pr_warn("read netlink events: %s\n",
 						strerror(-err));
@@ -487,7 +533,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (err == -ENOBUFS) {
 					pr_info("XFRM netlink overrun: resync\n");
 					vta_nl_drain(d.nl.xev);
-					resync(&d, "xfrm overrun");
+					resync(&d, VTA_RESYNC_XFRM_OVERRUN);
 				} else if (err) {
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
@@ -501,12 +547,12 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			/* an operator's "look again", also at XDP refused
 			 * before (MTU lowered) */
 			d.hup = false;
-			resync(&d, "SIGHUP");
+			resync(&d, VTA_RESYNC_SIGHUP);
 			vta_attach_retry_xdp(d.att);
 		}
 		if (!d.stop && vta_sync_want_resync(d.s) &&
 		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
-			resync(&d, "sync model fallback");
+			resync(&d, VTA_RESYNC_MODEL);
 	}
 	ret = 0;
 out:

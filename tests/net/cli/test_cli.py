@@ -306,6 +306,67 @@ def test_status_lease_expired(netns):
     assert s["lease"]["state"] == "off" and s["health"] == "lease-expired"
 
 
+HEALTH = ("health start=1 sighup=2 model=1 failures=1 msgs=500 bad=3 "
+          "write_errors=0 last_sync_ms=12 routes=7 groups=3 ifaces=4 peers=1 "
+          "lag_ms=2 lag_max_ms=40 pid=4242")
+
+
+def test_status_daemon_health(netns):
+    """The daemon's own health, as it wrote it to vta_health: in status
+    (text and -j) and in the Prometheus export."""
+    root = pins(SPEC + HEALTH + "\n")
+    s = vta_json("status", root=root)
+    assert s["health"] == "healthy"
+    d = s["daemon"]
+    assert d["pid"] == 4242
+    assert d["resyncs"] == {"start": 1, "overrun": 0, "xfrm_overrun": 0,
+                            "sighup": 2, "model": 1}
+    assert (d["resync_failures"], d["messages"], d["bad_messages"],
+            d["write_errors"]) == (1, 500, 3, 0)
+    assert (d["routes"], d["groups"], d["interfaces"], d["peers"]) == (
+        7, 3, 4, 1)
+    assert d["last_sync_ms"] == 12 and d["renew_lag_max_ms"] == 40
+    assert 59 <= d["uptime_s"] < 120 and d["age_s"] < 60
+    assert d["writes_failing"] is False and d["stale"] is False
+    text = vta("status", root=root, check=0).stdout
+    assert "daemon pid 4242" in text and "sighup 2" in text
+    assert "failed map writes 0" in text
+    prom = vta("stats", "--prometheus", root=root, check=0).stdout
+    samples = dict(re.findall(r"^(vtiaccel_daemon_\w+(?:\{[^}]*\})?) (\S+)$",
+                              prom, re.M))
+    assert samples['vtiaccel_daemon_resyncs_total{cause="sighup"}'] == "2"
+    assert samples["vtiaccel_daemon_resync_failures_total"] == "1"
+    assert samples["vtiaccel_daemon_netlink_bad_messages_total"] == "3"
+    assert samples['vtiaccel_daemon_model_entries{kind="routes"}'] == "7"
+    assert float(samples["vtiaccel_daemon_lease_renew_lag_max_seconds"]) == 0.04
+    assert samples["vtiaccel_daemon_writes_failing"] == "0"
+    assert "# TYPE vtiaccel_daemon_resyncs_total counter" in prom
+    # no health written (pins without a daemon): null, no metrics
+    s = vta_json("status", root=pins())
+    assert s["daemon"] is None
+    prom = vta("stats", "--prometheus", root=pins(), check=0).stdout
+    assert "vtiaccel_daemon_" not in prom
+
+
+@pytest.mark.parametrize("flag,why", [("writes_failing", "map writes are failing"),
+                                      ("stale", "the mirror is stale")])
+def test_status_degraded_exits_4(netns, flag, why):
+    """A live lease with failing map writes or a stale mirror is not
+    healthy: exit 4, "degraded"; an expired lease still says 1."""
+    root = pins(SPEC + HEALTH + " flags=%s write_errors=9\n" % flag)
+    r = vta("-j", "status", root=root, check=4)
+    s = json.loads(r.stdout)
+    assert s["health"] == "degraded" and s["daemon"][flag] is True
+    r = vta("status", root=root, check=4)
+    assert why in r.stdout and "degraded" in r.stderr
+    prom = vta("stats", "--prometheus", root=root, check=0).stdout
+    assert re.search(r"^vtiaccel_daemon_%s 1$" % flag, prom, re.M)
+    root = pins(SPEC.replace("lease=600000", "lease=-5000") + HEALTH +
+                " flags=%s\n" % flag)
+    assert json.loads(vta("-j", "status", root=root, check=1).stdout)[
+        "health"] == "lease-expired"
+
+
 # --- routes ---------------------------------------------------------------
 
 def test_routes(root):
@@ -592,7 +653,7 @@ def test_detach(netns):
     r = vta("-j", "detach", "--pin-root", root, check=0)
     d = json.loads(r.stdout)
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
-    assert d["pins_removed"] == 7 and d["ok"] is True
+    assert d["pins_removed"] == 8 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f
@@ -788,6 +849,22 @@ def test_read_commands_against_daemon():
         assert by["vtaCLlan"]["tc"]["prog"] == "vta_lan_in"
         assert by["vtaCLt1"]["tc"]["prog"] == "vta_tun_in"
         assert st["lease"]["state"] == "valid" and st["config"]["forward"]
+        # its own health: one resync at start, what it mirrored
+        d = st["daemon"]
+        assert d["pid"] == proc.pid and d["resyncs"]["start"] == 1
+        assert d["routes"] >= 3 and d["interfaces"] == 2
+        assert d["messages"] > 0 and d["write_errors"] == 0
+        assert not d["writes_failing"] and not d["stale"]
+        assert d["last_sync_ms"] is not None and d["last_sync_ms"] > 0
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "status"],
+                               capture_output=True, text=True)
+            if json.loads(r.stdout)["daemon"]["resyncs"]["sighup"] == 1:
+                break
+            time.sleep(0.1)
+        assert json.loads(r.stdout)["daemon"]["resyncs"]["sighup"] == 1
         r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "routes", "-4"],
                            capture_output=True, text=True, check=True)
         routes = {x["dst"]: x for x in json.loads(r.stdout)["routes"]}
