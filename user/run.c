@@ -129,7 +129,45 @@ struct daemon {
 	bool stop;		/* SIGTERM/SIGINT seen */
 	bool hup;		/* SIGHUP seen during a resync */
 	struct vta_health h;	/* published in the vta_health map */
+	uint64_t wd_ns;		/* systemd watchdog: ping every wd_ns, 0 off */
+	uint64_t next_wd;
 };
+
+/*
+ * systemd's watchdog (WatchdogSec= in the unit): WATCHDOG_USEC, for this
+ * process (WATCHDOG_PID when set).  Pinged at half the interval, only
+ * from the lease renewal: when the main loop (or a resync making
+ * progress) stops renewing the lease, systemd stops hearing from us and
+ * restarts the daemon, as sd_watchdog_enabled(3) describes.
+ */
+static void watchdog_setup(struct daemon *d)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long us;
+	char *end;
+
+	if (!usec || (pid && strtol(pid, NULL, 10) != getpid()))
+		return;
+	us = strtoull(usec, &end, 10);
+	if (*end || !us) {
+		pr_warn("WATCHDOG_USEC=%s: not a number of microseconds: no watchdog\n",
+			usec);
+		return;
+	}
+	d->wd_ns = us * 1000ULL / 2;
+	if (d->wd_ns < (uint64_t)d->c->renew_ms * 1000000ULL)
+		pr_warn("WatchdogSec (%llu ms) shorter than twice the lease renewal (%u ms): the watchdog may fire on a healthy daemon\n",
+			us / 1000, d->c->renew_ms);
+	pr_info("systemd watchdog: every %.1f s\n", d->wd_ns / 1e9);
+}
+
+static void watchdog_maybe(struct daemon *d, uint64_t now)
+{
+	if (!d->wd_ns || now < d->next_wd)
+		return;
+	vta_sd_notify("WATCHDOG=1");
+	d->next_wd = now + d->wd_ns;
+}
 
 /* The daemon's health, for `status` and `stats --prometheus`. */
 static void health_publish(struct daemon *d)
@@ -171,6 +209,7 @@ static void lease_renew(struct daemon *d)
 		d->h.renew_lag_max_ns = d->h.renew_lag_ns;
 	d->cfg.lease_deadline_ns = now + (uint64_t)d->c->lease_ms * 1000000ULL;
 	err = vta_config_set(&d->maps, &d->cfg);
+	watchdog_maybe(d, now);
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
 	d->next_renew = now + (uint64_t)d->c->renew_ms * 1000000ULL;
@@ -464,6 +503,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	d.h.started_ns = vta_mono_ns();
+	watchdog_setup(&d);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
 	err = resync(&d, VTA_RESYNC_START);
 	if (d.stop) {	/* SIGTERM during the first resync: a clean stop */
@@ -556,6 +596,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	ret = 0;
 out:
+	if (d.l)	/* systemd: the stop has begun (detach, unpin) */
+		vta_sd_notify("STOPPING=1");
 	vta_attach_free(d.att);	/* detach before the maps go */
 	vta_sync_free(d.s);
 	vta_nl_close(&d.nl);
