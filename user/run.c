@@ -123,7 +123,6 @@ struct daemon {
 	struct vta_attach *att;
 	uint64_t next_renew;
 	struct vta_config cfg;
-	unsigned long evmsgs;
 	uint64_t last_resync;	/* start of the last resync (mono ns) */
 	int sfd;		/* signalfd: SIGTERM, SIGINT, SIGHUP */
 	bool stop;		/* SIGTERM/SIGINT seen */
@@ -273,8 +272,9 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 	struct daemon *d = data;
 
 	vta_sync_rtnl_msg(d->s, nlh);
-	if (!(++d->evmsgs & 1023))
-		lease_maybe(d);
+	/* by the clock, not by a message count: one message can be slow
+	 * (a nexthop used by a million routes), a burst long */
+	lease_maybe(d);
 	return 0;
 }
 
@@ -283,6 +283,7 @@ static int xev_cb(const struct nlmsghdr *nlh, void *data)
 	struct daemon *d = data;
 
 	vta_sync_xfrm_msg(d->s, nlh);
+	lease_maybe(d);
 	return 0;
 }
 

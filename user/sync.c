@@ -190,6 +190,17 @@ struct variant {
 	int oif;		/* first nexthop's device (for purges) */
 	int oif_key;		/* IPv6 device routes: part of the identity */
 	uint32_t gen;
+	/* the users of nexthop nhid (struct nhu): a nexthop event updates
+	 * these prefixes only, not a million others */
+	struct pfx *pfx;
+	struct variant *nu_next, **nu_pprev;
+};
+
+/* Variants using one nexthop id (RTA_NH_ID), whether the id is known. */
+struct nhu {
+	struct hent he;
+	uint32_t id;
+	struct variant *head;
 };
 
 struct pfx_key {
@@ -203,6 +214,7 @@ struct pfx {
 	struct variant *v;
 	bool written;
 	struct vta_route wv;
+	uint32_t nu_mark;	/* nhu_prefixes(): seen in this pass */
 };
 
 struct sa_key {
@@ -225,12 +237,13 @@ struct vta_sync {
 	struct vta_sync_hooks hooks;
 	struct slink *links;
 	int n_links, cap_links;
-	struct ht nhs, msets, pfxs, sas;
+	struct ht nhs, msets, pfxs, sas, nhus;
 	unsigned long n_nhid_variants;
 	uint32_t gen;
 	uint32_t next_mset_id;
 	bool sa_aware, xfrm, want_resync;
 	bool write_dirty;	/* a map write failed: the maps lag the model */
+	uint32_t nu_stamp;
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
@@ -970,6 +983,7 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 	char name[64];
 	int err;
 
+	s->cnt.pfx_updates++;
 	pfx_value(s, p, &r, &have);
 	if (!have) {
 		if (p->written) {
@@ -997,8 +1011,91 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 	p->written = true;
 }
 
+static void nhu_unlink(struct vta_sync *s, struct variant *v)
+{
+	struct nhu *u;
+
+	if (!v->nu_pprev)
+		return;
+	*v->nu_pprev = v->nu_next;
+	if (v->nu_next)
+		v->nu_next->nu_pprev = v->nu_pprev;
+	v->nu_next = NULL;
+	v->nu_pprev = NULL;
+	u = ht_find(&s->nhus, &v->nhid);
+	if (u && !u->head) {
+		ht_del(&s->nhus, &u->he);
+		free(u);
+	}
+}
+
+/* 0 or -ENOMEM (the prefix then misses nexthop updates: a resync is
+ * asked for) */
+static int nhu_link(struct vta_sync *s, struct variant *v, struct pfx *p)
+{
+	struct nhu *u = ht_find(&s->nhus, &v->nhid);
+
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u || (u->id = v->nhid, ht_add(&s->nhus, &u->he))) {
+			free(u);
+			s->want_resync = true;
+			return -ENOMEM;
+		}
+	}
+	v->pfx = p;
+	v->nu_next = u->head;
+	if (u->head)
+		u->head->nu_pprev = &v->nu_next;
+	u->head = v;
+	v->nu_pprev = &u->head;
+	return 0;
+}
+
+/* The prefixes using nexthop id, each once (callers may free them). */
+static struct pfx **nhu_prefixes(struct vta_sync *s, uint32_t id, size_t *n)
+{
+	const struct nhu *u = ht_find(&s->nhus, &id);
+	const struct variant *v;
+	struct pfx **a;
+	size_t k = 0;
+
+	*n = 0;
+	if (!u)
+		return NULL;
+	for (v = u->head; v; v = v->nu_next)
+		k++;
+	a = malloc(k * sizeof(*a));
+	if (!a) {
+		s->want_resync = true;
+		return NULL;
+	}
+	k = 0;
+	if (!++s->nu_stamp)	/* 0 is every prefix's initial mark */
+		s->nu_stamp = 1;
+	for (v = u->head; v; v = v->nu_next)
+		if (v->pfx->nu_mark != s->nu_stamp) {
+			v->pfx->nu_mark = s->nu_stamp;
+			a[k++] = v->pfx;
+		}
+	*n = k;
+	return a;
+}
+
+/* A nexthop's summary changed: rewrite the prefixes using it. */
+static void nhu_update(struct vta_sync *s, uint32_t id)
+{
+	size_t i, n;
+	struct pfx **a = nhu_prefixes(s, id, &n);
+
+	for (i = 0; i < n; i++)
+		pfx_update(s, a[i]);
+	free(a);
+}
+
 static void variant_free(struct vta_sync *s, struct variant *v)
 {
+	nhu_unlink(s, v);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	mset_put(s, v->ms);
@@ -1101,13 +1198,19 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 {
 	uint32_t id = n->id;
 	struct snh *g, *tmp;
-	size_t i;
+	struct pfx **users;
+	size_t i, n_users;
 	int j;
 
 	ht_del(&s->nhs, &n->he);
-	/* The kernel removes the routes using it without RTM_DELROUTE. */
-	if (s->n_nhid_variants)
+	/* The kernel removes the routes using it without RTM_DELROUTE:
+	 * those of its users (all prefixes if the index failed us). */
+	users = nhu_prefixes(s, id, &n_users);
+	if (!users && ht_find(&s->nhus, &id))
 		purge_all(s, v_uses_nh, &id);
+	for (i = 0; i < n_users; i++)
+		pfx_purge(s, users[i], v_uses_nh, &id);
+	free(users);
 	if (n->written)
 		derr(s, s->out.group_del(s->out.ctx, id), "group", "nexthop");
 	free(n);
@@ -1132,8 +1235,8 @@ again:
 			nh_delete(s, g);
 			goto again;
 		}
-		if (nh_refresh(s, g) && s->n_nhid_variants)
-			rescan_all(s);
+		if (nh_refresh(s, g))
+			nhu_update(s, g->id);
 	}
 }
 
@@ -1410,7 +1513,6 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 {
 	struct vta_nl_nexthop nl;
 	struct snh *n, *g, *tmp;
-	bool changed;
 	size_t i;
 	int err, j;
 
@@ -1438,16 +1540,19 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 	}
 	n->nl = nl;
 	n->gen = s->gen;
-	changed = nh_refresh(s, n);
+	/* only the routes using it, or a group holding it, can change:
+	 * a nexthop nobody uses yet (FRR installs them first) costs
+	 * nothing however many routes there are */
+	if (nh_refresh(s, n))
+		nhu_update(s, nl.id);
 	/* groups holding it see the change too */
 	ht_for_each(&s->nhs, i, g, tmp)
 		for (j = 0; j < g->nl.n_grp; j++)
 			if (g->nl.grp[j].id == nl.id) {
-				changed |= nh_refresh(s, g);
+				if (nh_refresh(s, g))
+					nhu_update(s, g->id);
 				break;
 			}
-	if (changed && s->n_nhid_variants)
-		rescan_all(s);
 	return 0;
 }
 
@@ -1598,6 +1703,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		p->v = v;
 	}
 	old_ms = v->ms;
+	nhu_unlink(s, v);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	v->ms = NULL;
@@ -1611,6 +1717,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		/* nexthop objects win over the expanded RTA_MULTIPATH that
 		 * nexthop_compat_mode 1 adds */
 		s->n_nhid_variants++;
+		nhu_link(s, v, p);
 	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
 		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
 			v->unrep = true;
@@ -1767,6 +1874,7 @@ struct vta_sync *vta_sync_new(const struct vta_conf *conf,
 	ht_init(&s->msets, offsetof(struct mset, k), sizeof(struct mset_key));
 	ht_init(&s->pfxs, offsetof(struct pfx, k), sizeof(struct pfx_key));
 	ht_init(&s->sas, offsetof(struct ssa, k), sizeof(struct sa_key));
+	ht_init(&s->nhus, offsetof(struct nhu, id), sizeof(uint32_t));
 	s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
 	s->sa_aware = true;
 	s->gen = 1;
@@ -1792,6 +1900,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->msets);
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
+	ht_free_all(&s->nhus);
 	free(s->links);
 	free(s);
 }
@@ -1890,7 +1999,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct vta_sync *s = data;
 
 	vta_sync_rtnl_msg(s, nlh);
-	if (s->hooks.tick && !(s->cnt.msgs & 4095))
+	/* the tick reads the clock (vDSO): often enough that a slow
+	 * stretch of the dump cannot hold the lease renewal back */
+	if (s->hooks.tick && !(s->cnt.msgs & 63))
 		s->hooks.tick(s->hooks.ctx);
 	/* a stop must not wait for a million-route dump */
 	if (s->hooks.stop && !(s->cnt.msgs & 1023) && s->hooks.stop(s->hooks.ctx))

@@ -65,7 +65,7 @@ struct vta_sync_hooks {
 	/* it disappeared or is no longer managed; gone: deleted by the kernel */
 	void (*link_removed)(void *ctx, int ifindex, const char *name,
 			     enum vta_role role, bool gone);
-	/* called every few thousand messages of a dump (lease renewal) */
+	/* called every 64 messages of a dump (lease renewal, by the clock) */
 	void (*tick)(void *ctx);
 	/* polled every thousand messages of a dump: true stops the resync
 	 * at once (SIGTERM); vta_sync_full() then returns -ECANCELED */
@@ -82,6 +82,7 @@ struct vta_sync_counts {
 	unsigned long msgs, bad_msgs;	/* netlink messages handled / rejected */
 	unsigned long resyncs;
 	unsigned long write_errors;
+	unsigned long pfx_updates;	/* prefixes recomputed: work done */
 };
 
 struct vta_sync *vta_sync_new(const struct vta_conf *conf,
