@@ -24,7 +24,8 @@ for t in "$BUILD"/tests/unit/test_*; do
 		fail=$((fail + 1))
 	fi
 done
-# A brief libFuzzer run of the netlink parser belongs to this tier
+# A brief libFuzzer run of the netlink and configuration parsers belongs
+# to this tier
 # (`make fuzz` runs it longer).
 if [ -x tests/fuzz/run.sh ]; then
 	out=$(BUILD=$BUILD tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" 2>&1); rc=$?

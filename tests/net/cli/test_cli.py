@@ -611,6 +611,9 @@ BAD_CONFIGS = [
      "greater than renew_ms"),
     ("[nope]\nx = 1\n", ":2:", "[nope] x = 1", "unknown section"),
     ("[esp]\nmark = perhaps\n", ":2:", "[esp] mark = perhaps", "yes or no"),
+    # found by tests/fuzz/fuzz_conf.c: a NULL dereference before
+    ("[peer]\nlocal = 10.16.1.254\n", ":2:", "[peer] local = 10.16.1.254",
+     "needs a tunnel name"),
 ]
 
 
