@@ -977,3 +977,100 @@ def test_daemon_notifies_systemd():
         sock.close()
         subprocess.run(["ip", "netns", "del", ns])
         subprocess.run(["rm", "-rf", root, tmp])
+
+
+# --- netlink against the real kernel ---------------------------------------
+
+def test_interrupted_dump_then_redump():
+    """A link dump the kernel flags NLM_F_DUMP_INTR (a link added while it
+    is read, 200 veth pairs so that it spans datagrams), then the redump
+    on the same sockets: it must see every link, the new one too (before:
+    EPROTO from the old dump's tail)."""
+    ns = NS + "-i"
+    sh("ip", "netns", "add", ns)
+    try:
+        batch = "".join("link add vtaD%d type veth peer name vtaE%d\n" % (i, i)
+                        for i in range(200))
+        subprocess.run(["ip", "-n", ns, "-batch", "-"], input=batch,
+                       text=True, check=True)
+        r = subprocess.run(["nsenter", "--net=/run/netns/" + ns,
+                            os.path.join(BUILD, "tests", "net", "nl_intr"),
+                            "vtaCLnew"], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode == 77:
+            pytest.skip("the kernel did not flag the dump: " + r.stdout)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "first dump: Interrupted system call" in r.stdout
+        assert "vtaCLnew seen" in r.stdout
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+
+
+def test_bridge_port_leaving_stays_managed():
+    """The LAN interface is a bridge port; it leaves the bridge (the
+    kernel sends an AF_BRIDGE RTM_DELLINK): the daemon keeps managing it.
+    A route added afterwards is the marker that the daemon has read that
+    far (events are processed in order)."""
+    ns = NS + "-b"
+    nsx = ["nsenter", "--net=/run/netns/" + ns]
+    root = "/sys/fs/bpf/vtaCL-%d-br" % os.getpid()
+    sh("ip", "netns", "add", ns)
+    proc = None
+
+    def status():
+        r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "status"],
+                           capture_output=True, text=True)
+        return json.loads(r.stdout) if r.stdout else {}
+
+    def routes():
+        r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "routes",
+                                  "-4"], capture_output=True, text=True)
+        return {x["dst"] for x in json.loads(r.stdout).get("routes", [])} \
+            if r.returncode == 0 else set()
+
+    def wait(pred, what):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail("vtiaccel run exited %d: %s" % (
+                    proc.returncode, proc.stderr.read()[-300:]))
+            if pred():
+                return
+            time.sleep(0.1)
+        pytest.fail("timed out waiting for " + what)
+
+    try:
+        subprocess.run(nsx + ["ip", "-batch", "-"], check=True, text=True,
+                       input="link add vtaCLbr type bridge\n"
+                             "link add vtaCLlan type veth peer name vtaCLpl\n"
+                             "link set vtaCLlan master vtaCLbr\n"
+                             "link set vtaCLbr up\nlink set vtaCLlan up\n"
+                             "link set vtaCLpl up\n"
+                             "addr add 10.16.16.254/24 dev vtaCLpl\n")
+        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                       "--xdp", "no", "--pin-root", root],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        wait(lambda: [i["name"] for i in status().get("interfaces", [])]
+             == ["vtaCLlan"], "vtaCLlan managed")
+        subprocess.run(nsx + ["ip", "link", "set", "vtaCLlan", "nomaster"],
+                       check=True)
+        subprocess.run(nsx + ["ip", "addr", "add", "10.16.17.254/24", "dev",
+                              "vtaCLlan"], check=True)
+        wait(lambda: "10.16.17.0/24" in routes(), "the marker route")
+        st = status()
+        assert [i["name"] for i in st["interfaces"]] == ["vtaCLlan"]
+        assert st["interfaces"][0]["tc"]["prog"] == "vta_lan_in"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        # not even for a moment (the device's own NEWLINK follows and
+        # would re-add it: the daemon's log tells)
+        log = proc.stderr.read()
+        assert "no longer managed" not in log, log
+        proc = None
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["rm", "-rf", root])
