@@ -130,7 +130,30 @@ struct daemon {
 	struct vta_health h;	/* published in the vta_health map */
 	uint64_t wd_ns;		/* systemd watchdog: ping every wd_ns, 0 off */
 	uint64_t next_wd;
+	uint64_t retry_at;	/* next retry of failed map writes */
+	uint64_t retry_ns;	/* its back-off: 1 s doubling to 64 s */
 };
+
+/*
+ * Failed map writes, again.  A full map fails every retry, and a retry
+ * walks the whole model (a syscall per entry still missing): back off
+ * from 1 s to 64 s while they keep failing, back to 1 s once they pass.
+ */
+static void writes_retry(struct daemon *d)
+{
+	uint64_t now = vta_mono_ns();
+
+	if (!vta_sync_write_pending(d->s) || now < d->retry_at)
+		return;
+	if (!vta_sync_retry(d->s)) {
+		d->retry_ns = 0;
+		return;
+	}
+	d->retry_ns = d->retry_ns ? d->retry_ns * 2 : 1000000000ULL;
+	if (d->retry_ns > 64000000000ULL)
+		d->retry_ns = 64000000000ULL;
+	d->retry_at = now + d->retry_ns;
+}
 
 /*
  * systemd's watchdog (WatchdogSec= in the unit): WATCHDOG_USEC, for this
@@ -504,6 +527,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	d.h.started_ns = vta_mono_ns();
+	health_publish(&d);	/* this daemon's, not a dead one's */
 	watchdog_setup(&d);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
 	err = resync(&d, VTA_RESYNC_START);
@@ -556,8 +580,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				lease_renew(&d);
 				/* failed map writes, again (sync.c keeps
 				 * what the maps hold) */
-				if (vta_sync_write_pending(d.s))
-					vta_sync_retry(d.s);
+				writes_retry(&d);
 				health_publish(&d);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
