@@ -297,7 +297,7 @@ static void print_prometheus(const struct snapshot *s)
 static void prom_one(const char *name, const char *type, const char *help,
 		     double v)
 {
-	printf("# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name,
+	printf("# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help, name,
 	       type, name, v);
 }
 
@@ -343,7 +343,7 @@ static void print_prometheus_health(const struct vta_maps *m)
 	prom_one("vtiaccel_daemon_lease_renew_lag_seconds", "gauge",
 		 "How late the last lease renewal was.", h.renew_lag_ns / 1e9);
 	prom_one("vtiaccel_daemon_lease_renew_lag_max_seconds", "gauge",
-		 "The latest lease renewal since the daemon started.",
+		 "The largest lease renewal lag since the daemon started.",
 		 h.renew_lag_max_ns / 1e9);
 	prom_one("vtiaccel_daemon_writes_failing", "gauge",
 		 "1 while failed map writes wait for a retry.",
