@@ -1074,3 +1074,57 @@ def test_bridge_port_leaving_stays_managed():
             proc.wait()
         subprocess.run(["ip", "netns", "del", ns])
         subprocess.run(["rm", "-rf", root])
+
+
+def test_sigterm_stops_a_running_resync():
+    """SIGTERM during the resync of 100,000 routes: the daemon stops the
+    resync, detaches and exits at once, not after the resync (seconds at
+    this size; the unit's TimeoutStopSec is what is left for it)."""
+    ns = NS + "-t"
+    nsx = ["nsenter", "--net=/run/netns/" + ns]
+    root = "/sys/fs/bpf/vtaCL-%d-term" % os.getpid()
+    sh("ip", "netns", "add", ns)
+    proc = None
+    try:
+        subprocess.run(nsx + ["ip", "-batch", "-"], check=True, text=True,
+                       input="link add vtaCLlan type veth peer name vtaCLpl\n"
+                             "link set vtaCLlan up\nlink set vtaCLpl up\n"
+                             "addr add 10.16.16.254/24 dev vtaCLlan\n")
+        batch = "".join("route add %d.%d.%d.0/24 via 10.16.16.1\n"
+                        % (20 + (i >> 16), (i >> 8) & 255, i & 255)
+                        for i in range(100000))
+        subprocess.run(nsx + ["ip", "-batch", "-"], input=batch, text=True,
+                       check=True)
+        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                       "--xdp", "no", "--pin-root", root],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        log = []
+        for line in proc.stderr:
+            log.append(line)
+            if "BPF programs loaded" in line:
+                break
+        else:
+            pytest.skip("vtiaccel run did not load: %s" % "".join(log)[-300:])
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=60)
+        took = time.monotonic() - t0
+        log += proc.stderr.readlines()
+        text = "".join(log)
+        proc = None
+        assert rc == 0, text
+        print("exit %.3f s after SIGTERM" % took)
+        assert took < 1.0, "exit %.2f s after SIGTERM\n%s" % (took, text)
+        assert "sync (start) stopped after" in text, text
+        assert not os.path.exists(root)
+        tc = subprocess.run(nsx + ["tc", "filter", "show", "dev", "vtaCLlan",
+                                   "ingress"], capture_output=True,
+                            text=True).stdout
+        assert "vta_" not in tc
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["rm", "-rf", root])
