@@ -604,9 +604,6 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				}
 			}
 		}
-		/* The model's request, or a resync that failed: at most once
-		 * a second (the lease timer wakes the loop), so that a kernel
-		 * refusing dumps does not make the daemon spin. */
 		if (d.hup && !d.stop) {
 			/* an operator's "look again", also at XDP refused
 			 * before (MTU lowered) */
@@ -614,6 +611,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			resync(&d, VTA_RESYNC_SIGHUP);
 			vta_attach_retry_xdp(d.att);
 		}
+		/* The model's request, or a resync that failed: at most once
+		 * a second (the lease timer wakes the loop), so that a kernel
+		 * refusing dumps does not make the daemon spin. */
 		if (!d.stop && vta_sync_want_resync(d.s) &&
 		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
 			resync(&d, VTA_RESYNC_MODEL);
