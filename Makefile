@@ -123,6 +123,10 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_OBJS) $(UNIT_HELP
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The dump tests answer libmnl's send/receive with a fake kernel.
+$(BUILD)/tests/unit/test_nl_dump: LDFLAGS += -Wl,--wrap=mnl_socket_sendto \
+	-Wl,--wrap=mnl_socket_recvfrom
+
 $(BPFT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -78,4 +78,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_stats SEC(".maps");
 
+/* The daemon's own health (user space only: `status` reads it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_health);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_health SEC(".maps");
+
 #endif /* VTA_MAPS_H */

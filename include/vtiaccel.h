@@ -287,6 +287,54 @@ struct vta_stats {
 	struct vta_counter_val c[VTA_COUNTER_MAX];
 };
 
+/* ------------------------------------------------------------------ */
+/* Daemon health: BPF_MAP_TYPE_ARRAY with one element, written by
+ * `vtiaccel run` (after every resync and lease renewal), read by `status`
+ * and `stats --prometheus`.  No program reads it.                     */
+
+/* Why a full resync ran: X(id, "name"); the list only grows at its end. */
+#define VTA_RESYNC_CAUSES(X)						\
+	X(START, "start")		/* daemon start */		\
+	X(OVERRUN, "overrun")		/* rtnetlink events lost */	\
+	X(XFRM_OVERRUN, "xfrm_overrun")	/* XFRM events lost */		\
+	X(SIGHUP, "sighup")		/* operator (systemctl reload) */ \
+	X(MODEL, "model")		/* the model asked, or a retry */
+
+#define VTA_RESYNC_ENUM(id, name) VTA_RESYNC_##id,
+enum vta_resync_cause {
+	VTA_RESYNC_CAUSES(VTA_RESYNC_ENUM)
+	VTA_RESYNC_MAX
+};
+#undef VTA_RESYNC_ENUM
+
+#define VTA_HEALTH_RESYNC_SLOTS	8	/* >= VTA_RESYNC_MAX */
+
+struct vta_health {
+	__u64 updated_ns;	/* CLOCK_MONOTONIC of this write; 0: never */
+	__u64 started_ns;	/* the daemon's start */
+	__u64 resyncs[VTA_HEALTH_RESYNC_SLOTS];	/* completed, by cause */
+	__u64 resync_failures;	/* failed, or interrupted dumps 5 times */
+	__u64 msgs;		/* netlink messages handled (dumps, events) */
+	__u64 bad_msgs;		/* rejected as malformed */
+	__u64 write_errors;	/* map writes that failed (each retry too) */
+	__u64 last_sync_ns;	/* duration of the last completed resync */
+	__u64 last_sync_end_ns;	/* CLOCK_MONOTONIC when it completed */
+	__u64 routes;		/* prefixes in the FIB maps */
+	__u64 groups;		/* nexthop groups in the map */
+	__u64 ifaces;		/* managed interfaces */
+	__u64 peers;		/* ESP peers */
+	__u64 renew_lag_ns;	/* last lease renewal behind its schedule */
+	__u64 renew_lag_max_ns;	/* the largest since the start */
+	__u32 flags;		/* VTA_HEALTH_F_* */
+	__u32 pid;		/* the daemon's */
+};
+
+/* Failed map writes wait for a retry: the maps lag the kernel. */
+#define VTA_HEALTH_F_WRITES_FAILING	(1U << 0)
+/* The mirror is known stale: a resync is wanted (events lost, dumps
+ * failing or interrupted, the model cannot follow). */
+#define VTA_HEALTH_F_STALE		(1U << 1)
+
 /* Map names, as pinned under VTA_PIN_ROOT (<= 15 chars). */
 #define VTA_MAP_FIB4		"vta_fib4"
 #define VTA_MAP_FIB6		"vta_fib6"
@@ -295,6 +343,7 @@ struct vta_stats {
 #define VTA_MAP_PEERS		"vta_peers"
 #define VTA_MAP_CONFIG		"vta_config"
 #define VTA_MAP_STATS		"vta_stats"
+#define VTA_MAP_HEALTH		"vta_health"
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
 _Static_assert(sizeof(struct vta_fib6_key) == 20, "vta_fib6_key");
@@ -310,5 +359,7 @@ _Static_assert(sizeof(struct vta_counter_val) == 16, "vta_counter_val");
 _Static_assert(sizeof(struct vta_stats) == 16 * VTA_COUNTER_MAX,
 	       "vta_stats");
 _Static_assert(VTA_COUNTER_MAX <= 64, "counter kinds are 64-bit masks");
+_Static_assert(sizeof(struct vta_health) == 8 * 22 + 8, "vta_health");
+_Static_assert(VTA_RESYNC_MAX <= VTA_HEALTH_RESYNC_SLOTS, "resync causes");
 
 #endif /* VTIACCEL_H */

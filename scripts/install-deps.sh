@@ -24,8 +24,9 @@ iperf3 netsniff-ng ethtool jq conntrack libclang-rt-14-dev binutils
 python3 python3-pytest python3-scapy frr xdp-tools coreutils util-linux
 mawk sed grep findutils bsdutils dash dpkg libc-bin gzip mount man-db git
 strongswan-charon strongswan-swanctl charon-systemd"
-# lint (make lint, part of make check) and the fresh-machine check
-PKGS="$PKGS shellcheck clang-format debootstrap"
+# lint (make lint, part of make check) and the fresh-machine check;
+# systemd for systemd-analyze (tests/net/cli: the unit file's hardening)
+PKGS="$PKGS shellcheck clang-format debootstrap systemd"
 # vm tier: Debian's kernel (VTI, ESP, all modules), qemu, busybox
 PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils zstd"
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then

@@ -66,7 +66,7 @@ static const struct vta_cmd_opt detach_opts[] = {
 static const struct vta_cmd_opt run_opts[] = {
 	{ "--set-mss N", "same as --mss-mode fixed --mss N" },
 	{ "--no-xdp", "same as --xdp no" },
-	{ "--no-sa-aware", "do not derive the MSS clamp from the SAs" },
+	{ "--no-sa-aware", "keep a tunnel in its ECMP groups without SAs both ways (link state only)" },
 	{ "--foreground", "accepted for compatibility: run never forks" },
 	{ NULL, NULL },
 };
@@ -112,7 +112,11 @@ static const struct vta_cmd cmds[] = {
 	  "live); 1 loaded but the lease has expired (the daemon is dead: "
 	  "traffic takes the kernel path); 2 nothing loaded (no maps under the "
 	  "pin root); 3 status could not tell (bad arguments or "
-	  "configuration, unreadable maps). With -j the document has the same "
+	  "configuration, unreadable maps); 4 degraded: the lease is live but "
+	  "the daemon's map writes are failing or it knows its mirror is "
+	  "stale (the \"daemon\" section: resyncs by cause, netlink messages, "
+	  "failed writes, last full sync, model sizes, lease renewal lag). "
+	  "With -j the document has the same "
 	  "fields in every case, \"health\" naming it; errors are "
 	  "{\"error\": ...}.",
 	  json_opt, true },
@@ -145,16 +149,23 @@ static const struct vta_cmd cmds[] = {
 	  lookup_opts, true },
 	{ "verify", cmd_verify, "[-j] [--KEY VALUE]...",
 	  "compare the maps with the kernel's routes and interfaces",
-	  "Compares the maps with the kernel FIB and interfaces and exits "
-	  "non-zero on any difference. Takes the configuration options of "
-	  "run, so that it judges the same interfaces and table.",
+	  "Compares the maps with the kernel FIB and interfaces. Takes the "
+	  "configuration options of run, so that it judges the same "
+	  "interfaces and table. Exit status: 0 the maps match the kernel; "
+	  "1 they differ (each difference is listed); 2 verify could not "
+	  "compare (bad arguments or configuration, no maps under the pin "
+	  "root, netlink failed).",
 	  json_opt, true },
 	{ "detach", cmd_detach, "[--pin-root DIR]",
 	  "remove vtiaccel's tc filters, XDP program and pins",
 	  "Removes vtiaccel's tc filters (its own handle and priority only) "
 	  "from every interface, its XDP program from the libxdp dispatcher "
-	  "and the pinned maps and programs. Other filters, programs and "
-	  "qdiscs are left alone; an emptied clsact qdisc stays.",
+	  "and the pinned maps and programs, of this pin root only: a program "
+	  "is removed when it uses the maps pinned there, so another "
+	  "instance's hooks stay. Refuses a directory that is not on bpffs and "
+	  "a pin root whose lock a running `vtiaccel run` holds (stop the "
+	  "daemon: it detaches when it exits). Other filters, programs, "
+	  "pins and qdiscs are left alone; an emptied clsact qdisc stays.",
 	  detach_opts, true },
 	{ "version", cmd_version, "[-j]",
 	  "vtiaccel, libbpf and kernel versions", NULL,

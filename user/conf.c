@@ -449,6 +449,12 @@ int vta_conf_set(struct vta_conf *c, const char *section, const char *key,
 		snprintf(err, errlen, "[%s] %s = %s: %s", section, key, value, why);
 		return -EINVAL;
 	}
+	/* "[peer]" alone names no tunnel (peer_name() gives NULL) */
+	if (!strcmp(keys[k].section, "peer") && !peer) {
+		snprintf(err, errlen, "[%s] %s = %s: a peer section needs a tunnel name ([peer vti1])",
+			 section, key, value);
+		return -EINVAL;
+	}
 	ret = set_key(c, k, peer, value, why, sizeof(why));
 	if (ret)
 		snprintf(err, errlen, "[%s] %s = %s: %s", section, key, value, why);

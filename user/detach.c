@@ -2,9 +2,11 @@
 /*
  * `vtiaccel detach`: undo what `vtiaccel run` left behind (after a crash,
  * or to uninstall) and nothing else: tc filters with our handle and
- * priority whose program is one of ours, vta_xdp_lan in the libxdp
- * dispatcher, and the pin directory.  Clsact qdiscs stay: we cannot
- * know whether another tool shares them (an empty clsact costs nothing).
+ * priority whose program is one of ours and uses the pin root's maps,
+ * vta_xdp_lan in the libxdp dispatcher (the same test), and our pins in
+ * the pin directory.  The pin root must be on bpffs and not locked by a
+ * live daemon.  Clsact qdiscs stay: we cannot know whether another tool
+ * shares them (an empty clsact costs nothing).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,6 +25,7 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "loader.h"
 #include "cmd.h"
 #include "log.h"
 #include "print.h"
@@ -144,9 +148,57 @@ static int remove_tree_ex(const char *path, int *count, bool keep_root)
 	return err;
 }
 
-static int remove_tree(const char *path, int *count)
+/* Does program id use one of the maps map_ids (0 entries ignored)? */
+static bool uses_any(__u32 id, const __u32 *map_ids, int n_ids)
 {
-	return remove_tree_ex(path, count, false);
+	int j;
+
+	for (j = 0; j < n_ids; j++)
+		if (map_ids[j] && uses_map(id, map_ids[j]))
+			return true;
+	return false;
+}
+
+/*
+ * Unlink the pins vtiaccel creates under a pin root (its maps, progs/ and
+ * its programs) and the directories when that empties them; anything
+ * else there is not ours and stays.  *left: entries left in the root.
+ */
+static int remove_our_pins(const char *root, int *count, int *left)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *de;
+	unsigned int i;
+	int p, err = 0;
+	DIR *d;
+
+	*count = 0;
+	*left = 0;
+	for (p = 0; p < VTA_PROG_MAX; p++) {
+		snprintf(path, sizeof(path), "%s/progs/%s", root, vta_prog_name(p));
+		if (!unlink(path))
+			(*count)++;
+		else if (errno != ENOENT)
+			err = err ?: -errno;
+	}
+	snprintf(path, sizeof(path), "%s/progs", root);
+	rmdir(path);	/* only when empty */
+	for (i = 0; vta_map_name(i); i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, vta_map_name(i));
+		if (!unlink(path))
+			(*count)++;
+		else if (errno != ENOENT)
+			err = err ?: -errno;
+	}
+	if (!rmdir(root) || errno == ENOENT)
+		return err;
+	d = opendir(root);
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			(*left)++;
+	if (d)
+		closedir(d);
+	return err;
 }
 
 int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
@@ -210,8 +262,10 @@ int cmd_detach(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct if_nameindex *ifs, *i;
+	__u32 ids[16] = { 0 };
 	const char *root;
-	int opt, err, ret = 0, pins = 0, n;
+	char why[PATH_MAX + 128];
+	int opt, err, ret = 0, pins = 0, left = 0, n, n_ids = 0, lock_fd = -1;
 	char first[256] = "";	/* the first failure, for "error" in JSON */
 
 	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
@@ -234,19 +288,41 @@ int cmd_detach(int argc, char **argv)
 	}
 	root = vta_cli_pin_root();
 	/*
+	 * Only a pin root, and only one no daemon uses: detach removes what
+	 * is pinned there and the hooks of its programs.  A missing root has
+	 * nothing of ours (detach twice is fine).
+	 */
+	err = vta_pin_root_check(root, false, why, sizeof(why));
+	if (err && err != -ENOENT)
+		return vta_print_error("detach: refusing %s", why);
+	if (!err) {
+		lock_fd = vta_pin_root_lock(root);
+		if (lock_fd == -EWOULDBLOCK)
+			return vta_print_error("detach: refusing %s: a running `vtiaccel run` holds its lock (stop it: it detaches when it exits)",
+					       root);
+		if (lock_fd < 0)
+			return vta_print_error("detach: lock %s: %s", root,
+					       strerror(-lock_fd));
+		n_ids = vta_pins_map_ids(root, ids, 16);
+	}
+	/*
 	 * Every interface of the namespace, not only those in vta_ifaces:
 	 * after a crash the map may be gone or behind (a VTI re-created
-	 * while no daemon ran).
+	 * while no daemon ran).  Ours are the programs that use this pin
+	 * root's maps: another instance's (other pin root) stay.
 	 */
 	ifs = if_nameindex();
-	if (!ifs)
-		return vta_print_error("list interfaces: %s", strerror(errno));
+	if (!ifs) {
+		err = errno;
+		close(lock_fd);
+		return vta_print_error("list interfaces: %s", strerror(err));
+	}
 	open_json_object(NULL);
 	open_json_array("tc");
-	for (i = ifs; i->if_index; i++) {
+	for (i = ifs; n_ids && i->if_index; i++) {
 		__u32 id = vta_tc_query(i->if_index);
 
-		if (!id || !ours_by_id(id))
+		if (!id || !ours_by_id(id) || !uses_any(id, ids, 16))
 			continue;
 		err = vta_tc_detach(i->if_index, false);
 		if (err) {
@@ -263,8 +339,16 @@ int cmd_detach(int argc, char **argv)
 	}
 	close_json_array();
 	open_json_array("xdp");
-	for (i = ifs; i->if_index; i++) {
-		err = vta_xdp_detach_ours(i->if_index, 0, &n);
+	for (i = ifs; n_ids && i->if_index; i++) {
+		int j, k = 0;
+
+		err = 0;
+		for (j = 0; !err && j < 16; j++) {
+			if (!ids[j])
+				continue;
+			err = vta_xdp_detach_ours(i->if_index, ids[j], &n);
+			k += n;
+		}
 		if (err) {
 			pr_warn("detach XDP from %s: %s\n", i->if_name,
 				strerror(-err));
@@ -272,23 +356,30 @@ int cmd_detach(int argc, char **argv)
 				snprintf(first, sizeof(first), "detach XDP from %s: %s",
 					 i->if_name, strerror(-err));
 			ret = 1;
-		} else if (n) {
+		} else if (k) {
 			print_string(PRINT_ANY, NULL, "detached XDP from %s\n",
 				     i->if_name);
 		}
 	}
 	close_json_array();
 	if_freenameindex(ifs);
-	err = remove_tree(root, &pins);
-	if (err) {
-		pr_warn("remove pins under %s: %s\n", root, strerror(-err));
-		if (!ret)
-			snprintf(first, sizeof(first), "remove pins under %s: %s",
-				 root, strerror(-err));
-		ret = 1;
+	if (lock_fd >= 0) {
+		err = remove_our_pins(root, &pins, &left);
+		if (err) {
+			pr_warn("remove pins under %s: %s\n", root, strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first), "remove pins under %s: %s",
+					 root, strerror(-err));
+			ret = 1;
+		}
+		if (left)
+			pr_warn("%s: %d entries that are not vtiaccel's pins left in place\n",
+				root, left);
+		close(lock_fd);
 	}
 	print_uint(PRINT_ANY, "pins_removed", "removed %" PRIu64 " pins", pins);
 	print_string(PRINT_ANY, "pin_root", " under %s\n", root);
+	print_uint(PRINT_JSON, "entries_left", NULL, left);
 	print_bool(PRINT_JSON, "ok", NULL, ret == 0);
 	/* still the whole report, plus the error every command has */
 	if (ret)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -61,13 +62,13 @@ const char *vta_prog_name(enum vta_prog p)
 
 static const char *const map_names[] = {
 	VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS,
+	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS, VTA_MAP_HEALTH,
 };
 
 static int *maps_slot(struct vta_maps *m, size_t i)
 {
 	int *slots[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces,
-			 &m->peers, &m->config, &m->stats };
+			 &m->peers, &m->config, &m->stats, &m->health };
 	return slots[i];
 }
 
@@ -110,6 +111,61 @@ int vta_bpffs_prepare(const char *pin_root)
 		return err;
 	}
 	return 0;
+}
+
+int vta_pin_root_check(const char *pin_root, bool owner, char *why,
+		       size_t len)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (lstat(pin_root, &st)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s: %s", pin_root, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s: not a directory%s", pin_root,
+			 S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+		return -ENOTDIR;
+	}
+	/* Everything under a pin root is removed by detach and reused by
+	 * run: never a directory of another file system (/etc). */
+	if (statfs(pin_root, &fs) || fs.f_type != BPF_FS_MAGIC) {
+		snprintf(why, len, "%s: not on a BPF file system (bpffs): not a pin root",
+			 pin_root);
+		return -EXDEV;
+	}
+	if (!owner)
+		return 0;
+	/* Whoever may write there can plant maps the daemon would reuse. */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "%s: owned by uid %u, not by this user (uid %u): refusing to reuse it",
+			 pin_root, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		snprintf(why, len, "%s: mode %04o lets group or others write into it: refusing to reuse it (chmod 700)",
+			 pin_root, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int vta_pin_root_lock(const char *pin_root)
+{
+	int fd = open(pin_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static struct bpf_object *obj_of(const struct vta_loader *l, enum vta_prog p)
@@ -180,7 +236,7 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	l->maps = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+	l->maps = VTA_MAPS_NONE;
 
 	l->lan = vta_lan__open_opts(&opts);
 	l->tunnel = vta_tunnel__open_opts(&opts);
@@ -396,17 +452,26 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
 	*m = l->maps;
 }
 
+static bool slot_is_health(struct vta_maps *m, size_t i)
+{
+	return maps_slot(m, i) == &m->health;
+}
+
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
 {
 	char path[PATH_MAX];
 	size_t i;
 
-	*m = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+	*m = VTA_MAPS_NONE;
 	for (i = 0; i < N_MAPS; i++) {
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
+		/* pins of a vtiaccel from before the health map: the rest
+		 * is still readable */
+		if (fd < 0 && errno == ENOENT && slot_is_health(m, i))
+			continue;
 		if (fd < 0) {
 			int err = -errno;
 
@@ -485,6 +550,34 @@ __u32 vta_tc_query(int ifindex)
 	if (bpf_tc_query(&hook, &opts))
 		return 0;
 	return opts.prog_id;
+}
+
+#define VTA_RESYNC_NAME(id, name) [VTA_RESYNC_##id] = name,
+static const char *const resync_names[VTA_RESYNC_MAX] = {
+	VTA_RESYNC_CAUSES(VTA_RESYNC_NAME)
+};
+
+const char *vta_resync_cause_name(enum vta_resync_cause c)
+{
+	return (unsigned)c < VTA_RESYNC_MAX ? resync_names[c] : "?";
+}
+
+int vta_health_get(const struct vta_maps *m, struct vta_health *h)
+{
+	__u32 key = 0;
+
+	if (m->health < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(m->health, &key, h) ? -errno : 0;
+}
+
+int vta_health_set(const struct vta_maps *m, const struct vta_health *h)
+{
+	__u32 key = 0;
+
+	if (m->health < 0)
+		return -ENOENT;
+	return bpf_map_update_elem(m->health, &key, h, BPF_ANY) ? -errno : 0;
 }
 
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg)

@@ -8,6 +8,7 @@
 #define VTA_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 #include "vtiaccel.h"
 
@@ -22,7 +23,10 @@ enum vta_prog {
 /* Map fds; -1 where not open. */
 struct vta_maps {
 	int fib4, fib6, groups, ifaces, peers, config, stats;
+	int health;	/* -1 under the pins of a vtiaccel without it */
 };
+
+#define VTA_MAPS_NONE ((struct vta_maps){ -1, -1, -1, -1, -1, -1, -1, -1 })
 
 struct vta_loader;
 
@@ -70,6 +74,21 @@ int vta_pins_map_ids(const char *pin_root, __u32 *ids, int max);
 int vta_bpffs_prepare(const char *pin_root);
 
 /*
+ * An existing pin root fit for use: a directory (not a symbolic link) on
+ * bpffs; with owner also owned by this user and not writable by group or
+ * others (run reuses what is pinned there).  0, or -errno with why filled
+ * ("PATH: not on a BPF file system ...").
+ */
+int vta_pin_root_check(const char *pin_root, bool owner, char *why,
+		       size_t len);
+/*
+ * Take the pin root's lock (flock on the directory): one `vtiaccel run`
+ * per pin root, and no detach under a live daemon.  The fd to keep (the
+ * lock goes with it, also on SIGKILL), or -EWOULDBLOCK when held.
+ */
+int vta_pin_root_lock(const char *pin_root);
+
+/*
  * tc ingress attach of prog_fd on ifindex through clsact, direct-action,
  * with vtiaccel's own handle and priority so that detach removes only our
  * filter.  *created tells whether this call created the clsact qdisc (so
@@ -81,6 +100,11 @@ int vta_tc_attach(int ifindex, int prog_fd, bool *created);
 int vta_tc_detach(int ifindex, bool destroy_qdisc);
 /* prog id of our filter on ifindex, 0 when none. */
 __u32 vta_tc_query(int ifindex);
+
+/* The daemon's health element; -ENOENT without the map. */
+int vta_health_get(const struct vta_maps *m, struct vta_health *h);
+int vta_health_set(const struct vta_maps *m, const struct vta_health *h);
+const char *vta_resync_cause_name(enum vta_resync_cause c);
 
 /* Config element helpers. */
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg);

@@ -756,51 +756,119 @@ void vta_nl_close(struct vta_nl *nl)
 struct dump_ctx {
 	vta_nl_cb cb;
 	void *data;
-	bool intr;
-	int err;
+	bool intr;	/* NLM_F_DUMP_INTR on a message of this dump */
+	int err;	/* the callback's first error: the rest is drained */
+	int kerr;	/* the kernel's error (NLMSG_ERROR, NLMSG_DONE) */
 };
 
-static int dump_msg_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * One datagram of the dump with sequence number seq: 1 when it ended the
+ * dump (NLMSG_DONE or NLMSG_ERROR), else 0.
+ *
+ * Not mnl_cb_run(): libmnl (1.0.4) returns -1/EINTR at the first message
+ * flagged NLM_F_DUMP_INTR, before our callback sees it, with the rest of
+ * the dump still queued; a new request on that socket then reads the old
+ * dump's datagrams (EPROTO) while the kernel answers it with EBUSY (one
+ * dump at a time per socket: netlink_dump_start()).  Here an interrupted
+ * dump, like one whose callback failed, is read to its end, so that the
+ * socket is clean for the redump; the caller decides what to redo.
+ */
+static int dump_datagram(const void *buf, int len, uint32_t seq,
+			 uint32_t portid, struct dump_ctx *dc)
 {
-	struct dump_ctx *d = data;
-	int err;
+	const struct nlmsghdr *nlh;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->intr = true;
-	err = d->cb(nlh, d->data);
-	if (err < 0) {
-		d->err = err;
-		return MNL_CB_ERROR;
+	for (nlh = buf; vta_nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		/* a late part of another request (not ours to judge) */
+		if (nlh->nlmsg_seq != seq ||
+		    (portid && nlh->nlmsg_pid && nlh->nlmsg_pid != portid))
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			dc->intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			/* netlink_dump_done(): the dump's error, if any */
+			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+				int e = *(const int *)NLMSG_DATA(nlh);
+
+				if (e < 0 && !dc->kerr)
+					dc->kerr = e;
+			}
+			return 1;
+		case NLMSG_ERROR: {
+			const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				dc->kerr = dc->kerr ?: -EBADMSG;
+			else if (e->error < 0 && !dc->kerr)
+				dc->kerr = e->error;
+			return 1;	/* an error (or ack) ends the dump */
+		}
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			continue;
+		}
+		if (!dc->err) {
+			int err = dc->cb(nlh, dc->data);
+
+			if (err < 0)
+				dc->err = err;
+		}
 	}
-	return MNL_CB_OK;
+	return 0;
 }
 
-static int run_dump(struct mnl_socket *s, struct nlmsghdr *nlh, char *buf,
-		    struct dump_ctx *dc)
+/* A dump socket in an unknown state (a receive failed mid-dump: the rest
+ * may still come): replace it, so that no later dump reads its tail. */
+static int dump_sock_reset(struct mnl_socket **s, int bus)
+{
+	if (*s)
+		mnl_socket_close(*s);
+	*s = sock_open(bus, NULL, 0, 1 << 20, false);
+	return *s ? 0 : -errno;
+}
+
+/*
+ * Send the request and read its whole dump.  0, -EINTR when the kernel
+ * flagged it inconsistent (NLM_F_DUMP_INTR; the caller redumps), the
+ * callback's error, the kernel's, or -errno.  Whatever happens the
+ * socket is left with nothing of this dump on it.
+ */
+static int run_dump(struct mnl_socket **sp, int bus, struct nlmsghdr *nlh,
+		    char *buf, struct dump_ctx *dc)
 {
 	uint32_t seq = nlh->nlmsg_seq, portid;
-	int ret;
+	int ret, err;
 
-	portid = mnl_socket_get_portid(s);
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	if (!*sp && (err = dump_sock_reset(sp, bus)))
+		return err;
+	portid = mnl_socket_get_portid(*sp);
+	if (mnl_socket_sendto(*sp, nlh, nlh->nlmsg_len) < 0) {
+		err = -errno;
+		dump_sock_reset(sp, bus);
+		return err;
+	}
 	for (;;) {
-		ret = mnl_socket_recvfrom(s, buf, NL_BUFSZ);
+		ret = mnl_socket_recvfrom(*sp, buf, NL_BUFSZ);
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			err = -errno;
+			dump_sock_reset(sp, bus);
+			return err;
 		}
-		ret = mnl_cb_run(buf, ret, seq, portid, dump_msg_cb, dc);
-		if (ret == MNL_CB_STOP)
+		if (dump_datagram(buf, ret, seq, portid, dc))
 			break;
-		if (ret < 0) {
-			if (dc->err)
-				return dc->err;
-			/* NLMSG_ERROR from the kernel: errno is set */
-			return -errno;
+		/* a stop: no draining of what may be a million routes */
+		if (dc->err == -ECANCELED) {
+			dump_sock_reset(sp, bus);
+			break;
 		}
 	}
+	if (dc->err)
+		return dc->err;
+	if (dc->kerr)
+		return dc->kerr;
 	return dc->intr ? -EINTR : 0;
 }
 
@@ -808,8 +876,7 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 		void *data)
 {
 	static char buf[NL_BUFSZ];
-	struct dump_ctx d = { cb, data, false, 0 };
-	struct mnl_socket *s = nl->dump;
+	struct dump_ctx d = { cb, data, false, 0, 0 };
 	struct nlmsghdr *nlh;
 
 	nlh = mnl_nlmsg_put_header(buf);
@@ -851,13 +918,13 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 	default:
 		return -EINVAL;
 	}
-	return run_dump(s, nlh, buf, &d);
+	return run_dump(&nl->dump, NETLINK_ROUTE, nlh, buf, &d);
 }
 
 int vta_nl_dump_sa(struct vta_nl *nl, vta_nl_cb cb, void *data)
 {
 	static char buf[NL_BUFSZ];
-	struct dump_ctx d = { cb, data, false, 0 };
+	struct dump_ctx d = { cb, data, false, 0, 0 };
 	struct nlmsghdr *nlh;
 
 	if (!nl->xdump)
@@ -867,7 +934,7 @@ int vta_nl_dump_sa(struct vta_nl *nl, vta_nl_cb cb, void *data)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++nl->seq;
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct xfrm_usersa_id));
-	return run_dump(nl->xdump, nlh, buf, &d);
+	return run_dump(&nl->xdump, NETLINK_XFRM, nlh, buf, &d);
 }
 
 int vta_nl_read_events(struct mnl_socket *s, vta_nl_cb cb, void *data)

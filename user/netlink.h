@@ -180,7 +180,9 @@ void vta_nl_close(struct vta_nl *nl);
  * Dump one object type (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE,
  * RTM_GETNEXTHOP, RTM_GETNETCONF), passing every message to cb.
  * Returns 0, -EINTR when the kernel flagged the dump inconsistent
- * (NLM_F_DUMP_INTR: the caller redumps), or -errno.
+ * (NLM_F_DUMP_INTR: the caller redumps), the callback's first error, or
+ * -errno.  The dump is always read to its end (or the socket replaced):
+ * the next request on nl starts clean.
  */
 int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 		void *data);

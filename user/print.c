@@ -45,6 +45,40 @@ static FILE *out(void)
 	return P.f ? P.f : stdout;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 when it is not one.
+ */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 size_t vta_json_escape(char *buf, size_t len, const char *s)
 {
 	size_t n = 0;
@@ -66,9 +100,17 @@ size_t vta_json_escape(char *buf, size_t len, const char *s)
 		case '\b': rep = "\\b"; break;
 		case '\f': rep = "\\f"; break;
 		default:
-			if (ch < 0x20) {
+			if (ch < 0x20 || (ch >= 0x80 &&
+					  !utf8_len((const unsigned char *)s))) {
 				snprintf(tmp, sizeof(tmp), "\\u%04x", ch);
 				rep = tmp;
+			} else if (ch >= 0x80) {
+				/* a whole UTF-8 sequence, never cut */
+				rl = utf8_len((const unsigned char *)s);
+				memcpy(tmp, s, rl);
+				tmp[rl] = '\0';
+				rep = tmp;
+				s += rl - 1;
 			}
 		}
 		if (!rep) {
@@ -87,6 +129,9 @@ size_t vta_json_escape(char *buf, size_t len, const char *s)
 	return n;
 }
 
+/* A JSON string: RFC 8259 escapes; valid UTF-8 passes as it is, any
+ * other byte >= 0x80 (an interface name may hold any byte) becomes the
+ * code point of that byte (\u00XX), so the document stays UTF-8. */
 static void json_puts_escaped(const char *s)
 {
 	FILE *f = out();
@@ -94,6 +139,18 @@ static void json_puts_escaped(const char *s)
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x80) {
+			int n = utf8_len((const unsigned char *)s);
+
+			if (!n) {
+				fprintf(f, "\\u%04x", ch);
+				continue;
+			}
+			fwrite(s, 1, n, f);
+			s += n - 1;
+			continue;
+		}
 
 		switch (ch) {
 		case '"': fputs("\\\"", f); break;
@@ -314,7 +371,15 @@ int vta_print_error(const char *fmt, ...)
 		 * stays one parsable document per command. */
 		while (P.depth > 1)
 			json_close(P.st[P.depth - 1].array);
-		if (P.depth == 1) {
+		if (P.depth == 1 && P.st[0].array) {
+			/* a top-level array (a stream of records): the
+			 * error is its last element, an object */
+			json_member(NULL);
+			fputs("{\"error\":", out());
+			json_puts_escaped(msg);
+			fputc('}', out());
+			json_close(true);
+		} else if (P.depth == 1) {
 			json_member("error");
 			json_puts_escaped(msg);
 			json_close(P.st[0].array);

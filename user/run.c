@@ -123,16 +123,115 @@ struct daemon {
 	struct vta_attach *att;
 	uint64_t next_renew;
 	struct vta_config cfg;
-	unsigned long evmsgs;
+	uint64_t last_resync;	/* start of the last resync (mono ns) */
+	int sfd;		/* signalfd: SIGTERM, SIGINT, SIGHUP */
+	bool stop;		/* SIGTERM/SIGINT seen */
+	bool hup;		/* SIGHUP seen during a resync */
+	struct vta_health h;	/* published in the vta_health map */
+	uint64_t wd_ns;		/* systemd watchdog: ping every wd_ns, 0 off */
+	uint64_t next_wd;
+	uint64_t retry_at;	/* next retry of failed map writes */
+	uint64_t retry_ns;	/* its back-off: 1 s doubling to 64 s */
 };
+
+/*
+ * Failed map writes, again.  A full map fails every retry, and a retry
+ * walks the whole model (a syscall per entry still missing): back off
+ * from 1 s to 64 s while they keep failing, back to 1 s once they pass.
+ */
+static void writes_retry(struct daemon *d)
+{
+	uint64_t now = vta_mono_ns();
+
+	if (!vta_sync_write_pending(d->s) || now < d->retry_at)
+		return;
+	if (!vta_sync_retry(d->s)) {
+		d->retry_ns = 0;
+		return;
+	}
+	d->retry_ns = d->retry_ns ? d->retry_ns * 2 : 1000000000ULL;
+	if (d->retry_ns > 64000000000ULL)
+		d->retry_ns = 64000000000ULL;
+	d->retry_at = now + d->retry_ns;
+}
+
+/*
+ * systemd's watchdog (WatchdogSec= in the unit): WATCHDOG_USEC, for this
+ * process (WATCHDOG_PID when set).  Pinged at half the interval, only
+ * from the lease renewal: when the main loop (or a resync making
+ * progress) stops renewing the lease, systemd stops hearing from us and
+ * restarts the daemon, as sd_watchdog_enabled(3) describes.
+ */
+static void watchdog_setup(struct daemon *d)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long us;
+	char *end;
+
+	if (!usec || (pid && strtol(pid, NULL, 10) != getpid()))
+		return;
+	us = strtoull(usec, &end, 10);
+	if (*end || !us) {
+		pr_warn("WATCHDOG_USEC=%s: not a number of microseconds: no watchdog\n",
+			usec);
+		return;
+	}
+	d->wd_ns = us * 1000ULL / 2;
+	if (d->wd_ns < (uint64_t)d->c->renew_ms * 1000000ULL)
+		pr_warn("WatchdogSec (%llu ms) shorter than twice the lease renewal (%u ms): the watchdog may fire on a healthy daemon\n",
+			us / 1000, d->c->renew_ms);
+	pr_info("systemd watchdog: every %.1f s\n", d->wd_ns / 1e9);
+}
+
+static void watchdog_maybe(struct daemon *d, uint64_t now)
+{
+	if (!d->wd_ns || now < d->next_wd)
+		return;
+	vta_sd_notify("WATCHDOG=1");
+	d->next_wd = now + d->wd_ns;
+}
+
+/* The daemon's health, for `status` and `stats --prometheus`. */
+static void health_publish(struct daemon *d)
+{
+	struct vta_sync_counts c;
+	int err;
+
+	if (!d->s)
+		return;
+	vta_sync_get_counts(d->s, &c);
+	d->h.msgs = c.msgs;
+	d->h.bad_msgs = c.bad_msgs;
+	d->h.write_errors = c.write_errors;
+	d->h.routes = c.routes;
+	d->h.groups = c.groups;
+	d->h.ifaces = c.ifaces;
+	d->h.peers = c.peers;
+	d->h.flags = 0;
+	if (vta_sync_write_pending(d->s))
+		d->h.flags |= VTA_HEALTH_F_WRITES_FAILING;
+	if (vta_sync_want_resync(d->s))
+		d->h.flags |= VTA_HEALTH_F_STALE;
+	d->h.pid = getpid();
+	d->h.updated_ns = vta_mono_ns();
+	err = vta_health_set(&d->maps, &d->h);
+	if (err && err != -ENOENT)
+		pr_debug("update the health map: %s\n", strerror(-err));
+}
 
 static void lease_renew(struct daemon *d)
 {
 	uint64_t now = vta_mono_ns();
 	int err;
 
+	/* how late this renewal is (a long resync, an event storm) */
+	d->h.renew_lag_ns = d->next_renew && now > d->next_renew ?
+			    now - d->next_renew : 0;
+	if (d->h.renew_lag_ns > d->h.renew_lag_max_ns)
+		d->h.renew_lag_max_ns = d->h.renew_lag_ns;
 	d->cfg.lease_deadline_ns = now + (uint64_t)d->c->lease_ms * 1000000ULL;
 	err = vta_config_set(&d->maps, &d->cfg);
+	watchdog_maybe(d, now);
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
 	d->next_renew = now + (uint64_t)d->c->renew_ms * 1000000ULL;
@@ -166,13 +265,39 @@ static void hook_tick(void *ctx)
 	lease_maybe(ctx);
 }
 
+/* Read the pending signals; true once SIGTERM/SIGINT came. */
+static bool signals_read(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (d->sfd >= 0 && read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			d->hup = true;
+			continue;
+		}
+		if (!d->stop)
+			pr_info("signal %u: shutting down\n", si.ssi_signo);
+		d->stop = true;
+	}
+	return d->stop;
+}
+
+/* Polled during a resync's dumps: SIGTERM stops a resync of a million
+ * routes at once, well within the unit's TimeoutStopSec (a SIGKILL
+ * would leave the hooks and the clsact behind). */
+static bool hook_stop(void *ctx)
+{
+	return signals_read(ctx);
+}
+
 static int ev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct daemon *d = data;
 
 	vta_sync_rtnl_msg(d->s, nlh);
-	if (!(++d->evmsgs & 1023))
-		lease_maybe(d);
+	/* by the clock, not by a message count: one message can be slow
+	 * (a nexthop used by a million routes), a burst long */
+	lease_maybe(d);
 	return 0;
 }
 
@@ -181,22 +306,39 @@ static int xev_cb(const struct nlmsghdr *nlh, void *data)
 	struct daemon *d = data;
 
 	vta_sync_xfrm_msg(d->s, nlh);
+	lease_maybe(d);
 	return 0;
 }
 
-static int resync(struct daemon *d, const char *why)
+static int resync(struct daemon *d, enum vta_resync_cause cause)
 {
+	const char *why = vta_resync_cause_name(cause);
 	struct vta_sync_counts c;
-	uint64_t t0 = vta_mono_ns();
+	uint64_t t0 = vta_mono_ns(), t1;
 	int err;
 
 	lease_maybe(d);
+	d->last_resync = t0;
 	err = vta_sync_full(d->s, &d->nl);
 	lease_maybe(d);
+	if (err == -ECANCELED) {
+		pr_info("sync (%s) stopped after %.1f ms\n", why,
+			(vta_mono_ns() - t0) / 1e6);
+		return err;
+	}
+	t1 = vta_mono_ns();
+	if (err || vta_sync_want_resync(d->s)) {
+		d->h.resync_failures++;
+	} else {
+		d->h.resyncs[cause]++;
+		d->h.last_sync_ns = t1 - t0;
+		d->h.last_sync_end_ns = t1;
+	}
 	vta_sync_get_counts(d->s, &c);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
-		c.peers, (vta_mono_ns() - t0) / 1e6);
+		c.peers, (t1 - t0) / 1e6);
+	health_publish(d);
 	return err;
 }
 
@@ -305,12 +447,12 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
 	struct daemon d = { .c = c };
 	struct vta_sync_out out;
-	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick };
+	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
+					hook_stop };
 	struct itimerspec its = { 0 };
 	uint64_t t0;
 	sigset_t mask;
 	int ep = -1, sfd = -1, tfd = -1, lock_fd = -1, err, ret = 1;
-	bool stop = false;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -318,16 +460,25 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d.sfd = sfd;
 
 	/* One daemon per pin root: a second one would clear the maps of
 	 * the first.  The lock goes with the process, also on kill -9. */
 	err = vta_bpffs_prepare(c->pin_root);
 	if (!err) {
-		lock_fd = open(c->pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
-			pr_warn("%s: %s\n", c->pin_root, errno == EWOULDBLOCK ?
+		char why[PATH_MAX + 128];
+
+		/* An existing root is reused as it is: it must be ours. */
+		err = vta_pin_root_check(c->pin_root, true, why, sizeof(why));
+		if (err) {
+			pr_warn("pin root %s\n", why);
+			goto out;
+		}
+		lock_fd = vta_pin_root_lock(c->pin_root);
+		if (lock_fd < 0) {
+			pr_warn("%s: %s\n", c->pin_root, lock_fd == -EWOULDBLOCK ?
 				"another vtiaccel run uses this pin root" :
-				strerror(errno));
+				strerror(-lock_fd));
 			goto out;
 		}
 	}
@@ -383,8 +534,15 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
+	d.h.started_ns = vta_mono_ns();
+	health_publish(&d);	/* this daemon's, not a dead one's */
+	watchdog_setup(&d);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
-	err = resync(&d, "start");
+	err = resync(&d, VTA_RESYNC_START);
+	if (d.stop) {	/* SIGTERM during the first resync: a clean stop */
+		ret = 0;
+		goto out;
+	}
 	if (err)
 		goto out;
 	err = vta_sd_notify("READY=1");
@@ -408,7 +566,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		goto out;
 	}
 
-	while (!stop) {
+	while (!d.stop) {
 		struct epoll_event evs[8];
 		int n, i;
 
@@ -421,31 +579,23 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			int fd = evs[i].data.fd;
 
 			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) != sizeof(si))
-					continue;
-				if (si.ssi_signo == SIGHUP) {
-					/* an operator's "look again", also at
-					 * XDP refused before (MTU lowered) */
-					resync(&d, "SIGHUP");
-					vta_attach_retry_xdp(d.att);
-					continue;
-				}
-				pr_info("signal %u: shutting down\n", si.ssi_signo);
-				stop = true;
+				signals_read(&d);
 			} else if (fd == tfd) {
 				uint64_t exp;
 
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				lease_renew(&d);
+				/* failed map writes, again (sync.c keeps
+				 * what the maps hold) */
+				writes_retry(&d);
+				health_publish(&d);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {
 					pr_info("netlink overrun: resync\n");
 					vta_nl_drain(d.nl.ev);
-					resync(&d, "overrun");
+					resync(&d, VTA_RESYNC_OVERRUN);
 				} else if (err) {
 					pr_warn("read netlink events: %s\n",
 						strerror(-err));
@@ -455,18 +605,31 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (err == -ENOBUFS) {
 					pr_info("XFRM netlink overrun: resync\n");
 					vta_nl_drain(d.nl.xev);
-					resync(&d, "xfrm overrun");
+					resync(&d, VTA_RESYNC_XFRM_OVERRUN);
 				} else if (err) {
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
 				}
 			}
 		}
-		if (!stop && vta_sync_want_resync(d.s))
-			resync(&d, "sync model fallback");
+		if (d.hup && !d.stop) {
+			/* an operator's "look again", also at XDP refused
+			 * before (MTU lowered) */
+			d.hup = false;
+			resync(&d, VTA_RESYNC_SIGHUP);
+			vta_attach_retry_xdp(d.att);
+		}
+		/* The model's request, or a resync that failed: at most once
+		 * a second (the lease timer wakes the loop), so that a kernel
+		 * refusing dumps does not make the daemon spin. */
+		if (!d.stop && vta_sync_want_resync(d.s) &&
+		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
+			resync(&d, VTA_RESYNC_MODEL);
 	}
 	ret = 0;
 out:
+	if (d.l)	/* systemd: the stop has begun (detach, unpin) */
+		vta_sd_notify("STOPPING=1");
 	vta_attach_free(d.att);	/* detach before the maps go */
 	vta_sync_free(d.s);
 	vta_nl_close(&d.nl);

@@ -302,6 +302,68 @@ static void print_prometheus(const struct snapshot *s)
 	}
 }
 
+static void prom_one(const char *name, const char *type, const char *help,
+		     double v)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n%s %.9g\n", name, help, name,
+	       type, name, v);
+}
+
+/* The daemon's own health (vta_health), when it wrote one. */
+static void print_prometheus_health(const struct vta_maps *m)
+{
+	static const char *const kinds[] = { "routes", "groups", "interfaces",
+					     "peers" };
+	uint64_t now = vta_mono_ns();
+	struct vta_health h;
+	__u64 sizes[4];
+	int c;
+
+	if (vta_health_get(m, &h) || !h.updated_ns)
+		return;
+	printf("# HELP vtiaccel_daemon_resyncs_total Full resyncs of the route mirror completed, by cause.\n"
+	       "# TYPE vtiaccel_daemon_resyncs_total counter\n");
+	for (c = 0; c < VTA_RESYNC_MAX; c++)
+		printf("vtiaccel_daemon_resyncs_total{cause=\"%s\"} %" PRIu64 "\n",
+		       vta_resync_cause_name(c), (uint64_t)h.resyncs[c]);
+	prom_one("vtiaccel_daemon_resync_failures_total", "counter",
+		 "Full resyncs that failed or stayed interrupted.",
+		 h.resync_failures);
+	prom_one("vtiaccel_daemon_netlink_messages_total", "counter",
+		 "Netlink messages handled (dumps and events).", h.msgs);
+	prom_one("vtiaccel_daemon_netlink_bad_messages_total", "counter",
+		 "Netlink messages rejected as malformed.", h.bad_msgs);
+	prom_one("vtiaccel_daemon_map_write_errors_total", "counter",
+		 "BPF map writes that failed (retries included).",
+		 h.write_errors);
+	prom_one("vtiaccel_daemon_last_sync_seconds", "gauge",
+		 "Duration of the last completed full resync.",
+		 h.last_sync_ns / 1e9);
+	printf("# HELP vtiaccel_daemon_model_entries Entries the daemon keeps in the maps, by kind.\n"
+	       "# TYPE vtiaccel_daemon_model_entries gauge\n");
+	sizes[0] = h.routes;
+	sizes[1] = h.groups;
+	sizes[2] = h.ifaces;
+	sizes[3] = h.peers;
+	for (c = 0; c < 4; c++)
+		printf("vtiaccel_daemon_model_entries{kind=\"%s\"} %" PRIu64 "\n",
+		       kinds[c], (uint64_t)sizes[c]);
+	prom_one("vtiaccel_daemon_lease_renew_lag_seconds", "gauge",
+		 "How late the last lease renewal was.", h.renew_lag_ns / 1e9);
+	prom_one("vtiaccel_daemon_lease_renew_lag_max_seconds", "gauge",
+		 "The largest lease renewal lag since the daemon started.",
+		 h.renew_lag_max_ns / 1e9);
+	prom_one("vtiaccel_daemon_writes_failing", "gauge",
+		 "1 while failed map writes wait for a retry.",
+		 !!(h.flags & VTA_HEALTH_F_WRITES_FAILING));
+	prom_one("vtiaccel_daemon_stale", "gauge",
+		 "1 while the daemon knows its mirror is stale (a resync is due).",
+		 !!(h.flags & VTA_HEALTH_F_STALE));
+	prom_one("vtiaccel_daemon_health_age_seconds", "gauge",
+		 "Seconds since the daemon last wrote its health.",
+		 now > h.updated_ns ? (now - h.updated_ns) / 1e9 : 0);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -380,8 +442,10 @@ int cmd_stats(int argc, char **argv)
 		}
 		if (clear)
 			fputs("\033[H\033[2J", stdout);
-		if (prom)
+		if (prom) {
 			print_prometheus(cur);
+			print_prometheus_health(&m);
+		}
 		else
 			print_snapshot(cur, first ? NULL : prev);
 		if (!watch)

@@ -183,6 +183,9 @@ enum {
 	ST_LEASE_EXPIRED = 1,
 	ST_NOT_LOADED = 2,
 	ST_ERROR = 3,
+	/* the lease is live but the maps lag the kernel: the daemon's map
+	 * writes fail, or it knows its mirror is stale (vta_health) */
+	ST_DEGRADED = 4,
 };
 
 static const char *health_name(int st)
@@ -191,8 +194,74 @@ static const char *health_name(int st)
 	case ST_HEALTHY: return "healthy";
 	case ST_LEASE_EXPIRED: return "lease-expired";
 	case ST_NOT_LOADED: return "not-loaded";
+	case ST_DEGRADED: return "degraded";
 	default: return "error";
 	}
+}
+
+/*
+ * The daemon's own health (the vta_health map it writes); "daemon": null
+ * when there is none (pins of an older vtiaccel, or never written).
+ * Returns its VTA_HEALTH_F_* flags.
+ */
+static __u32 print_daemon(const struct vta_maps *m)
+{
+	uint64_t now = vta_mono_ns();
+	struct vta_health h;
+	int c;
+
+	if (vta_health_get(m, &h) || !h.updated_ns) {
+		print_null(PRINT_JSON, "daemon", NULL);
+		return 0;
+	}
+	open_json_object("daemon");
+	print_uint(PRINT_ANY, "pid", "daemon pid %" PRIu64, h.pid);
+	print_float(PRINT_ANY, "uptime_s", ", up %.0f s",
+		    h.started_ns && now > h.started_ns ?
+		    (now - h.started_ns) / 1e9 : 0.0);
+	print_float(PRINT_ANY, "age_s", ", health written %.1f s ago\n",
+		    now > h.updated_ns ? (now - h.updated_ns) / 1e9 : 0.0);
+	print_text("  resyncs");
+	open_json_object("resyncs");
+	for (c = 0; c < VTA_RESYNC_MAX; c++) {
+		print_text(" %s", vta_resync_cause_name(c));
+		print_uint(PRINT_ANY, vta_resync_cause_name(c), " %" PRIu64,
+			   h.resyncs[c]);
+	}
+	close_json_object();
+	print_uint(PRINT_ANY, "resync_failures", ", failed %" PRIu64, h.resync_failures);
+	if (h.last_sync_end_ns) {
+		print_float(PRINT_ANY, "last_sync_ms", "; last full sync %.1f ms",
+			    h.last_sync_ns / 1e6);
+		print_float(PRINT_ANY, "last_sync_age_s", ", %.0f s ago\n",
+			    now > h.last_sync_end_ns ?
+			    (now - h.last_sync_end_ns) / 1e9 : 0.0);
+	} else {
+		print_null(PRINT_JSON, "last_sync_ms", NULL);
+		print_null(PRINT_JSON, "last_sync_age_s", NULL);
+		print_text("; no full sync completed\n");
+	}
+	print_uint(PRINT_ANY, "messages", "  netlink messages %" PRIu64, h.msgs);
+	print_uint(PRINT_ANY, "bad_messages", ", rejected %" PRIu64, h.bad_msgs);
+	print_uint(PRINT_ANY, "write_errors", ", failed map writes %" PRIu64 "\n",
+		   h.write_errors);
+	print_uint(PRINT_ANY, "routes", "  model: %" PRIu64 " routes", h.routes);
+	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " groups", h.groups);
+	print_uint(PRINT_ANY, "interfaces", ", %" PRIu64 " interfaces", h.ifaces);
+	print_uint(PRINT_ANY, "peers", ", %" PRIu64 " peers\n", h.peers);
+	print_float(PRINT_ANY, "renew_lag_ms", "  lease renewal lag %.1f ms",
+		    h.renew_lag_ns / 1e6);
+	print_float(PRINT_ANY, "renew_lag_max_ms", " (max %.1f ms)\n",
+		    h.renew_lag_max_ns / 1e6);
+	print_bool(PRINT_JSON, "writes_failing", NULL,
+		   h.flags & VTA_HEALTH_F_WRITES_FAILING);
+	print_bool(PRINT_JSON, "stale", NULL, h.flags & VTA_HEALTH_F_STALE);
+	if (h.flags & VTA_HEALTH_F_WRITES_FAILING)
+		print_text("  map writes are failing: the maps lag the kernel (retried every lease renewal; see the daemon's log)\n");
+	if (h.flags & VTA_HEALTH_F_STALE)
+		print_text("  the mirror is stale: a resync is due (events lost or dumps failing)\n");
+	close_json_object();
+	return h.flags;
 }
 
 /* The lease, and the health it means. */
@@ -332,6 +401,7 @@ static int print_not_loaded(const char *root, const char *why)
 	print_uint(PRINT_JSON, "routes4", NULL, 0);
 	print_uint(PRINT_JSON, "routes6", NULL, 0);
 	print_uint(PRINT_JSON, "groups", NULL, 0);
+	print_null(PRINT_JSON, "daemon", NULL);
 	open_json_array("interfaces");
 	close_json_array();
 	open_json_array("peers");
@@ -356,6 +426,7 @@ int cmd_status(int argc, char **argv)
 	char flags[128], why[PATH_MAX + 640];
 	long r4, r6, ng;
 	int n, i, opt, err, st;
+	__u32 dflags;
 
 	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
 		switch (opt) {
@@ -408,6 +479,13 @@ int cmd_status(int argc, char **argv)
 		print_null(PRINT_JSON, "pins_pid", NULL);
 	print_nl();
 	st = print_lease(&cfg);
+	dflags = print_daemon(&m);
+	if (st == ST_HEALTHY && (dflags & (VTA_HEALTH_F_WRITES_FAILING |
+					   VTA_HEALTH_F_STALE))) {
+		st = ST_DEGRADED;
+		pr_warn("degraded: %s\n", dflags & VTA_HEALTH_F_WRITES_FAILING ?
+			"map writes are failing" : "the mirror is stale");
+	}
 	print_string(PRINT_JSON, "health", NULL, health_name(st));
 	vta_cfg_flags_str(cfg.flags, flags, sizeof(flags));
 	print_text("config <%s> hash_seed 0x%08x\n", flags, cfg.hash_seed);

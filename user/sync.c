@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_arp.h>
+#include <linux/ipsec.h>
 #include <linux/rtnetlink.h>
 #include <linux/nexthop.h>
 #include <linux/netconf.h>
@@ -191,6 +192,17 @@ struct variant {
 	int oif;		/* first nexthop's device (for purges) */
 	int oif_key;		/* IPv6 device routes: part of the identity */
 	uint32_t gen;
+	/* the users of nexthop nhid (struct nhu): a nexthop event updates
+	 * these prefixes only, not a million others */
+	struct pfx *pfx;
+	struct variant *nu_next, **nu_pprev;
+};
+
+/* Variants using one nexthop id (RTA_NH_ID), whether the id is known. */
+struct nhu {
+	struct hent he;
+	uint32_t id;
+	struct variant *head;
 };
 
 struct pfx_key {
@@ -204,6 +216,7 @@ struct pfx {
 	struct variant *v;
 	bool written;
 	struct vta_route wv;
+	uint32_t nu_mark;	/* nhu_prefixes(): seen in this pass */
 };
 
 struct sa_key {
@@ -236,22 +249,45 @@ struct vta_sync {
 	struct snc *ncs;
 	int n_ncs, cap_ncs;
 	bool nc_seen;		/* netconf known: the flags below apply */
-	struct ht nhs, msets, pfxs, sas;
+	struct ht nhs, msets, pfxs, sas, nhus;
 	unsigned long n_nhid_variants;
 	uint32_t gen;
 	uint32_t next_mset_id;
 	bool sa_aware, xfrm, want_resync;
+	bool write_dirty;	/* a map write failed: the maps lag the model */
+	uint32_t nu_stamp;
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
 };
 
-static void werr(struct vta_sync *s, int err, const char *what, const char *obj)
+/*
+ * A failed map write.  What was not written is not recorded as written:
+ * the model's w* copies (wv, wg, pv) always hold what is in the MAP, so
+ * the next event touching the object, a resync, or vta_sync_retry()
+ * (which the daemon runs while write_dirty is set) writes it again.
+ * Returns err.
+ */
+static int werr(struct vta_sync *s, int err, const char *what, const char *obj)
 {
 	if (!err)
-		return;
+		return 0;
 	s->cnt.write_errors++;
-	pr_warn("update map %s (%s): %s\n", what, obj, strerror(-err));
+	s->write_dirty = true;
+	/* a full map fails every retry: the first ones, then 2^n-th */
+	if (s->cnt.write_errors <= 10 ||
+	    !(s->cnt.write_errors & (s->cnt.write_errors - 1)))
+		pr_warn("update map %s (%s): %s (%lu failed writes so far)\n",
+			what, obj, strerror(-err), s->cnt.write_errors);
+	return err;
+}
+
+/* A failed delete of something the model drops: counted and logged (the
+ * entry stays in the map until a later write of the same key). */
+static void derr(struct vta_sync *s, int err, const char *what, const char *obj)
+{
+	if (err && err != -ENOENT)
+		werr(s, err, what, obj);
 }
 
 /* ---------------------------------------------------------------- */
@@ -641,19 +677,19 @@ static void link_write(struct vta_sync *s, struct slink *l)
 	if (l->role == VTA_ROLE_NONE)
 		return;
 	link_iface(s, l, &v);
-	if (!l->written || memcmp(&v, &l->wv, sizeof(v))) {
-		werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
-		     l->nl.name);
+	if ((!l->written || memcmp(&v, &l->wv, sizeof(v))) &&
+	    !werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
+		  l->nl.name)) {
 		l->wv = v;
 		l->written = true;
 	}
 	has_peer = link_peer(s, l, &pk, &pv);
 	if (l->peer_written && (!has_peer || memcmp(&pk, &l->pk, sizeof(pk)))) {
-		s->out.peer_del(s->out.ctx, &l->pk);
+		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
 		l->peer_written = false;
 	}
-	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv)))) {
-		werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name);
+	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv))) &&
+	    !werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name)) {
 		l->pk = pk;
 		l->pv = pv;
 		l->peer_written = true;
@@ -666,9 +702,10 @@ static void link_unmanage(struct vta_sync *s, struct slink *l, bool gone)
 	if (l->role == VTA_ROLE_NONE)
 		return;
 	if (l->peer_written)
-		s->out.peer_del(s->out.ctx, &l->pk);
+		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
 	if (l->written)
-		s->out.iface_del(s->out.ctx, l->nl.ifindex);
+		derr(s, s->out.iface_del(s->out.ctx, l->nl.ifindex), "iface",
+		     l->nl.name);
 	if (l->slot)
 		s->slot_used[l->slot] = false;
 	if (s->hooks.link_removed)
@@ -840,9 +877,9 @@ static bool group_refresh(struct vta_sync *s, uint32_t id,
 	char name[16];
 
 	build_group(s, m, n, unrep, &g);
-	if (!*written || memcmp(&g, wg, sizeof(g))) {
-		snprintf(name, sizeof(name), "%#x", id);
-		werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name);
+	snprintf(name, sizeof(name), "%#x", id);
+	if ((!*written || memcmp(&g, wg, sizeof(g))) &&
+	    !werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name)) {
 		*wg = g;
 		*written = true;
 	}
@@ -925,7 +962,7 @@ static void mset_put(struct vta_sync *s, struct mset *ms)
 	if (!ms || --ms->refs)
 		return;
 	if (ms->written)
-		s->out.group_del(s->out.ctx, ms->id);
+		derr(s, s->out.group_del(s->out.ctx, ms->id), "group", "member set");
 	ht_del(&s->msets, &ms->he);
 	free(ms);
 }
@@ -1027,7 +1064,11 @@ static void pfx_name(const struct pfx *p, char *buf, size_t len)
 		 p->k.len);
 }
 
-/* Write the prefix's map entry; frees p when no route is left. */
+/*
+ * Write the prefix's map entry; frees p when no route is left.  A prefix
+ * whose map entry could not be deleted stays, without routes, until a
+ * retry deletes it (its entry would otherwise stay in the map for ever).
+ */
 static void pfx_update(struct vta_sync *s, struct pfx *p)
 {
 	struct vta_route r;
@@ -1035,10 +1076,18 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 	char name[64];
 	int err;
 
+	s->cnt.pfx_updates++;
 	pfx_value(s, p, &r, &have);
 	if (!have) {
-		if (p->written)
-			s->out.fib_del(s->out.ctx, p->k.family, p->k.len, &p->k.a);
+		if (p->written) {
+			err = s->out.fib_del(s->out.ctx, p->k.family, p->k.len,
+					     &p->k.a);
+			if (err && err != -ENOENT) {
+				pfx_name(p, name, sizeof(name));
+				werr(s, err, "fib delete", name);
+				return;
+			}
+		}
 		ht_del(&s->pfxs, &p->he);
 		free(p);
 		return;
@@ -1049,13 +1098,97 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 	if (err) {
 		pfx_name(p, name, sizeof(name));
 		werr(s, err, "fib", name);
+		return;
 	}
 	p->wv = r;
 	p->written = true;
 }
 
+static void nhu_unlink(struct vta_sync *s, struct variant *v)
+{
+	struct nhu *u;
+
+	if (!v->nu_pprev)
+		return;
+	*v->nu_pprev = v->nu_next;
+	if (v->nu_next)
+		v->nu_next->nu_pprev = v->nu_pprev;
+	v->nu_next = NULL;
+	v->nu_pprev = NULL;
+	u = ht_find(&s->nhus, &v->nhid);
+	if (u && !u->head) {
+		ht_del(&s->nhus, &u->he);
+		free(u);
+	}
+}
+
+/* 0 or -ENOMEM (the prefix then misses nexthop updates: a resync is
+ * asked for) */
+static int nhu_link(struct vta_sync *s, struct variant *v, struct pfx *p)
+{
+	struct nhu *u = ht_find(&s->nhus, &v->nhid);
+
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (!u || (u->id = v->nhid, ht_add(&s->nhus, &u->he))) {
+			free(u);
+			s->want_resync = true;
+			return -ENOMEM;
+		}
+	}
+	v->pfx = p;
+	v->nu_next = u->head;
+	if (u->head)
+		u->head->nu_pprev = &v->nu_next;
+	u->head = v;
+	v->nu_pprev = &u->head;
+	return 0;
+}
+
+/* The prefixes using nexthop id, each once (callers may free them). */
+static struct pfx **nhu_prefixes(struct vta_sync *s, uint32_t id, size_t *n)
+{
+	const struct nhu *u = ht_find(&s->nhus, &id);
+	const struct variant *v;
+	struct pfx **a;
+	size_t k = 0;
+
+	*n = 0;
+	if (!u)
+		return NULL;
+	for (v = u->head; v; v = v->nu_next)
+		k++;
+	a = malloc(k * sizeof(*a));
+	if (!a) {
+		s->want_resync = true;
+		return NULL;
+	}
+	k = 0;
+	if (!++s->nu_stamp)	/* 0 is every prefix's initial mark */
+		s->nu_stamp = 1;
+	for (v = u->head; v; v = v->nu_next)
+		if (v->pfx->nu_mark != s->nu_stamp) {
+			v->pfx->nu_mark = s->nu_stamp;
+			a[k++] = v->pfx;
+		}
+	*n = k;
+	return a;
+}
+
+/* A nexthop's summary changed: rewrite the prefixes using it. */
+static void nhu_update(struct vta_sync *s, uint32_t id)
+{
+	size_t i, n;
+	struct pfx **a = nhu_prefixes(s, id, &n);
+
+	for (i = 0; i < n; i++)
+		pfx_update(s, a[i]);
+	free(a);
+}
+
 static void variant_free(struct vta_sync *s, struct variant *v)
 {
+	nhu_unlink(s, v);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	mset_put(s, v->ms);
@@ -1158,15 +1291,21 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 {
 	uint32_t id = n->id;
 	struct snh *g, *tmp;
-	size_t i;
+	struct pfx **users;
+	size_t i, n_users;
 	int j;
 
 	ht_del(&s->nhs, &n->he);
-	/* The kernel removes the routes using it without RTM_DELROUTE. */
-	if (s->n_nhid_variants)
+	/* The kernel removes the routes using it without RTM_DELROUTE:
+	 * those of its users (all prefixes if the index failed us). */
+	users = nhu_prefixes(s, id, &n_users);
+	if (!users && ht_find(&s->nhus, &id))
 		purge_all(s, v_uses_nh, &id);
+	for (i = 0; i < n_users; i++)
+		pfx_purge(s, users[i], v_uses_nh, &id);
+	free(users);
 	if (n->written)
-		s->out.group_del(s->out.ctx, id);
+		derr(s, s->out.group_del(s->out.ctx, id), "group", "nexthop");
 	free(n);
 	/* ... and drops it from the groups holding it; an emptied group
 	 * goes too (restart the scan after such a recursive delete). */
@@ -1189,8 +1328,8 @@ again:
 			nh_delete(s, g);
 			goto again;
 		}
-		if (nh_refresh(s, g) && s->n_nhid_variants)
-			rescan_all(s);
+		if (nh_refresh(s, g))
+			nhu_update(s, g->id);
 	}
 }
 
@@ -1410,11 +1549,63 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/*
+ * Member sets get invented ids from VTA_SYNC_MSET_ID_BASE up, skipping
+ * the kernel nexthop ids known then.  Kernel nexthop ids are any u32 but
+ * 0: the kernel allocates below INT_MAX when none is given
+ * (nh_find_unused_id(), net/ipv4/nexthop.c), but a user or FRR may name
+ * any id (FRR's protocol-owned groups go up to 0xFA000000).  No range is
+ * safe, so a nexthop arriving with the id of a member set moves the set:
+ * its group is written under a fresh id and the routes using it are
+ * repointed before the kernel's group overwrites the old id.
+ */
+static bool mset_id_used(struct vta_sync *s, uint32_t id)
+{
+	struct mset *ms, *tm;
+	size_t i;
+
+	if (ht_find(&s->nhs, &id))
+		return true;
+	ht_for_each(&s->msets, i, ms, tm)
+		if (ms->id == id)
+			return true;
+	return false;
+}
+
+static uint32_t mset_new_id(struct vta_sync *s, uint32_t avoid)
+{
+	uint32_t id;
+
+	do {
+		id = s->next_mset_id++;
+		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
+			s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
+	} while (id == avoid || mset_id_used(s, id));
+	return id;
+}
+
+static void mset_evict_id(struct vta_sync *s, uint32_t id)
+{
+	struct mset *ms, *tm;
+	size_t i;
+
+	ht_for_each(&s->msets, i, ms, tm) {
+		if (ms->id != id)
+			continue;
+		ms->id = mset_new_id(s, id);
+		ms->written = false;
+		mset_refresh(s, ms);
+		rescan_all(s);
+		pr_info("nexthop id %#x: the kernel uses it now; its member set moved to %#x\n",
+			id, ms->id);
+		return;
+	}
+}
+
 static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 {
 	struct vta_nl_nexthop nl;
 	struct snh *n, *g, *tmp;
-	bool changed;
 	size_t i;
 	int err, j;
 
@@ -1428,6 +1619,8 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 		return 0;
 	}
 	if (!n) {
+		if (nl.id >= VTA_SYNC_MSET_ID_BASE)
+			mset_evict_id(s, nl.id);
 		n = calloc(1, sizeof(*n));
 		if (!n)
 			return -ENOMEM;
@@ -1440,16 +1633,19 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 	}
 	n->nl = nl;
 	n->gen = s->gen;
-	changed = nh_refresh(s, n);
+	/* only the routes using it, or a group holding it, can change:
+	 * a nexthop nobody uses yet (FRR installs them first) costs
+	 * nothing however many routes there are */
+	if (nh_refresh(s, n))
+		nhu_update(s, nl.id);
 	/* groups holding it see the change too */
 	ht_for_each(&s->nhs, i, g, tmp)
 		for (j = 0; j < g->nl.n_grp; j++)
 			if (g->nl.grp[j].id == nl.id) {
-				changed |= nh_refresh(s, g);
+				if (nh_refresh(s, g))
+					nhu_update(s, g->id);
 				break;
 			}
-	if (changed && s->n_nhid_variants)
-		rescan_all(s);
 	return 0;
 }
 
@@ -1586,7 +1782,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	} else {
 		v = calloc(1, sizeof(*v));
 		if (!v) {
-			if (!p->v) {
+			if (!p->v && !p->written) {
 				ht_del(&s->pfxs, &p->he);
 				free(p);
 			}
@@ -1600,6 +1796,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		p->v = v;
 	}
 	old_ms = v->ms;
+	nhu_unlink(s, v);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	v->ms = NULL;
@@ -1614,6 +1811,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		/* nexthop objects win over the expanded RTA_MULTIPATH that
 		 * nexthop_compat_mode 1 adds */
 		s->n_nhid_variants++;
+		nhu_link(s, v, p);
 	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
 		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
 			v->unrep = true;
@@ -1678,6 +1876,19 @@ int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+		/*
+		 * AF_BRIDGE link messages describe a bridge port (its bridge
+		 * attributes; RTM_DELLINK when it leaves the bridge:
+		 * br_ifinfo_notify() in net/bridge/br_netlink.c), not the
+		 * device: a port leaving is no deletion.  Every device change
+		 * also comes as an AF_UNSPEC message.
+		 */
+		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+		    ((const struct ifinfomsg *)NLMSG_DATA(nlh))->ifi_family ==
+			    AF_BRIDGE) {
+			err = 0;
+			break;
+		}
 		err = on_link(s, nlh);
 		break;
 	case RTM_NEWROUTE:
@@ -1719,7 +1930,25 @@ int vta_sync_xfrm_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 
 	s->cnt.msgs++;
 	if (nlh->nlmsg_type == XFRM_MSG_FLUSHSA) {
-		ht_free_all(&s->sas);
+		const struct xfrm_usersa_flush *fl = NLMSG_DATA(nlh);
+		struct ssa *t;
+		size_t i;
+
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*fl))) {
+			/* which SAs went is unknown: ask the kernel */
+			s->cnt.bad_msgs++;
+			s->want_resync = true;
+			return -EBADMSG;
+		}
+		/* the SAs xfrm_state_flush() removed: xfrm_id_proto_match() */
+		ht_for_each(&s->sas, i, e, t)
+			if (!fl->proto || e->k.proto == fl->proto ||
+			    (fl->proto == IPSEC_PROTO_ANY &&
+			     (e->k.proto == IPPROTO_AH || e->k.proto == IPPROTO_ESP ||
+			      e->k.proto == IPPROTO_COMP))) {
+				ht_del(&s->sas, &e->he);
+				free(e);
+			}
 		goto refresh;
 	}
 	err = vta_nl_parse_sa(nlh, &sa, &hard);
@@ -1784,6 +2013,7 @@ struct vta_sync *vta_sync_new(const struct vta_conf *conf,
 	ht_init(&s->msets, offsetof(struct mset, k), sizeof(struct mset_key));
 	ht_init(&s->pfxs, offsetof(struct pfx, k), sizeof(struct pfx_key));
 	ht_init(&s->sas, offsetof(struct ssa, k), sizeof(struct sa_key));
+	ht_init(&s->nhus, offsetof(struct nhu, id), sizeof(uint32_t));
 	s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
 	s->sa_aware = true;
 	s->gen = 1;
@@ -1809,6 +2039,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->msets);
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
+	ht_free_all(&s->nhus);
 	free(s->links);
 	free(s->ncs);
 	free(s);
@@ -1878,13 +2109,43 @@ bool vta_sync_want_resync(const struct vta_sync *s)
 	return s->want_resync;
 }
 
+bool vta_sync_write_pending(const struct vta_sync *s)
+{
+	return s->write_dirty;
+}
+
+int vta_sync_retry(struct vta_sync *s)
+{
+	struct snh *n, *tn;
+	struct mset *ms, *tm;
+	struct pfx *p, *tp;
+	size_t i;
+
+	if (!s->write_dirty)
+		return 0;
+	s->write_dirty = false;	/* set again by a write failing again */
+	refresh_links(s);
+	ht_for_each(&s->nhs, i, n, tn)
+		nh_refresh(s, n);
+	ht_for_each(&s->msets, i, ms, tm)
+		mset_refresh(s, ms);
+	ht_for_each(&s->pfxs, i, p, tp)
+		pfx_update(s, p);
+	return s->write_dirty ? -EAGAIN : 0;
+}
+
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct vta_sync *s = data;
 
 	vta_sync_rtnl_msg(s, nlh);
-	if (s->hooks.tick && !(s->cnt.msgs & 4095))
+	/* the tick reads the clock (vDSO): often enough that a slow
+	 * stretch of the dump cannot hold the lease renewal back */
+	if (s->hooks.tick && !(s->cnt.msgs & 63))
 		s->hooks.tick(s->hooks.ctx);
+	/* a stop must not wait for a million-route dump */
+	if (s->hooks.stop && !(s->cnt.msgs & 1023) && s->hooks.stop(s->hooks.ctx))
+		return -ECANCELED;
 	return 0;
 }
 
@@ -1918,12 +2179,17 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 		err = vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, dump_cb, s);
 		if (err == -EINTR)
 			continue;
+		if (err == -ECANCELED)
+			return err;
 		if (err) {
 			pr_warn("dump links: %s\n", strerror(-err));
+			s->want_resync = true;	/* the daemon retries */
 			return err;
 		}
 		if (!nl->no_nexthop) {
 			err = vta_nl_dump(nl, RTM_GETNEXTHOP, AF_UNSPEC, dump_cb, s);
+			if (err == -ECANCELED)
+				return err;
 			if (err == -EINTR)
 				intr = true;
 			else if (err) {
@@ -1936,8 +2202,11 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 			intr |= err == -EINTR;
 			err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, dump_cb, s);
 		}
+		if (err == -ECANCELED)
+			return err;
 		if (err && err != -EINTR) {
 			pr_warn("dump routes: %s\n", strerror(-err));
+			s->want_resync = true;
 			return err;
 		}
 		intr |= err == -EINTR;

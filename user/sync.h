@@ -65,8 +65,11 @@ struct vta_sync_hooks {
 	/* it disappeared or is no longer managed; gone: deleted by the kernel */
 	void (*link_removed)(void *ctx, int ifindex, const char *name,
 			     enum vta_role role, bool gone);
-	/* called every few thousand messages of a dump (lease renewal) */
+	/* called every 64 messages of a dump (lease renewal, by the clock) */
 	void (*tick)(void *ctx);
+	/* polled every thousand messages of a dump: true stops the resync
+	 * at once (SIGTERM); vta_sync_full() then returns -ECANCELED */
+	bool (*stop)(void *ctx);
 };
 
 struct vta_sync;
@@ -79,6 +82,7 @@ struct vta_sync_counts {
 	unsigned long msgs, bad_msgs;	/* netlink messages handled / rejected */
 	unsigned long resyncs;
 	unsigned long write_errors;
+	unsigned long pfx_updates;	/* prefixes recomputed: work done */
 };
 
 struct vta_sync *vta_sync_new(const struct vta_conf *conf,
@@ -111,7 +115,11 @@ void vta_sync_sweep(struct vta_sync *s, bool xfrm_seen);
 /*
  * Full resync from netlink: begin, dump links, nexthops, routes (and SAs
  * when available), sweep.  A dump the kernel flags interrupted is
- * repeated up to 5 times.  Returns 0 or -errno.
+ * repeated up to 5 times (the one place interrupted dumps are handled;
+ * vta_nl_dump() leaves the socket clean for it).  Returns 0 or -errno;
+ * when it failed or stayed interrupted, vta_sync_want_resync() says so.
+ * -ECANCELED when hooks.stop asked: the model keeps what it had, nothing
+ * is swept.
  */
 int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
 
@@ -124,6 +132,17 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
  * (sync.c, link_went_down()).
  */
 bool vta_sync_want_resync(const struct vta_sync *s);
+
+/*
+ * A map write failed (write_errors counts them) and the maps lag the
+ * model: the failed entries are kept as the MAP holds them, and every
+ * later event, resync or vta_sync_retry() writes them again.
+ */
+bool vta_sync_write_pending(const struct vta_sync *s);
+/* Write again what failed (a walk of the model; nothing when no write
+ * is pending).  0 when the maps now match, -EAGAIN when writes failed
+ * again. */
+int vta_sync_retry(struct vta_sync *s);
 
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);
 

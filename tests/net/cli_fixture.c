@@ -19,6 +19,10 @@
  *   route PREFIX type=unicast|local|kernel group=N flags=tunnel,gateway mtu=N
  *   peer LOCAL PEER mark=N mask=N tunnel=NAME flags=esp,natt
  *   stat NAME|0 COUNTER PACKETS BYTES   (spread over the CPUs)
+ *   health start=N overrun=N xfrm_overrun=N sighup=N model=N failures=N
+ *          msgs=N bad=N write_errors=N last_sync_ms=N routes=N groups=N
+ *          ifaces=N peers=N lag_ms=N lag_max_ms=N pid=N
+ *          flags=writes_failing,stale age=MS
  *   attach NAME lan|tunnel|wan
  *   testrun NAME SRC DST tcp|udp SPORT DPORT
  *          run the real tc program of NAME's role on one packet with
@@ -127,6 +131,65 @@ static void do_config(const struct vta_maps *m, char **kv, int n)
 	}
 	if (vta_config_set(m, &c))
 		die("update config: %s", strerror(errno));
+}
+
+/* health KEY=N...: the daemon's health element as `vtiaccel run` writes
+ * it; age=MS: written MS ago (default now), lag/last_sync in ms. */
+static void do_health(const struct vta_maps *m, char **kv, int n)
+{
+	static const char *const fl[] = { "writes_failing", "stale" };
+	struct vta_health h = {};
+	uint64_t now = vta_mono_ns(), age = 0;
+	int i, c;
+
+	h.started_ns = now - 60000000000ULL;
+	h.pid = 1;
+	for (i = 0; i < n; i++) {
+		char *v = strchr(kv[i], '=');
+
+		if (!v)
+			die("expected key=value: %s", kv[i]);
+		*v++ = '\0';
+		for (c = 0; c < VTA_RESYNC_MAX; c++)
+			if (!strcmp(kv[i], vta_resync_cause_name(c)))
+				break;
+		if (c < VTA_RESYNC_MAX)
+			h.resyncs[c] = num(v);
+		else if (!strcmp(kv[i], "failures"))
+			h.resync_failures = num(v);
+		else if (!strcmp(kv[i], "msgs"))
+			h.msgs = num(v);
+		else if (!strcmp(kv[i], "bad"))
+			h.bad_msgs = num(v);
+		else if (!strcmp(kv[i], "write_errors"))
+			h.write_errors = num(v);
+		else if (!strcmp(kv[i], "last_sync_ms"))
+			h.last_sync_ns = num(v) * 1000000ULL;
+		else if (!strcmp(kv[i], "routes"))
+			h.routes = num(v);
+		else if (!strcmp(kv[i], "groups"))
+			h.groups = num(v);
+		else if (!strcmp(kv[i], "ifaces"))
+			h.ifaces = num(v);
+		else if (!strcmp(kv[i], "peers"))
+			h.peers = num(v);
+		else if (!strcmp(kv[i], "lag_ms"))
+			h.renew_lag_ns = num(v) * 1000000ULL;
+		else if (!strcmp(kv[i], "lag_max_ms"))
+			h.renew_lag_max_ns = num(v) * 1000000ULL;
+		else if (!strcmp(kv[i], "pid"))
+			h.pid = num(v);
+		else if (!strcmp(kv[i], "flags"))
+			h.flags = flag_bits(v, fl, 2);
+		else if (!strcmp(kv[i], "age"))
+			age = num(v) * 1000000ULL;
+		else
+			die("unknown health key %s", kv[i]);
+	}
+	h.updated_ns = now - age;
+	h.last_sync_end_ns = h.updated_ns;
+	if (vta_health_set(m, &h))
+		die("update health: %s", strerror(errno));
 }
 
 static void do_iface(const struct vta_maps *m, char **kv, int n)
@@ -335,10 +398,10 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
 	static const char *const names[] = {
 		VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-		VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS,
+		VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS, VTA_MAP_HEALTH,
 	};
 	int *fds[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces, &m->peers,
-		       &m->config, &m->stats };
+		       &m->config, &m->stats, &m->health };
 	char path[512];
 	size_t i;
 	int err;
@@ -363,7 +426,9 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 				   sizeof(struct vta_config), 1, NULL);
 	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, VTA_MAP_STATS, 4,
 				  sizeof(struct vta_stats), VTA_STATS_SLOTS, NULL);
-	for (i = 0; i < 7; i++) {
+	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_HEALTH, 4,
+				   sizeof(struct vta_health), 1, NULL);
+	for (i = 0; i < 8; i++) {
 		if (*fds[i] < 0)
 			return -errno;
 		snprintf(path, sizeof(path), "%s/%s", pin_root, names[i]);
@@ -528,7 +593,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cli_fixture: the programs do not load (%s): "
 			"creating the maps alone\n", strerror(-err));
 		l = NULL;
-		m = (struct vta_maps){ -1, -1, -1, -1, -1, -1, -1 };
+		m = VTA_MAPS_NONE;
 		/* Maps of an earlier run of ours: add to them. */
 		err = vta_maps_open_pinned(&m, argv[1]);
 		if (err)
@@ -555,6 +620,8 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(tok[0], "config"))
 			do_config(&m, tok + 1, n - 1);
+		else if (!strcmp(tok[0], "health"))
+			do_health(&m, tok + 1, n - 1);
 		else if (!strcmp(tok[0], "iface"))
 			do_iface(&m, tok + 1, n - 1);
 		else if (!strcmp(tok[0], "group"))

@@ -678,18 +678,14 @@ static int apply_args(struct state *st, const char *file, int argc, char **argv)
 	return 0;
 }
 
-static const char *const map_names[] = {
-	VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS,
-};
-
+/* Every map the loader pins (vta_map_name(): the list cannot drift). */
 static void unpin(const char *pin_root)
 {
 	char path[PATH_MAX];
-	size_t i;
+	unsigned int i;
 
-	for (i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+	for (i = 0; vta_map_name(i); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, vta_map_name(i));
 		unlink(path);
 	}
 	rmdir(pin_root);

@@ -42,7 +42,8 @@ trap 'rm -f "$log"' EXIT
 cat "$log"
 add_script_result "$rc" "$log"
 
-# A brief libFuzzer run of the netlink parser belongs to this tier
+# A brief libFuzzer run of the netlink and configuration parsers belongs
+# to this tier
 # (`make fuzz` runs it longer).
 if [ -x tests/fuzz/run.sh ]; then
 	BUILD=$BUILD tests/fuzz/run.sh "${FUZZ_SECONDS:-15}" >"$log" 2>&1; rc=$?

@@ -8,7 +8,9 @@ pin root, filled by tests/net/cli_fixture from a spec.
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -96,7 +98,7 @@ def vta(*args, root=None, check=None, env=None):
     if root:
         cmd += ["--pin-root", root]
     r = subprocess.run(cmd + list(args), text=True, capture_output=True,
-                       env=env)
+                       env=env, timeout=120)
     if check is not None:
         assert r.returncode == check, (args, r.returncode, r.stdout, r.stderr)
     return r
@@ -165,6 +167,31 @@ def test_man_page_matches_help():
     text = re.sub(".\b", "", r.stdout)
     assert "lookup ADDR" in text and "INSPECTING WITH BPFTOOL" in text
     assert r.stderr == "", r.stderr
+
+
+def test_exit_status_documented(netns):
+    """The man page's EXIT STATUS is what the commands do: verify 2 when
+    it cannot compare (here: no maps), usage errors 2, failures 1."""
+    page = open(os.path.join(ROOT, "docs", "vtiaccel.8")).read()
+    sect = page.split(".SH EXIT STATUS", 1)[1].split(".SH ", 1)[0]
+    sect = re.sub(r"\s+", " ", sect.replace("\n.B ", " "))
+    assert "0 on success, 1 on failure, 2 on usage errors" in sect
+    assert "verify exits 0 when the maps match the kernel, 1 when they " \
+        "differ and 2 when it could not compare" in sect
+    none = "/sys/fs/bpf/vtaCL-none"
+    vta("verify", "--pin-root", none, "--lan", "vtaCLlan", check=2)
+    vta("verify", "--no-such-key", "1", check=2)
+    vta("routes", "--bogus", check=2)
+    vta("routes", root=none, check=1)
+
+
+def test_no_sa_aware_help():
+    """--no-sa-aware keeps tunnels without SAs in the ECMP groups (sync.c
+    tunnel_usable()); it has nothing to do with the MSS clamp."""
+    line = [l for l in vta("help", "run", check=0).stdout.splitlines()
+            if "--no-sa-aware" in l]
+    assert len(line) == 1
+    assert "SAs" in line[0] and "ECMP" in line[0] and "MSS" not in line[0]
 
 
 def test_version():
@@ -279,6 +306,67 @@ def test_status_lease_expired(netns):
     root = pins(SPEC.replace("lease=600000", "lease=0"))
     s = json.loads(vta("-j", "status", root=root, check=1).stdout)
     assert s["lease"]["state"] == "off" and s["health"] == "lease-expired"
+
+
+HEALTH = ("health start=1 sighup=2 model=1 failures=1 msgs=500 bad=3 "
+          "write_errors=0 last_sync_ms=12 routes=7 groups=3 ifaces=4 peers=1 "
+          "lag_ms=2 lag_max_ms=40 pid=4242")
+
+
+def test_status_daemon_health(netns):
+    """The daemon's own health, as it wrote it to vta_health: in status
+    (text and -j) and in the Prometheus export."""
+    root = pins(SPEC + HEALTH + "\n")
+    s = vta_json("status", root=root)
+    assert s["health"] == "healthy"
+    d = s["daemon"]
+    assert d["pid"] == 4242
+    assert d["resyncs"] == {"start": 1, "overrun": 0, "xfrm_overrun": 0,
+                            "sighup": 2, "model": 1}
+    assert (d["resync_failures"], d["messages"], d["bad_messages"],
+            d["write_errors"]) == (1, 500, 3, 0)
+    assert (d["routes"], d["groups"], d["interfaces"], d["peers"]) == (
+        7, 3, 4, 1)
+    assert d["last_sync_ms"] == 12 and d["renew_lag_max_ms"] == 40
+    assert 59 <= d["uptime_s"] < 120 and d["age_s"] < 60
+    assert d["writes_failing"] is False and d["stale"] is False
+    text = vta("status", root=root, check=0).stdout
+    assert "daemon pid 4242" in text and "sighup 2" in text
+    assert "failed map writes 0" in text
+    prom = vta("stats", "--prometheus", root=root, check=0).stdout
+    samples = dict(re.findall(r"^(vtiaccel_daemon_\w+(?:\{[^}]*\})?) (\S+)$",
+                              prom, re.M))
+    assert samples['vtiaccel_daemon_resyncs_total{cause="sighup"}'] == "2"
+    assert samples["vtiaccel_daemon_resync_failures_total"] == "1"
+    assert samples["vtiaccel_daemon_netlink_bad_messages_total"] == "3"
+    assert samples['vtiaccel_daemon_model_entries{kind="routes"}'] == "7"
+    assert float(samples["vtiaccel_daemon_lease_renew_lag_max_seconds"]) == 0.04
+    assert samples["vtiaccel_daemon_writes_failing"] == "0"
+    assert "# TYPE vtiaccel_daemon_resyncs_total counter" in prom
+    # no health written (pins without a daemon): null, no metrics
+    s = vta_json("status", root=pins())
+    assert s["daemon"] is None
+    prom = vta("stats", "--prometheus", root=pins(), check=0).stdout
+    assert "vtiaccel_daemon_" not in prom
+
+
+@pytest.mark.parametrize("flag,why", [("writes_failing", "map writes are failing"),
+                                      ("stale", "the mirror is stale")])
+def test_status_degraded_exits_4(netns, flag, why):
+    """A live lease with failing map writes or a stale mirror is not
+    healthy: exit 4, "degraded"; an expired lease still says 1."""
+    root = pins(SPEC + HEALTH + " flags=%s write_errors=9\n" % flag)
+    r = vta("-j", "status", root=root, check=4)
+    s = json.loads(r.stdout)
+    assert s["health"] == "degraded" and s["daemon"][flag] is True
+    r = vta("status", root=root, check=4)
+    assert why in r.stdout and "degraded" in r.stderr
+    prom = vta("stats", "--prometheus", root=root, check=0).stdout
+    assert re.search(r"^vtiaccel_daemon_%s 1$" % flag, prom, re.M)
+    root = pins(SPEC.replace("lease=600000", "lease=-5000") + HEALTH +
+                " flags=%s\n" % flag)
+    assert json.loads(vta("-j", "status", root=root, check=1).stdout)[
+        "health"] == "lease-expired"
 
 
 # --- routes ---------------------------------------------------------------
@@ -530,6 +618,9 @@ BAD_CONFIGS = [
      "greater than renew_ms"),
     ("[nope]\nx = 1\n", ":2:", "[nope] x = 1", "unknown section"),
     ("[esp]\nmark = perhaps\n", ":2:", "[esp] mark = perhaps", "yes or no"),
+    # found by tests/fuzz/fuzz_conf.c: a NULL dereference before
+    ("[peer]\nlocal = 10.16.1.254\n", ":2:", "[peer] local = 10.16.1.254",
+     "needs a tunnel name"),
 ]
 
 
@@ -574,7 +665,7 @@ def test_detach(netns):
     r = vta("-j", "detach", "--pin-root", root, check=0)
     d = json.loads(r.stdout)
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
-    assert d["pins_removed"] == 7 and d["ok"] is True
+    assert d["pins_removed"] == 8 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f
@@ -585,6 +676,89 @@ def test_detach(netns):
     # idempotent
     assert json.loads(vta("-j", "detach", "--pin-root", root,
                           check=0).stdout)["pins_removed"] == 0
+
+
+def tc_prog(dev, ns=NS):
+    """Name of the BPF program of the tc ingress filters on dev ("" none)."""
+    out = sh("nsenter", "--net=/run/netns/" + ns, "tc", "filter", "show",
+             "dev", dev, "ingress").stdout
+    m = re.search(r"(vta_\w+)", out)
+    return m.group(1) if m else ""
+
+
+def test_detach_refuses_non_bpffs(netns):
+    """A directory of another file system is no pin root: detach (and
+    run) leave it and everything in it alone."""
+    d = tempfile.mkdtemp(prefix="vtaCL-notbpf-")
+    try:
+        for name in ("vta_fib4", "keep"):
+            open(os.path.join(d, name), "w").write("x")
+        r = vta("-j", "detach", "--pin-root", d, check=1)
+        err = json.loads(r.stdout)["error"]
+        assert "not on a BPF file system" in err and d in err
+        assert sorted(os.listdir(d)) == ["keep", "vta_fib4"]
+        r = vta("run", "--lan", "vtaCLlan", "--pin-root", d, check=1)
+        assert "not on a BPF file system" in r.stderr
+        assert sorted(os.listdir(d)) == ["keep", "vta_fib4"]
+    finally:
+        subprocess.run(["rm", "-rf", d])
+
+
+def test_detach_refuses_locked_root(netns):
+    """A live daemon holds its pin root's lock: detach must not pull its
+    hooks and pins from under it."""
+    import fcntl
+    root = pins()
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r = vta("-j", "detach", "--pin-root", root, check=1)
+        assert "holds its lock" in json.loads(r.stdout)["error"]
+        assert os.path.exists(os.path.join(root, "vta_fib4"))
+        assert tc_prog("vtaCLlan") == "vta_lan_in"
+    finally:
+        os.close(fd)
+    d = json.loads(vta("-j", "detach", "--pin-root", root, check=0).stdout)
+    assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
+    assert tc_prog("vtaCLlan") == ""
+
+
+def test_detach_leaves_other_instance(netns):
+    """Two pin roots, each with its own hooks: detaching one removes its
+    own programs only (they are told apart by the maps they use)."""
+    a = pins()
+    b = pins(SPEC.replace("attach vtaCLlan lan\nattach vtaCLt1 tunnel",
+                          "attach vtaCLt2 tunnel"))
+    try:
+        d = json.loads(vta("-j", "detach", "--pin-root", a, check=0).stdout)
+        assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
+        assert tc_prog("vtaCLt2") == "vta_tun_in"
+        assert os.path.exists(os.path.join(b, "vta_fib4"))
+        assert not os.path.exists(a)
+    finally:
+        d = json.loads(vta("-j", "detach", "--pin-root", b, check=0).stdout)
+    assert d["tc"] == ["vtaCLt2"] and tc_prog("vtaCLt2") == ""
+
+
+@pytest.mark.parametrize("how", ["mode", "owner"])
+def test_run_refuses_foreign_pin_root(netns, how):
+    """run reuses what is pinned under an existing root: one others can
+    write into, or owned by someone else, is refused before anything is
+    loaded."""
+    root = "/sys/fs/bpf/vtaCL-%d-%s" % (os.getpid(), how)
+    os.mkdir(root, 0o700)
+    try:
+        if how == "mode":
+            os.chmod(root, 0o777)
+            want = "mode 0777"
+        else:
+            os.chown(root, 65534, 65534)
+            want = "owned by uid 65534"
+        r = vta("run", "--lan", "vtaCLlan", "--pin-root", root, check=1)
+        assert want in r.stderr, r.stderr
+        assert os.listdir(root) == []
+    finally:
+        os.rmdir(root)
 
 
 # --- install --------------------------------------------------------------
@@ -717,6 +891,22 @@ def test_read_commands_against_daemon():
         assert by["vtaCLlan"]["tc"]["prog"] == "vta_lan_in"
         assert by["vtaCLt1"]["tc"]["prog"] == "vta_tun_in"
         assert st["lease"]["state"] == "valid" and st["config"]["forward"]
+        # its own health: one resync at start, what it mirrored
+        d = st["daemon"]
+        assert d["pid"] == proc.pid and d["resyncs"]["start"] == 1
+        assert d["routes"] >= 3 and d["interfaces"] == 2
+        assert d["messages"] > 0 and d["write_errors"] == 0
+        assert not d["writes_failing"] and not d["stale"]
+        assert d["last_sync_ms"] is not None and d["last_sync_ms"] > 0
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "status"],
+                               capture_output=True, text=True)
+            if json.loads(r.stdout)["daemon"]["resyncs"]["sighup"] == 1:
+                break
+            time.sleep(0.1)
+        assert json.loads(r.stdout)["daemon"]["resyncs"]["sighup"] == 1
         r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "routes", "-4"],
                            capture_output=True, text=True, check=True)
         routes = {x["dst"]: x for x in json.loads(r.stdout)["routes"]}
@@ -735,6 +925,240 @@ def test_read_commands_against_daemon():
         r = subprocess.run(nsx + [VTA, "--pin-root", root, "status"],
                            capture_output=True, text=True)
         assert r.returncode == 2 and "is `vtiaccel run` running?" in r.stderr
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["rm", "-rf", root])
+
+
+# --- systemd ----------------------------------------------------------------
+
+UNIT = os.path.join(ROOT, "contrib", "systemd", "vtiaccel.service")
+
+
+def test_systemd_unit_hardening():
+    """The unit carries the watchdog, a stop timeout and the hardening a
+    reviewer expects, each capability with a comment saying why; and
+    systemd-analyze rates its exposure 3.0 or better (6.4 before)."""
+    text = open(UNIT).read()
+    keys = dict(re.findall(r"^(\w+)=(.*)$", text, re.M))
+    for k, v in (("WatchdogSec", "30"), ("TimeoutStopSec", "30"),
+                 ("ProtectKernelTunables", "yes"),
+                 ("ProtectControlGroups", "yes"), ("RestrictNamespaces", "yes"),
+                 ("LockPersonality", "yes"),
+                 ("SystemCallArchitectures", "native")):
+        assert keys.get(k) == v, k
+    assert "bpf" in keys["SystemCallFilter"].split()
+    for cap in keys["CapabilityBoundingSet"].split():
+        assert re.search(r"^# %s: \S" % cap, text, re.M), cap
+    assert keys["AmbientCapabilities"] == keys["CapabilityBoundingSet"]
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze missing (package systemd)")
+    r = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                        "--threshold=30", UNIT], capture_output=True,
+                       text=True)
+    m = re.search(r"Overall exposure level for \S+: ([\d.]+)", r.stdout)
+    if not m and "offline" in r.stderr:
+        pytest.skip("systemd-analyze security --offline unsupported: %s"
+                    % r.stderr.strip())
+    assert m, r.stdout + r.stderr
+    assert float(m.group(1)) <= 3.0 and r.returncode == 0, r.stdout[-400:]
+
+
+def test_daemon_notifies_systemd():
+    """Under systemd's notify protocol: READY=1 once synced, WATCHDOG=1
+    repeatedly from the running daemon (WATCHDOG_USEC), STOPPING=1 on
+    SIGTERM, then a clean exit."""
+    ns = NS + "-w"
+    nsx = ["nsenter", "--net=/run/netns/" + ns]
+    root = "/sys/fs/bpf/vtaCL-%d-wd" % os.getpid()
+    tmp = tempfile.mkdtemp(prefix="vtaCL-notify-")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = os.path.join(tmp, "notify")
+    sock.bind(path)
+    sh("ip", "netns", "add", ns)
+    proc = None
+    try:
+        subprocess.run(nsx + ["ip", "-batch", "-"], check=True, text=True,
+                       input="link add vtaCLlan type veth peer name vtaCLpl\n"
+                             "link set vtaCLlan up\nlink set vtaCLpl up\n")
+        env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="2000000")
+        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                       "--xdp", "no", "--pin-root", root],
+                                env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        got, deadline = [], time.time() + 60
+        while time.time() < deadline and got.count("WATCHDOG=1") < 3:
+            if proc.poll() is not None:
+                pytest.skip("vtiaccel run exited %d: %s" % (
+                    proc.returncode, proc.stderr.read().strip()[-300:]))
+            sock.settimeout(max(0.1, deadline - time.time()))
+            try:
+                got.append(sock.recv(4096).decode())
+            except socket.timeout:
+                break
+        assert got and got[0] == "READY=1", got
+        assert got.count("WATCHDOG=1") >= 3, got
+        proc.send_signal(signal.SIGTERM)
+        sock.settimeout(20)
+        while "STOPPING=1" not in got:
+            got.append(sock.recv(4096).decode())
+        assert proc.wait(timeout=20) == 0
+        proc = None
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        sock.close()
+        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["rm", "-rf", root, tmp])
+
+
+# --- netlink against the real kernel ---------------------------------------
+
+def test_interrupted_dump_then_redump():
+    """A link dump the kernel flags NLM_F_DUMP_INTR (a link added while it
+    is read, 200 veth pairs so that it spans datagrams), then the redump
+    on the same sockets: it must see every link, the new one too (before:
+    EPROTO from the old dump's tail)."""
+    ns = NS + "-i"
+    sh("ip", "netns", "add", ns)
+    try:
+        batch = "".join("link add vtaD%d type veth peer name vtaE%d\n" % (i, i)
+                        for i in range(200))
+        subprocess.run(["ip", "-n", ns, "-batch", "-"], input=batch,
+                       text=True, check=True)
+        r = subprocess.run(["nsenter", "--net=/run/netns/" + ns,
+                            os.path.join(BUILD, "tests", "net", "nl_intr"),
+                            "vtaCLnew"], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode == 77:
+            pytest.skip("the kernel did not flag the dump: " + r.stdout)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "first dump: Interrupted system call" in r.stdout
+        assert "vtaCLnew seen" in r.stdout
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+
+
+def test_bridge_port_leaving_stays_managed():
+    """The LAN interface is a bridge port; it leaves the bridge (the
+    kernel sends an AF_BRIDGE RTM_DELLINK): the daemon keeps managing it.
+    A route added afterwards is the marker that the daemon has read that
+    far (events are processed in order)."""
+    ns = NS + "-b"
+    nsx = ["nsenter", "--net=/run/netns/" + ns]
+    root = "/sys/fs/bpf/vtaCL-%d-br" % os.getpid()
+    sh("ip", "netns", "add", ns)
+    proc = None
+
+    def status():
+        r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "status"],
+                           capture_output=True, text=True)
+        return json.loads(r.stdout) if r.stdout else {}
+
+    def routes():
+        r = subprocess.run(nsx + [VTA, "-j", "--pin-root", root, "routes",
+                                  "-4"], capture_output=True, text=True)
+        return {x["dst"] for x in json.loads(r.stdout).get("routes", [])} \
+            if r.returncode == 0 else set()
+
+    def wait(pred, what):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail("vtiaccel run exited %d: %s" % (
+                    proc.returncode, proc.stderr.read()[-300:]))
+            if pred():
+                return
+            time.sleep(0.1)
+        pytest.fail("timed out waiting for " + what)
+
+    try:
+        subprocess.run(nsx + ["ip", "-batch", "-"], check=True, text=True,
+                       input="link add vtaCLbr type bridge\n"
+                             "link add vtaCLlan type veth peer name vtaCLpl\n"
+                             "link set vtaCLlan master vtaCLbr\n"
+                             "link set vtaCLbr up\nlink set vtaCLlan up\n"
+                             "link set vtaCLpl up\n"
+                             "addr add 10.16.16.254/24 dev vtaCLpl\n")
+        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                       "--xdp", "no", "--pin-root", root],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        wait(lambda: [i["name"] for i in status().get("interfaces", [])]
+             == ["vtaCLlan"], "vtaCLlan managed")
+        subprocess.run(nsx + ["ip", "link", "set", "vtaCLlan", "nomaster"],
+                       check=True)
+        subprocess.run(nsx + ["ip", "addr", "add", "10.16.17.254/24", "dev",
+                              "vtaCLlan"], check=True)
+        wait(lambda: "10.16.17.0/24" in routes(), "the marker route")
+        st = status()
+        assert [i["name"] for i in st["interfaces"]] == ["vtaCLlan"]
+        assert st["interfaces"][0]["tc"]["prog"] == "vta_lan_in"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        # not even for a moment (the device's own NEWLINK follows and
+        # would re-add it: the daemon's log tells)
+        log = proc.stderr.read()
+        assert "no longer managed" not in log, log
+        proc = None
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["rm", "-rf", root])
+
+
+def test_sigterm_stops_a_running_resync():
+    """SIGTERM during the resync of 100,000 routes: the daemon stops the
+    resync, detaches and exits at once, not after the resync (seconds at
+    this size; the unit's TimeoutStopSec is what is left for it)."""
+    ns = NS + "-t"
+    nsx = ["nsenter", "--net=/run/netns/" + ns]
+    root = "/sys/fs/bpf/vtaCL-%d-term" % os.getpid()
+    sh("ip", "netns", "add", ns)
+    proc = None
+    try:
+        subprocess.run(nsx + ["ip", "-batch", "-"], check=True, text=True,
+                       input="link add vtaCLlan type veth peer name vtaCLpl\n"
+                             "link set vtaCLlan up\nlink set vtaCLpl up\n"
+                             "addr add 10.16.16.254/24 dev vtaCLlan\n")
+        batch = "".join("route add %d.%d.%d.0/24 via 10.16.16.1\n"
+                        % (20 + (i >> 16), (i >> 8) & 255, i & 255)
+                        for i in range(100000))
+        subprocess.run(nsx + ["ip", "-batch", "-"], input=batch, text=True,
+                       check=True)
+        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                       "--xdp", "no", "--pin-root", root],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        log = []
+        for line in proc.stderr:
+            log.append(line)
+            if "BPF programs loaded" in line:
+                break
+        else:
+            pytest.skip("vtiaccel run did not load: %s" % "".join(log)[-300:])
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=60)
+        took = time.monotonic() - t0
+        log += proc.stderr.readlines()
+        text = "".join(log)
+        proc = None
+        assert rc == 0, text
+        print("exit %.3f s after SIGTERM" % took)
+        assert took < 1.0, "exit %.2f s after SIGTERM\n%s" % (took, text)
+        assert "sync (start) stopped after" in text, text
+        assert not os.path.exists(root)
+        tc = subprocess.run(nsx + ["tc", "filter", "show", "dev", "vtaCLlan",
+                                   "ingress"], capture_output=True,
+                            text=True).stdout
+        assert "vta_" not in tc
     finally:
         if proc:
             proc.kill()

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Dumps through user/netlink.c against a fake kernel: libmnl's send and
+ * receive are replaced (-Wl,--wrap, see the Makefile) by a queue of
+ * crafted datagrams that behaves as the kernel's dump does:
+ *  - a dump is answered in several datagrams, NLMSG_DONE last;
+ *  - when the object list changes during a dump, the messages from then
+ *    on carry NLM_F_DUMP_INTR (nl_dump_check_consistent());
+ *  - a new dump request on a socket whose dump is still being read is
+ *    answered with NLMSG_ERROR EBUSY (netlink_dump_start()), after the
+ *    old dump's datagrams, which keep their old sequence number.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nlmsg_build.h"
+#include "conf.h"
+#include "netlink.h"
+#include "sync.h"
+
+#define N_LINKS 4
+#define N_QUEUE 64
+
+struct dgram {
+	char b[NLB_BUFSZ];
+	int len;
+};
+
+static struct {
+	struct dgram q[N_QUEUE];
+	int head, tail;
+	const struct mnl_socket *sock; /* whose dump is queued */
+	int n_links; /* links in a dump (N_LINKS) */
+	int intr_dumps; /* link dumps still to flag interrupted */
+	int nh_err; /* answer RTM_GETNEXTHOP with this error */
+	int busy; /* EBUSY answers given */
+} K;
+
+static struct dgram *dg_new(void)
+{
+	struct dgram *d = &K.q[K.tail++];
+
+	assert_true(K.tail <= N_QUEUE);
+	d->len = 0;
+	return d;
+}
+
+static void dg_add(struct dgram *d, const struct nlmsghdr *nlh, uint32_t seq,
+		   uint16_t flags)
+{
+	struct nlmsghdr *m = (struct nlmsghdr *)(d->b + d->len);
+
+	assert_true(d->len + NLMSG_ALIGN(nlh->nlmsg_len) <= NLB_BUFSZ);
+	memcpy(m, nlh, nlh->nlmsg_len);
+	m->nlmsg_seq = seq;
+	m->nlmsg_pid = 0;
+	m->nlmsg_flags |= flags;
+	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void dg_done(uint32_t seq, uint16_t flags)
+{
+	char b[64];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	dg_add(dg_new(), nlh, seq, NLM_F_MULTI | flags);
+}
+
+static void dg_error(uint32_t seq, int err, const struct nlmsghdr *req)
+{
+	char b[128];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b);
+	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e->error = err;
+	e->msg = *req;
+	dg_add(dg_new(), nlh, seq, 0);
+}
+
+/* Links 1..n_links, two per datagram (100 when there are many);
+ * interrupted from the second on. */
+static void dump_links(uint32_t seq)
+{
+	char b[NLB_BUFSZ], name[IFNAMSIZ];
+	struct dgram *d = NULL;
+	uint16_t intr = 0;
+	int i, per = K.n_links > N_LINKS ? 100 : 2;
+
+	for (i = 1; i <= K.n_links; i++) {
+		if (!((i - 1) % per))
+			d = dg_new();
+		if (K.intr_dumps && i == 2)
+			intr = NLM_F_DUMP_INTR;
+		snprintf(name, sizeof(name), "eth%d", i);
+		dg_add(d,
+		       nlb_link(b, RTM_NEWLINK, i, name, ARPHRD_ETHER, NLB_UP,
+				1500, NULL),
+		       seq, NLM_F_MULTI | intr);
+	}
+	dg_done(seq, intr);
+	if (K.intr_dumps)
+		K.intr_dumps--;
+}
+
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *req,
+				 size_t len);
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *req,
+				 size_t len)
+{
+	const struct nlmsghdr *nlh = req;
+
+	/* a dump queued for a socket since closed went with it */
+	if (K.sock != nl)
+		K.head = K.tail = 0;
+	K.sock = nl;
+	if (K.head != K.tail) {
+		K.busy++;
+		dg_error(nlh->nlmsg_seq, -EBUSY, nlh);
+		return len;
+	}
+	K.head = K.tail = 0;
+	if (nlh->nlmsg_type == RTM_GETLINK)
+		dump_links(nlh->nlmsg_seq);
+	else if (nlh->nlmsg_type == RTM_GETNEXTHOP && K.nh_err)
+		dg_error(nlh->nlmsg_seq, K.nh_err, nlh);
+	else
+		dg_done(nlh->nlmsg_seq, 0);
+	return len;
+}
+
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
+				   size_t bufsiz);
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
+				   size_t bufsiz)
+{
+	struct dgram *d;
+
+	if (K.head == K.tail) {
+		/* a blocking socket would wait for ever here */
+		errno = EAGAIN;
+		return -1;
+	}
+	d = &K.q[K.head++];
+	assert_true((size_t)d->len <= bufsiz);
+	memcpy(buf, d->b, d->len);
+	return d->len;
+}
+
+struct seen {
+	int n;
+	int ifindex[16];
+	int fail_at; /* return -ENOMEM at this message (1-based) */
+};
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct seen *s = data;
+
+	if (s->n < 16)
+		s->ifindex[s->n] =
+			((const struct ifinfomsg *)NLMSG_DATA(nlh))->ifi_index;
+	s->n++;
+	return s->n == s->fail_at ? -ENOMEM : 0;
+}
+
+static int setup(void **state)
+{
+	static struct vta_nl nl;
+
+	memset(&K, 0, sizeof(K));
+	K.n_links = N_LINKS;
+	memset(&nl, 0, sizeof(nl));
+	nl.seq = 1000;
+	/* a real (unbound) socket: only its portid (0) is read */
+	nl.dump = mnl_socket_open(NETLINK_ROUTE);
+	assert_non_null(nl.dump);
+	*state = &nl;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	vta_nl_close(*state);
+	return 0;
+}
+
+/* The interrupted dump is read to its end: the redump on the same socket
+ * gets its own answer, not the old dump's tail (EPROTO) or EBUSY. */
+static void test_intr_then_redump(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct seen a = { 0 }, b = { 0 };
+	int i;
+
+	K.intr_dumps = 1;
+	assert_int_equal(vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, count_cb, &a),
+			 -EINTR);
+	assert_int_equal(K.head, K.tail); /* nothing of it left queued */
+	assert_int_equal(vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, count_cb, &b),
+			 0);
+	assert_int_equal(K.busy, 0);
+	assert_int_equal(b.n, N_LINKS);
+	for (i = 0; i < N_LINKS; i++)
+		assert_int_equal(b.ifindex[i], i + 1);
+}
+
+/* A callback failing mid-dump: its error is returned, the rest of the
+ * dump is drained (not passed to it) and the next dump works. */
+static void test_callback_error_drains(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct seen a = { .fail_at = 1 }, b = { 0 };
+
+	assert_int_equal(vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, count_cb, &a),
+			 -ENOMEM);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(K.head, K.tail);
+	assert_int_equal(vta_nl_dump(nl, RTM_GETLINK, AF_UNSPEC, count_cb, &b),
+			 0);
+	assert_int_equal(b.n, N_LINKS);
+}
+
+/* The kernel's NLMSG_ERROR for the request is the dump's result. */
+static void test_kernel_error(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct seen a = { 0 };
+
+	K.nh_err = -EOPNOTSUPP;
+	assert_int_equal(vta_nl_dump(nl, RTM_GETNEXTHOP, AF_UNSPEC, count_cb,
+				     &a),
+			 -EOPNOTSUPP);
+	assert_int_equal(a.n, 0);
+}
+
+/* The resync driver: an interrupted link dump is redone and the resync
+ * completes (before, it failed and the daemon exited at start-up). */
+static void test_sync_full_redumps(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct vta_sync_out out;
+	struct vta_sync_counts c;
+	struct vta_conf conf;
+	struct vta_mem *mem = vta_mem_new();
+	struct vta_sync *s;
+
+	vta_conf_defaults(&conf);
+	conf.lan.n = 1;
+	strcpy(conf.lan.pat[0], "eth2");
+	vta_sync_out_mem(&out, mem);
+	s = vta_sync_new(&conf, &out, NULL);
+	assert_non_null(s);
+	K.intr_dumps = 2;
+	assert_int_equal(vta_sync_full(s, nl), 0);
+	vta_sync_get_counts(s, &c);
+	assert_int_equal(c.resyncs, 1);
+	assert_false(vta_sync_want_resync(s));
+	assert_int_equal(K.busy, 0);
+	assert_string_equal(vta_sync_link_name(s, 4), "eth4");
+	assert_int_equal(vta_mem_count_ifaces(mem), 1);
+	vta_sync_free(s);
+	vta_mem_free(mem);
+}
+
+static int stop_calls;
+
+static bool stop_now(void *ctx)
+{
+	stop_calls++;
+	return true;
+}
+
+/* SIGTERM during a resync of many routes: the dump stops at the next
+ * poll (every 1,024 messages), without reading the rest, the model
+ * sweeps nothing, and the socket is fit for the next resync. */
+static void test_sync_full_stops(void **state)
+{
+	struct vta_nl *nl = *state;
+	struct vta_sync_hooks hooks = { .stop = stop_now };
+	struct vta_sync_out out;
+	struct vta_sync_counts c;
+	struct vta_conf conf;
+	struct vta_mem *mem = vta_mem_new();
+	struct vta_sync *s;
+
+	vta_conf_defaults(&conf);
+	vta_sync_out_mem(&out, mem);
+	s = vta_sync_new(&conf, &out, &hooks);
+	assert_non_null(s);
+	K.n_links = 3000;
+	assert_int_equal(vta_sync_full(s, nl), -ECANCELED);
+	assert_int_equal(stop_calls, 1);
+	vta_sync_get_counts(s, &c);
+	assert_true(c.msgs >= 1024 && c.msgs < 1200); /* not 3,000 */
+	assert_int_equal(c.resyncs, 0);
+	assert_false(vta_sync_want_resync(s));
+	vta_sync_free(s);
+	/* the same vta_nl again: a whole dump, no EBUSY */
+	s = vta_sync_new(&conf, &out, NULL);
+	assert_int_equal(vta_sync_full(s, nl), 0);
+	assert_int_equal(K.busy, 0);
+	assert_string_equal(vta_sync_link_name(s, 3000), "eth3000");
+	vta_sync_free(s);
+	vta_mem_free(mem);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_intr_then_redump, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_callback_error_drains,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sync_full_redumps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sync_full_stops, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
