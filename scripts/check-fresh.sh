@@ -99,25 +99,28 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
-mnt() { # fstype-or-bind src dst
+mnt() { # fstype "source [-o options]" dst
 	mkdir -p "$3"
-	if [ "$1" = bind ]; then
-		mount --rbind "$2" "$3"
-		mount --make-rslave "$3"
-	else
-		mount -t "$1" "$2" "$3"
-	fi
+	# shellcheck disable=SC2086 # the source may carry -o options
+	mount -t "$1" $2 "$3"
 	mounted+=("$3")
 }
 mnt proc proc "$root/proc"
 mnt sysfs sysfs "$root/sys"
 mnt bpf bpf "$root/sys/fs/bpf"
-mnt bind /dev "$root/dev"
+# A /dev of its own, never the host's: package scripts run in there.
+mnt tmpfs tmpfs "$root/dev"
+for d in "null c 1 3" "zero c 1 5" "full c 1 7" "random c 1 8" \
+	"urandom c 1 9" "tty c 5 0"; do
+	read -r name type major minor <<<"$d"
+	mknod -m 666 "$root/dev/$name" "$type" "$major" "$minor"
+done
+mnt devpts "devpts -o newinstance,ptmxmode=0666" "$root/dev/pts"
+ln -s pts/ptmx "$root/dev/ptmx"
+ln -s /proc/self/fd "$root/dev/fd"
+mnt tmpfs tmpfs "$root/dev/shm"
 mnt tmpfs tmpfs "$root/run"
 mnt tmpfs tmpfs "$root/tmp"
-if [ -d /sys/kernel/debug ] && mountpoint -q /sys/kernel/debug; then
-	mnt debugfs debugfs "$root/sys/kernel/debug"
-fi
 
 # A clean clone of what is committed (not the work tree's edits).
 git clone -q --no-local "$repo" "$root/src"
