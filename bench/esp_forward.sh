@@ -23,7 +23,7 @@
 # gw is the router under test.  Manual SAs, tunnel mode, no NAT-T.  The
 # seed's other rule (MARK on ESP in mangle INPUT) is left out: behind an
 # Elastic IP it never matches (NAT-T), and without NAT-T it makes the
-# kernel re-encrypt the decapsulated packets in a loop (LAB-NOTES.md).
+# kernel re-encrypt the decapsulated packets in a loop (docs/esp-mark.md).
 #
 # Placement (the VM has 2 vCPUs): with generator, router and far end on
 # one vCPU, a run measures all of them together, and under emulation the

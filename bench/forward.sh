@@ -19,7 +19,7 @@
 #
 # All in the same session, interleaved, RUNS runs of SECS seconds each,
 # median reported.  Generator, router and sink share CPU $CPU (veth
-# processing runs on the sending CPU; LAB-NOTES: one CPU gives stable
+# processing runs on the sending CPU; docs/kernel-facts.md: one CPU gives stable
 # numbers, two give bimodal ones).  The sink drops every frame at tc
 # ingress (classic BPF "ret TC_ACT_SHOT") so that its cost is the same in
 # every variant; pps = sink rx_packets over the window (veth counts a frame
@@ -248,5 +248,5 @@ END {
 		}
 	}
 	printf "\nrouter ns = 1/pps - 1/pps(direct); \"vs X\" = router cost / router cost of X\n"
-	printf "goals (DESIGN.md): vtiaccel <= 0.5 x a, <= 0.75 x b, within 1.2 x a minimal tc forwarder\n"
+	printf "goals (bench/README.md): vtiaccel <= 0.5 x a, <= 0.75 x b, within 1.2 x a minimal tc forwarder\n"
 }' "$NT_DIR/results"

@@ -331,7 +331,7 @@ static __always_inline int vta_tc_main(struct __sk_buff *skb, bool tunnel)
 	slot = in ? in->slot : 0;
 
 	/*
-	 * The ESP-mark loop fix (LAB-NOTES.md): a mark given to ESP must
+	 * The ESP-mark loop fix (docs/esp-mark.md): a mark given to ESP must
 	 * not survive decapsulation into forwarding, or the packet matches
 	 * the marked out-policy and is encrypted again.  The one change we
 	 * make to a packet we pass, and made before anything else (lease

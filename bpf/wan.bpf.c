@@ -6,7 +6,7 @@
  * SPI; a zero marker is IKE, a one-byte 0xff payload a NAT keepalive)
  * from a configured peer to a local address get the peer's mark.  Only
  * with VTA_CFG_F_ESP_MARK (off where the kernel's VTI finds SAs by ikey:
- * LAB-NOTES.md).  Never forwards or drops: always TC_ACT_OK, the mark
+ * docs/esp-mark.md).  Never forwards or drops: always TC_ACT_OK, the mark
  * being the only change.
  *
  * Counters (ingress slot): marked -> PASS_LOCAL + EV_ESP_MARKED; lease

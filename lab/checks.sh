@@ -26,7 +26,7 @@ CHK_START_S=${CHK_START_S:-60}
 # The largest inner packet the SA carries: outer MTU 1500 - IPv4 20 -
 # UDP (NAT-T) 8 - ESP 8 - IV 16 - ICV 12 (hmac-sha1-96) = 1436 for the
 # padded payload; CBC pads payload + 2 trailer bytes to 16: 1422
-# (LAB-NOTES.md measured the same).  The tunnel's MTU (LAB_MTU) caps it
+# (docs/kernel-facts.md, "MTU").  The tunnel's MTU (LAB_MTU) caps it
 # too.  MSS = that - IPv4 40 / IPv6 60 (xt_TCPMSS --clamp-mss-to-pmtu on
 # the right MTU).
 chk_room=$((1500 - 20 - 8 - 8 - 16 - 12))

@@ -474,7 +474,7 @@ static void xdp_attach(struct vta_attach *a, struct hook *h)
 		bpf_object__close(obj);
 		return;
 	}
-	/* Native only: generic XDP costs more than it saves (DESIGN.md). */
+	/* Native only: generic XDP costs more than it saves (docs/kernel-facts.md). */
 	err = xdp_attach_native(p, h->ifindex, f.extack, sizeof(f.extack));
 	if (!err) {
 		h->xdp = p;

@@ -5,7 +5,7 @@
  * vta_xdp_lan on LAN interfaces as a component of libxdp's multi-program
  * dispatcher, so that other XDP users share the interface (libxdp attaches
  * it alone where the kernel refuses freplace programs).  Native mode only:
- * where the driver refuses, the interface runs with tc only (DESIGN.md).
+ * where the driver refuses, the interface runs with tc only (docs/kernel-facts.md, "XDP costs").
  * Remembers what it created so that shutdown removes exactly that.
  *
  * Also the diagnosis of native XDP on an interface (why it is not there

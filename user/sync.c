@@ -594,7 +594,7 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 		v->mark_mask = o->mask;
 	}
 	/* A mark we set on ESP must never survive decapsulation
-	 * (LAB-NOTES: re-encryption loop). */
+	 * (docs/esp-mark.md: re-encryption loop). */
 	if (v->mark_mask)
 		v->flags |= VTA_IF_F_CLEAR_MARK;
 	tunnel_mss(s, l, v);

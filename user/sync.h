@@ -10,7 +10,7 @@
  * Both the daemon and `verify` build the model with the same code, so the
  * only differences verify can find are real drift.
  *
- * Translation rules (DESIGN.md "Route sync"):
+ * Translation rules (docs/datapath-notes.md and docs/kernel-facts.md, "Routes"):
  *  - routes of conf->table: RTN_UNICAST whose every nexthop leaves through
  *    a managed LAN or tunnel interface -> VTA_RT_UNICAST, else (any member
  *    via an unmanaged device, blackhole, unreachable, prohibit, throw, a

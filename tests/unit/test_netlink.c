@@ -275,7 +275,7 @@ static void test_sa_overhead(void **state)
 	assert_int_equal(sa.iv_len, 16);
 	assert_int_equal(sa.block, 16);
 	assert_int_equal(sa.icv_len, 12);
-	/* LAB-NOTES: 1500-byte path, NAT-T, aes128-cbc/hmac-sha1: the
+	/* docs/kernel-facts.md, "MTU": 1500-byte path, NAT-T, aes128-cbc/hmac-sha1: the
 	 * largest inner packet is 1422 (MSS 1382) */
 	assert_int_equal(vta_esp_max_inner(1500, AF_INET, sa.encap_udp, sa.iv_len,
 					   sa.block, sa.icv_len), 1422);
