@@ -130,19 +130,16 @@ struct vta_iface {
 				 * packets (VTA_IF_F_CLEAR_MARK) */
 };
 
-#define VTA_IF_F_UP		(1U << 0)	/* link up, usable */
-#define VTA_IF_F_SA_UP		(1U << 1)	/* tunnel: SAs both ways */
-#define VTA_IF_F_CLEAR_MARK	(1U << 2)	/* tunnel ingress: clear mark */
-#define VTA_IF_F_RPF_STRICT	(1U << 3)	/* tunnel ingress: strict RPF */
-#define VTA_IF_F_CLAMP_IN	(1U << 4)	/* clamp SYNs arriving here too */
 /*
- * The device is an Ethernet device (veth, ENA).  Clear for VTI/xfrm: there
- * tc may see either the IP header first or, after decryption on 6.1, the
- * outer packet's 14-byte MAC header left in front of the inner IP header;
- * the programs tell the two apart from the packet itself (bpf/parse.h).
- */
-#define VTA_IF_F_L2		(1U << 5)
-/*
+ * Interface flags: X(id, bit, "name").  One list for the programs, the CLI
+ * (`status` prints the names upper-cased) and the test fixtures' specs.
+ *
+ * L2: the device is an Ethernet device (veth, ENA).  Clear for VTI/xfrm:
+ * there tc may see either the IP header first or, after decryption on
+ * 6.1, the outer packet's 14-byte MAC header left in front of the inner IP
+ * header; the programs tell the two apart from the packet itself
+ * (bpf/parse.h).
+ *
  * Mirrored sysctls of the ingress device (docs/datapath-notes.md,
  * "Source validation and forwarding switches"):
  * RP_FILTER: net.ipv4.conf.{all,DEV}.rp_filter, the larger of the two as
@@ -152,9 +149,20 @@ struct vta_iface {
  * ip_route_input_slow()); NO_FWD6: net.ipv6.conf.all.forwarding is 0
  * (ip6_forward()).
  */
-#define VTA_IF_F_RP_FILTER	(1U << 6)
-#define VTA_IF_F_NO_FWD4	(1U << 7)
-#define VTA_IF_F_NO_FWD6	(1U << 8)
+#define VTA_IF_FLAGS(X)							\
+	X(UP, 0, "up")			/* link up, usable */		\
+	X(SA_UP, 1, "sa_up")		/* tunnel: SAs both ways */	\
+	X(CLEAR_MARK, 2, "clear_mark")	/* tunnel ingress: clear mark */ \
+	X(RPF_STRICT, 3, "rpf_strict")	/* tunnel ingress: strict RPF */ \
+	X(CLAMP_IN, 4, "clamp_in")	/* clamp SYNs arriving here too */ \
+	X(L2, 5, "l2")			/* Ethernet device (above) */	\
+	X(RP_FILTER, 6, "rp_filter")	/* (above) */			\
+	X(NO_FWD4, 7, "no_fwd4")	/* (above) */			\
+	X(NO_FWD6, 8, "no_fwd6")	/* (above) */
+
+#define VTA__FLAG_ENUM(prefix, id, bit) prefix##id = (1U << (bit)),
+#define VTA__IF_F_ENUM(id, bit, name) VTA__FLAG_ENUM(VTA_IF_F_, id, bit)
+enum vta_if_flag { VTA_IF_FLAGS(VTA__IF_F_ENUM) };
 
 /* ------------------------------------------------------------------ */
 /* ESP peers: BPF_MAP_TYPE_HASH, {family, local, peer} -> mark          */
@@ -188,12 +196,19 @@ struct vta_config {
 	__u32 flags;			/* VTA_CFG_F_* */
 };
 
-#define VTA_CFG_F_FORWARD	(1U << 0)	/* fast-path forwarding on */
-#define VTA_CFG_F_ESP_MARK	(1U << 1)	/* WAN ESP marking on */
-#define VTA_CFG_F_XDP_GUARD	(1U << 2)	/* LAN XDP anti-spoof drop */
-/* The daemon attaches XDP to LAN interfaces ([forward] xdp): no program
- * reads it; `status` tells "XDP off by configuration" from "refused". */
-#define VTA_CFG_F_XDP		(1U << 3)
+/*
+ * Config flags, X(id, bit, "name").  XDP: the daemon attaches XDP to LAN
+ * interfaces ([forward] xdp); no program reads it: `status` tells "XDP
+ * off by configuration" from "refused".
+ */
+#define VTA_CFG_FLAGS(X)						\
+	X(FORWARD, 0, "forward")	/* fast-path forwarding on */	\
+	X(ESP_MARK, 1, "esp_mark")	/* WAN ESP marking on */	\
+	X(XDP_GUARD, 2, "xdp_guard")	/* LAN XDP anti-spoof drop */	\
+	X(XDP, 3, "xdp")		/* XDP wanted on LAN (above) */
+
+#define VTA__CFG_F_ENUM(id, bit, name) VTA__FLAG_ENUM(VTA_CFG_F_, id, bit)
+enum vta_cfg_flag { VTA_CFG_FLAGS(VTA__CFG_F_ENUM) };
 
 /* ------------------------------------------------------------------ */
 /* Stats: BPF_MAP_TYPE_PERCPU_ARRAY, slot -> counters.  Slot 0 counts

@@ -6,6 +6,7 @@
  * `vtiaccel COMMAND --help` and the COMMANDS section of the man page
  * (`vtiaccel help --man`) are all printed from the tables below.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -532,18 +533,25 @@ const char *vta_rt_type_name(__u8 type)
 	}
 }
 
-static void flags_str(__u32 flags, const char *const *names, int n,
-		      char *buf, size_t len)
+#define VTA__FLAG_NAME(id, bit, name) [bit] = name,
+const char *const vta_if_flag_names[32] = { VTA_IF_FLAGS(VTA__FLAG_NAME) };
+const char *const vta_cfg_flag_names[32] = { VTA_CFG_FLAGS(VTA__FLAG_NAME) };
+
+static void flags_str(__u32 flags, const char *const *names, char *buf,
+		      size_t len)
 {
 	size_t o = 0;
-	int i;
+	int i, j;
 
 	buf[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (!(flags & (1U << i)))
+	for (i = 0; i < 32; i++) {
+		if (!(flags & (1U << i)) || !names[i])
 			continue;
-		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-			      o ? "," : "", names[i]);
+		if (o && o < len - 1)
+			buf[o++] = ',';
+		for (j = 0; names[i][j] && o < len - 1; j++)
+			buf[o++] = toupper((unsigned char)names[i][j]);
+		buf[o < len ? o : len - 1] = '\0';
 		flags &= ~(1U << i);
 	}
 	/* Bits this build does not know about are still shown. */
@@ -553,20 +561,12 @@ static void flags_str(__u32 flags, const char *const *names, int n,
 
 void vta_if_flags_str(__u32 flags, char *buf, size_t len)
 {
-	static const char *const names[] = {
-		"UP", "SA_UP", "CLEAR_MARK", "RPF_STRICT", "CLAMP_IN", "L2",
-		"RP_FILTER", "NO_FWD4", "NO_FWD6",
-	};
-
-	flags_str(flags, names, 9, buf, len);
+	flags_str(flags, vta_if_flag_names, buf, len);
 }
 
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len)
 {
-	static const char *const names[] = { "FORWARD", "ESP_MARK", "XDP_GUARD",
-					     "XDP" };
-
-	flags_str(flags, names, 4, buf, len);
+	flags_str(flags, vta_cfg_flag_names, buf, len);
 }
 
 __u64 vta_mono_ns(void)

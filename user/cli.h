@@ -93,6 +93,10 @@ __u32 vta_cli_ifindex(const char *name);
 const char *vta_nh_kind_name(__u8 kind);
 const char *vta_rt_type_name(__u8 type);
 /* "UP,SA_UP,L2" (empty string when none). */
+/* Flag names by bit, from the contract's X-macros (NULL: unused bit). */
+extern const char *const vta_if_flag_names[32];
+extern const char *const vta_cfg_flag_names[32];
+/* "UP,SA_UP,..." (names upper-cased; unknown bits in hex). */
 void vta_if_flags_str(__u32 flags, char *buf, size_t len);
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len);
 /* Addresses: vta_addr_str() of netlink.h, whose union vta_addr has the

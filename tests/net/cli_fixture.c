@@ -86,7 +86,7 @@ static __u32 flag_bits(const char *v, const char *const *names, int n)
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < n; i++)
-			if (!strcmp(tok, names[i]))
+			if (names[i] && !strcmp(tok, names[i]))
 				break;
 		if (i == n)
 			die("unknown flag %s", tok);
@@ -107,7 +107,6 @@ static int parse_addr(const char *s, __u8 *out)
 
 static void do_config(const struct vta_maps *m, char **kv, int n)
 {
-	static const char *const fl[] = { "forward", "esp_mark", "xdp_guard" };
 	struct vta_config c = {};
 	int i;
 
@@ -121,7 +120,7 @@ static void do_config(const struct vta_maps *m, char **kv, int n)
 		if (!strcmp(kv[i], "seed"))
 			c.hash_seed = num(v);
 		else if (!strcmp(kv[i], "flags"))
-			c.flags = flag_bits(v, fl, 3);
+			c.flags = flag_bits(v, vta_cfg_flag_names, 32);
 		else if (!strcmp(kv[i], "lease")) {
 			long long ms = strtoll(v, NULL, 0);
 
@@ -194,9 +193,6 @@ static void do_health(const struct vta_maps *m, char **kv, int n)
 
 static void do_iface(const struct vta_maps *m, char **kv, int n)
 {
-	static const char *const fl[] = { "up", "sa_up", "clear_mark",
-					  "rpf_strict", "clamp_in", "l2",
-					  "rp_filter", "no_fwd4", "no_fwd6" };
 	struct vta_iface v = {};
 	__u32 key = ifidx(kv[0]);
 	int i;
@@ -220,7 +216,7 @@ static void do_iface(const struct vta_maps *m, char **kv, int n)
 		else if (!strcmp(kv[i], "mss6"))
 			v.mss6 = num(val);
 		else if (!strcmp(kv[i], "flags"))
-			v.flags = flag_bits(val, fl, 9);
+			v.flags = flag_bits(val, vta_if_flag_names, 32);
 		else if (!strcmp(kv[i], "mark"))
 			v.mark = num(val);
 		else if (!strcmp(kv[i], "mask"))

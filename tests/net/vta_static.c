@@ -81,16 +81,11 @@ struct flag_name {
 	__u32 bit;
 };
 
+#define FLAG_NAME(id, bit, name) { name, 1U << (bit) },
 static const struct flag_name if_flag_names[] = {
-	{ "up", VTA_IF_F_UP }, { "sa_up", VTA_IF_F_SA_UP },
-	{ "clear_mark", VTA_IF_F_CLEAR_MARK },
-	{ "rpf_strict", VTA_IF_F_RPF_STRICT },
-	{ "clamp_in", VTA_IF_F_CLAMP_IN }, { "l2", VTA_IF_F_L2 },
-	{ "rp_filter", VTA_IF_F_RP_FILTER }, { "no_fwd4", VTA_IF_F_NO_FWD4 },
-	{ "no_fwd6", VTA_IF_F_NO_FWD6 }, { NULL, 0 }
+	VTA_IF_FLAGS(FLAG_NAME) { NULL, 0 }
 }, cfg_flag_names[] = {
-	{ "forward", VTA_CFG_F_FORWARD }, { "esp_mark", VTA_CFG_F_ESP_MARK },
-	{ "xdp_guard", VTA_CFG_F_XDP_GUARD }, { NULL, 0 }
+	VTA_CFG_FLAGS(FLAG_NAME) { NULL, 0 }
 }, rt_flag_names[] = {
 	{ "via_tunnel", VTA_RT_F_VIA_TUNNEL },
 	{ "gateway", VTA_RT_F_GATEWAY }, { NULL, 0 }
