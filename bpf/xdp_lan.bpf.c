@@ -22,7 +22,7 @@
 #include "stats.h"
 
 struct {
-	__uint(priority, 20);	/* ahead of generic users: it only drops */
+	__uint(priority, VTA_XDP_RUN_PRIO);
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(vta_xdp_lan);
 

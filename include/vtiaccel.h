@@ -41,6 +41,15 @@
 #define VTA_STATS_SLOTS		VTA_IFACES_MAX	/* slot 0: unknown interface */
 #define VTA_MAX_PATHS		8		/* ECMP members per group */
 
+/*
+ * Where vta_xdp_lan runs among the programs of libxdp's dispatcher: after
+ * the programs of default priority (XDP_DEFAULT_RUN_PRIO, 50), so that
+ * another XDP user's filter sees every packet first, with chain-call on
+ * XDP_PASS only, so that what we pass still reaches the programs after
+ * ours while what we drop (spoofed sources) is done.
+ */
+#define VTA_XDP_RUN_PRIO	60
+
 /* Address families as the kernel numbers them (no libc in BPF). */
 #define VTA_AF_INET		2
 #define VTA_AF_INET6		10

@@ -401,16 +401,11 @@ static void xdp_replace_stale(struct vta_attach *a, struct hook *h,
 }
 
 /*
- * Where vta_xdp_lan runs among the programs of libxdp's dispatcher: after
- * the programs of default priority (XDP_DEFAULT_RUN_PRIO, 50), so that
- * another XDP user's filter sees every packet before we forward it, and
- * with chain-call on XDP_PASS only, so that what we pass still reaches the
- * programs after ours while what we drop (spoofed sources) or redirect is
- * done.  Set here rather than with XDP_RUN_CONFIG in the object: the
+ * The run priority (VTA_XDP_RUN_PRIO, include/vtiaccel.h) and chain call
+ * are also set here, not only by XDP_RUN_CONFIG in the object: the
  * dispatcher keeps both in its config, where `xdp-loader status` and a
  * later dispatcher rebuild find them.
  */
-#define VTA_XDP_RUN_PRIO	60
 
 static void xdp_release(struct hook *h)
 {
