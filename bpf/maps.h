@@ -87,4 +87,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_health SEC(".maps");
 
+/* Every map of the contract's list is defined above, under its name. */
+#define VTA__MAP_DEFINED(var)						\
+	_Static_assert(sizeof(vta_##var) > 0, VTA_MAP_NAME(var));
+VTA_MAPS(VTA__MAP_DEFINED)
+#undef VTA__MAP_DEFINED
+
 #endif /* VTA_MAPS_H */

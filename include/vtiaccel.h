@@ -359,15 +359,15 @@ struct vta_health {
  * failing or interrupted, the model cannot follow). */
 #define VTA_HEALTH_F_STALE		(1U << 1)
 
-/* Map names, as pinned under VTA_PIN_ROOT (<= 15 chars). */
-#define VTA_MAP_FIB4		"vta_fib4"
-#define VTA_MAP_FIB6		"vta_fib6"
-#define VTA_MAP_GROUPS		"vta_groups"
-#define VTA_MAP_IFACES		"vta_ifaces"
-#define VTA_MAP_PEERS		"vta_peers"
-#define VTA_MAP_CONFIG		"vta_config"
-#define VTA_MAP_STATS		"vta_stats"
-#define VTA_MAP_HEALTH		"vta_health"
+/*
+ * The shared maps, X(var): defined in bpf/maps.h as vta_<var> and pinned
+ * under the pin root by that name (<= 15 chars); user space names it
+ * VTA_MAP_NAME(var) and keeps its fd in struct vta_maps.var
+ * (user/loader.h).  bpf/maps.h checks that each one is defined.
+ */
+#define VTA_MAPS(X) X(fib4) X(fib6) X(groups) X(ifaces) X(peers) X(config) \
+	X(stats) X(health)
+#define VTA_MAP_NAME(var) "vta_" #var
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
 _Static_assert(sizeof(struct vta_fib6_key) == 20, "vta_fib6_key");

@@ -60,19 +60,18 @@ const char *vta_prog_name(enum vta_prog p)
 	return (unsigned)p < VTA_PROG_MAX ? prog_names[p] : "?";
 }
 
-static const char *const map_names[] = {
-	VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-	VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS, VTA_MAP_HEALTH,
-};
-
-static int *maps_slot(struct vta_maps *m, size_t i)
-{
-	int *slots[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces,
-			 &m->peers, &m->config, &m->stats, &m->health };
-	return slots[i];
-}
+#define VTA__MAP_STR(var) VTA_MAP_NAME(var),
+static const char *const map_names[] = { VTA_MAPS(VTA__MAP_STR) };
 
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+int *vta_maps_slot(struct vta_maps *m, unsigned int i)
+{
+#define VTA__MAP_SLOT(var) &m->var,
+	int *slots[] = { VTA_MAPS(VTA__MAP_SLOT) };
+
+	return i < N_MAPS ? slots[i] : NULL;
+}
 
 const char *vta_map_name(unsigned int i)
 {
@@ -190,7 +189,7 @@ static int reuse_maps(struct bpf_object *obj, struct vta_maps *m)
 
 		if (!map)
 			continue;
-		err = bpf_map__reuse_fd(map, *maps_slot(m, i));
+		err = bpf_map__reuse_fd(map, *vta_maps_slot(m, i));
 		if (err) {
 			pr_warn("reuse map %s: %s\n", map_names[i], strerror(-err));
 			return err;
@@ -272,7 +271,7 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 	for (i = 0; i < N_MAPS; i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(first, map_names[i]);
 
-		*maps_slot(&l->maps, i) = map ? bpf_map__fd(map) : -1;
+		*vta_maps_slot(&l->maps, i) = map ? bpf_map__fd(map) : -1;
 	}
 	for (i = VTA_PROG_LAN + 1; i < VTA_PROG_MAX; i++) {
 		err = reuse_maps(obj_of(l, i), &l->maps);
@@ -454,7 +453,7 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
 
 static bool slot_is_health(struct vta_maps *m, size_t i)
 {
-	return maps_slot(m, i) == &m->health;
+	return vta_maps_slot(m, i) == &m->health;
 }
 
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
@@ -479,7 +478,7 @@ int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
 			pr_debug("open pinned map %s: %s\n", path, strerror(-err));
 			return err;
 		}
-		*maps_slot(m, i) = fd;
+		*vta_maps_slot(m, i) = fd;
 	}
 	return 0;
 }
@@ -489,7 +488,7 @@ void vta_maps_close(struct vta_maps *m)
 	size_t i;
 
 	for (i = 0; i < N_MAPS; i++) {
-		int *fd = maps_slot(m, i);
+		int *fd = vta_maps_slot(m, i);
 
 		if (*fd >= 0)
 			close(*fd);

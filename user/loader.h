@@ -21,12 +21,16 @@ enum vta_prog {
 };
 
 /* Map fds; -1 where not open. */
+/* One fd per map of the contract's VTA_MAPS list; -1 for none (health is
+ * -1 under the pins of a vtiaccel without it). */
+#define VTA__MAP_FD(var) int var;
 struct vta_maps {
-	int fib4, fib6, groups, ifaces, peers, config, stats;
-	int health;	/* -1 under the pins of a vtiaccel without it */
+	VTA_MAPS(VTA__MAP_FD)
 };
+#undef VTA__MAP_FD
 
-#define VTA_MAPS_NONE ((struct vta_maps){ -1, -1, -1, -1, -1, -1, -1, -1 })
+#define VTA__MAP_NONE(var) .var = -1,
+#define VTA_MAPS_NONE ((struct vta_maps){ VTA_MAPS(VTA__MAP_NONE) })
 
 struct vta_loader;
 
@@ -51,8 +55,9 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m);
  */
 struct bpf_object *vta_loader_xdp_obj(const struct vta_loader *l);
 
-/* Pin names of the shared maps (VTA_MAP_*), NULL past the last. */
+/* Pin name and fd slot of the i-th map of VTA_MAPS; NULL past the last. */
 const char *vta_map_name(unsigned int i);
+int *vta_maps_slot(struct vta_maps *m, unsigned int i);
 
 /* Open the maps pinned under pin_root (read commands, verify). */
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root);

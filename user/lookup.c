@@ -161,7 +161,7 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 
 	err = vta_config_get(m, &cfg);
 	if (err)
-		return vta_print_error("read %s: %s", VTA_MAP_CONFIG, strerror(-err));
+		return vta_print_error("read %s: %s", VTA_MAP_NAME(config), strerror(-err));
 	have_in = in_ifindex && !bpf_map_lookup_elem(m->ifaces, &in_ifindex, &in);
 	open_json_object("in");
 	print_string(PRINT_ANY, "dev", "in %s", vta_cli_ifname(in_ifindex, name));
@@ -448,7 +448,7 @@ int cmd_lookup(int argc, char **argv)
 		return 1;
 	cnt = vta_cli_ifaces(&m, &ifs);
 	if (cnt < 0) {
-		ret = vta_print_error("read %s: %s", VTA_MAP_IFACES, strerror(-cnt));
+		ret = vta_print_error("read %s: %s", VTA_MAP_NAME(ifaces), strerror(-cnt));
 		goto out;
 	}
 	if (in_name) {
@@ -463,7 +463,7 @@ int cmd_lookup(int argc, char **argv)
 				in_ifindex = ifs[i].ifindex;
 		if (!in_ifindex) {
 			ret = vta_print_error("lookup: no LAN interface in %s: give --in IFACE",
-					      VTA_MAP_IFACES);
+					      VTA_MAP_NAME(ifaces));
 			goto out;
 		}
 	}

@@ -40,7 +40,7 @@ static bool pins_at(const char *root)
 {
 	char path[PATH_MAX + 64];
 
-	if (snprintf(path, sizeof(path), "%s/" VTA_MAP_CONFIG, root) >=
+	if (snprintf(path, sizeof(path), "%s/" VTA_MAP_NAME(config), root) >=
 	    (int)sizeof(path))
 		return false;
 	return !access(path, F_OK);

@@ -206,7 +206,7 @@ int cmd_routes(int argc, char **argv)
 		n = vta_cli_routes(&m, fams[f], &r);
 		if (n < 0) {
 			ret = vta_print_error("read %s: %s",
-					      fams[f] == VTA_AF_INET ? VTA_MAP_FIB4 : VTA_MAP_FIB6,
+					      fams[f] == VTA_AF_INET ? VTA_MAP_NAME(fib4) : VTA_MAP_NAME(fib6),
 					      strerror(-n));
 			goto out;
 		}

@@ -431,13 +431,13 @@ int cmd_stats(int argc, char **argv)
 
 		err = snapshot_read(&m, only, cur);
 		if (err) {
-			ret = vta_print_error("read %s: %s", VTA_MAP_STATS,
+			ret = vta_print_error("read %s: %s", VTA_MAP_NAME(stats),
 					      strerror(-err));
 			goto out;
 		}
 		if (only && !cur->n) {
 			ret = vta_print_error("stats: no interface %s in %s",
-					      only, VTA_MAP_IFACES);
+					      only, VTA_MAP_NAME(ifaces));
 			goto out;
 		}
 		if (clear)

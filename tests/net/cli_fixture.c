@@ -392,12 +392,6 @@ static void do_stat(const struct vta_maps *m, char **kv, int n)
 static int create_maps(const char *pin_root, struct vta_maps *m)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
-	static const char *const names[] = {
-		VTA_MAP_FIB4, VTA_MAP_FIB6, VTA_MAP_GROUPS, VTA_MAP_IFACES,
-		VTA_MAP_PEERS, VTA_MAP_CONFIG, VTA_MAP_STATS, VTA_MAP_HEALTH,
-	};
-	int *fds[] = { &m->fib4, &m->fib6, &m->groups, &m->ifaces, &m->peers,
-		       &m->config, &m->stats, &m->health };
 	char path[512];
 	size_t i;
 	int err;
@@ -405,30 +399,30 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 	err = vta_bpffs_prepare(pin_root);
 	if (err)
 		return err;
-	m->fib4 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_FIB4,
+	m->fib4 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_NAME(fib4),
 				 sizeof(struct vta_fib4_key), sizeof(struct vta_route),
 				 VTA_FIB4_MAX, &lpm);
-	m->fib6 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_FIB6,
+	m->fib6 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_NAME(fib6),
 				 sizeof(struct vta_fib6_key), sizeof(struct vta_route),
 				 VTA_FIB6_MAX, &lpm);
-	m->groups = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_GROUPS, 4,
+	m->groups = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(groups), 4,
 				   sizeof(struct vta_group), VTA_GROUPS_MAX, NULL);
-	m->ifaces = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_IFACES, 4,
+	m->ifaces = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(ifaces), 4,
 				   sizeof(struct vta_iface), VTA_IFACES_MAX, NULL);
-	m->peers = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_PEERS,
+	m->peers = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(peers),
 				  sizeof(struct vta_peer_key), sizeof(struct vta_peer),
 				  VTA_PEERS_MAX, NULL);
-	m->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_CONFIG, 4,
+	m->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(config), 4,
 				   sizeof(struct vta_config), 1, NULL);
-	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, VTA_MAP_STATS, 4,
+	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, VTA_MAP_NAME(stats), 4,
 				  sizeof(struct vta_stats), VTA_STATS_SLOTS, NULL);
-	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_HEALTH, 4,
+	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(health), 4,
 				   sizeof(struct vta_health), 1, NULL);
-	for (i = 0; i < 8; i++) {
-		if (*fds[i] < 0)
+	for (i = 0; vta_map_name(i); i++) {
+		if (*vta_maps_slot(m, i) < 0)
 			return -errno;
-		snprintf(path, sizeof(path), "%s/%s", pin_root, names[i]);
-		if (bpf_obj_pin(*fds[i], path))
+		snprintf(path, sizeof(path), "%s/%s", pin_root, vta_map_name(i));
+		if (bpf_obj_pin(*vta_maps_slot(m, i), path))
 			return -errno;
 	}
 	return 0;

@@ -695,7 +695,7 @@ static int cmd_run_static(const char *pin_root, const char *file, int argc,
 	sigset_t set;
 	int err, sig;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_root, VTA_MAP_CONFIG);
+	snprintf(path, sizeof(path), "%s/%s", pin_root, VTA_MAP_NAME(config));
 	if (!access(path, F_OK)) {
 		fprintf(stderr, "vta_static: %s is in use (maps pinned there)\n",
 			pin_root);
