@@ -140,6 +140,16 @@ struct vta_iface {
  * the programs tell the two apart from the packet itself (bpf/parse.h).
  */
 #define VTA_IF_F_L2		(1U << 5)
+/*
+ * Tunnel: how the egress clamp (vta_tun_out, bpf/clamp.h) uses mss4/mss6.
+ * MSS_FIXED: exactly these values (--set-mss).  MSS_PMTU: ignore them and
+ * derive the clamp from the live route MTUs (--clamp-mss-to-pmtu), so that
+ * an entry a dead daemon left stays right when an MTU changes.  Neither:
+ * the lower of these values (the SA-derived MSS) and the live one.  An
+ * mss of 0 means no clamp (mode off); no entry at all means PMTU.
+ */
+#define VTA_IF_F_MSS_FIXED	(1U << 6)
+#define VTA_IF_F_MSS_PMTU	(1U << 7)
 
 /* ------------------------------------------------------------------ */
 /* ESP peers: BPF_MAP_TYPE_HASH, {family, local, peer} -> mark          */
@@ -226,7 +236,11 @@ struct vta_config {
 	X(EV_MARK_CLEARED, "mark_cleared", "mark cleared after decapsulation") \
 	/* added later: the list only grows at its end (classify with	\
 	 * VTA_COUNTER_IS_* below, not by position) */			\
-	X(PASS_MARK_OFF, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)")
+	X(PASS_MARK_OFF, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)") \
+	/* tunnel egress clamp (vta_tun_out), on the tunnel's slot or 0 */ \
+	X(EV_OUT_MSS_CLAMPED, "out_mss_clamped", "tunnel egress: MSS lowered on a SYN leaving through the tunnel") \
+	X(EV_OUT_MSS_INSERTED, "out_mss_inserted", "tunnel egress: MSS option inserted into a SYN leaving through the tunnel") \
+	X(DROP_OUT_TCP_HDR, "out_drop_tcp_hdr", "tunnel egress: SYN with unusable TCP header dropped (as TCPMSS)")
 
 #define VTA_COUNTER_ENUM(id, name, help) VTA_##id,
 enum vta_counter {
@@ -247,8 +261,12 @@ enum vta_counter {
 #define VTA_COUNTER_IS_PASS(c)						\
 	(((c) >= VTA_PASS_FIRST && (c) <= VTA_PASS_LAST) ||		\
 	 (c) == VTA_PASS_MARK_OFF)
-#define VTA_COUNTER_IS_DROP(c)	((c) >= VTA_DROP_FIRST && (c) <= VTA_DROP_LAST)
-#define VTA_COUNTER_IS_EVENT(c)	((c) >= VTA_EV_FIRST && (c) <= VTA_EV_LAST)
+#define VTA_COUNTER_IS_DROP(c)						\
+	(((c) >= VTA_DROP_FIRST && (c) <= VTA_DROP_LAST) ||		\
+	 (c) == VTA_DROP_OUT_TCP_HDR)
+#define VTA_COUNTER_IS_EVENT(c)						\
+	(((c) >= VTA_EV_FIRST && (c) <= VTA_EV_LAST) ||			\
+	 (c) == VTA_EV_OUT_MSS_CLAMPED || (c) == VTA_EV_OUT_MSS_INSERTED)
 
 struct vta_counter_val {
 	__u64 packets;

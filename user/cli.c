@@ -139,10 +139,21 @@ static const struct vta_cmd cmds[] = {
 	  json_opt, true },
 	{ "detach", cmd_detach, "[--pin-root DIR]",
 	  "remove vtiaccel's tc filters, XDP program and pins",
-	  "Removes vtiaccel's tc filters (its own handle and priority only) "
+	  "Removes vtiaccel's tc filters (its own handle and priority only, "
+	  "the tunnels' egress MSS clamp included) "
 	  "from every interface, its XDP program from the libxdp dispatcher "
 	  "and the pinned maps and programs. Other filters, programs and "
 	  "qdiscs are left alone; an emptied clsact qdisc stays.",
+	  detach_opts, true },
+	{ "clamp", cmd_clamp, "IFNAME [--pin-root DIR]",
+	  "attach the pinned MSS clamp to a tunnel's tc egress (no daemon needed)",
+	  "Attaches the MSS clamp that vtiaccel run pinned (vta_tun_out under "
+	  "the pin root) to tc egress of IFNAME, replacing one already there. "
+	  "It clamps every SYN leaving through IFNAME as the seed's TCPMSS "
+	  "rule did, whether or not a daemon runs; vtiaccel-updown runs it on "
+	  "the tunnel it creates before setting it up. The daemon attaches "
+	  "the same program to every tunnel and leaves it attached when it "
+	  "stops or dies; detach removes it.",
 	  detach_opts, true },
 	{ "version", cmd_version, "[-j]",
 	  "vtiaccel, libbpf and kernel versions", NULL,

@@ -33,6 +33,7 @@ static const char *const prog_names[VTA_PROG_MAX] = {
 	[VTA_PROG_TUNNEL] = "vta_tun_in",
 	[VTA_PROG_WAN] = "vta_wan_in",
 	[VTA_PROG_XDP_LAN] = "vta_xdp_lan",
+	[VTA_PROG_TUN_OUT] = "vta_tun_out",
 };
 
 #define VTA_COUNTER_NAME(id, name, help) [VTA_##id] = name,
@@ -196,6 +197,8 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 		struct bpf_object *obj = obj_of(l, i);
 		struct bpf_map *map;
 
+		if (!obj)	/* a second program of an object */
+			continue;
 		if (pin_root) {
 			err = set_pin_paths(obj, pin_root);
 			if (err)
@@ -219,6 +222,8 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 		*maps_slot(&l->maps, i) = map ? bpf_map__fd(map) : -1;
 	}
 	for (i = VTA_PROG_LAN + 1; i < VTA_PROG_MAX; i++) {
+		if (!obj_of(l, i))
+			continue;
 		err = reuse_maps(obj_of(l, i), &l->maps);
 		if (err)
 			goto fail;
@@ -387,6 +392,7 @@ int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p)
 	case VTA_PROG_TUNNEL: return bpf_program__fd(l->tunnel->progs.vta_tun_in);
 	case VTA_PROG_WAN: return bpf_program__fd(l->wan->progs.vta_wan_in);
 	case VTA_PROG_XDP_LAN: return bpf_program__fd(l->xdp_lan->progs.vta_xdp_lan);
+	case VTA_PROG_TUN_OUT: return bpf_program__fd(l->tunnel->progs.vta_tun_out);
 	default: return -EINVAL;
 	}
 }
@@ -479,6 +485,45 @@ __u32 vta_tc_query(int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	return opts.prog_id;
+}
+
+int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+		    .handle = VTA_TC_HANDLE, .priority = VTA_TC_PRIO,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	*created = false;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	*created = !err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int vta_tc_detach_egress(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+
+	return bpf_tc_detach(&hook, &opts);
+}
+
+__u32 vta_tc_query_egress(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
 		    .priority = VTA_TC_PRIO);
 

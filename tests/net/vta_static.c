@@ -20,7 +20,8 @@
  * hides bpffs).  Spec lines (also ';'-separated within one argument):
  *
  *   iface NAME role lan|wan|tunnel [slot N] [mtu N] [mss4 N] [mss6 N]
- *	[flags up,sa_up,clear_mark,rpf_strict,clamp_in,l2] [mark V[/MASK]]
+ *	[flags up,sa_up,clear_mark,rpf_strict,clamp_in,l2,mss_fixed,mss_pmtu]
+ *	[mark V[/MASK]]
  *   group ID MEMBER...   MEMBER = neigh IF [via GW] [weight W]
  *			       | tunnel IF [weight W]
  *   route PREFIX group ID [flags via_tunnel,gateway] | route PREFIX local
@@ -28,7 +29,8 @@
  *   peer LOCAL REMOTE mark V[/MASK] [flags esp,natt] [tunnel IF]
  *   config [flags LIST] [NAME] [noNAME] [lease Ns|past|off] [seed N]
  *	(NAME = forward, esp_mark, xdp_guard; keys not given keep their value)
- *   attach IF lan|tunnel|wan|xdp [native|skb]		(run only)
+ *   attach IF lan|tunnel|wan|xdp [native|skb]		(run only; tunnel:
+ *	vta_tun_in on ingress and vta_tun_out on egress, as the daemon)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +64,7 @@ struct attached {
 	int ifindex;
 	char name[IFNAMSIZ];
 	bool xdp;
+	bool tc_out;			/* tunnel: vta_tun_out on egress */
 	bool qdisc_created;		/* tc: we created clsact */
 	struct xdp_program *xprog;	/* xdp via libxdp; NULL = libbpf */
 	__u32 xdp_flags;		/* xdp via libbpf */
@@ -84,7 +87,9 @@ static const struct flag_name if_flag_names[] = {
 	{ "up", VTA_IF_F_UP }, { "sa_up", VTA_IF_F_SA_UP },
 	{ "clear_mark", VTA_IF_F_CLEAR_MARK },
 	{ "rpf_strict", VTA_IF_F_RPF_STRICT },
-	{ "clamp_in", VTA_IF_F_CLAMP_IN }, { "l2", VTA_IF_F_L2 }, { NULL, 0 }
+	{ "clamp_in", VTA_IF_F_CLAMP_IN }, { "l2", VTA_IF_F_L2 },
+	{ "mss_fixed", VTA_IF_F_MSS_FIXED }, { "mss_pmtu", VTA_IF_F_MSS_PMTU },
+	{ NULL, 0 }
 }, cfg_flag_names[] = {
 	{ "forward", VTA_CFG_F_FORWARD }, { "esp_mark", VTA_CFG_F_ESP_MARK },
 	{ "xdp_guard", VTA_CFG_F_XDP_GUARD }, { NULL, 0 }
@@ -567,6 +572,20 @@ static int do_attach(struct state *st, char **w, int n)
 		return err;
 	}
 	st->n_att++;
+	/* as the daemon: the MSS clamp on the tunnel's egress too */
+	if (p == VTA_PROG_TUNNEL) {
+		bool created;
+
+		err = vta_tc_attach_egress(a->ifindex,
+					   vta_loader_prog_fd(st->loader, VTA_PROG_TUN_OUT),
+					   &created);
+		if (err) {
+			fprintf(stderr, "vta_static: attach tc egress on %s: %s\n",
+				w[1], strerror(-err));
+			return err;
+		}
+		a->tc_out = true;
+	}
 	return 0;
 }
 
@@ -586,6 +605,8 @@ static void detach_all(struct state *st)
 					     a->xdp_flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST,
 					     NULL);
 		} else {
+			if (a->tc_out)
+				vta_tc_detach_egress(a->ifindex);
 			err = vta_tc_detach(a->ifindex, a->qdisc_created);
 		}
 		/* the interface may be gone already (namespace torn down) */
