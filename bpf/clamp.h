@@ -46,9 +46,6 @@
 #include "parse.h"
 #include "mss.h"
 
-#define VTA_AF_INET_K	2	/* AF_INET for bpf_fib_lookup */
-#define VTA_AF_INET6_K	10
-
 /*
  * MTU of the route to addr (the packet's destination out of oif, or with
  * reverse its source, looked up as arriving on oif: an output lookup
@@ -67,12 +64,12 @@ static __always_inline __u32 vta_route_mtu(struct __sk_buff *skb,
 	fl.tot_len = 0xffff;
 	fl.ifindex = skb->ifindex;
 	if (p->family == VTA_AF_INET) {
-		fl.family = VTA_AF_INET_K;
+		fl.family = VTA_AF_INET;
 		fl.ipv4_dst = a[0];
 		if (!reverse)
 			fl.ipv4_src = p->saddr[0];
 	} else {
-		fl.family = VTA_AF_INET6_K;
+		fl.family = VTA_AF_INET6;
 		__builtin_memcpy(fl.ipv6_dst, a, 16);
 		if (!reverse)
 			__builtin_memcpy(fl.ipv6_src, p->saddr, 16);
@@ -132,7 +129,7 @@ static __always_inline bool vta_out_tcp(struct __sk_buff *skb,
 			return false;
 		frag = bpf_ntohs(iph.frag_off);
 		if (frag & VTA_IP_OFFSET)
-			return false;	/* no TCP header here */
+			return false; /* no TCP header here */
 		*more = frag & VTA_IP_MF;
 		p->ip_len = bpf_ntohs(iph.tot_len);
 		if (p->ip_len < (__u32)iph.ihl * 4 || p->ip_len > skb->len)
@@ -177,7 +174,7 @@ static __always_inline bool vta_out_tcp(struct __sk_buff *skb,
 				__u16 fo = (__u16)eh[2] << 8 | eh[3];
 
 				if (fo & ~7)
-					return false;	/* not the first */
+					return false; /* not the first */
 				*more = fo & 1;
 				off += 8;
 			} else {
@@ -210,7 +207,7 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	int r;
 
 	if (skb->sk)
-		return TC_ACT_OK;	/* this host's own: not FORWARD */
+		return TC_ACT_OK; /* this host's own: not FORWARD */
 	if (!vta_out_tcp(skb, &p, &more))
 		return TC_ACT_OK;
 	/* The rule's --tcp-flags SYN,RST SYN; without the flags byte it
@@ -228,7 +225,7 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	    !(e->flags & VTA_IF_F_MSS_PMTU)) {
 		v = p.family == VTA_AF_INET ? e->mss4 : e->mss6;
 		if (!v)
-			return TC_ACT_OK;	/* mss mode off */
+			return TC_ACT_OK; /* mss mode off */
 		clamp = v;
 		if (!(e->flags & VTA_IF_F_MSS_FIXED))
 			clamp = vta_mss_min(v, vta_pmtu_mss(skb, &p));
@@ -247,11 +244,11 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (mp.action == VTA_MSS_CLAMP) {
 		if (vta_mss_clamp(skb, &p, &mp))
-			return TC_ACT_SHOT;	/* half written */
+			return TC_ACT_SHOT; /* half written */
 		vta_count(slot, VTA_EV_OUT_MSS_CLAMPED, len);
 	} else if (mp.action == VTA_MSS_INSERT && !more) {
 		if (bpf_skb_change_tail(skb, skb->len + VTA_TCPOLEN_MSS, 0))
-			return TC_ACT_OK;	/* nothing written yet */
+			return TC_ACT_OK; /* nothing written yet */
 		if (vta_mss_insert(skb, &p, &mp))
 			return TC_ACT_SHOT;
 		vta_count(slot, VTA_EV_OUT_MSS_INSERTED, len);

@@ -514,9 +514,10 @@ void vta_if_flags_str(__u32 flags, char *buf, size_t len)
 {
 	static const char *const names[] = {
 		"UP", "SA_UP", "CLEAR_MARK", "RPF_STRICT", "CLAMP_IN", "L2",
+		"MSS_FIXED", "MSS_PMTU",
 	};
 
-	flags_str(flags, names, 6, buf, len);
+	flags_str(flags, names, 8, buf, len);
 }
 
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len)
