@@ -34,16 +34,24 @@
  * as tcpmss_tg4/6 compute it, both from bpf_fib_lookup() (whose MTU is
  * ip_mtu_from_fib_result() / ip6_mtu_from_fib6(): the device MTU, a
  * learned PMTU exception or a locked route MTU), falling back to the
- * device MTU.  The entry's values are used as they are (MSS_FIXED),
+ * device MTU, and lowered to an unlocked route MTU metric the map FIB
+ * mirrors (vta_route.mtu: the one input from the route mirror, used
+ * only when present).  The entry's values are used as they are (MSS_FIXED),
  * ignored (MSS_PMTU) or lowered further to pmtu (sa mode).
  *
- * The non-SYN path is a few loads: family, IP header, TCP flags.
+ * The non-SYN path is a few loads: family, IP header, TCP flags.  No
+ * "already clamped" flag is needed: packets the fast path redirects into
+ * a tunnel do not pass its tc egress hook (measured on 6.18: a SYN the
+ * fast path forwarded unclamped arrived unclamped with vta_tun_out
+ * attached), and were they to, clamping again only lowers to the same
+ * value (fwd.h clamps with the same inputs: entry, route MTU metric).
  */
 #ifndef VTA_CLAMP_H
 #define VTA_CLAMP_H
 
 #include <linux/pkt_cls.h>
 #include "parse.h"
+#include "fib.h"
 #include "mss.h"
 
 /*
@@ -86,6 +94,7 @@ static __always_inline __u16 vta_pmtu_mss(struct __sk_buff *skb,
 					  const struct vta_pkt *p)
 {
 	__u32 minlen = p->family == VTA_AF_INET ? 40 : 60;
+	const struct vta_route *rt;
 	__u32 mtu, rev;
 
 	mtu = vta_route_mtu(skb, p, false);
@@ -96,6 +105,12 @@ static __always_inline __u16 vta_pmtu_mss(struct __sk_buff *skb,
 		if (bpf_check_mtu(skb, 0, &mtu, 0, 0) < 0)
 			return 0;
 	}
+	/* An MTU metric on the route (`ip route ... mtu N`), which
+	 * dst_mtu() honours and bpf_fib_lookup() reports only when locked:
+	 * from the map FIB, where the daemon mirrors it. */
+	rt = vta_fib_lookup(p->family, p->daddr);
+	if (rt && rt->type == VTA_RT_UNICAST && rt->mtu && rt->mtu < mtu)
+		mtu = rt->mtu;
 	rev = vta_route_mtu(skb, p, true);
 	if (rev && rev < mtu)
 		mtu = rev;

@@ -52,6 +52,7 @@ struct vta_path {
 	const struct vta_nh *nh;
 	const struct vta_iface *out;
 	__u32 ifindex;
+	__u32 mtu;		/* the route's MTU metric, 0: none */
 };
 
 /*
@@ -101,6 +102,7 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 	path->nh = nh;
 	path->out = out;
 	path->ifindex = ifindex;
+	path->mtu = rt->mtu;
 	return VTA_CONTINUE;
 }
 

@@ -13,14 +13,21 @@
 #include "fib.h"
 #include "mss.h"
 
-/* MTU check; a GSO skb counts by the size of its segments. */
+/*
+ * MTU check against the egress MTU, or the route's MTU metric when lower
+ * (ip_forward() honours it: ip_dst_mtu_maybe_forward()); a GSO skb counts
+ * by the size of its segments.
+ */
 static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 					 const struct vta_pkt *p,
-					 const struct vta_iface *out)
+					 const struct vta_path *path)
 {
-	__u32 gso_size = skb->gso_size, l4_hdr = 0, seg;
+	__u32 gso_size = skb->gso_size, l4_hdr = 0, seg, mtu;
 
-	if (!out->mtu || p->ip_len <= out->mtu)
+	mtu = path->out->mtu;
+	if (path->mtu && (!mtu || path->mtu < mtu))
+		mtu = path->mtu;
+	if (!mtu || p->ip_len <= mtu)
 		return VTA_CONTINUE;
 	if (!gso_size || skb->gso_segs == 1)
 		return VTA_PASS_MTU;
@@ -34,7 +41,7 @@ static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 		l4_hdr = sizeof(struct udphdr);
 	}
 	seg = (p->l4_off - p->l3_off) + l4_hdr + gso_size;
-	return seg <= out->mtu ? VTA_CONTINUE : VTA_PASS_MTU;
+	return seg <= mtu ? VTA_CONTINUE : VTA_PASS_MTU;
 }
 
 /* TTL / hop limit - 1, in place (pointers re-derived after resizing). */
@@ -80,17 +87,29 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 	return bpf_redirect_neigh(path->ifindex, &np, sizeof(np), 0);
 }
 
-/* The effective clamp for a packet leaving through path. */
+/*
+ * The effective clamp for a packet leaving through path.  A route MTU
+ * metric lowers it as it lowers dst_mtu() for --clamp-mss-to-pmtu (not
+ * with --set-mss): packets the fast path redirects never pass the
+ * tunnel's egress clamp (the kernel skips tc egress for them).
+ */
 static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 					   const struct vta_iface *in,
 					   const struct vta_path *path,
 					   bool tunnel)
 {
 	bool in_too = tunnel && (in->flags & VTA_IF_F_CLAMP_IN);
+	__u32 minlen = p->family == VTA_AF_INET ? 40 : 60;
+	__u16 c, rt = 0;
 
 	if (p->family == VTA_AF_INET)
-		return vta_mss_min(path->out->mss4, in_too ? in->mss4 : 0);
-	return vta_mss_min(path->out->mss6, in_too ? in->mss6 : 0);
+		c = vta_mss_min(path->out->mss4, in_too ? in->mss4 : 0);
+	else
+		c = vta_mss_min(path->out->mss6, in_too ? in->mss6 : 0);
+	if (c && path->mtu > minlen &&
+	    !(path->out->flags & VTA_IF_F_MSS_FIXED))
+		rt = path->mtu - minlen;
+	return vta_mss_min(c, rt);
 }
 
 /*
@@ -212,7 +231,7 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	r = vta_route(&p, cfg, in_ifindex, &path);
 	if (r != VTA_CONTINUE)
 		goto pass;
-	r = vta_mtu_check(skb, &p, path.out);
+	r = vta_mtu_check(skb, &p, &path);
 	if (r != VTA_CONTINUE)
 		goto pass;
 

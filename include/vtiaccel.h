@@ -70,7 +70,10 @@ struct vta_route {
 	__u32 group_id;		/* key into vta_groups (UNICAST only) */
 	__u8 type;		/* enum vta_route_type */
 	__u8 flags;		/* VTA_RT_F_* */
-	__u16 pad;
+	__u16 mtu;		/* the route's MTU metric (RTAX_MTU), 0: none;
+				 * UNICAST only.  The egress clamp honours it
+				 * as dst_mtu() does (bpf_fib_lookup() does
+				 * not report an unlocked one) */
 };
 
 /* The route leads into a tunnel (at least one member is a tunnel). */

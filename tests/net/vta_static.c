@@ -24,8 +24,9 @@
  *	[mark V[/MASK]]
  *   group ID MEMBER...   MEMBER = neigh IF [via GW] [weight W]
  *			       | tunnel IF [weight W]
- *   route PREFIX group ID [flags via_tunnel,gateway] | route PREFIX local
- *	| route PREFIX kernel;  unroute PREFIX
+ *   route PREFIX group ID [flags via_tunnel,gateway] [mtu N]
+ *	| route PREFIX local
+ *	| route PREFIX kernel;  unroute PREFIX;  uniface NAME
  *   peer LOCAL REMOTE mark V[/MASK] [flags esp,natt] [tunnel IF]
  *   config [flags LIST] [NAME] [noNAME] [lease Ns|past|off] [seed N]
  *	(NAME = forward, esp_mark, xdp_guard; keys not given keep their value)
@@ -379,6 +380,10 @@ static int do_route(struct state *st, char **w, int n, bool del)
 			   !parse_flags(w[i + 1], rt_flag_names, &u)) {
 			r.flags = u;
 			i++;
+		} else if (!strcmp(w[i], "mtu") && i + 1 < n &&
+			   !parse_u32(w[i + 1], &u) && u <= 0xffff) {
+			r.mtu = u;
+			i++;
 		} else {
 			fprintf(stderr, "vta_static: route %s: bad '%s'\n", w[1], w[i]);
 			return -EINVAL;
@@ -387,6 +392,19 @@ static int do_route(struct state *st, char **w, int n, bool del)
 	if (bpf_map_update_elem(fd, fam == VTA_AF_INET ? (void *)&k4 : (void *)&k6,
 				&r, BPF_ANY))
 		return map_err("update route", w[1]);
+	return 0;
+}
+
+/* uniface NAME: the interface leaves vta_ifaces (as before the daemon
+ * has seen it). */
+static int do_uniface(struct state *st, char **w, int n)
+{
+	__u32 idx;
+
+	if (n < 2 || !(idx = ifindex_of(w[1])))
+		return -EINVAL;
+	if (bpf_map_delete_elem(st->maps.ifaces, &idx) && errno != ENOENT)
+		return map_err("delete iface", w[1]);
 	return 0;
 }
 
@@ -644,6 +662,8 @@ static int apply_text(struct state *st, char *text)
 			err = do_route(st, w, n, false);
 		else if (!strcmp(w[0], "unroute"))
 			err = do_route(st, w, n, true);
+		else if (!strcmp(w[0], "uniface"))
+			err = do_uniface(st, w, n);
 		else if (!strcmp(w[0], "peer"))
 			err = do_peer(st, w, n);
 		else if (!strcmp(w[0], "config"))
