@@ -353,6 +353,17 @@ int vta_nl_parse_route(const struct nlmsghdr *nlh, struct vta_nl_route *r)
 		return -EBADMSG;
 	if (tb[RTA_NH_ID] && get_u32(tb[RTA_NH_ID], &r->nhid))
 		return -EBADMSG;
+	if (tb[RTA_METRICS]) {
+		/* `ip route ... mtu N`: dst_mtu() and ip_forward() honour it
+		 * (the fast path's MTU check and clamp must too) */
+		const struct nlattr *m;
+
+		mnl_attr_for_each_nested(m, tb[RTA_METRICS]) {
+			if (mnl_attr_get_type(m) == RTAX_MTU &&
+			    get_u32(m, &r->mtu))
+				return -EBADMSG;
+		}
+	}
 	if (tb[RTA_MULTIPATH]) {
 		if (parse_multipath(tb[RTA_MULTIPATH], r->family, r))
 			return -EBADMSG;

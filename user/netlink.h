@@ -67,6 +67,7 @@ struct vta_nl_route {
 	uint8_t tos;
 	uint32_t priority;
 	uint32_t nhid;		/* RTA_NH_ID, 0 when absent */
+	uint32_t mtu;		/* RTA_METRICS RTAX_MTU, 0 when absent */
 	int n_nh;		/* RTA_MULTIPATH / RTA_OIF members */
 	bool too_many;		/* more than VTA_NL_MAX_NH members */
 	struct vta_nl_nh nh[VTA_NL_MAX_NH];

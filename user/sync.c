@@ -185,6 +185,7 @@ struct variant {
 	uint8_t scope;		/* rtm_scope: host routes survive link down */
 	bool unrep;		/* nexthops we cannot represent */
 	uint32_t nhid;
+	uint32_t mtu;		/* RTAX_MTU, 0: none */
 	struct mset *ms;
 	int oif;		/* first nexthop's device (for purges) */
 	int oif_key;		/* IPv6 device routes: part of the identity */
@@ -916,6 +917,8 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 	}
 	if (best->unrep)
 		return;
+	/* the contract has 16 bits: larger is no limit for a tunnel */
+	r->mtu = best->mtu <= 0xffff ? best->mtu : 0;
 	if (best->nhid) {
 		const struct snh *n = ht_find(&s->nhs, &best->nhid);
 
@@ -1518,6 +1521,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	v->rtype = r.type;
 	v->scope = r.scope;
 	v->nhid = r.nhid;
+	v->mtu = r.mtu;
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
 	v->unrep = r.too_many;
 	v->gen = s->gen;

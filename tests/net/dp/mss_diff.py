@@ -8,8 +8,9 @@ once with vtiaccel's programs and no rule.
 
   mss_diff.py probe --send-ns NS --send-if IF --dst-mac MAC
                     --cap-ns NS --cap-if IF[,IF] --out FILE [--expect FILE]
-      send every probe as a raw Ethernet frame from NS/IF, capture what
-      arrives on the capture interfaces, write {probe: hex L3 bytes | null}
+      send every probe (or those --only names) as a raw Ethernet frame
+      from NS/IF, capture what arrives on the capture interfaces, write
+      {probe: hex L3 bytes | null}
   mss_diff.py compare KERNEL.json OURS.json
       byte-for-byte comparison from the IP header on; prints one line per
       probe and a final "RESULT passed failed kernel_bug"
@@ -318,6 +319,15 @@ def match_key(l3):
 
 def cmd_probe(a):
     P = probes()
+    if a.only:
+        only = set(a.only.split(","))
+        unknown = only - {p.name for p in P}
+        if unknown:
+            sys.exit("mss_diff.py: no such probe: %s" % ", ".join(sorted(unknown)))
+        # indices stay those of the whole set (IPv4 id / flow label)
+        keep = [i for i, p in enumerate(P) if p.name in only]
+    else:
+        keep = range(len(P))
     caps = nsnet.capture_sockets(a.cap_ns, a.cap_if.split(","))
     tx, src_mac = nsnet.sender(a.send_ns, a.send_if)
     dst_mac = bytes.fromhex(a.dst_mac.replace(":", ""))
@@ -330,8 +340,8 @@ def cmd_probe(a):
                 # a second copy would be a bug too: keep all
                 got.setdefault(P[i].name, []).append(l3.hex())
 
-    for i, p in enumerate(P):
-        tx.send(nsnet.eth(dst_mac, src_mac, p.l3(i)))
+    for i in keep:
+        tx.send(nsnet.eth(dst_mac, src_mac, P[i].l3(i)))
         drain()
     expect = None
     if a.expect:
@@ -353,10 +363,10 @@ def cmd_probe(a):
     end = time.monotonic() + 0.2
     while time.monotonic() < end:
         drain()
-    out = {p.name: got.get(p.name) for p in P}
+    out = {P[i].name: got.get(P[i].name) for i in keep}
     with open(a.out, "w") as f:
         json.dump(out, f, indent=0)
-    print("probe: sent %d, received %d" % (len(P), sum(1 for v in out.values() if v)))
+    print("probe: sent %d, received %d" % (len(out), sum(1 for v in out.values() if v)))
 
 
 def tcp_off(l3):
@@ -600,6 +610,7 @@ def main():
     p.add_argument("--cap-if", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--expect")
+    p.add_argument("--only", help="comma-separated probe names")
     c = sub.add_parser("compare")
     c.add_argument("kernel")
     c.add_argument("ours")
