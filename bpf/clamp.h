@@ -16,8 +16,8 @@
  *
  * What it clamps, as xt_TCPMSS with the nft backend (mss.h has the
  * option rules; docs/datapath-notes.md the decisions):
- *  - forwarded packets only: a packet with a socket (skb->sk) was made by
- *    this host, which the FORWARD rule never saw;
+ *  - forwarded packets only: a packet of one of this host's TCP sockets
+ *    was never seen by the FORWARD rule;
  *  - TCP behind IPv4 options, or behind IPv6 hop-by-hop, routing,
  *    destination-options and fragment headers (not AH: nft's -p tcp does
  *    not look behind it);
@@ -213,6 +213,7 @@ static __always_inline bool vta_out_tcp(struct __sk_buff *skb,
 static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 {
 	const struct vta_iface *e;
+	struct bpf_sock *sk;
 	struct vta_mss_plan mp = {};
 	struct vta_pkt p = {};
 	__u32 ifindex = skb->ifindex, slot, len = skb->len;
@@ -221,8 +222,12 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	__u8 th[14];
 	int r;
 
-	if (skb->sk)
-		return TC_ACT_OK; /* this host's own: not FORWARD */
+	/* This host's own TCP (a socket in any state but CLOSE): the
+	 * FORWARD rule never saw it.  BPF_PROG_TEST_RUN gives every packet
+	 * a dummy socket in CLOSE. */
+	sk = skb->sk;
+	if (sk && sk->state != BPF_TCP_CLOSE)
+		return TC_ACT_OK;
 	if (!vta_out_tcp(skb, &p, &more))
 		return TC_ACT_OK;
 	/* The rule's --tcp-flags SYN,RST SYN; without the flags byte it

@@ -102,5 +102,6 @@ void fixtures_wan(void);
 void fixtures_xdp(void);
 void fixtures_mss(void);
 void fixtures_ecmp(void);
+void fixtures_out(void);
 
 #endif

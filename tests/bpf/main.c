@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	group("ecmp", fixtures_ecmp);
 	group("wan", fixtures_wan);
 	group("xdp", fixtures_xdp);
+	group("out", fixtures_out);
 
 	vta_loader_close(E.l);
 	for (i = 0; i < VTA_PROG_MAX; i++)
