@@ -10,9 +10,10 @@
  * whoever forwarded it: the fast path, or the kernel for any pass reason
  * (route marked kernel, no route in the maps, an interface not in the
  * maps yet, fragments, an expired lease, a dead daemon).  It reads no
- * lease and needs no route mirror: the daemon's only input is the
- * tunnel's vta_ifaces entry (mss4/mss6, VTA_IF_F_MSS_*), and without one
- * the clamp is derived from the kernel's own routes (pmtu).
+ * lease and works without the daemon: its inputs from the daemon are the
+ * tunnel's vta_ifaces entry (mss4/mss6, VTA_IF_F_MSS_*) and a route MTU
+ * metric in the map FIB, each used only when present; otherwise the
+ * clamp is derived from the kernel's own routes (pmtu).
  *
  * What it clamps, as xt_TCPMSS with the nft backend (mss.h has the
  * option rules; docs/datapath-notes.md the decisions):
@@ -43,8 +44,9 @@
  * "already clamped" flag is needed: packets the fast path redirects into
  * a tunnel do not pass its tc egress hook (measured on 6.18: a SYN the
  * fast path forwarded unclamped arrived unclamped with vta_tun_out
- * attached), and were they to, clamping again only lowers to the same
- * value (fwd.h clamps with the same inputs: entry, route MTU metric).
+ * attached), and were they to, a second clamp only ever lowers the MSS
+ * towards what the rule gives (fwd.h clamps with the entry and the route
+ * MTU metric; this also takes the reverse route's MTU).
  */
 #ifndef VTA_CLAMP_H
 #define VTA_CLAMP_H
