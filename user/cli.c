@@ -80,7 +80,9 @@ static const struct vta_cmd cmds[] = {
 	  "the daemon: load, pin, attach, mirror routes, renew the lease",
 	  "Loads the programs, pins the maps under the pin root, attaches to "
 	  "the configured interfaces, mirrors the kernel's routes into the "
-	  "maps and renews the lease until SIGTERM or SIGINT, then detaches. "
+	  "maps and renews the lease until SIGTERM or SIGINT, then detaches "
+	  "(all but the MSS clamp on the tunnels' tc egress, which keeps "
+	  "clamping as the seed's TCPMSS rule did; detach removes it). "
 	  "Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
 	  "tries native XDP again where it was refused. XDP on LAN interfaces "
 	  "is native only; where the driver refuses, the log names the cause "
