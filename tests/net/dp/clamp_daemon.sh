@@ -158,6 +158,8 @@ done
 start_daemon alive || { t_summary; exit 1; }
 t_check "alive: vta_tun_out on tc egress of vti1 and vti2" "egress filter missing" \
 	eval 'filter_on vti1 egress vta_tun_out && filter_on vti2 egress vta_tun_out'
+t_check "alive: status shows the clamp on vti1" "status -j has no tc_egress.prog vta_tun_out for vti1" \
+	eval "vta -j status | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc_egress.prog == \"vta_tun_out\"' >/dev/null"
 warm_neigh
 probe ours-alive --expect "$NT_DIR/kernel.json"
 compare alive
