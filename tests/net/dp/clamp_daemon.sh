@@ -11,7 +11,8 @@
 # a cut header the rule drops) goes through gw with the rule, and then,
 # with no rule, through `vtiaccel run --mss-mode pmtu`:
 #
-#   alive      the daemon runs (the fast path clamps, route MTU mirrored)
+#   alive      the daemon runs (the fast path clamps, route MTU mirrored:
+#              a DF packet above it gets the kernel's frag-needed)
 #   killed     kill -9, then the lease runs out: every packet goes to the
 #              kernel, only vta_tun_out can clamp
 #   recreated  vti1 deleted and created again while no daemon runs, with
@@ -84,6 +85,14 @@ compare() {
 	fi
 }
 vta() { nt_net gw "$VTA" --pin-root "$NT_PIN" "$@"; }
+# frag_needed_1419: a DF packet one byte above the route MTU (1420 bytes)
+# from lan gets gw's frag-needed with mtu 1419 (lan's cached PMTU first
+# flushed, or it would not even send)
+frag_needed_1419() {
+	ip -n "$(nt_name lan)" route flush cache
+	nt_x lan ping -n -c 1 -W 2 -M "do" -s $((RMTU + 1 - 28)) 172.31.0.10 2>&1 |
+		grep -q "mtu = $RMTU"
+}
 # status exit code: 0 healthy, 1 lease expired (run.c, cli.c)
 status_is() { vta status >/dev/null 2>&1; [ $? -eq "$1" ]; }
 start_daemon() {
@@ -131,6 +140,8 @@ for ipt in iptables ip6tables; do
 done
 warm_neigh
 probe kernel
+t_check "reference: a 1420-byte DF packet gets frag-needed with mtu $RMTU (the route's)" \
+	"the kernel did not answer as expected" frag_needed_1419
 "$NT_PY" "$PY" --clamp4 $((RMTU - 40)) --clamp6 $((RMTU - 60)) model --out "$NT_DIR/model.json"
 # the model holds every probe; the reference only the ones sent
 "$NT_PY" - "$NT_DIR/kernel.json" "$NT_DIR/model.json" <<'EOF'
@@ -163,6 +174,8 @@ t_check "alive: status shows the clamp on vti1" "status -j has no tc_egress.prog
 warm_neigh
 probe ours-alive --expect "$NT_DIR/kernel.json"
 compare alive
+t_check "alive: a 1420-byte DF packet gets frag-needed with mtu $RMTU (route MTU mirrored: pass_mtu)" \
+	"no frag-needed with mtu $RMTU: the fast path forwarded it" frag_needed_1419
 
 # --- killed: kill -9, lease expired ------------------------------------------------
 kill -KILL "${NT_PID[vtad]}"
