@@ -42,9 +42,9 @@
  *
  * The non-SYN path is a few loads: family, IP header, TCP flags.  No
  * "already clamped" flag is needed: packets the fast path redirects into
- * a tunnel do not pass its tc egress hook (measured on 6.18: a SYN the
- * fast path forwarded unclamped arrived unclamped with vta_tun_out
- * attached), and were they to, a second clamp only ever lowers the MSS
+ * a tunnel did not pass its tc egress hook where measured (6.18,
+ * bpf_redirect_neigh(): docs/datapath-notes.md), and where they do, a
+ * second clamp only ever lowers the MSS
  * towards what the rule gives (fwd.h clamps with the entry and the route
  * MTU metric; this also takes the reverse route's MTU).
  */

@@ -90,8 +90,8 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 /*
  * The effective clamp for a packet leaving through path.  A route MTU
  * metric lowers it as it lowers dst_mtu() for --clamp-mss-to-pmtu (not
- * with --set-mss): packets the fast path redirects never pass the
- * tunnel's egress clamp (the kernel skips tc egress for them).
+ * with --set-mss): packets the fast path redirects need not pass the
+ * tunnel's egress clamp (docs/datapath-notes.md).
  */
 static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 					   const struct vta_iface *in,
