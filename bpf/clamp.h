@@ -41,12 +41,10 @@
  * ignored (MSS_PMTU) or lowered further to pmtu (sa mode).
  *
  * The non-SYN path is a few loads: family, IP header, TCP flags.  No
- * "already clamped" flag is needed: packets the fast path redirects into
- * a tunnel did not pass its tc egress hook where measured (6.18,
- * bpf_redirect_neigh(): docs/datapath-notes.md), and where they do, a
- * second clamp only ever lowers the MSS
- * towards what the rule gives (fwd.h clamps with the entry and the route
- * MTU metric; this also takes the reverse route's MTU).
+ * "already clamped" flag: packets the fast path redirects into a tunnel
+ * pass this hook too, and the fast path has clamped them with the same
+ * inputs (fwd.h: entry, route MTU metric, reverse route MTU), so a second
+ * clamp finds nothing to lower.
  */
 #ifndef VTA_CLAMP_H
 #define VTA_CLAMP_H
@@ -55,41 +53,6 @@
 #include "parse.h"
 #include "fib.h"
 #include "mss.h"
-
-/*
- * MTU of the route to addr (the packet's destination out of oif, or with
- * reverse its source, looked up as arriving on oif: an output lookup
- * would be restricted to routes through oif).  0 when there is none or
- * the lookup fails.  tot_len above any MTU makes bpf_fib_lookup() return
- * the route's MTU in mtu_result (BPF_FIB_LKUP_RET_FRAG_NEEDED).
- */
-static __always_inline __u32 vta_route_mtu(struct __sk_buff *skb,
-					   const struct vta_pkt *p,
-					   bool reverse)
-{
-	struct bpf_fib_lookup fl = {};
-	const __u32 *a = reverse ? p->saddr : p->daddr;
-	long rc;
-
-	fl.tot_len = 0xffff;
-	fl.ifindex = skb->ifindex;
-	if (p->family == VTA_AF_INET) {
-		fl.family = VTA_AF_INET;
-		fl.ipv4_dst = a[0];
-		if (!reverse)
-			fl.ipv4_src = p->saddr[0];
-	} else {
-		fl.family = VTA_AF_INET6;
-		__builtin_memcpy(fl.ipv6_dst, a, 16);
-		if (!reverse)
-			__builtin_memcpy(fl.ipv6_src, p->saddr, 16);
-	}
-	rc = bpf_fib_lookup(skb, &fl, sizeof(fl),
-			    reverse ? 0 : BPF_FIB_LOOKUP_OUTPUT);
-	if (rc != BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return 0;
-	return fl.mtu_result;
-}
 
 /* min(route MTU, reverse route MTU) - 40/60, or 0 (do not clamp). */
 static __always_inline __u16 vta_pmtu_mss(struct __sk_buff *skb,
@@ -225,8 +188,12 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	int r;
 
 	/* This host's own TCP (a socket in any state but CLOSE): the
-	 * FORWARD rule never saw it.  BPF_PROG_TEST_RUN gives every packet
-	 * a dummy socket in CLOSE. */
+	 * FORWARD rule never saw it.  A packet the fast path redirected
+	 * still carries its sender's socket when that sender is in another
+	 * namespace of this host (tc ingress runs before ip_rcv_core()
+	 * orphans the skb; a raw socket is in CLOSE, a TCP socket is not:
+	 * the fast path has clamped that one), and BPF_PROG_TEST_RUN gives
+	 * every packet a dummy socket in CLOSE. */
 	sk = skb->sk;
 	if (sk && sk->state != BPF_TCP_CLOSE)
 		return TC_ACT_OK;

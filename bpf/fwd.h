@@ -90,8 +90,9 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 /*
  * The effective clamp for a packet leaving through path.  A route MTU
  * metric lowers it as it lowers dst_mtu() for --clamp-mss-to-pmtu (not
- * with --set-mss): packets the fast path redirects need not pass the
- * tunnel's egress clamp (docs/datapath-notes.md).
+ * with --set-mss), so that the fast path gives what the tunnel's egress
+ * clamp (clamp.h) would: that one may skip a redirected packet
+ * (docs/datapath-notes.md).
  */
 static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 					   const struct vta_iface *in,
@@ -110,6 +111,19 @@ static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 	    !(path->out->flags & VTA_IF_F_MSS_FIXED))
 		rt = path->mtu - minlen;
 	return vta_mss_min(c, rt);
+}
+
+/* A TCP segment with SYN set and RST clear (the rule's --tcp-flags). */
+static __always_inline bool vta_is_syn(struct __sk_buff *skb,
+				       const struct vta_pkt *p)
+{
+	__u8 fl;
+
+	if (p->proto != IPPROTO_TCP ||
+	    p->ip_len - (p->l4_off - p->l3_off) < 14 ||
+	    bpf_skb_load_bytes(skb, p->l4_off + 13, &fl, 1))
+		return false;
+	return (fl & VTA_TCP_SYN) && !(fl & VTA_TCP_RST);
 }
 
 /*
@@ -198,7 +212,7 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	struct vta_mss_plan mp = {};
 	struct vta_pkt p = {};
 	bool pushed = false;
-	__u16 proto;
+	__u16 proto, clamp;
 	__u32 want;
 	int r, ret;
 
@@ -235,7 +249,16 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	if (r != VTA_CONTINUE)
 		goto pass;
 
-	r = vta_mss_plan(skb, &p, vta_clamp_for(&p, in, &path, tunnel), &mp);
+	clamp = vta_clamp_for(&p, in, &path, tunnel);
+	/*
+	 * Into a tunnel with --clamp-mss-to-pmtu semantics the rule also
+	 * takes the MTU of the route back to the source; only SYNs pay for
+	 * the lookup.
+	 */
+	if (clamp && path.out->role == VTA_ROLE_TUNNEL &&
+	    !(path.out->flags & VTA_IF_F_MSS_FIXED) && vta_is_syn(skb, &p))
+		clamp = vta_mss_min(clamp, vta_rev_mss(skb, &p));
+	r = vta_mss_plan(skb, &p, clamp, &mp);
 	if (r != VTA_CONTINUE)
 		goto pass;
 

@@ -26,8 +26,10 @@
 # the kernel's routes), "lease-" lease expired.  Fragments are in every
 # run (the fast path always passes them).  Two more references: "rmtu-"
 # a route with an MTU metric (1419) below the device's, mirrored in the
-# map FIB ("rmtu-") or locked and marked kernel ("rmtu-lock-"), and
-# "setmss-" the rule with --set-mss 1379.
+# map FIB ("rmtu-") or locked and marked kernel ("rmtu-lock-"), the LAN
+# (the route back to the source) at MTU 1300 with the fast path
+# ("lanmtu-") and with the lease expired ("lanmtu-lease-"), and "setmss-"
+# the rule with --set-mss 1379.
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/net/lib/ns.sh
@@ -163,6 +165,18 @@ else
 fi
 rules -D --set-mss 1379
 
+# The route back to the source with a lower MTU (the LAN at 1300): the
+# rule takes min(route MTU, reverse route MTU).
+LANMTU=1300
+if ip -n "$(nt_name gw)" link set eth1 mtu $LANMTU && rules -A &&
+   probe fwd --out "$NT_DIR/kernel-lanmtu.json"; then
+	model_check lanmtu "$NT_DIR/kernel-lanmtu.json" --clamp4 $((LANMTU - 40)) --clamp6 $((LANMTU - 60))
+else
+	t_fail mss-reference-lanmtu "LAN MTU $LANMTU or its probe run failed"
+fi
+rules -D
+ip -n "$(nt_name gw)" link set eth1 mtu 1500
+
 # --- ours ---------------------------------------------------------------------
 if ! vta_start gw "$TOPO_SPEC" "$TOPO_ATTACH"; then
 	t_fail setup "vta_static did not start"
@@ -246,6 +260,13 @@ if vta_start gw "$TOPO_SPEC" "$TOPO_ATTACH"; then
 		rmtu_routes del lock
 	else
 		t_fail rmtu-lock-setup "route with mtu lock $RMTU failed"
+	fi
+	if ip -n "$(nt_name gw)" link set eth1 mtu $LANMTU; then
+		layout lanmtu "$NT_DIR/kernel-lanmtu.json" "config lease 3600s" "config lease 3600s"
+		layout lanmtu-lease "$NT_DIR/kernel-lanmtu.json" "config lease past" "config lease 3600s"
+		ip -n "$(nt_name gw)" link set eth1 mtu 1500
+	else
+		t_fail lanmtu-setup "LAN MTU $LANMTU failed"
 	fi
 	layout setmss "$NT_DIR/kernel-setmss.json" \
 		"iface vti1 mss4 1379 mss6 1379 flags up,sa_up,l2,mss_fixed; iface vti2 mss4 1379 mss6 1379 flags up,sa_up,l2,mss_fixed" \
