@@ -63,10 +63,12 @@ static __u16 ip_csum(const __u8 *p, int len)
 	return ~sum;
 }
 
-/* Ethernet + IPv4 + UDP (64-byte frame) or TCP SYN with an MSS option. */
+/* Ethernet + IPv4 + UDP (64-byte frame) or TCP SYN with an MSS option;
+ * proto 16 (not a protocol): a TCP ACK with the same option bytes. */
 static int build(__u8 *b, __be32 src, __be32 dst, int proto)
 {
-	int l4 = proto == 6 ? 24 : 8 + 22, len = 14 + 20 + l4;
+	int l4 = proto == 6 || proto == 16 ? 24 : 8 + 22, len = 14 + 20 + l4;
+	bool ack = proto == 16;
 	__u8 *ip = b + 14, *t = ip + 20;
 	__u16 c;
 
@@ -79,6 +81,8 @@ static int build(__u8 *b, __be32 src, __be32 dst, int proto)
 	ip[0] = 0x45;
 	ip[2] = (20 + l4) >> 8; ip[3] = (20 + l4) & 0xff;
 	ip[8] = 255;
+	if (ack)
+		proto = 6;
 	ip[9] = proto;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
@@ -87,7 +91,7 @@ static int build(__u8 *b, __be32 src, __be32 dst, int proto)
 	t[0] = 0x9c; t[1] = 0x40; t[2] = 0x01; t[3] = 0xbb;
 	if (proto == 6) {
 		t[12] = 6 << 4;
-		t[13] = 0x02;
+		t[13] = ack ? 0x10 : 0x02;
 		t[20] = 2; t[21] = 4; t[22] = 0x05; t[23] = 0xb4;
 	} else {
 		t[4] = l4 >> 8; t[5] = l4 & 0xff;
@@ -208,6 +212,10 @@ static const struct path paths[] = {
 	{ "lan pass: lease expired", VTA_PROG_LAN, 17, 4, false, 0 },
 	{ "wan esp mark", VTA_PROG_WAN, 50, 3, false, 0 },
 	{ "wan pass: not esp", VTA_PROG_WAN, 17, 3, false, 0 },
+	{ "tunnel egress: udp", VTA_PROG_TUN_OUT, 17, 0, false, 0 },
+	{ "tunnel egress: tcp ack", VTA_PROG_TUN_OUT, 16, 0, false, 0 },
+	{ "tunnel egress: syn clamped", VTA_PROG_TUN_OUT, 6, 0, false, 0,
+	  true },
 };
 #define N_PATHS (sizeof(paths) / sizeof(paths[0]))
 
@@ -255,6 +263,10 @@ static double run_path(const struct path *p, bool random, int repeat)
 	if (p->prog == VTA_PROG_TUNNEL)
 		iface(IF_IN, VTA_ROLE_TUNNEL, 1, 0,
 		      VTA_IF_F_UP | VTA_IF_F_SA_UP | VTA_IF_F_L2);
+	else if (p->prog == VTA_PROG_TUN_OUT)	/* no route lookups */
+		iface(IF_IN, VTA_ROLE_TUNNEL, 1, 1379,
+		      VTA_IF_F_UP | VTA_IF_F_SA_UP | VTA_IF_F_L2 |
+		      VTA_IF_F_MSS_FIXED);
 	else if (p->prog == VTA_PROG_WAN)
 		iface(IF_IN, VTA_ROLE_WAN, 1, 0, VTA_IF_F_UP | VTA_IF_F_L2);
 	else

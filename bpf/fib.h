@@ -133,4 +133,56 @@ static __always_inline int vta_src_check(const struct vta_pkt *p,
 	return vta_src_verdict(p->family, rt, g, in->flags, in_ifindex);
 }
 
+/*
+ * The kernel's MTU of the route to the packet's destination out of
+ * skb->ifindex (tc egress of a tunnel), or with reverse to its source,
+ * looked up as arriving on skb->ifindex (an output lookup would be
+ * restricted to routes through it).  0 when there is none or the lookup
+ * fails.  tot_len above any MTU makes bpf_fib_lookup() return the route's
+ * MTU in mtu_result (BPF_FIB_LKUP_RET_FRAG_NEEDED): see clamp.h for
+ * which MTU that is.
+ */
+static __always_inline __u32 vta_route_mtu(struct __sk_buff *skb,
+					   const struct vta_pkt *p,
+					   bool reverse)
+{
+	struct bpf_fib_lookup fl = {};
+	const __u32 *a = reverse ? p->saddr : p->daddr;
+	long rc;
+
+	fl.tot_len = 0xffff;
+	fl.ifindex = skb->ifindex;
+	if (p->family == VTA_AF_INET) {
+		fl.family = VTA_AF_INET;
+		fl.ipv4_dst = a[0];
+		if (!reverse)
+			fl.ipv4_src = p->saddr[0];
+	} else {
+		fl.family = VTA_AF_INET6;
+		__builtin_memcpy(fl.ipv6_dst, a, 16);
+		if (!reverse)
+			__builtin_memcpy(fl.ipv6_src, p->saddr, 16);
+	}
+	rc = bpf_fib_lookup(skb, &fl, sizeof(fl),
+			    reverse ? 0 : BPF_FIB_LOOKUP_OUTPUT);
+	if (rc != BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return 0;
+	return fl.mtu_result;
+}
+
+/*
+ * The MSS xt_TCPMSS --clamp-mss-to-pmtu derives from the route back to
+ * the source (tcpmss_reverse_mtu()): its MTU - 40/60, 0 when unknown.
+ */
+static __always_inline __u16 vta_rev_mss(struct __sk_buff *skb,
+					 const struct vta_pkt *p)
+{
+	__u32 minlen = p->family == VTA_AF_INET ? 40 : 60;
+	__u32 mtu = vta_route_mtu(skb, p, true);
+
+	if (mtu <= minlen || mtu > 0xffff)
+		return 0;
+	return mtu - minlen;
+}
+
 #endif /* VTA_FIB_H */

@@ -15,9 +15,10 @@
 #include "mss.h"
 
 /*
- * MTU check against the route's MTU or the device's (vta_path_mtu());
- * a GSO skb counts by the size of its segments.  An unknown MTU (0)
- * passes: the kernel knows it.
+ * MTU check against the route's MTU metric or the device's MTU, the lower
+ * (vta_path_mtu(); ip_forward() honours the metric through
+ * ip_dst_mtu_maybe_forward()); a GSO skb counts by the size of its
+ * segments.  An unknown MTU (0) passes: the kernel knows it.
  */
 static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 					 const struct vta_pkt *p,
@@ -87,17 +88,43 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 	return bpf_redirect_neigh(path->ifindex, &np, sizeof(np), 0);
 }
 
-/* The effective clamp for a packet leaving through path. */
+/*
+ * The effective clamp for a packet leaving through path.  A route MTU
+ * metric lowers it as it lowers dst_mtu() for --clamp-mss-to-pmtu (not
+ * with --set-mss), so that the fast path gives what the tunnel's egress
+ * clamp (clamp.h) would: that one may skip a redirected packet
+ * (docs/datapath-notes.md).
+ */
 static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 					   const struct vta_iface *in,
 					   const struct vta_path *path,
 					   bool tunnel)
 {
 	bool in_too = tunnel && (in->flags & VTA_IF_F_CLAMP_IN);
+	__u32 minlen = p->family == VTA_AF_INET ? 40 : 60;
+	__u16 c, rt = 0;
 
 	if (p->family == VTA_AF_INET)
-		return vta_mss_min(path->out->mss4, in_too ? in->mss4 : 0);
-	return vta_mss_min(path->out->mss6, in_too ? in->mss6 : 0);
+		c = vta_mss_min(path->out->mss4, in_too ? in->mss4 : 0);
+	else
+		c = vta_mss_min(path->out->mss6, in_too ? in->mss6 : 0);
+	if (c && path->mtu > minlen &&
+	    !(path->out->flags & VTA_IF_F_MSS_FIXED))
+		rt = path->mtu - minlen;
+	return vta_mss_min(c, rt);
+}
+
+/* A TCP segment with SYN set and RST clear (the rule's --tcp-flags). */
+static __always_inline bool vta_is_syn(struct __sk_buff *skb,
+				       const struct vta_pkt *p)
+{
+	__u8 fl;
+
+	if (p->proto != IPPROTO_TCP ||
+	    p->ip_len - (p->l4_off - p->l3_off) < 14 ||
+	    bpf_skb_load_bytes(skb, p->l4_off + 13, &fl, 1))
+		return false;
+	return (fl & VTA_TCP_SYN) && !(fl & VTA_TCP_RST);
 }
 
 /*
@@ -186,7 +213,7 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	struct vta_mss_plan mp = {};
 	struct vta_pkt p = {};
 	bool pushed = false;
-	__u16 proto;
+	__u16 proto, clamp;
 	__u32 want;
 	int r, ret;
 
@@ -235,7 +262,16 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	if (r != VTA_CONTINUE)
 		goto pass;
 
-	r = vta_mss_plan(skb, &p, vta_clamp_for(&p, in, &path, tunnel), &mp);
+	clamp = vta_clamp_for(&p, in, &path, tunnel);
+	/*
+	 * Into a tunnel with --clamp-mss-to-pmtu semantics the rule also
+	 * takes the MTU of the route back to the source; only SYNs pay for
+	 * the lookup.
+	 */
+	if (clamp && path.out->role == VTA_ROLE_TUNNEL &&
+	    !(path.out->flags & VTA_IF_F_MSS_FIXED) && vta_is_syn(skb, &p))
+		clamp = vta_mss_min(clamp, vta_rev_mss(skb, &p));
+	r = vta_mss_plan(skb, &p, clamp, &mp);
 	if (r != VTA_CONTINUE)
 		goto pass;
 

@@ -21,11 +21,9 @@
  * checksum (the kernel updates it as if aligned).
  *
  * vta_mss_plan() only reads; vta_mss_clamp() / vta_mss_insert() write,
- * once everything else has been decided.  Fragments never get here: they
- * go to the kernel, which no longer has the rule, so a SYN in a first
- * fragment is not clamped (the kernel's rule would have inserted an
- * option into it and broken reassembly; real stacks do not fragment
- * SYNs).
+ * once everything else has been decided.  The fast path leaves fragments
+ * to the kernel; the tunnels' egress clamp (clamp.h) applies this to first
+ * fragments, without insertion into one that has more after it.
  */
 #ifndef VTA_MSS_H
 #define VTA_MSS_H

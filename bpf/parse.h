@@ -8,8 +8,9 @@
  * problems is counted under:
  *   Ethernet: VLAN (tag in the header or in skb metadata), not IP;
  *   IPv4: cut or inconsistent header (version, IHL < 5, tot_len beyond
- *         the packet or below the header), options, bad header checksum
- *         (PASS_MALFORMED: ip_rcv() drops it, we let it), fragment,
+ *         the packet or below the header), bad header checksum
+ *         (PASS_MALFORMED: ip_rcv() drops it, we let it; options
+ *         included), options, fragment,
  *         martian source (PASS_MALFORMED), local/multicast/broadcast
  *         destination, TTL <= 1;
  *   IPv6: cut header, version, payload_len beyond the packet or 0
@@ -125,6 +126,24 @@ static __always_inline void vta_parse_ports(struct __sk_buff *skb,
 	p->ports = (__u32)ports[0] << 16 | ports[1];
 }
 
+/* The header checksum of an IPv4 header with options (ihl words). */
+static __always_inline bool vta_ip4_opt_csum_ok(struct __sk_buff *skb,
+						__u32 off, __u32 ihl)
+{
+	__u32 sum = 0, w;
+	int i;
+
+	/* a bounded loop, not unrolled (clang cannot with the helper) */
+	for (i = 0; i < 15; i++) {
+		if ((__u32)i >= ihl)
+			break;
+		if (bpf_skb_load_bytes(skb, off + i * 4, &w, 4))
+			return false;
+		sum += (w & 0xffff) + (w >> 16);
+	}
+	return vta_csum_fold(sum) == 0xffff;
+}
+
 static __always_inline int vta_parse_ip4(struct __sk_buff *skb,
 					 struct vta_pkt *p, bool fwd)
 {
@@ -150,8 +169,12 @@ static __always_inline int vta_parse_ip4(struct __sk_buff *skb,
 	p->saddr[0] = iph->saddr;
 	p->daddr[0] = iph->daddr;
 	p->frag = !!(iph->frag_off & bpf_htons(VTA_IP_MF | VTA_IP_OFFSET));
+	/* The header checksum first: vta_clamp_passed() rewrites packets
+	 * passed for their options, and a packet ip_rcv() drops must reach
+	 * it unchanged. */
 	if (iph->ihl > 5)
-		return VTA_PASS_IP_OPTIONS;
+		return vta_ip4_opt_csum_ok(skb, off, iph->ihl) ?
+			       VTA_PASS_IP_OPTIONS : VTA_PASS_MALFORMED;
 	if (!vta_ip4_csum_ok(iph))
 		return VTA_PASS_MALFORMED;
 	if (p->frag)

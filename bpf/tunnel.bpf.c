@@ -21,11 +21,23 @@
 #include <linux/pkt_cls.h>
 #include "maps.h"
 #include "fwd.h"
+#include "clamp.h"
 
 SEC("tc")
 int vta_tun_in(struct __sk_buff *skb)
 {
 	return vta_tc_main(skb, true);
+}
+
+/*
+ * vta_tun_out - tc egress on each tunnel: the MSS clamp of every SYN
+ * leaving through it, whoever forwarded it (clamp.h).  Independent of
+ * the lease: it stays attached when the daemon is gone.
+ */
+SEC("tc")
+int vta_tun_out(struct __sk_buff *skb)
+{
+	return vta_tun_out_main(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

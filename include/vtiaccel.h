@@ -81,7 +81,10 @@ struct vta_route {
 	__u8 flags;		/* VTA_RT_F_* */
 	__u16 mtu;		/* the route's MTU metric (RTAX_MTU, locked
 				 * or not); 0 = none: the egress interface's
-				 * MTU applies */
+				 * MTU applies.  UNICAST only.  The egress
+				 * clamp honours it as dst_mtu() does
+				 * (bpf_fib_lookup() does not report an
+				 * unlocked one) */
 };
 
 /* The route leads into a tunnel (at least one member is a tunnel). */
@@ -157,6 +160,13 @@ struct vta_iface {
  * NO_FWD4: net.ipv4.conf.DEV.forwarding is 0 (the input device decides,
  * ip_route_input_slow()); NO_FWD6: net.ipv6.conf.all.forwarding is 0
  * (ip6_forward()).
+ *
+ * Tunnel: how the egress clamp (vta_tun_out, bpf/clamp.h) uses mss4/mss6.
+ * MSS_FIXED: exactly these values (--set-mss).  MSS_PMTU: ignore them and
+ * derive the clamp from the live route MTUs (--clamp-mss-to-pmtu), so that
+ * an entry a dead daemon left stays right when an MTU changes.  Neither:
+ * the lower of these values (the SA-derived MSS) and the live one.  An
+ * mss of 0 means no clamp (mode off); no entry at all means PMTU.
  */
 #define VTA_IF_FLAGS(X)							\
 	X(UP, 0, "up")			/* link up, usable */		\
@@ -167,7 +177,9 @@ struct vta_iface {
 	X(L2, 5, "l2")			/* Ethernet device (above) */	\
 	X(RP_FILTER, 6, "rp_filter")	/* (above) */			\
 	X(NO_FWD4, 7, "no_fwd4")	/* (above) */			\
-	X(NO_FWD6, 8, "no_fwd6")	/* (above) */
+	X(NO_FWD6, 8, "no_fwd6")	/* (above) */			\
+	X(MSS_FIXED, 9, "mss_fixed")	/* (above) */			\
+	X(MSS_PMTU, 10, "mss_pmtu")	/* (above) */
 
 #define VTA__FLAG_ENUM(prefix, id, bit) prefix##id = (1U << (bit)),
 #define VTA__IF_F_ENUM(id, bit, name) VTA__FLAG_ENUM(VTA_IF_F_, id, bit)
@@ -269,7 +281,10 @@ enum vta_cfg_flag { VTA_CFG_FLAGS(VTA__CFG_F_ENUM) };
 	X(PASS_MARK_OFF, PASS, "pass_mark_off", "WAN: ESP marking is off ([esp] mark = no)") \
 	X(PASS_NOT_HOST, PASS, "pass_not_host", "frame not addressed to this host (pkt_type)") \
 	X(PASS_SRC_LOCAL, PASS, "pass_src_local", "source is a local or broadcast address") \
-	X(PASS_FWD_OFF, PASS, "pass_fwd_off", "forwarding sysctl off on the ingress device")
+	X(PASS_FWD_OFF, PASS, "pass_fwd_off", "forwarding sysctl off on the ingress device") \
+	X(EV_OUT_MSS_CLAMPED, EVENT, "out_mss_clamped", "tunnel egress: MSS lowered on a SYN leaving through the tunnel") \
+	X(EV_OUT_MSS_INSERTED, EVENT, "out_mss_inserted", "tunnel egress: MSS option inserted into a SYN leaving through the tunnel") \
+	X(DROP_OUT_TCP_HDR, DROP, "out_drop_tcp_hdr", "tunnel egress: SYN with unusable TCP header dropped (as TCPMSS)")
 
 enum vta_counter_kind {
 	VTA_CK_RESERVED = 0,

@@ -24,6 +24,7 @@ struct hook {
 	char name[IFNAMSIZ];
 	enum vta_role role;
 	bool tc;		/* our filter is on it */
+	bool tc_out;		/* tunnel: our egress clamp is on it */
 	bool qdisc_created;	/* clsact was created by us: destroy it */
 	struct xdp_program *xdp;
 	struct bpf_object *xobj;	/* xdp's object (libxdp loaded it) */
@@ -534,10 +535,25 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 		h->tc = true;
 		h->qdisc_created = created;
 	}
+	/* The MSS clamp on every SYN leaving the tunnel (bpf/clamp.h);
+	 * replaces one a previous run (or the updown script) attached. */
+	if (role == VTA_ROLE_TUNNEL && !h->tc_out) {
+		bool created;
+
+		err = vta_tc_attach_egress(ifindex,
+					   vta_loader_prog_fd(a->l, VTA_PROG_TUN_OUT),
+					   &created);
+		if (err)
+			pr_warn("attach the MSS clamp (tc egress) on %s: %s: SYNs the kernel forwards into it are not clamped\n",
+				name, strerror(-err));
+		else
+			h->tc_out = true;
+	}
 	if (role == VTA_ROLE_LAN && a->want_xdp && !h->xdp)
 		xdp_attach(a, h);
-	pr_info("attached %s to %s%s\n", vta_prog_name(prog), name,
-		h->xdp ? " (+XDP native)" : "");
+	pr_info("attached %s to %s%s%s\n", vta_prog_name(prog), name,
+		h->xdp ? " (+XDP native)" : "",
+		h->tc_out ? " (+vta_tun_out on egress)" : "");
 	return 0;
 }
 
@@ -556,7 +572,12 @@ void vta_attach_retry_xdp(struct vta_attach *a)
 	}
 }
 
-static void hook_detach(struct hook *h)
+/*
+ * keep_clamp (shutdown): the egress MSS clamp stays attached, so that
+ * SYNs into the tunnel are still clamped with no daemon running (the
+ * seed's TCPMSS rule is gone); `vtiaccel detach` removes it.
+ */
+static void hook_detach(struct hook *h, bool keep_clamp)
 {
 	int err;
 
@@ -566,8 +587,16 @@ static void hook_detach(struct hook *h)
 			pr_warn("detach XDP from %s: %s\n", h->name, strerror(-err));
 		xdp_release(h);
 	}
+	if (h->tc_out && !keep_clamp) {
+		err = vta_tc_detach_egress(h->ifindex);
+		if (err && err != -ENOENT && err != -ENODEV)
+			pr_warn("detach the MSS clamp (tc egress) from %s: %s\n",
+				h->name, strerror(-err));
+		h->tc_out = false;
+	}
 	if (h->tc) {
-		err = vta_tc_detach(h->ifindex, h->qdisc_created);
+		/* clsact holds the clamp too: keep it then */
+		err = vta_tc_detach(h->ifindex, h->qdisc_created && !h->tc_out);
 		if (err && err != -ENOENT && err != -ENODEV)
 			pr_warn("detach tc ingress from %s: %s\n", h->name,
 				strerror(-err));
@@ -585,7 +614,7 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone)
 		/* the kernel took filters and qdisc with the device */
 		xdp_release(h);
 	} else {
-		hook_detach(h);
+		hook_detach(h, false);
 	}
 	*h = a->h[--a->n];
 }
@@ -597,7 +626,7 @@ void vta_attach_free(struct vta_attach *a)
 	if (!a)
 		return;
 	for (i = 0; i < a->n; i++)
-		hook_detach(&a->h[i]);
+		hook_detach(&a->h[i], true);
 	free(a->h);
 	free(a);
 }

@@ -32,7 +32,7 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone);
 /* Try native XDP again on LAN interfaces running without it (SIGHUP:
  * the operator has lowered the MTU or freed channels). */
 void vta_attach_retry_xdp(struct vta_attach *a);
-/* Detach everything (shutdown) and free. */
+/* Detach everything but the tunnels' egress MSS clamp (shutdown), free. */
 void vta_attach_free(struct vta_attach *a);
 
 /*

@@ -82,7 +82,9 @@ static const struct vta_cmd cmds[] = {
 	  "the daemon: load, pin, attach, mirror routes, renew the lease",
 	  "Loads the programs, pins the maps under the pin root, attaches to "
 	  "the configured interfaces, mirrors the kernel's routes into the "
-	  "maps and renews the lease until SIGTERM or SIGINT, then detaches. "
+	  "maps and renews the lease until SIGTERM or SIGINT, then detaches "
+	  "(all but the MSS clamp on the tunnels' tc egress, which keeps "
+	  "clamping as the seed's TCPMSS rule did; detach removes it). "
 	  "Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
 	  "tries native XDP again where it was refused. XDP is attached to LAN "
 	  "interfaces only for its one job, the guard (--xdp-guard), since "
@@ -159,7 +161,8 @@ static const struct vta_cmd cmds[] = {
 	  json_opt, true },
 	{ "detach", cmd_detach, "[--pin-root DIR]",
 	  "remove vtiaccel's tc filters, XDP program and pins",
-	  "Removes vtiaccel's tc filters (its own handle and priority only) "
+	  "Removes vtiaccel's tc filters (its own handle and priority only, "
+	  "the tunnels' egress MSS clamp included) "
 	  "from every interface, its XDP program from the libxdp dispatcher "
 	  "and the pinned maps and programs, of this pin root only: a program "
 	  "is removed when it uses the maps pinned there, so another "
@@ -167,6 +170,16 @@ static const struct vta_cmd cmds[] = {
 	  "a pin root whose lock a running `vtiaccel run` holds (stop the "
 	  "daemon: it detaches when it exits). Other filters, programs, "
 	  "pins and qdiscs are left alone; an emptied clsact qdisc stays.",
+	  detach_opts, true },
+	{ "clamp", cmd_clamp, "IFNAME [--pin-root DIR]",
+	  "attach the pinned MSS clamp to a tunnel's tc egress (no daemon needed)",
+	  "Attaches the MSS clamp that vtiaccel run pinned (vta_tun_out under "
+	  "the pin root) to tc egress of IFNAME, replacing one already there. "
+	  "It clamps every SYN leaving through IFNAME as the seed's TCPMSS "
+	  "rule did, whether or not a daemon runs; vtiaccel-updown runs it on "
+	  "the tunnel it creates before setting it up. The daemon attaches "
+	  "the same program to every tunnel and leaves it attached when it "
+	  "stops or dies; detach removes it.",
 	  detach_opts, true },
 	{ "version", cmd_version, "[-j]",
 	  "vtiaccel, libbpf and kernel versions", NULL,

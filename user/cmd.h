@@ -22,6 +22,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_clamp(int argc, char **argv);	/* user/detach.c */
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * `vtiaccel detach`: undo what `vtiaccel run` left behind (after a crash,
- * or to uninstall) and nothing else: tc filters with our handle and
- * priority whose program is one of ours and uses the pin root's maps,
- * vta_xdp_lan in the libxdp dispatcher (the same test), and our pins in
- * the pin directory.  The pin root must be on bpffs and not locked by a
- * live daemon.  Clsact qdiscs stay: we cannot know whether another tool
- * shares them (an empty clsact costs nothing).
+ * or to uninstall) and nothing else: tc filters (ingress, and the MSS
+ * clamp on egress) with our handle and priority whose program is one of
+ * ours and uses the pin root's maps, vta_xdp_lan in the libxdp dispatcher
+ * (the same test), and our pins in the pin directory.  The pin root must
+ * be on bpffs and not locked by a live daemon.  Clsact qdiscs stay: we
+ * cannot know whether another tool shares them (an empty clsact costs
+ * nothing).
+ *
+ * `vtiaccel clamp IFNAME`: attach the pinned MSS clamp (vta_tun_out) to a
+ * tunnel's tc egress, with no daemon needed: the updown script runs it on
+ * a tunnel it has just created, before the link is up, as the seed's
+ * script inserted its TCPMSS rule.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -228,6 +234,20 @@ int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
 			}
 			break;
 		}
+		id = vta_tc_query_egress(i->if_index);
+		for (j = 0; id && j < n_ids; j++) {
+			if (!map_ids[j] || !ours_by_id(id) || !uses_map(id, map_ids[j]))
+				continue;
+			err = vta_tc_detach_egress(i->if_index);
+			if (err) {
+				pr_warn("detach the stale MSS clamp (id %u) from %s: %s\n",
+					id, i->if_name, strerror(-err));
+				ret = ret ?: err;
+			} else {
+				(*n)++;
+			}
+			break;
+		}
 		for (j = 0; j < n_ids; j++) {
 			if (!map_ids[j])
 				continue;
@@ -338,6 +358,27 @@ int cmd_detach(int argc, char **argv)
 			     i->if_name);
 	}
 	close_json_array();
+	/* the tunnels' MSS clamp, which outlives the daemon */
+	open_json_array("tc_egress");
+	for (i = ifs; i->if_index; i++) {
+		__u32 id = vta_tc_query_egress(i->if_index);
+
+		if (!id || !ours_by_id(id))
+			continue;
+		err = vta_tc_detach_egress(i->if_index);
+		if (err) {
+			pr_warn("detach tc egress from %s: %s\n", i->if_name,
+				strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first), "detach tc egress from %s: %s",
+					 i->if_name, strerror(-err));
+			ret = 1;
+			continue;
+		}
+		print_string(PRINT_ANY, NULL, "detached tc egress from %s\n",
+			     i->if_name);
+	}
+	close_json_array();
 	open_json_array("xdp");
 	for (i = ifs; n_ids && i->if_index; i++) {
 		int j, k = 0;
@@ -386,4 +427,61 @@ int cmd_detach(int argc, char **argv)
 		print_string(PRINT_JSON, "error", NULL, first);
 	close_json_object();
 	return ret;
+}
+
+int cmd_clamp(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin-root", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char path[PATH_MAX];
+	const char *root, *name;
+	unsigned int ifindex;
+	bool created;
+	int opt, fd, err;
+
+	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'P':
+			vta_g.pin_root = optarg;
+			break;
+		case 'j':
+			vta_print_init(true, false);
+			break;
+		case 'h':
+			return vta_cmd_usage("clamp", false);
+		default:
+			return vta_cmd_usage("clamp", true);
+		}
+	}
+	if (optind + 1 != argc) {
+		vta_print_error("clamp: needs exactly one interface name, e.g. vtiaccel clamp vti1");
+		return 2;
+	}
+	name = argv[optind];
+	ifindex = if_nametoindex(name);
+	if (!ifindex)
+		return vta_print_error("clamp: interface '%s': %s", name,
+				       strerror(errno));
+	root = vta_cli_pin_root();
+	snprintf(path, sizeof(path), "%s/progs/%s", root,
+		 vta_prog_name(VTA_PROG_TUN_OUT));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return vta_print_error("clamp: pinned program %s: %s (has vtiaccel run ever started with this pin root?)",
+				       path, strerror(errno));
+	err = vta_tc_attach_egress(ifindex, fd, &created);
+	close(fd);
+	if (err)
+		return vta_print_error("clamp: attach %s to tc egress of %s: %s",
+				       path, name, strerror(-err));
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "interface", "MSS clamp attached to tc egress of %s\n",
+		     name);
+	print_bool(PRINT_JSON, "ok", NULL, true);
+	close_json_object();
+	return 0;
 }

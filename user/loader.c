@@ -34,6 +34,7 @@ static const char *const prog_names[VTA_PROG_MAX] = {
 	[VTA_PROG_TUNNEL] = "vta_tun_in",
 	[VTA_PROG_WAN] = "vta_wan_in",
 	[VTA_PROG_XDP_LAN] = "vta_xdp_lan",
+	[VTA_PROG_TUN_OUT] = "vta_tun_out",
 };
 
 #define VTA_COUNTER_NAME(id, kind, name, help) [VTA_##id] = name,
@@ -251,6 +252,8 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 		struct bpf_object *obj = obj_of(l, i);
 		struct bpf_map *map;
 
+		if (!obj)	/* a second program of an object */
+			continue;
 		if (pin_root) {
 			err = set_pin_paths(obj, pin_root);
 			if (err)
@@ -274,6 +277,8 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 		*vta_maps_slot(&l->maps, i) = map ? bpf_map__fd(map) : -1;
 	}
 	for (i = VTA_PROG_LAN + 1; i < VTA_PROG_MAX; i++) {
+		if (!obj_of(l, i))
+			continue;
 		err = reuse_maps(obj_of(l, i), &l->maps);
 		if (err)
 			goto fail;
@@ -442,6 +447,7 @@ int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p)
 	case VTA_PROG_TUNNEL: return bpf_program__fd(l->tunnel->progs.vta_tun_in);
 	case VTA_PROG_WAN: return bpf_program__fd(l->wan->progs.vta_wan_in);
 	case VTA_PROG_XDP_LAN: return bpf_program__fd(l->xdp_lan->progs.vta_xdp_lan);
+	case VTA_PROG_TUN_OUT: return bpf_program__fd(l->tunnel->progs.vta_tun_out);
 	default: return -EINVAL;
 	}
 }
@@ -577,6 +583,45 @@ int vta_health_set(const struct vta_maps *m, const struct vta_health *h)
 	if (m->health < 0)
 		return -ENOENT;
 	return bpf_map_update_elem(m->health, &key, h, BPF_ANY) ? -errno : 0;
+}
+
+int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+		    .handle = VTA_TC_HANDLE, .priority = VTA_TC_PRIO,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	*created = false;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	*created = !err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int vta_tc_detach_egress(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+
+	return bpf_tc_detach(&hook, &opts);
+}
+
+__u32 vta_tc_query_egress(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
+		    .priority = VTA_TC_PRIO);
+
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	return opts.prog_id;
 }
 
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg)

@@ -17,6 +17,8 @@ enum vta_prog {
 	VTA_PROG_TUNNEL,	/* tc ingress on VTI / xfrm interfaces */
 	VTA_PROG_WAN,		/* tc ingress on the outside interface */
 	VTA_PROG_XDP_LAN,	/* XDP on LAN interfaces */
+	VTA_PROG_TUN_OUT,	/* tc egress on tunnels: the MSS clamp (in the
+				 * tunnel object) */
 	VTA_PROG_MAX
 };
 
@@ -105,6 +107,10 @@ int vta_tc_attach(int ifindex, int prog_fd, bool *created);
 int vta_tc_detach(int ifindex, bool destroy_qdisc);
 /* prog id of our filter on ifindex, 0 when none. */
 __u32 vta_tc_query(int ifindex);
+/* The same on tc egress (vta_tun_out); detach never destroys clsact. */
+int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created);
+int vta_tc_detach_egress(int ifindex);
+__u32 vta_tc_query_egress(int ifindex);
 
 /* The daemon's health element; -ENOENT without the map. */
 int vta_health_get(const struct vta_maps *m, struct vta_health *h);

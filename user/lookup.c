@@ -332,10 +332,19 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 			"larger than the egress MTU (the kernel fragments or answers ICMP)");
 		return 0;
 	}
+	/* the route's MTU metric, as bpf/fwd.h */
+	if (p->len && rt.r.mtu && p->len > rt.r.mtu) {
+		verdict(VTA_PASS_MTU, "larger than the route's MTU (the kernel fragments or answers ICMP)");
+		return 0;
+	}
 	if (p->proto == IPPROTO_TCP) {
+		unsigned int minlen = p->family == VTA_AF_INET ? 40 : 60;
+
 		clamp = p->family == VTA_AF_INET ? out.mss4 : out.mss6;
 		if (tunnel && (in.flags & VTA_IF_F_CLAMP_IN))
 			clamp = mss_min(clamp, p->family == VTA_AF_INET ? in.mss4 : in.mss6);
+		if (clamp && rt.r.mtu > minlen && !(out.flags & VTA_IF_F_MSS_FIXED))
+			clamp = mss_min(clamp, rt.r.mtu - minlen);
 		if (clamp)
 			print_uint(PRINT_ANY, "mss", "SYN MSS clamped to %" PRIu64 "\n", clamp);
 		else

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * run.c - `vtiaccel run`: load, pin, attach, mirror the kernel's routes
- * into the maps, renew the lease; SIGTERM/SIGINT detach and unpin.
+ * into the maps, renew the lease; SIGTERM/SIGINT detach and unpin all
+ * but the tunnels' egress MSS clamp (vta_tun_out stays attached and
+ * pinned: `vtiaccel detach` removes it).
  *
  * One thread, one epoll loop: the rtnetlink and XFRM event sockets, a
  * timerfd for the lease and a signalfd.  An event-socket overrun
@@ -370,6 +372,10 @@ static int pin_progs(struct daemon *d, bool pin)
 	for (p = 0; p < VTA_PROG_MAX; p++) {
 		snprintf(path, sizeof(path), "%s/progs/%s", d->c->pin_root,
 			 vta_prog_name(p));
+		/* The clamp stays attached after a stop, and `vtiaccel
+		 * clamp` attaches this pin to a re-created tunnel. */
+		if (!pin && p == VTA_PROG_TUN_OUT)
+			continue;
 		unlink(path);
 		if (pin && bpf_obj_pin(vta_loader_prog_fd(d->l, p), path)) {
 			err = -errno;
@@ -378,7 +384,7 @@ static int pin_progs(struct daemon *d, bool pin)
 	}
 	if (!pin) {
 		snprintf(path, sizeof(path), "%s/progs", d->c->pin_root);
-		rmdir(path);
+		rmdir(path);	/* only when empty */
 	}
 	return err;
 }

@@ -164,6 +164,20 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 		print_null(PRINT_ANY, "prog_id", "tc none ");
 	}
 	close_json_object();
+	if (i->v.role == VTA_ROLE_TUNNEL) {
+		/* the MSS clamp (vta_tun_out), which outlives the daemon */
+		__u32 out_id = vta_tc_query_egress(i->ifindex);
+
+		open_json_object("tc_egress");
+		if (out_id) {
+			prog_name(out_id, name, sizeof(name));
+			print_uint(PRINT_ANY, "prog_id", "egress id %" PRIu64, out_id);
+			print_string(PRINT_ANY, "prog", " %s ", name);
+		} else {
+			print_null(PRINT_ANY, "prog_id", "egress none: SYNs the kernel forwards into it are not clamped ");
+		}
+		close_json_object();
+	}
 	if (i->v.role == VTA_ROLE_LAN || i->v.role == VTA_ROLE_WAN)
 		print_xdp(i, cfg);
 	if (i->gone)

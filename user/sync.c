@@ -439,6 +439,8 @@ static void tunnel_mss(const struct vta_sync *s, const struct slink *l,
 	case VTA_MSS_OFF:
 		return;
 	case VTA_MSS_FIXED:
+		/* the egress clamp takes them as they are (--set-mss) */
+		v->flags |= VTA_IF_F_MSS_FIXED;
 		v->mss4 = s->conf.mss_fixed;
 		v->mss6 = inner > 60 && inner - 60 < s->conf.mss_fixed ?
 			  inner - 60 : s->conf.mss_fixed;
@@ -462,7 +464,10 @@ static void tunnel_mss(const struct vta_sync *s, const struct slink *l,
 		break;
 	case VTA_MSS_PMTU:
 		/* xt_TCPMSS --clamp-mss-to-pmtu takes min(route MTU, reverse
-		 * route MTU); the tunnel's MTU is the route MTU here. */
+		 * route MTU); the tunnel's MTU is the route MTU here.  The
+		 * egress clamp looks both up itself (bpf/clamp.h): stays
+		 * right when an MTU changes with no daemon to rewrite this. */
+		v->flags |= VTA_IF_F_MSS_PMTU;
 		break;
 	}
 	v->mss4 = inner > 40 ? inner - 40 : 0;

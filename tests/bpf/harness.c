@@ -287,6 +287,19 @@ static bool check_counters(const struct fx *f, char *why, size_t wlen)
 			}
 		}
 	}
+	/* The tunnel egress clamp counts only drops and events. */
+	if (f->prog == VTA_PROG_TUN_OUT && f->counter < 0) {
+		if (verdicts) {
+			snprintf(why, wlen, "vta_tun_out counted a verdict for a passed packet");
+			return false;
+		}
+		if (events != (f->ev == NO_EV ? 0 : 1)) {
+			snprintf(why, wlen, "%d events, expected %s", events,
+				 f->ev == NO_EV ? "none" : vta_counter_name(f->ev));
+			return false;
+		}
+		return true;
+	}
 	/* XDP counts only what it consumes. */
 	if (f->prog == VTA_PROG_XDP_LAN && f->counter < 0) {
 		if (verdicts) {

@@ -106,5 +106,6 @@ void fixtures_xdp(void);
 void fixtures_mss(void);
 void fixtures_ecmp(void);
 void fixtures_fid(void);
+void fixtures_out(void);
 
 #endif

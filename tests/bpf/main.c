@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	group("fid", fixtures_fid);
 	group("wan", fixtures_wan);
 	group("xdp", fixtures_xdp);
+	group("out", fixtures_out);
 
 	vta_loader_close(E.l);
 	for (i = 0; i < VTA_PROG_MAX; i++)

@@ -21,15 +21,17 @@
  *
  *   iface NAME role lan|wan|tunnel [slot N] [mtu N] [mss4 N] [mss6 N]
  *	[flags up,sa_up,clear_mark,rpf_strict,clamp_in,l2,rp_filter,no_fwd4,
- *	no_fwd6] [mark V[/MASK]]
+ *	no_fwd6,mss_fixed,mss_pmtu] [mark V[/MASK]]
  *   group ID MEMBER...   MEMBER = neigh IF [via GW] [weight W]
  *			       | tunnel IF [weight W]
- *   route PREFIX group ID [flags via_tunnel,gateway] | route PREFIX local
- *	| route PREFIX kernel;  unroute PREFIX
+ *   route PREFIX group ID [flags via_tunnel,gateway] [mtu N]
+ *	| route PREFIX local
+ *	| route PREFIX kernel;  unroute PREFIX;  uniface NAME
  *   peer LOCAL REMOTE mark V[/MASK] [flags esp,natt] [tunnel IF]
  *   config [flags LIST] [NAME] [noNAME] [lease Ns|past|off] [seed N]
  *	(NAME = forward, esp_mark, xdp_guard; keys not given keep their value)
- *   attach IF lan|tunnel|wan|xdp [native|skb]		(run only)
+ *   attach IF lan|tunnel|wan|xdp [native|skb]		(run only; tunnel:
+ *	vta_tun_in on ingress and vta_tun_out on egress, as the daemon)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +65,7 @@ struct attached {
 	int ifindex;
 	char name[IFNAMSIZ];
 	bool xdp;
+	bool tc_out;			/* tunnel: vta_tun_out on egress */
 	bool qdisc_created;		/* tc: we created clsact */
 	struct xdp_program *xprog;	/* xdp via libxdp; NULL = libbpf */
 	__u32 xdp_flags;		/* xdp via libbpf */
@@ -372,6 +375,10 @@ static int do_route(struct state *st, char **w, int n, bool del)
 			   !parse_flags(w[i + 1], rt_flag_names, &u)) {
 			r.flags = u;
 			i++;
+		} else if (!strcmp(w[i], "mtu") && i + 1 < n &&
+			   !parse_u32(w[i + 1], &u) && u <= 0xffff) {
+			r.mtu = u;
+			i++;
 		} else {
 			fprintf(stderr, "vta_static: route %s: bad '%s'\n", w[1], w[i]);
 			return -EINVAL;
@@ -380,6 +387,19 @@ static int do_route(struct state *st, char **w, int n, bool del)
 	if (bpf_map_update_elem(fd, fam == VTA_AF_INET ? (void *)&k4 : (void *)&k6,
 				&r, BPF_ANY))
 		return map_err("update route", w[1]);
+	return 0;
+}
+
+/* uniface NAME: the interface leaves vta_ifaces (as before the daemon
+ * has seen it). */
+static int do_uniface(struct state *st, char **w, int n)
+{
+	__u32 idx;
+
+	if (n < 2 || !(idx = ifindex_of(w[1])))
+		return -EINVAL;
+	if (bpf_map_delete_elem(st->maps.ifaces, &idx) && errno != ENOENT)
+		return map_err("delete iface", w[1]);
 	return 0;
 }
 
@@ -565,6 +585,20 @@ static int do_attach(struct state *st, char **w, int n)
 		return err;
 	}
 	st->n_att++;
+	/* as the daemon: the MSS clamp on the tunnel's egress too */
+	if (p == VTA_PROG_TUNNEL) {
+		bool created;
+
+		err = vta_tc_attach_egress(a->ifindex,
+					   vta_loader_prog_fd(st->loader, VTA_PROG_TUN_OUT),
+					   &created);
+		if (err) {
+			fprintf(stderr, "vta_static: attach tc egress on %s: %s\n",
+				w[1], strerror(-err));
+			return err;
+		}
+		a->tc_out = true;
+	}
 	return 0;
 }
 
@@ -584,6 +618,8 @@ static void detach_all(struct state *st)
 					     a->xdp_flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST,
 					     NULL);
 		} else {
+			if (a->tc_out)
+				vta_tc_detach_egress(a->ifindex);
 			err = vta_tc_detach(a->ifindex, a->qdisc_created);
 		}
 		/* the interface may be gone already (namespace torn down) */
@@ -621,6 +657,8 @@ static int apply_text(struct state *st, char *text)
 			err = do_route(st, w, n, false);
 		else if (!strcmp(w[0], "unroute"))
 			err = do_route(st, w, n, true);
+		else if (!strcmp(w[0], "uniface"))
+			err = do_uniface(st, w, n);
 		else if (!strcmp(w[0], "peer"))
 			err = do_peer(st, w, n);
 		else if (!strcmp(w[0], "config"))

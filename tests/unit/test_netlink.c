@@ -96,6 +96,33 @@ static void test_route_single_and_nhid(void **state)
 	assert_int_equal(r.nh[0].gw.v4, ip4("192.0.2.1"));
 }
 
+/* `ip route ... mtu 1419`: RTA_METRICS { RTAX_MTU } (others ignored) */
+static void test_route_metrics_mtu(void **state)
+{
+	struct nlb_nh nh[] = { { 4, "192.0.2.1", 1 } };
+	struct vta_nl_route r;
+	struct nlmsghdr *nlh = nlb_route(buf, RTM_NEWROUTE, "10.1.0.0", 16, 254,
+					 RTN_UNICAST, 0, 0, nh, 1);
+	struct nlattr *m;
+
+	assert_int_equal(vta_nl_parse_route(nlh, &r), 0);
+	assert_int_equal(r.mtu, 0);
+	m = mnl_attr_nest_start(nlh, RTA_METRICS);
+	mnl_attr_put_u32(nlh, RTAX_ADVMSS, 1000);
+	mnl_attr_put_u32(nlh, RTAX_MTU, 1419);
+	mnl_attr_nest_end(nlh, m);
+	assert_int_equal(vta_nl_parse_route(nlh, &r), 0);
+	assert_int_equal(r.mtu, 1419);
+	assert_int_equal(r.n_nh, 1);
+	/* a short RTAX_MTU is a broken message */
+	nlh = nlb_route(buf, RTM_NEWROUTE, "10.1.0.0", 16, 254, RTN_UNICAST, 0,
+			0, nh, 1);
+	m = mnl_attr_nest_start(nlh, RTA_METRICS);
+	mnl_attr_put_u16(nlh, RTAX_MTU, 1419);
+	mnl_attr_nest_end(nlh, m);
+	assert_int_equal(vta_nl_parse_route(nlh, &r), -EBADMSG);
+}
+
 static void test_route_ipv6_default(void **state)
 {
 	struct nlb_nh nh[] = { { 9, "fe80::1", 1 } };
@@ -314,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_link_vti),
 		cmocka_unit_test(test_link_plain),
 		cmocka_unit_test(test_route_multipath_weights),
+		cmocka_unit_test(test_route_metrics_mtu),
 		cmocka_unit_test(test_route_single_and_nhid),
 		cmocka_unit_test(test_route_ipv6_default),
 		cmocka_unit_test(test_route_truncated_attr),

@@ -241,6 +241,31 @@ static void test_connected_lan(void **state)
 	assert_int_equal(g.paths[0].gw_family, 0);
 }
 
+/* A route's MTU metric (`ip route ... mtu 1419`) reaches the map, and
+ * goes when the route is replaced without one. */
+static void test_route_mtu(void **state)
+{
+	struct fx *f = *state;
+	struct nlb_nh nh[] = { { VTI1, "169.254.12.37", 1 } };
+	struct vta_route r;
+	struct nlmsghdr *nlh;
+	struct nlattr *m;
+
+	nlh = nlb_route(buf, RTM_NEWROUTE, "172.31.9.0", 24, 254, RTN_UNICAST,
+			0, 0, nh, 1);
+	m = mnl_attr_nest_start(nlh, RTA_METRICS);
+	mnl_attr_put_u32(nlh, RTAX_MTU, 1419);
+	mnl_attr_nest_end(nlh, m);
+	msg(f, nlh);
+	assert_int_equal(fib(f, "172.31.9.0", 24, &r), 0);
+	assert_int_equal(r.type, VTA_RT_UNICAST);
+	assert_int_equal(r.mtu, 1419);
+	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.9.0", 24, 254, RTN_UNICAST,
+			 0, 0, nh, 1));
+	assert_int_equal(fib(f, "172.31.9.0", 24, &r), 0);
+	assert_int_equal(r.mtu, 0);
+}
+
 static void test_unmanaged_and_special(void **state)
 {
 	struct fx *f = *state;
@@ -616,6 +641,7 @@ int main(void)
 		T(test_links_managed),
 		T(test_multipath_weights),
 		T(test_connected_lan),
+		T(test_route_mtu),
 		T(test_unmanaged_and_special),
 		T(test_lowest_metric_wins),
 		T(test_nhid_group_and_replace),

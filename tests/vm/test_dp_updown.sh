@@ -9,7 +9,11 @@
 #                the daemon attaches vta_tun_in to it within 100 ms of its
 #                creation (timestamps of `ip monitor` and `tc monitor`);
 #   up again:    a re-created VTI (new ifindex) is attached as well;
-#   down-client: the VTI is gone and the daemon drops it from its maps.
+#   down-client: the VTI is gone and the daemon drops it from its maps;
+#   no daemon:   after kill -9, up-client creates the VTI with vtiaccel's
+#                pinned MSS clamp (vta_tun_out) on tc egress before the
+#                link goes up (`vtiaccel clamp`, where the seed's script
+#                inserted its TCPMSS rule).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -31,9 +35,11 @@ load_modules ip_vti ||
 
 vta() { nsenter --net="/run/netns/$GW" "$VTA" --pin-root "$PIN" "$@"; }
 vta_verify() { vta verify --lan eth1 --wan pub0 --tunnel 'vti*' >/dev/null 2>&1; }
-# updown VERB: run the script in gw as charon would (env -i: no PATH).
+# updown VERB: run the script in gw as charon would (env -i: no PATH;
+# VTIACCEL: the built binary and this test's pin root).
 updown() {
-	ns_exec "$GW" env -i PLUTO_VERB="$1" PLUTO_ME=192.0.2.1 PLUTO_PEER=192.0.2.2 \
+	nsenter --net="/run/netns/$GW" env -i PLUTO_VERB="$1" PLUTO_ME=192.0.2.1 PLUTO_PEER=192.0.2.2 \
+		VTIACCEL="$VTA --pin-root $PIN" \
 		PLUTO_MARK_IN=100/0xffffffff PLUTO_MARK_OUT=100/0xffffffff \
 		PLUTO_CONNECTION=AWS-VPC-GW1 PLUTO_UNIQUEID=1 \
 		"$UPDOWN" vti1 169.254.12.38/30 169.254.12.37 1436
@@ -174,3 +180,31 @@ t_check "down-client again (no VTI) still exits 0" updown down-client
 # Link down/delete is modelled, not resynced (user/sync.c): only the
 # start-up sync should be in the log.
 t_info "daemon resyncs: $(grep -c 'sync done (' "$T_TMP/daemon.log" || true) ($(grep -o 'sync done ([^)]*)' "$T_TMP/daemon.log" | sort | uniq -c | tr -s ' \n' ' '))"
+
+# --- no daemon: up-client attaches the pinned clamp itself ---------------------
+
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null || true
+lease_expired() {
+	local rc=0
+	vta status >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 1 ]
+}
+t_check "kill -9: the lease expires within 10 s" wait_until 10 lease_expired
+t_check "link and tc monitors running" monitors up3
+t_check "up-client with no daemon exits 0" updown up-client
+idx3=$(ifindex vti1)
+t_check "vta_tun_out on tc egress of the new vti1 (ifindex $idx3)" \
+	eval "tc -n $GW filter show dev vti1 egress | grep -q vta_tun_out"
+# before the link went up: the filter event precedes the first event
+# that shows vti1 UP
+f=$(grep -m1 -E '^\[[^]]*\] (added|replaced) filter dev vti1 egress .*vta_tun_out' "$T_TMP/up3.tc") || f=
+u=$(grep -m1 -E "^\[[^]]*\] $idx3: vti1[@:].*[<,]UP[,>]" "$T_TMP/up3.link") || u=
+if [ -n "$f" ] && [ -n "$u" ]; then
+	t_check "the clamp was attached before vti1 went up ($(($(ts_ms "${u%% *}") - $(ts_ms "${f%% *}"))) ms before)" \
+		test "$(ts_ms "${f%% *}")" -le "$(ts_ms "${u%% *}")"
+else
+	t_fail "no filter or link-up event for the new vti1 in the monitors"
+	sed 's/^/    /' "$T_TMP/up3.link" "$T_TMP/up3.tc" | head -20
+fi
+t_check "down-client with no daemon exits 0" updown down-client

@@ -441,22 +441,44 @@ if ip netns exec "$GW" tc qdisc show dev wan0 | grep -q clsact; then
 else
 	ko "SIGTERM: the pre-existing clsact on wan0 was removed"
 fi
-# vti1's clsact is the killed daemon's (not this one's): it stays;
-# vti2 was re-created under this daemon, which created its clsact.
-if ip netns exec "$GW" tc qdisc show dev vti2 | grep -q clsact; then
-	ko "SIGTERM: our clsact on vti2 left behind"
+# The tunnels' MSS clamp outlives the daemon (docs/datapath-notes.md):
+# it stays on tc egress, with the clsact it needs (vti2 was re-created
+# under this daemon, which created that clsact).
+left=0
+for dev in vti1 vti2; do
+	ip netns exec "$GW" tc filter show dev "$dev" egress | grep -q 'vta_tun_out' || left=1
+done
+if [ "$left" -eq 0 ]; then
+	ok "SIGTERM: the MSS clamp stays on tc egress of vti1 and vti2"
 else
-	ok "SIGTERM: the clsact qdisc we created on vti2 is gone"
+	ko "SIGTERM: the MSS clamp was taken off a tunnel"
+fi
+if ip netns exec "$GW" tc qdisc show dev vti2 | grep -q clsact; then
+	ok "SIGTERM: the clsact on vti2 stays, with the clamp"
+else
+	ko "SIGTERM: the clsact on vti2 (and the clamp) removed"
 fi
 if ip netns exec "$GW" tc qdisc show dev vti1 | grep -q clsact; then
 	ok "SIGTERM: the clsact on vti1 we found at start stays"
 else
 	ko "SIGTERM: removed the clsact on vti1 that another daemon created"
 fi
-if [ -e "$PIN" ]; then
-	ko "SIGTERM: pins left: $(ls -R "$PIN" | tr '\n' ' ')"
+# only the clamp's program stays pinned (for `vtiaccel clamp`)
+pins_left=$(cd "$PIN" 2>/dev/null && find . -mindepth 1 ! -type d | sort | tr '\n' ' ')
+if [ "$pins_left" = "./progs/vta_tun_out " ]; then
+	ok "SIGTERM: maps and programs unpinned but progs/vta_tun_out"
 else
-	ok "SIGTERM: maps and programs unpinned"
+	ko "SIGTERM: pins left: '$pins_left', expected only progs/vta_tun_out"
+fi
+inns "$VTA" detach --pin-root "$PIN" >/dev/null
+left=0
+for dev in vti1 vti2; do
+	ip netns exec "$GW" tc filter show dev "$dev" egress | grep -q 'vta_' && left=1
+done
+if [ "$left" -eq 0 ] && [ ! -e "$PIN" ]; then
+	ok "detach: the clamp and its pin removed"
+else
+	ko "detach: the clamp or its pin left"
 fi
 
 # --- real FRR peering (its own namespaces) --------------------------------
