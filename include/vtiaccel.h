@@ -179,6 +179,10 @@ struct vta_config {
 /* The daemon attaches XDP to LAN interfaces ([forward] xdp): no program
  * reads it; `status` tells "XDP off by configuration" from "refused". */
 #define VTA_CFG_F_XDP		(1U << 3)
+/* The daemon withholds the lease (deadline 0) because the maps are not a
+ * complete mirror yet (first dump, resync after lost events): no program
+ * reads it; `status` tells this from a daemon that is gone. */
+#define VTA_CFG_F_RESYNC	(1U << 4)
 
 /* ------------------------------------------------------------------ */
 /* Stats: BPF_MAP_TYPE_PERCPU_ARRAY, slot -> counters.  Slot 0 counts

@@ -124,6 +124,10 @@ struct daemon {
 	uint64_t next_renew;
 	struct vta_config cfg;
 	unsigned long evmsgs;
+	/* The maps hold a complete mirror: the first full dump is written
+	 * and no resync after lost events is in flight.  The lease means
+	 * this, not only "the daemon is alive" (issue 11, item 5). */
+	bool current;
 };
 
 static void lease_renew(struct daemon *d)
@@ -131,7 +135,16 @@ static void lease_renew(struct daemon *d)
 	uint64_t now = vta_mono_ns();
 	int err;
 
-	d->cfg.lease_deadline_ns = now + (uint64_t)d->c->lease_ms * 1000000ULL;
+	/* Without a complete mirror the programs pass everything: a
+	 * covering prefix written before the more specific route, or a
+	 * route the kernel deleted while events were lost, would send
+	 * packets where the kernel does not. */
+	d->cfg.lease_deadline_ns = d->current ?
+		now + (uint64_t)d->c->lease_ms * 1000000ULL : 0;
+	if (d->current)
+		d->cfg.flags &= ~VTA_CFG_F_RESYNC;
+	else
+		d->cfg.flags |= VTA_CFG_F_RESYNC;
 	err = vta_config_set(&d->maps, &d->cfg);
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
@@ -184,19 +197,38 @@ static int xev_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int resync(struct daemon *d, const char *why)
+/*
+ * stale: the maps may differ from the kernel until this resync is done
+ * (start, lost events, a model that cannot follow): withdraw the lease
+ * first, so the programs pass everything meanwhile, and give it back only
+ * when the dump is written.  A SIGHUP resync starts from current maps.
+ */
+static int resync(struct daemon *d, const char *why, bool stale)
 {
 	struct vta_sync_counts c;
 	uint64_t t0 = vta_mono_ns();
 	int err;
 
+	if (stale && d->current) {
+		d->current = false;
+		lease_renew(d);
+		pr_info("forwarding paused until the resync (%s) is written\n",
+			why);
+	}
 	lease_maybe(d);
 	err = vta_sync_full(d->s, &d->nl);
+	if (!err && !d->current) {
+		d->current = true;
+		lease_renew(d);
+	}
 	lease_maybe(d);
 	vta_sync_get_counts(d->s, &c);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
 		c.peers, (vta_mono_ns() - t0) / 1e6);
+	if (err)
+		pr_warn("resync (%s) failed: %s; forwarding stays paused until a "
+			"resync succeeds\n", why, strerror(-err));
 	return err;
 }
 
@@ -376,7 +408,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
-	err = resync(&d, "start");
+	err = resync(&d, "start", true);
 	if (err)
 		goto out;
 	err = vta_sd_notify("READY=1");
@@ -420,7 +452,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (si.ssi_signo == SIGHUP) {
 					/* an operator's "look again", also at
 					 * XDP refused before (MTU lowered) */
-					resync(&d, "SIGHUP");
+					resync(&d, "SIGHUP", false);
 					vta_attach_retry_xdp(d.att);
 					continue;
 				}
@@ -432,12 +464,15 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				lease_renew(&d);
+				/* a failed resync: try again, paused */
+				if (!d.current)
+					resync(&d, "retry", true);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {
 					pr_info("netlink overrun: resync\n");
 					vta_nl_drain(d.nl.ev);
-					resync(&d, "overrun");
+					resync(&d, "overrun", true);
 				} else if (err) {
 					pr_warn("read netlink events: %s\n",
 						strerror(-err));
@@ -447,7 +482,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (err == -ENOBUFS) {
 					pr_info("XFRM netlink overrun: resync\n");
 					vta_nl_drain(d.nl.xev);
-					resync(&d, "xfrm overrun");
+					resync(&d, "xfrm overrun", true);
 				} else if (err) {
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
@@ -455,7 +490,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			}
 		}
 		if (!stop && vta_sync_want_resync(d.s))
-			resync(&d, "sync model fallback");
+			resync(&d, "sync model fallback", true);
 	}
 	ret = 0;
 out:

@@ -172,7 +172,10 @@ static int print_lease(const struct vta_config *cfg)
 	int st = ST_LEASE_EXPIRED;
 
 	open_json_object("lease");
-	if (!cfg->lease_deadline_ns) {
+	if (!cfg->lease_deadline_ns && (cfg->flags & VTA_CFG_F_RESYNC)) {
+		print_string(PRINT_ANY, "state", "lease %s", "withheld");
+		print_text(": resync in flight, the maps are not a complete mirror yet; the fast path passes everything to the kernel\n");
+	} else if (!cfg->lease_deadline_ns) {
 		print_string(PRINT_ANY, "state", "lease %s", "off");
 		print_text(": the fast path passes everything to the kernel\n");
 	} else if (now <= cfg->lease_deadline_ns) {
@@ -186,7 +189,10 @@ static int print_lease(const struct vta_config *cfg)
 			    (now - cfg->lease_deadline_ns) / 1e9);
 	}
 	close_json_object();
-	if (st != ST_HEALTHY)
+	if (st != ST_HEALTHY && (cfg->flags & VTA_CFG_F_RESYNC) &&
+	    !cfg->lease_deadline_ns)
+		pr_warn("lease withheld: `vtiaccel run` is writing a full resync\n");
+	else if (st != ST_HEALTHY)
 		pr_warn("lease %s: the fast path is off (is `vtiaccel run` running?)\n",
 			cfg->lease_deadline_ns ? "expired" : "off");
 	return st;
