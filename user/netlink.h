@@ -69,6 +69,12 @@ struct vta_nl_route {
 	uint32_t nhid;		/* RTA_NH_ID, 0 when absent */
 	int n_nh;		/* RTA_MULTIPATH / RTA_OIF members */
 	bool too_many;		/* more than VTA_NL_MAX_NH members */
+	/* What the map FIB does not represent (issue 11, item 4). */
+	uint8_t src_len;	/* rtm_src_len: IPv6 source-specific route */
+	union vta_addr src;	/* RTA_SRC */
+	bool encap;		/* RTA_ENCAP on the route or a member */
+	bool has_prefsrc;	/* RTA_PREFSRC: the route goes with it */
+	union vta_addr prefsrc;
 	struct vta_nl_nh nh[VTA_NL_MAX_NH];
 };
 
@@ -86,6 +92,7 @@ struct vta_nl_nexthop {
 	uint8_t gw_family;
 	union vta_addr gw;
 	int n_grp;		/* > 0: a group */
+	bool encap;		/* NHA_ENCAP: lightweight tunnel */
 	bool too_many;
 	struct vta_nl_nhgrp grp[VTA_NL_MAX_NH];
 };

@@ -189,6 +189,21 @@ struct variant {
 	int oif;		/* first nexthop's device (for purges) */
 	int oif_key;		/* IPv6 device routes: part of the identity */
 	uint32_t gen;
+	/* IPv6 source-specific route: part of the identity; the prefix is
+	 * left to the kernel (its lookup depends on the source) */
+	uint8_t src_len;
+	union vta_addr src;
+	/* IPv4 routes the kernel removes when this address goes (RTA_PREFSRC) */
+	bool has_prefsrc;
+	union vta_addr prefsrc;
+	/* IPv4: further routes with the same (table, tos, metric) behind
+	 * this one (ip route append/prepend): the kernel uses the first */
+	uint32_t n_alias;
+	/* IPv6 multipath with more members than a group holds: all of them,
+	 * so that deleting one sibling leaves the rest (n_big 0: none kept) */
+	struct vta_nl_nh *big;
+	int n_big;
+	bool sib_unknown;	/* more siblings than even that */
 };
 
 struct pfx_key {
@@ -707,7 +722,8 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 {
 	int i;
 
-	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many;
+	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many ||
+		 n->nl.encap;
 	if (!n->nl.n_grp) {
 		memset(m, 0, sizeof(*m));
 		m->ifindex = n->nl.ifindex;
@@ -726,7 +742,8 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 		const struct snh *c = ht_find(&s->nhs, &n->nl.grp[i].id);
 
 		memset(&m[i], 0, sizeof(m[i]));
-		if (!c || c->nl.n_grp || c->nl.blackhole || !c->nl.ifindex) {
+		if (!c || c->nl.n_grp || c->nl.blackhole || !c->nl.ifindex ||
+		    c->nl.encap) {
 			*unrep = true;
 			continue;
 		}
@@ -876,7 +893,7 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 			local = true;
 			continue;
 		}
-		if (v->tos)
+		if (v->tos || v->src_len)
 			tos = true;
 		if (best && v->prio == best->prio)
 			tie = true;
@@ -893,8 +910,8 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 		r->type = VTA_RT_LOCAL;
 		return;
 	}
-	/* TOS routes, or IPv6 device routes side by side: the kernel's
-	 * choice depends on more than the prefix */
+	/* TOS routes, IPv6 source-specific routes, or IPv6 device routes
+	 * side by side: the kernel's choice depends on more than the prefix */
 	if (tos || tie)
 		return;
 	switch (best->rtype) {
@@ -963,6 +980,7 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 
 static void variant_free(struct vta_sync *s, struct variant *v)
 {
+	free(v->big);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	mset_put(s, v->ms);
@@ -1360,14 +1378,16 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-static struct variant **variant_find(struct pfx *p, uint32_t table,
-				     uint8_t tos, uint32_t prio, int oif_key)
+static struct variant **variant_find(struct pfx *p,
+				     const struct vta_nl_route *r, int oif_key)
 {
 	struct variant **pp;
 
 	for (pp = &p->v; *pp; pp = &(*pp)->next)
-		if ((*pp)->table == table && (*pp)->tos == tos &&
-		    (*pp)->prio == prio && (*pp)->oif_key == oif_key)
+		if ((*pp)->table == r->table && (*pp)->tos == r->tos &&
+		    (*pp)->prio == r->priority && (*pp)->oif_key == oif_key &&
+		    (*pp)->src_len == r->src_len &&
+		    !memcmp(&(*pp)->src, &r->src, sizeof(r->src)))
 			return pp;
 	return NULL;
 }
@@ -1394,14 +1414,21 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 {
 	static struct vta_nl_route rest;
 	struct mset *old = v->ms;
-	uint32_t i;
-	int j;
+	const struct vta_nl_nh *have = old ? old->k.m : v->big;
+	int n = old ? (int)old->k.n : v->n_big, i, j;
 
-	if (!old || del->n_nh < 1 || (uint32_t)del->n_nh >= old->k.n)
+	if (v->sib_unknown && del->n_nh == 1) {
+		/* more siblings than the model keeps (VTA_NL_MAX_NH): which
+		 * remain is unknown; the prefix stays with the kernel until a
+		 * resync says */
+		s->want_resync = true;
+		return true;
+	}
+	if (!have || del->n_nh < 1 || del->n_nh >= n)
 		return false;
 	memset(&rest, 0, offsetof(struct vta_nl_route, nh));
-	for (i = 0; i < old->k.n; i++) {
-		const struct vta_nl_nh *m = &old->k.m[i];
+	for (i = 0; i < n; i++) {
+		const struct vta_nl_nh *m = &have[i];
 		bool gone = false;
 
 		for (j = 0; j < del->n_nh; j++)
@@ -1412,15 +1439,54 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 		if (!gone)
 			rest.nh[rest.n_nh++] = *m;
 	}
-	if (!rest.n_nh || rest.n_nh == (int)old->k.n)
+	if (!rest.n_nh || rest.n_nh == n)
 		return false;
+	v->oif = rest.nh[0].ifindex;
+	if (rest.n_nh > VTA_MAX_PATHS) {
+		/* still too many for a group: the kernel keeps them all */
+		memcpy(v->big, rest.nh, rest.n_nh * sizeof(rest.nh[0]));
+		v->n_big = rest.n_nh;
+		return true;
+	}
+	free(v->big);
+	v->big = NULL;
+	v->n_big = 0;
+	v->unrep = false;
 	v->ms = mset_get(s, &rest, NULL);
 	if (!v->ms)
 		v->unrep = true;
-	v->oif = rest.nh[0].ifindex;
 	pfx_update(s, p);
 	mset_put(s, old);
 	return true;
+}
+
+/* Whether an RTM_DELROUTE names the route v keeps (not one behind it). */
+static bool v4_del_is_first(const struct vta_sync *s, const struct variant *v,
+			    const struct vta_nl_route *del)
+{
+	struct mset_key k;
+	int i;
+
+	if (del->type != v->rtype || del->nhid != v->nhid)
+		return false;
+	if (v->nhid)
+		return true;
+	if (!v->ms)
+		return true;	/* cannot tell: assume the worst */
+	if (del->n_nh != (int)v->ms->k.n)
+		return false;
+	memset(&k, 0, sizeof(k));
+	k.n = del->n_nh;
+	for (i = 0; i < del->n_nh; i++) {
+		k.m[i].ifindex = del->nh[i].ifindex;
+		k.m[i].weight = del->nh[i].weight;
+		k.m[i].gw_family = del->nh[i].gw_family;
+		k.m[i].gw = del->nh[i].gw;
+	}
+	if (k.n > 1)
+		qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	(void)s;
+	return !memcmp(&k, &v->ms->k, sizeof(k));
 }
 
 static bool v_replaced(const struct variant *v, const void *arg)
@@ -1428,7 +1494,8 @@ static bool v_replaced(const struct variant *v, const void *arg)
 	const struct variant *n = arg;
 
 	return v != n && v->table == n->table && v->tos == n->tos &&
-	       v->prio == n->prio;
+	       v->prio == n->prio && v->src_len == n->src_len &&
+	       !memcmp(&v->src, &n->src, sizeof(v->src));
 }
 
 /* A local address came or went: which SAs are inbound (sa_dir) may
@@ -1465,12 +1532,25 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	k.a = r.dst;
 	p = ht_find(&s->pfxs, &k);
 	if (nlh->nlmsg_type == RTM_DELROUTE) {
-		if (!p || !(pp = variant_find(p, r.table, r.tos, r.priority,
-					      route_oif_key(&r))))
+		if (!p || !(pp = variant_find(p, &r, route_oif_key(&r))))
 			return 0;
 		v = *pp;
 		if (r.family == AF_INET6 && v6_del_members(s, p, v, &r))
 			return 0;
+		if (r.family == AF_INET && v->n_alias) {
+			/* one of several routes with this (table, tos,
+			 * metric) went; if it was the one in use, the next
+			 * takes over, which the model did not keep: leave
+			 * the prefix to the kernel and resync */
+			v->n_alias--;
+			if (v4_del_is_first(s, v, &r)) {
+				v->unrep = true;
+				v->rtype = RTN_UNICAST;
+				pfx_update(s, p);
+				s->want_resync = true;
+			}
+			return 0;
+		}
 		*pp = v->next;
 		pfx_update(s, p);
 		variant_free(s, v);
@@ -1487,7 +1567,33 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 			return -ENOMEM;
 		}
 	}
-	pp = variant_find(p, r.table, r.tos, r.priority, route_oif_key(&r));
+	pp = variant_find(p, &r, route_oif_key(&r));
+	if (pp && r.family == AF_INET) {
+		uint16_t fl = nlh->nlmsg_flags;
+
+		v = *pp;
+		/*
+		 * Several IPv4 routes with one (table, tos, metric): the
+		 * kernel keeps them in order and uses the first
+		 * (fib_table_insert).  A dump lists them in that order; an
+		 * event for `ip route append` carries NLM_F_APPEND (the new
+		 * one goes last), one for a prepend NLM_F_CREATE without
+		 * NLM_F_EXCL (it goes first); NLM_F_REPLACE replaces the first.
+		 */
+		if (fl & NLM_F_MULTI) {
+			if (v->gen == s->gen) {
+				v->n_alias++;
+				return 0;
+			}
+			v->n_alias = 0;
+		} else if (fl & NLM_F_APPEND) {
+			v->n_alias++;
+			return 0;
+		} else if ((fl & NLM_F_CREATE) &&
+			   !(fl & (NLM_F_EXCL | NLM_F_REPLACE))) {
+			v->n_alias++;
+		}
+	}
 	if (pp) {
 		v = *pp;
 	} else {
@@ -1503,6 +1609,8 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		v->tos = r.tos;
 		v->prio = r.priority;
 		v->oif_key = route_oif_key(&r);
+		v->src_len = r.src_len;
+		v->src = r.src;
 		v->next = p->v;
 		p->v = v;
 	}
@@ -1514,8 +1622,14 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	v->scope = r.scope;
 	v->nhid = r.nhid;
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
-	v->unrep = r.too_many;
+	v->unrep = r.too_many || r.encap;
 	v->gen = s->gen;
+	v->has_prefsrc = r.has_prefsrc;
+	v->prefsrc = r.prefsrc;
+	free(v->big);
+	v->big = NULL;
+	v->n_big = 0;
+	v->sib_unknown = r.family == AF_INET6 && r.too_many;
 	if (v->nhid) {
 		/* nexthop objects win over the expanded RTA_MULTIPATH that
 		 * nexthop_compat_mode 1 adds */
@@ -1523,8 +1637,16 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
 		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
 			v->unrep = true;
-		else if (!(v->ms = mset_get(s, &r, old_ms)))
+		else if (!v->unrep && !(v->ms = mset_get(s, &r, old_ms)))
 			v->unrep = true;
+		if (r.family == AF_INET6 && r.n_nh > VTA_MAX_PATHS &&
+		    !r.too_many && !r.encap) {
+			v->big = malloc(r.n_nh * sizeof(r.nh[0]));
+			if (v->big) {
+				memcpy(v->big, r.nh, r.n_nh * sizeof(r.nh[0]));
+				v->n_big = r.n_nh;
+			}
+		}
 	}
 	pfx_update(s, p);
 	mset_put(s, old_ms);
@@ -1532,6 +1654,94 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	if (r.family == AF_INET6 && (nlh->nlmsg_flags & NLM_F_REPLACE))
 		pfx_purge(s, p, v_replaced, v);
 	local_changed(s, &r);
+	return 0;
+}
+
+static bool v_prefsrc(const struct variant *v, const void *arg)
+{
+	const union vta_addr *a = arg;
+
+	return v->has_prefsrc && v->table != RT_TABLE_LOCAL &&
+	       !memcmp(v->prefsrc.b, a->b, 4);
+}
+
+/* fib_sync_down_dev(dev, NETDEV_DOWN, force): every IPv4 route whose
+ * nexthops all leave through the device, whatever its scope. */
+static bool v4_dies_no_addr(const struct variant *v, const void *arg)
+{
+	struct down_arg *d = (struct down_arg *)arg;
+	uint32_t i, via = 0;
+
+	if (v->nhid)
+		return false;	/* nexthop objects are not touched */
+	if (v->ms) {
+		for (i = 0; i < v->ms->k.n; i++)
+			via += v->ms->k.m[i].ifindex == d->ifindex;
+		if (via && via < v->ms->k.n)
+			d->unmodelled = true;	/* a member dies silently */
+		return via && via == v->ms->k.n;
+	}
+	if (v->oif != d->ifindex)
+		return false;
+	if (v->unrep && v->rtype == RTN_UNICAST && !v->big)
+		d->unmodelled = true;	/* members we do not keep */
+	return !d->unmodelled;
+}
+
+/*
+ * RTM_DELADDR of an IPv4 address (fib_del_ifaddr(), fib_disable_ip() in
+ * net/ipv4/fib_frontend.c): the kernel announces the local, broadcast
+ * and prefix routes it deletes, but removes silently (1) every route of
+ * the other tables whose preferred source was this address, once no
+ * device holds it any more (fib_sync_down_addr()), and (2) when it was
+ * the device's last IPv4 address, every route through the device
+ * (fib_sync_down_dev() with force).  The message comes before both.
+ */
+static int on_deladdr(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_addr a;
+	struct down_arg d = { s, 0, false };
+	struct pfx_key k;
+	struct pfx *p, *tmp;
+	const struct variant *v;
+	bool other_holder = false, last = true;
+	size_t i;
+	int err;
+
+	err = vta_nl_parse_addr(nlh, &a);
+	if (err)
+		return err == -EINVAL ? 0 : err;
+	if (a.family != AF_INET)
+		return 0;	/* IPv6 only clears the routes' prefsrc */
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	k.len = 32;
+	memcpy(k.a.b, a.addr.b, 4);
+	p = ht_find(&s->pfxs, &k);
+	for (v = p ? p->v : NULL; v; v = v->next)
+		if (v->table == RT_TABLE_LOCAL && v->rtype == RTN_LOCAL &&
+		    (v->n_alias || v->oif != a.ifindex))
+			other_holder = true;
+	/* another local address of the device? */
+	ht_for_each(&s->pfxs, i, p, tmp) {
+		if (p->k.family != AF_INET || p->k.len != 32 ||
+		    !memcmp(p->k.a.b, a.addr.b, 4))
+			continue;
+		for (v = p->v; v; v = v->next)
+			if (v->table == RT_TABLE_LOCAL &&
+			    v->rtype == RTN_LOCAL && v->oif == a.ifindex)
+				last = false;
+		if (!last)
+			break;
+	}
+	if (!other_holder)
+		purge_family(s, AF_INET, v_prefsrc, &a.addr);
+	if (last) {
+		d.ifindex = a.ifindex;
+		purge_family(s, AF_INET, v4_dies_no_addr, &d);
+	}
+	if (d.unmodelled)
+		s->want_resync = true;
 	return 0;
 }
 
@@ -1554,9 +1764,11 @@ int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 		err = on_nexthop(s, nlh);
 		break;
 	case RTM_NEWADDR:
-	case RTM_DELADDR:
 		/* local addresses arrive as local-table routes */
 		err = 0;
+		break;
+	case RTM_DELADDR:
+		err = on_deladdr(s, nlh);
 		break;
 	default:
 		err = 0;

@@ -716,6 +716,8 @@ def error_hint(sc, c, err):
     if err == "EHOSTUNREACH" and c["fam"] == 4 and \
             not sc.fwd4.get(c["dev"], 1):
         return " (forwarding off on the input device)"
+    if err in ("EHOSTUNREACH", "ENETUNREACH") and sc.rules_in_use:
+        return " (with ip rules in use)"
     if err == "EINVAL" and c["fam"] == 4:
         a = ipaddress.ip_address(c["src"])
         if c["src"] in sc.own_now4:
@@ -815,7 +817,7 @@ def compare(sc, cases, kres, fres, ifx, v6fwd, stats):
                         c, kv, why, ret, out_if, out))
             continue
         if out_if not in why:
-            t = plain.get("table")
+            t = (fm or plain).get("table")
             dis.append(("fwd_wrong_interface: kernel route in table %s" %
                         ("main" if t == 254 else "%s (ip rule)" % t),
                         c, kv, why, ret, out_if, out))
@@ -872,6 +874,7 @@ def run_scenario(rng, idx, tmp, ncases, show, totals):
         drift = not ok
         own4, own6 = sc.own_addrs()
         sc.own_now4 = set(own4)
+        sc.rules_in_use = any("rule add" in ln for ln in sc.pre)
         sc.fwd4 = {d: sc.sysctl_get("net.ipv4.conf.%s.forwarding" % d) for d in MANAGED_IN}
         v6fwd = sc.sysctl_get("net.ipv6.conf.all.forwarding")
         cases = make_cases(sc, rng, ncases, ifx, own4, own6)
