@@ -183,6 +183,10 @@ struct vta_config {
  * complete mirror yet (first dump, resync after lost events): no program
  * reads it; `status` tells this from a daemon that is gone. */
 #define VTA_CFG_F_RESYNC	(1U << 4)
+/* The daemon cleared VTA_CFG_F_FORWARD because the kernel applies a
+ * feature to forwarded packets that the maps do not mirror (ip rules,
+ * netfilter, XFRM policies: user/kfeatures.h); for `status` only. */
+#define VTA_CFG_F_KFEATURES	(1U << 5)
 
 /* ------------------------------------------------------------------ */
 /* Stats: BPF_MAP_TYPE_PERCPU_ARRAY, slot -> counters.  Slot 0 counts

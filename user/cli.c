@@ -511,9 +511,9 @@ void vta_if_flags_str(__u32 flags, char *buf, size_t len)
 void vta_cfg_flags_str(__u32 flags, char *buf, size_t len)
 {
 	static const char *const names[] = { "FORWARD", "ESP_MARK", "XDP_GUARD",
-					     "XDP" };
+					     "XDP", "RESYNC", "KFEATURES" };
 
-	flags_str(flags, names, 4, buf, len);
+	flags_str(flags, names, 6, buf, len);
 }
 
 __u64 vta_mono_ns(void)

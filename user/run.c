@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "loader.h"
 #include "log.h"
+#include "kfeatures.h"
 #include "netlink.h"
 #include "print.h"
 #include "run.h"
@@ -128,6 +129,9 @@ struct daemon {
 	 * and no resync after lost events is in flight.  The lease means
 	 * this, not only "the daemon is alive" (issue 11, item 5). */
 	bool current;
+	/* kernel features that keep forwarding off (kfeatures.h) */
+	struct vta_features feat;
+	char feat_sum[2048];
 };
 
 static void lease_renew(struct daemon *d)
@@ -149,6 +153,39 @@ static void lease_renew(struct daemon *d)
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
 	d->next_renew = now + (uint64_t)d->c->renew_ms * 1000000ULL;
+}
+
+/*
+ * Kernel features on the forwarding path that the maps do not mirror
+ * (ip rules, netfilter chains, XFRM policies): while one is in use the
+ * programs pass everything (VTA_CFG_F_FORWARD off), said in the log when
+ * it changes and named by `status`.  Checked before the first lease and
+ * on every renewal (issue 11, item 4).
+ */
+static void kfeatures_check(struct daemon *d)
+{
+	char sum[sizeof(d->feat_sum)];
+	int i;
+
+	vta_features_scan(d->c, &d->feat);
+	vta_features_summary(&d->feat, sum, sizeof(sum));
+	if (!strcmp(sum, d->feat_sum))
+		return;
+	if (d->feat.n) {
+		pr_warn("fast-path forwarding off: the kernel applies features to forwarded packets that vtiaccel does not mirror: %s\n",
+			sum);
+		d->cfg.flags &= ~VTA_CFG_F_FORWARD;
+		d->cfg.flags |= VTA_CFG_F_KFEATURES;
+	} else {
+		if (d->feat_sum[0])
+			pr_info("fast-path forwarding on: no kernel feature in its way any more\n");
+		d->cfg.flags |= VTA_CFG_F_FORWARD;
+		d->cfg.flags &= ~VTA_CFG_F_KFEATURES;
+	}
+	for (i = 0; i < d->feat.n_bypassed; i++)
+		pr_warn("netfilter chain bypassed by configuration (netfilter_bypass): %s\n",
+			d->feat.bypassed[i]);
+	snprintf(d->feat_sum, sizeof(d->feat_sum), "%s", sum);
 }
 
 /* Long resyncs and event storms must not let the lease run out. */
@@ -408,6 +445,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
+	kfeatures_check(&d);
 	err = resync(&d, "start", true);
 	if (err)
 		goto out;
@@ -452,6 +490,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (si.ssi_signo == SIGHUP) {
 					/* an operator's "look again", also at
 					 * XDP refused before (MTU lowered) */
+					kfeatures_check(&d);
 					resync(&d, "SIGHUP", false);
 					vta_attach_retry_xdp(d.att);
 					continue;
@@ -463,6 +502,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
+				kfeatures_check(&d);
 				lease_renew(&d);
 				/* a failed resync: try again, paused */
 				if (!d.current)

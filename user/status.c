@@ -19,6 +19,7 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "kfeatures.h"
 #include "cmd.h"
 #include "netlink.h"
 #include "log.h"
@@ -230,6 +231,41 @@ static void print_peers(const struct vta_maps *m)
 	close_json_array();
 }
 
+/*
+ * The kernel features that make vtiaccel pass traffic: those the daemon
+ * switches forwarding off for (looked at again here, in this namespace,
+ * with this configuration's netfilter_bypass), and the per-prefix ones
+ * the route sync leaves to the kernel (counted as kernel routes).
+ */
+static void print_kfeatures(const struct vta_config *cfg)
+{
+	struct vta_features f;
+	int i;
+
+	vta_features_scan(&vta_conf, &f);
+	open_json_object("kernel_features");
+	print_bool(PRINT_JSON, "forwarding_off", NULL,
+		   cfg && (cfg->flags & VTA_CFG_F_KFEATURES));
+	print_text("kernel features on the forwarding path that vtiaccel does not mirror: %s\n",
+		   f.n ? "" : "none");
+	open_json_array("in_use");
+	for (i = 0; i < f.n; i++) {
+		print_text("  ");
+		print_string(PRINT_ANY, NULL, "%s\n", f.what[i]);
+	}
+	close_json_array();
+	if (f.n)
+		print_text("  (fast-path forwarding stays off while any of these is in use)\n");
+	open_json_array("bypassed");
+	for (i = 0; i < f.n_bypassed; i++) {
+		print_text("netfilter chain bypassed by configuration: ");
+		print_string(PRINT_ANY, NULL, "%s\n", f.bypassed[i]);
+	}
+	close_json_array();
+	print_text("per prefix: TOS and IPv6 source-specific routes, encap (lightweight tunnel) routes, blackhole/unreachable/prohibit/throw and routes through unmanaged interfaces are kernel routes in the map (see `vtiaccel routes`)\n");
+	close_json_object();
+}
+
 /* What this kernel offers the fast path. */
 static void print_features(void)
 {
@@ -286,6 +322,7 @@ static int print_not_loaded(const char *root, const char *why)
 	close_json_array();
 	open_json_array("peers");
 	close_json_array();
+	print_kfeatures(NULL);
 	print_features();
 	close_json_object();
 	pr_warn("%s\n", why);
@@ -363,6 +400,7 @@ int cmd_status(int argc, char **argv)
 	close_json_object();
 	if (!(cfg.flags & VTA_CFG_F_FORWARD))
 		print_text("forwarding is off: every packet goes to the kernel\n");
+	print_kfeatures(&cfg);
 	print_uint(PRINT_ANY, "routes4", "routes %" PRIu64 " IPv4", r4);
 	print_uint(PRINT_ANY, "routes6", ", %" PRIu64 " IPv6", r6);
 	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " nexthop groups\n", ng);

@@ -1537,6 +1537,15 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		v = *pp;
 		if (r.family == AF_INET6 && v6_del_members(s, p, v, &r))
 			return 0;
+		if (r.family == AF_INET6 && v->n_alias) {
+			/* one of two routes that were not siblings: which
+			 * is left, the model does not know */
+			v->n_alias--;
+			v->unrep = true;
+			pfx_update(s, p);
+			s->want_resync = true;
+			return 0;
+		}
 		if (r.family == AF_INET && v->n_alias) {
 			/* one of several routes with this (table, tos,
 			 * metric) went; if it was the one in use, the next
@@ -1593,6 +1602,28 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 			   !(fl & (NLM_F_EXCL | NLM_F_REPLACE))) {
 			v->n_alias++;
 		}
+	}
+	if (pp && r.family == AF_INET6) {
+		uint16_t fl = nlh->nlmsg_flags;
+
+		v = *pp;
+		/*
+		 * IPv6 merges gateway routes of one metric into ECMP siblings
+		 * (announced whole, RTA_MULTIPATH), but not a route with a
+		 * nexthop object and one without (ip -6 route append): those
+		 * stay two routes, a dump lists both, and rt6_select() picks
+		 * one by neighbour state.  Leave such a prefix to the kernel.
+		 */
+		if (((fl & NLM_F_MULTI) && v->gen == s->gen) ||
+		    (!(fl & NLM_F_MULTI) && (fl & NLM_F_APPEND) &&
+		     (v->nhid || r.nhid))) {
+			v->n_alias++;
+			v->unrep = true;
+			pfx_update(s, p);
+			return 0;
+		}
+		if (fl & NLM_F_MULTI)
+			v->n_alias = 0;
 	}
 	if (pp) {
 		v = *pp;

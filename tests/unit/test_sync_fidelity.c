@@ -238,6 +238,28 @@ static void test_v6_multipath_over_8(void **state)
 			     g.paths[i].gw6[15] == 0x17);
 }
 
+/* ip -6 route add P nhid N; ip -6 route append P via G: two routes, not
+ * siblings; the kernel chooses by neighbour state: its prefix. */
+static void test_v6_nhid_and_gateway(void **state)
+{
+	struct fx *f = *state;
+	struct nlmsghdr *nlh;
+
+	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 7, AF_INET6, VTI1, "fd10::2",
+			   false, NULL, NULL, 0));
+	nlh = nlb_route(buf, RTM_NEWROUTE, "fd20::", 16, 254, RTN_UNICAST,
+			1024, 7, NULL, 0);
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	msg(f, nlh);
+	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_UNICAST);
+	nlh = route1(RTM_NEWROUTE, "fd20::", 16, VTI2, "fd11::2",
+		     NLM_F_CREATE | NLM_F_APPEND);
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_INET6;
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 1024);
+	msg(f, nlh);
+	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_KERNEL);
+}
+
 static struct nlmsghdr *addr_msg(int type, int ifindex, const char *a, int plen)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -394,6 +416,7 @@ int main(void)
 		T(test_v4_prepend),
 		T(test_v4_dump_order),
 		T(test_v6_multipath_over_8),
+		T(test_v6_nhid_and_gateway),
 		T(test_deladdr_prefsrc),
 		T(test_deladdr_last),
 		T(test_deladdr_not_last),

@@ -39,8 +39,8 @@ cannot decide (a kernel answer it cannot read) are counted and printed.
 
   BUILD=build tests/net/dp/test_oracle.py
   ORACLE_SEED=N         reproduce a run (the seed is printed)
-  ORACLE_SCENARIOS=N    scenarios (default 3)
-  ORACLE_CASES=N        cases per scenario (default 3400: >= 10,000 in all)
+  ORACLE_SCENARIOS=N    scenarios (default 4)
+  ORACLE_CASES=N        cases per scenario (default 2600: >= 10,000 in all)
   ORACLE_SHOW=N         examples printed per disagreement kind (default 3)
 
 Prints "oracle: N passed, N failed[, N skipped]": one test per scenario,
@@ -403,8 +403,12 @@ class Scenario:
             fam = 4 if r.random() < 0.6 else 6
             line = self.route_line(fam)
             (self.pre if i < n * 0.7 else self.post).append(line)
+        # strongSwan's rule with install_routes = no: an empty table (no
+        # effect on forwarding; vtiaccel must keep forwarding with it)
+        if r.random() < 0.5:
+            self.pre.append("rule add pref 220 table 220")
         # a few ip rules (policy routing) in some scenarios
-        if r.random() < 0.6:
+        if r.random() < 0.2:
             for _ in range(r.randint(1, 3)):
                 t = r.choice([220, 100, 101])
                 fam = r.choice([4, 6])
@@ -455,8 +459,16 @@ class Scenario:
         if r.random() < 0.3:
             d = r.choice(list(MANAGED_IN))
             s["net.ipv4.conf.%s.forwarding" % d] = 0
-        # netfilter FORWARD rule, XFRM forward policy
-        if r.random() < 0.5:
+        # netfilter FORWARD rule, XFRM forward policy; and their harmless
+        # relatives (an empty forward chain, an input rule, a marked
+        # policy as a VTI set-up has)
+        k = r.random()
+        if k < 0.3:
+            self.nft = ["add table inet vtaor",
+                        "add chain inet vtaor fw { type filter hook forward priority 0 ; }",
+                        "add chain inet vtaor in { type filter hook input priority 0 ; }",
+                        "add rule inet vtaor in tcp dport 22 accept"]
+        elif k < 0.45:
             fam = r.choice([4, 6])
             net = r.choice(self.pfx4 if fam == 4 else self.pfx6)
             self.fw_drop.append(net)
@@ -464,7 +476,11 @@ class Scenario:
                         "add chain inet vtaor fw { type filter hook forward priority 0 ; }",
                         "add rule inet vtaor fw %s daddr %s drop" % (
                             "ip" if fam == 4 else "ip6", net)]
-        if r.random() < 0.5:
+        if r.random() < 0.25:
+            self.pre.append("xfrm policy add dir fwd src 0.0.0.0/0 dst 0.0.0.0/0 "
+                            "mark 0x64 mask 0xffffffff tmpl src 198.51.100.2 "
+                            "dst 203.0.113.10 proto esp mode tunnel")
+        if r.random() < 0.15:
             fam = r.choice([4, 6])
             dnet = r.choice(self.pfx4 if fam == 4 else self.pfx6)
             snet = ipaddress.ip_network("10.1.0.0/24" if fam == 4 else "fd01::/64")
@@ -910,6 +926,10 @@ def run_scenario(rng, idx, tmp, ncases, show, totals):
                 print("    refused: " + ln)
         for n in sc.notes:
             print("%s: scenario %d: %s" % (TAG, idx, n))
+        with open(d.log) as lf:
+            for ln in lf:
+                if "forwarding off" in ln:
+                    print("%s: scenario %d: daemon: %s" % (TAG, idx, ln.strip()[:400]))
         if drift:
             print("%s: scenario %d: DISAGREE: maps still differ from a fresh dump 15 s "
                   "after the last change (vtiaccel verify):" % (TAG, idx))
@@ -946,6 +966,10 @@ def run_scenario(rng, idx, tmp, ncases, show, totals):
                 totals["kinds"].get("maps drift from the kernel", 0) + 1
         return not dis and not drift
     finally:
+        if os.environ.get("ORACLE_KEEP") == str(idx):
+            print("%s: scenario %d kept: namespace %s, pin root %s, daemon pid %d" % (
+                TAG, idx, sc.gw, sc.pin, d.proc.pid if d.proc else 0))
+            return False
         d.stop()
         sc.teardown()
         subprocess.run(["rm", "-rf", sc.pin], capture_output=True)
@@ -962,8 +986,8 @@ def main():
             print("%s: 0 passed, 1 failed" % TAG)
             return 1
     seed = int(os.environ.get("ORACLE_SEED") or random.SystemRandom().randrange(1 << 32))
-    nsc = int(os.environ.get("ORACLE_SCENARIOS", "3"))
-    ncases = int(os.environ.get("ORACLE_CASES", "3400"))
+    nsc = int(os.environ.get("ORACLE_SCENARIOS", "4"))
+    ncases = int(os.environ.get("ORACLE_CASES", "2600"))
     show = int(os.environ.get("ORACLE_SHOW", "3"))
     runs = [(seed, i) for i in range(nsc)]
     # Fixtures: scenarios that once failed, run every time (not when a
