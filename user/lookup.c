@@ -205,6 +205,12 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 		verdict(VTA_PASS_MALFORMED, "martian source address");
 		return 0;
 	}
+	if (p->has_src && p->family == VTA_AF_INET6 && p->src.b[0] == 0xfe &&
+	    (p->src.b[1] & 0xc0) == 0x80) {
+		/* bpf/parse.h: not routable, left to the kernel */
+		verdict(VTA_PASS_LOCAL, "link-local source");
+		return 0;
+	}
 	if (local_dst(p)) {
 		verdict(VTA_PASS_LOCAL, "local, multicast or broadcast destination");
 		return 0;
