@@ -23,8 +23,10 @@
  * Limits (docs/datapath-notes.md): ebtables/arptables and the bridge and
  * netdev nftables families are not looked at (they do not apply to
  * routed packets the way the ip hooks do); the INPUT/OUTPUT hooks do not
- * concern forwarded packets; the daemon rescans on every lease renewal,
- * so a rule added while it runs is honoured within renew_ms.
+ * concern forwarded packets.  The daemon scans again on every change
+ * event of rules, nftables and XFRM policies (vta_features_watch_open),
+ * on route changes in the tables a lookup rule points to, and on every
+ * lease renewal (iptables-legacy has no events: within renew_ms).
  */
 /* conf.h brings <net/if.h>: before the UAPI headers (libc-compat.h) */
 #include "kfeatures.h"
@@ -410,6 +412,9 @@ static void rules_scan(const struct vta_conf *c, struct vta_features *f)
 				if (have_main && r->prio > main_prio)
 					continue;
 				err = table_empty(fams[k], r->table);
+				if (err >= 0 && f->n_watch < VTA_FEATURES_MAX)
+					f->watch_tables[f->n_watch++] =
+						r->table;
 				if (err == 1)
 					continue;
 				if (err < 0) {
@@ -815,6 +820,50 @@ static void xfrm_scan(struct vta_features *f)
 		f->n_errors++;
 		add(f, "xfrm policies: cannot read them (%s)", strerror(-err));
 	}
+}
+
+static int watch_one(int proto, const unsigned int *groups, int n)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, i;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+			       &groups[i], sizeof(groups[i])))
+			goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int vta_features_watch_open(int fds[3])
+{
+	static const unsigned int rules[] = { RTNLGRP_IPV4_RULE,
+					      RTNLGRP_IPV6_RULE };
+	static const unsigned int nft[] = { NFNLGRP_NFTABLES };
+	static const unsigned int pol[] = { XFRMNLGRP_POLICY };
+	int n = 0;
+
+	fds[0] = watch_one(NETLINK_ROUTE, rules, 2);
+	fds[1] = watch_one(NETLINK_NETFILTER, nft, 1);
+	fds[2] = watch_one(NETLINK_XFRM, pol, 1);
+	n = (fds[0] >= 0) + (fds[1] >= 0) + (fds[2] >= 0);
+	return n;
+}
+
+void vta_features_watch_drain(int fd)
+{
+	char buf[8192];
+
+	/* ENOBUFS (overrun) also just means "look again" */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == ENOBUFS)
+		;
 }
 
 int vta_features_scan(const struct vta_conf *c, struct vta_features *f)

@@ -15,6 +15,7 @@
 #define VTA_KFEATURES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "conf.h"
 
 #define VTA_FEATURES_MAX 16
@@ -27,6 +28,10 @@ struct vta_features {
 					 * named in netfilter_bypass */
 	char bypassed[VTA_FEATURES_MAX][96];
 	int n_errors; /* what could not be read: blocks */
+	/* tables a rule looks up whose emptiness decided whether it counts:
+	 * a route added to or deleted from one triggers a new scan */
+	int n_watch;
+	uint32_t watch_tables[VTA_FEATURES_MAX];
 };
 
 /*
@@ -35,6 +40,16 @@ struct vta_features {
  * fail open.  Returns 0; f->n > 0 means forwarding must stay off.
  */
 int vta_features_scan(const struct vta_conf *c, struct vta_features *f);
+
+/*
+ * Event sockets that tell when to scan again: ip rules (rtnetlink),
+ * nftables (nfnetlink) and XFRM policies change.  Fills up to 3 fds
+ * (non-blocking; -1 where unavailable) and returns how many are open.
+ * iptables-legacy has no events: the periodic scan covers it.
+ */
+int vta_features_watch_open(int fds[3]);
+/* Discard what is queued on one of them (any message means "rescan"). */
+void vta_features_watch_drain(int fd);
 
 /* One line naming everything in use ("none" when f->n == 0). */
 void vta_features_summary(const struct vta_features *f, char *buf, size_t len);

@@ -27,6 +27,7 @@
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 
 #include "attach.h"
 #include "cli.h"
@@ -132,6 +133,8 @@ struct daemon {
 	/* kernel features that keep forwarding off (kfeatures.h) */
 	struct vta_features feat;
 	char feat_sum[2048];
+	int kf_fd[3];		/* rule, nftables, XFRM policy events */
+	bool kf_dirty;		/* a route went into a table a rule needs empty */
 };
 
 static void lease_renew(struct daemon *d)
@@ -216,9 +219,28 @@ static void hook_tick(void *ctx)
 	lease_maybe(ctx);
 }
 
+/* A route event for a table whose emptiness decides whether a lookup
+ * rule counts (kfeatures.h): scan again after this batch of events. */
+static void kf_route_event(struct daemon *d, const struct nlmsghdr *nlh)
+{
+	static struct vta_nl_route r;
+	int i;
+
+	if ((nlh->nlmsg_type != RTM_NEWROUTE &&
+	     nlh->nlmsg_type != RTM_DELROUTE) ||
+	    vta_nl_parse_route(nlh, &r))
+		return;
+	for (i = 0; i < d->feat.n_watch; i++)
+		if (d->feat.watch_tables[i] == r.table)
+			d->kf_dirty = true;
+}
+
 static int ev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct daemon *d = data;
+
+	if (d->feat.n_watch)
+		kf_route_event(d, nlh);
 
 	vta_sync_rtnl_msg(d->s, nlh);
 	if (!(++d->evmsgs & 1023))
@@ -372,7 +394,7 @@ int vta_run(const struct vta_conf *c)
 
 int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
-	struct daemon d = { .c = c };
+	struct daemon d = { .c = c, .kf_fd = { -1, -1, -1 } };
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick };
 	struct itimerspec its = { 0 };
@@ -445,6 +467,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
+	/* subscribed before the first scan: nothing falls between */
+	vta_features_watch_open(d.kf_fd);
 	kfeatures_check(&d);
 	err = resync(&d, "start", true);
 	if (err)
@@ -465,7 +489,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	timerfd_settime(tfd, 0, &its, NULL);
 	if (add_fd(ep, mnl_socket_get_fd(d.nl.ev)) || add_fd(ep, tfd) ||
 	    add_fd(ep, sfd) ||
-	    (d.nl.xev && add_fd(ep, mnl_socket_get_fd(d.nl.xev)))) {
+	    (d.nl.xev && add_fd(ep, mnl_socket_get_fd(d.nl.xev))) ||
+	    (d.kf_fd[0] >= 0 && add_fd(ep, d.kf_fd[0])) ||
+	    (d.kf_fd[1] >= 0 && add_fd(ep, d.kf_fd[1])) ||
+	    (d.kf_fd[2] >= 0 && add_fd(ep, d.kf_fd[2]))) {
 		pr_warn("epoll_ctl: %s\n", strerror(errno));
 		goto out;
 	}
@@ -507,6 +534,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				/* a failed resync: try again, paused */
 				if (!d.current)
 					resync(&d, "retry", true);
+			} else if (fd == d.kf_fd[0] || fd == d.kf_fd[1] ||
+				   fd == d.kf_fd[2]) {
+				/* a rule, chain or policy changed: look now,
+				 * not at the next renewal */
+				vta_features_watch_drain(fd);
+				kfeatures_check(&d);
+				lease_renew(&d);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {
@@ -529,6 +563,11 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				}
 			}
 		}
+		if (d.kf_dirty) {
+			d.kf_dirty = false;
+			kfeatures_check(&d);
+			lease_renew(&d);
+		}
 		if (!stop && vta_sync_want_resync(d.s))
 			resync(&d, "sync model fallback", true);
 	}
@@ -549,6 +588,9 @@ out:
 		close(sfd);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	for (int k = 0; k < 3; k++)
+		if (d.kf_fd[k] >= 0)
+			close(d.kf_fd[k]);
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
 	return ret;
 }
