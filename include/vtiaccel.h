@@ -79,8 +79,11 @@ struct vta_route {
 #define VTA_RT_F_GATEWAY	(1U << 1)
 
 /* ------------------------------------------------------------------ */
-/* Nexthop groups: BPF_MAP_TYPE_HASH, id -> group.  A group is replaced
- * as one element, so a reader never sees half of an update.            */
+/* Nexthop groups: BPF_MAP_TYPE_HASH, id -> group.  Never rewritten in
+ * place while programs run: an update of an existing key recycles the
+ * old element at once (preallocated htab, per-CPU extra_elems), so the
+ * daemon writes a changed group under a new id, repoints the routes and
+ * deletes the old id after a grace period (user/sync.c, retire()).     */
 
 enum vta_nh_kind {
 	VTA_NH_TUNNEL = 1,	/* L3 device: bpf_redirect(), no L2 header */

@@ -466,6 +466,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
+	vta_sync_set_grace(d.s, true);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
 	/* subscribed before the first scan: nothing falls between */
 	vta_features_watch_open(d.kf_fd);
@@ -531,6 +532,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				kfeatures_check(&d);
 				lease_renew(&d);
+				vta_sync_tick(d.s);
 				/* a failed resync: try again, paused */
 				if (!d.current)
 					resync(&d, "retry", true);

@@ -155,6 +155,7 @@ struct slink {
 struct snh {
 	struct hent he;
 	uint32_t id;
+	uint32_t mid;		/* map key of its group (retire_write()) */
 	uint32_t gen;
 	struct vta_nl_nexthop nl;
 	bool written;
@@ -171,6 +172,7 @@ struct mset {
 	struct hent he;
 	struct mset_key k;
 	uint32_t id;
+	uint32_t mid;		/* map key of its group (retire_write()) */
 	uint32_t refs;
 	bool written;
 	struct vta_group wg;
@@ -243,6 +245,16 @@ struct vta_sync {
 	unsigned long n_nhid_variants;
 	uint32_t gen;
 	uint32_t next_mset_id;
+	/* groups replaced or deleted, removed from the map after a grace
+	 * period (vta_sync_tick) */
+	struct retired {
+		uint32_t id;
+		uint32_t tick;
+	} *retired;
+	size_t n_retired, cap_retired;
+	uint32_t ticks;
+	uint32_t next_remap_id;
+	bool grace;		/* readers in flight: vta_sync_set_grace() */
 	bool sa_aware, xfrm, want_resync;
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
@@ -755,26 +767,115 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 	return n->nl.n_grp;
 }
 
-/* Recompute and write a group; true when its summary changed. */
-static bool group_refresh(struct vta_sync *s, uint32_t id,
+/*
+ * A group in the map is never changed in place (issue 11, item 6): the
+ * vta_groups hash map is preallocated, and an update of an existing key
+ * recycles the old element at once (htab_map_update_elem() hands it to
+ * the per-CPU extra_elems slot, the next update on that CPU overwrites
+ * it), so a program in flight could read n_paths and weights of one
+ * group and members of another.  A changed group is written under a
+ * new key, the routes are repointed to it, and the old key is deleted
+ * only after a grace period: every program that could still hold it has
+ * finished long before (vta_sync_tick(), one to two lease renewals).
+ */
+static void retire(struct vta_sync *s, uint32_t id)
+{
+	if (!s->grace) {
+		s->out.group_del(s->out.ctx, id);
+		return;
+	}
+	if (s->n_retired == s->cap_retired) {
+		size_t cap = s->cap_retired ? s->cap_retired * 2 : 16;
+		struct retired *n = realloc(s->retired, cap * sizeof(*n));
+
+		if (!n) {	/* cannot wait: delete now */
+			s->out.group_del(s->out.ctx, id);
+			return;
+		}
+		s->retired = n;
+		s->cap_retired = cap;
+	}
+	s->retired[s->n_retired].id = id;
+	s->retired[s->n_retired++].tick = s->ticks;
+}
+
+static bool is_retired(const struct vta_sync *s, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_retired; i++)
+		if (s->retired[i].id == id)
+			return true;
+	return false;
+}
+
+/* A map key for a replacement group: its own range, never one in use. */
+static uint32_t remap_id(struct vta_sync *s)
+{
+	uint32_t id;
+
+	do {
+		id = VTA_SYNC_REMAP_ID_BASE + (s->next_remap_id++ &
+					       (VTA_SYNC_MSET_ID_BASE -
+						VTA_SYNC_REMAP_ID_BASE - 1));
+	} while (ht_find(&s->nhs, &id) || is_retired(s, id));
+	return id;
+}
+
+void vta_sync_set_grace(struct vta_sync *s, bool on)
+{
+	s->grace = on;
+}
+
+void vta_sync_tick(struct vta_sync *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n_retired; i++) {
+		if (s->retired[i].tick != s->ticks)
+			s->out.group_del(s->out.ctx, s->retired[i].id);
+		else
+			s->retired[k++] = s->retired[i];
+	}
+	s->n_retired = k;
+	s->ticks++;
+}
+
+/* Recompute and write a group; true when its summary changed or it
+ * moved to another map key (the routes using it must be rewritten). */
+static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 			  const struct vta_nl_nh *m, int n, bool unrep,
 			  bool *written, struct vta_group *wg,
 			  uint8_t *sum_type, uint8_t *sum_flags)
 {
 	struct vta_group g;
 	uint8_t t, f;
-	bool changed;
+	bool changed, moved = false;
 	char name[16];
 
 	build_group(s, m, n, unrep, &g);
 	if (!*written || memcmp(&g, wg, sizeof(g))) {
-		snprintf(name, sizeof(name), "%#x", id);
-		werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name);
+		uint32_t id = *mid;
+
+		if (s->grace && (*written || is_retired(s, id)))
+			id = remap_id(s);
+		snprintf(name, sizeof(name), "%#x", *mid);
+		if (id != *mid &&
+		    s->out.group_put(s->out.ctx, id, &g) == 0) {
+			if (*written)
+				retire(s, *mid);
+			*mid = id;
+			moved = true;
+		} else {
+			/* a new group, or no room for a second copy */
+			werr(s, s->out.group_put(s->out.ctx, *mid, &g), "group",
+			     name);
+		}
 		*wg = g;
 		*written = true;
 	}
 	summarize(s, m, n, unrep, &t, &f);
-	changed = t != *sum_type || f != *sum_flags;
+	changed = t != *sum_type || f != *sum_flags || moved;
 	*sum_type = t;
 	*sum_flags = f;
 	return changed;
@@ -786,14 +887,15 @@ static bool nh_refresh(struct vta_sync *s, struct snh *n)
 	bool unrep;
 	int cnt = nh_members(s, n, m, &unrep);
 
-	return group_refresh(s, n->id, m, cnt, unrep, &n->written, &n->wg,
+	return group_refresh(s, &n->mid, m, cnt, unrep, &n->written, &n->wg,
 			     &n->sum_type, &n->sum_flags);
 }
 
 static bool mset_refresh(struct vta_sync *s, struct mset *ms)
 {
-	return group_refresh(s, ms->id, ms->k.m, ms->k.n, false, &ms->written,
-			     &ms->wg, &ms->sum_type, &ms->sum_flags);
+	return group_refresh(s, &ms->mid, ms->k.m, ms->k.n, false,
+			     &ms->written, &ms->wg, &ms->sum_type,
+			     &ms->sum_flags);
 }
 
 static int nh_cmp(const void *a, const void *b)
@@ -839,6 +941,7 @@ static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
 		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
 			s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
 	} while (ht_find(&s->nhs, &ms->id));
+	ms->mid = ms->id;
 	if (ht_add(&s->msets, &ms->he)) {
 		free(ms);
 		return NULL;
@@ -852,7 +955,7 @@ static void mset_put(struct vta_sync *s, struct mset *ms)
 	if (!ms || --ms->refs)
 		return;
 	if (ms->written)
-		s->out.group_del(s->out.ctx, ms->id);
+		retire(s, ms->mid);
 	ht_del(&s->msets, &ms->he);
 	free(ms);
 }
@@ -934,11 +1037,11 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 		if (!n || n->sum_type != VTA_RT_UNICAST)
 			return;
 		r->type = VTA_RT_UNICAST;
-		r->group_id = n->id;
+		r->group_id = n->mid;
 		r->flags = n->sum_flags;
 	} else if (best->ms && best->ms->sum_type == VTA_RT_UNICAST) {
 		r->type = VTA_RT_UNICAST;
-		r->group_id = best->ms->id;
+		r->group_id = best->ms->mid;
 		r->flags = best->ms->sum_flags;
 	}
 }
@@ -1091,7 +1194,7 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 	if (s->n_nhid_variants)
 		purge_all(s, v_uses_nh, &id);
 	if (n->written)
-		s->out.group_del(s->out.ctx, id);
+		retire(s, n->mid);
 	free(n);
 	/* ... and drops it from the groups holding it; an emptied group
 	 * goes too (restart the scan after such a recursive delete). */
@@ -1357,6 +1460,7 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 		if (!n)
 			return -ENOMEM;
 		n->id = nl.id;
+		n->mid = nl.id;
 		n->sum_type = 0xff;	/* new: no routes use it yet */
 		if (ht_add(&s->nhs, &n->he)) {
 			free(n);
@@ -1914,6 +2018,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
 	free(s->links);
+	free(s->retired);
 	free(s);
 }
 

@@ -11,7 +11,8 @@
  *  - RTM_DELADDR: routes with that preferred source and, for the last
  *    IPv4 address of a device, every route through it, go silently;
  *  - IPv6 source-specific routes, lightweight-tunnel encap routes and
- *    nexthops are left to the kernel.
+ *    nexthops are left to the kernel;
+ *  - (item 6) with readers in flight a group is never rewritten in place.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -247,8 +248,8 @@ static void test_v6_nhid_and_gateway(void **state)
 
 	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 7, AF_INET6, VTI1, "fd10::2",
 			   false, NULL, NULL, 0));
-	nlh = nlb_route(buf, RTM_NEWROUTE, "fd20::", 16, 254, RTN_UNICAST,
-			1024, 7, NULL, 0);
+	nlh = nlb_route(buf, RTM_NEWROUTE, "fd20::", 16, 254, RTN_UNICAST, 1024,
+			7, NULL, 0);
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	msg(f, nlh);
 	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_UNICAST);
@@ -406,6 +407,66 @@ static void test_encap_nexthop(void **state)
 	assert_int_equal(type_of(f, "172.16.0.0", 16), VTA_RT_KERNEL);
 }
 
+/*
+ * Item 6: with readers in flight (the daemon), a group is never rewritten
+ * in place: a changed group gets a new key, the routes move to it, and
+ * the old key keeps its old content until the second tick.
+ */
+static void test_group_not_rewritten_in_place(void **state)
+{
+	struct fx *f = *state;
+	const unsigned int both[] = { 11, 12 }, one[] = { 12 };
+	const int w[] = { 1, 1 };
+	struct vta_route r;
+	struct vta_group g;
+	uint32_t old;
+
+	vta_sync_set_grace(f->s, true);
+	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 11, AF_INET, VTI1,
+			   "169.254.10.2", false, NULL, NULL, 0));
+	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, VTI2,
+			   "169.254.11.2", false, NULL, NULL, 0));
+	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
+			   both, w, 2));
+	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, 254, RTN_UNICAST,
+			 0, 22, NULL, 0));
+	assert_int_equal(fib(f, "172.16.0.0", 16, &r), 0);
+	old = r.group_id;
+	/* the group is replaced: the route moves, the old entry stays whole */
+	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
+			   one, w, 1));
+	assert_int_equal(fib(f, "172.16.0.0", 16, &r), 0);
+	assert_int_not_equal(r.group_id, old);
+	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+	assert_int_equal(g.paths[0].ifindex, VTI2);
+	assert_int_equal(vta_mem_group(f->mem, old, &g), 0);
+	assert_int_equal(g.n_paths, 2);
+	vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, old, &g), 0);
+	vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, old, &g), -ENOENT);
+
+	/* a multipath member's link goes down: same for RTA_MULTIPATH sets */
+	{
+		struct nlb_nh mp[] = { { VTI1, "169.254.10.2", 1 },
+				       { VTI2, "169.254.11.2", 1 } };
+
+		msg(f, nlb_route(buf, RTM_NEWROUTE, "172.17.0.0", 16, 254,
+				 RTN_UNICAST, 0, 0, mp, 2));
+		assert_int_equal(fib(f, "172.17.0.0", 16, &r), 0);
+		old = r.group_id;
+		msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+				IFF_UP, 1436, NULL)); /* carrier lost */
+		assert_int_equal(fib(f, "172.17.0.0", 16, &r), 0);
+		assert_int_not_equal(r.group_id, old);
+		assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
+		assert_int_equal(g.n_paths, 1);
+		assert_int_equal(vta_mem_group(f->mem, old, &g), 0);
+		assert_int_equal(g.n_paths, 2);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -423,6 +484,7 @@ int main(void)
 		T(test_v6_source_specific),
 		T(test_encap_route),
 		T(test_encap_nexthop),
+		T(test_group_not_rewritten_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
