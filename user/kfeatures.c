@@ -877,6 +877,70 @@ int vta_features_scan(const struct vta_conf *c, struct vta_features *f)
 	return 0;
 }
 
+static int prefix_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vta_prefix_features *pf = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[64];
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_flags & RTM_F_CLONED))
+		return 0;
+	parse(nlh, sizeof(*rtm), tb);
+	if (rtm->rtm_tos)
+		pf->tos++;
+	if (rtm->rtm_src_len)
+		pf->src++;
+	if (tb[RTA_ENCAP])
+		pf->encap++;
+	if (rtm->rtm_type == RTN_BLACKHOLE ||
+	    rtm->rtm_type == RTN_UNREACHABLE || rtm->rtm_type == RTN_PROHIBIT ||
+	    rtm->rtm_type == RTN_THROW)
+		pf->reject++;
+	return 0;
+}
+
+struct table_filter {
+	uint32_t table;
+	struct vta_prefix_features *pf;
+};
+
+static int prefix_table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_filter *t = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[64];
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	parse(nlh, sizeof(*rtm), tb);
+	if (u32_or(tb[RTA_TABLE], rtm->rtm_table) != t->table)
+		return 0;
+	return prefix_cb(nlh, t->pf);
+}
+
+void vta_prefix_features_scan(const struct vta_conf *c,
+			      struct vta_prefix_features *pf)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct table_filter t = { c->table, pf };
+	struct tbl_put p = { c->table };
+	size_t k;
+	int err;
+
+	memset(pf, 0, sizeof(*pf));
+	for (k = 0; k < 2; k++) {
+		struct rtmsg rtm = { .rtm_family = fams[k],
+				     .rtm_table = c->table < 256
+							  ? c->table
+							  : RT_TABLE_UNSPEC };
+
+		err = dump(NETLINK_ROUTE, RTM_GETROUTE, &rtm, sizeof(rtm),
+			   put_table, &p, prefix_table_cb, &t);
+		if (err && !pf->err)
+			pf->err = err;
+	}
+}
+
 void vta_features_summary(const struct vta_features *f, char *buf, size_t len)
 {
 	size_t n = 0;

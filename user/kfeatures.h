@@ -51,6 +51,20 @@ int vta_features_watch_open(int fds[3]);
 /* Discard what is queued on one of them (any message means "rescan"). */
 void vta_features_watch_drain(int fd);
 
+/* Routes of the mirrored table that the route sync leaves to the kernel
+ * per prefix, by what makes them so (for `status`). */
+struct vta_prefix_features {
+	unsigned long tos; /* TOS routes */
+	unsigned long src; /* IPv6 source-specific routes */
+	unsigned long encap; /* lightweight-tunnel encap */
+	unsigned long reject; /* blackhole/unreachable/prohibit/throw */
+	int err; /* 0, or -errno of the dump */
+};
+
+/* Dump the mirrored table (both families) and count them. */
+void vta_prefix_features_scan(const struct vta_conf *c,
+			      struct vta_prefix_features *pf);
+
 /* One line naming everything in use ("none" when f->n == 0). */
 void vta_features_summary(const struct vta_features *f, char *buf, size_t len);
 

@@ -239,6 +239,7 @@ static void print_peers(const struct vta_maps *m)
  */
 static void print_kfeatures(const struct vta_config *cfg)
 {
+	struct vta_prefix_features pf;
 	struct vta_features f;
 	int i;
 
@@ -262,7 +263,24 @@ static void print_kfeatures(const struct vta_config *cfg)
 		print_string(PRINT_ANY, NULL, "%s\n", f.bypassed[i]);
 	}
 	close_json_array();
-	print_text("per prefix: TOS and IPv6 source-specific routes, encap (lightweight tunnel) routes, blackhole/unreachable/prohibit/throw and routes through unmanaged interfaces are kernel routes in the map (see `vtiaccel routes`)\n");
+	vta_prefix_features_scan(&vta_conf, &pf);
+	open_json_object("per_prefix");
+	if (pf.err) {
+		print_string(PRINT_ANY, "error",
+			     "per prefix: cannot read table %s", strerror(-pf.err));
+		print_text("\n");
+	} else {
+		print_text("per prefix, left to the kernel (table %u):", vta_conf.table);
+		print_uint(PRINT_ANY, "tos", " %" PRIu64 " TOS", pf.tos);
+		print_uint(PRINT_ANY, "source_specific",
+			   ", %" PRIu64 " IPv6 source-specific", pf.src);
+		print_uint(PRINT_ANY, "encap", ", %" PRIu64 " encap", pf.encap);
+		print_uint(PRINT_ANY, "reject",
+			   ", %" PRIu64 " blackhole/unreachable/prohibit/throw",
+			   pf.reject);
+		print_text(" routes (and routes through unmanaged interfaces: `vtiaccel routes` shows them as kernel)\n");
+	}
+	close_json_object();
 	close_json_object();
 }
 

@@ -196,6 +196,15 @@ def main():
             return
         ok("daemon up, forwarding on, status: %s" % (in_use() or "nothing in use"))
 
+        # per-prefix features: counted by status, forwarding stays on
+        inns("ip", "route", "add", "172.31.9.0/24", "tos", "0x10", "via", "169.254.10.2")
+        inns("ip", "route", "add", "blackhole", "172.31.10.0/24")
+        pp = status().get("kernel_features", {}).get("per_prefix", {})
+        if pp.get("tos") == 1 and pp.get("reject") == 1 and stays_forward(d, 0.5):
+            ok("status names per-prefix features: %s" % pp)
+        else:
+            ko("status per-prefix features: %s (want tos 1, reject 1)" % pp)
+
         blocks(d, "ip rule iif lan0 lookup 100 (table with a route)",
                [["ip", "route", "add", "172.31.5.0/24", "via", "10.1.0.9", "table", "100"],
                 ["ip", "rule", "add", "pref", "100", "iif", "lan0", "table", "100"]],
