@@ -15,7 +15,7 @@
  * first when there is none: fwd.h).  The kernel's neighbour subsystem
  * writes the L2 header, resolving (and queueing) a missing entry exactly
  * as ip_finish_output2() would, so there is no bpf_fib_lookup() first
- * and PASS_NO_NEIGH is never counted.
+ * and no "neighbour missing" pass.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>

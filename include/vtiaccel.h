@@ -93,8 +93,11 @@ struct vta_route {
 #define VTA_RT_F_GATEWAY	(1U << 1)
 
 /* ------------------------------------------------------------------ */
-/* Nexthop groups: BPF_MAP_TYPE_HASH, id -> group.  A group is replaced
- * as one element, so a reader never sees half of an update.            */
+/* Nexthop groups: BPF_MAP_TYPE_HASH, id -> group.  Never rewritten in
+ * place while programs run: an update of an existing key recycles the
+ * old element at once (preallocated htab, per-CPU extra_elems), so the
+ * daemon writes a changed group under a new id, repoints the routes and
+ * deletes the old id after a grace period (user/sync.c, retire()).     */
 
 enum vta_nh_kind {
 	VTA_NH_TUNNEL = 1,	/* L3 device: bpf_redirect(), no L2 header */
@@ -218,15 +221,23 @@ struct vta_config {
 };
 
 /*
- * Config flags, X(id, bit, "name").  XDP: the daemon attaches XDP to LAN
- * interfaces ([forward] xdp); no program reads it: `status` tells "XDP
- * off by configuration" from "refused".
+ * Config flags, X(id, bit, "name").  No program reads XDP, RESYNC or
+ * KFEATURES: they are for `status`.  XDP: the daemon attaches XDP to LAN
+ * interfaces ([forward] xdp), so `status` tells "XDP off by configuration"
+ * from "refused".  RESYNC: the daemon withholds the lease (deadline 0)
+ * because the maps are not a complete mirror yet (first dump, resync
+ * after lost events), told apart from a daemon that is gone.  KFEATURES:
+ * the daemon cleared FORWARD because the kernel applies a feature to
+ * forwarded packets that the maps do not mirror (ip rules, netfilter,
+ * XFRM policies: user/kfeatures.h).
  */
 #define VTA_CFG_FLAGS(X)						\
 	X(FORWARD, 0, "forward")	/* fast-path forwarding on */	\
 	X(ESP_MARK, 1, "esp_mark")	/* WAN ESP marking on */	\
 	X(XDP_GUARD, 2, "xdp_guard")	/* LAN XDP anti-spoof drop */	\
-	X(XDP, 3, "xdp")		/* XDP wanted on LAN (above) */
+	X(XDP, 3, "xdp")		/* XDP wanted on LAN (above) */	\
+	X(RESYNC, 4, "resync")		/* lease withheld (above) */	\
+	X(KFEATURES, 5, "kfeatures")	/* forwarding off (above) */
 
 #define VTA__CFG_F_ENUM(id, bit, name) VTA__FLAG_ENUM(VTA_CFG_F_, id, bit)
 enum vta_cfg_flag { VTA_CFG_FLAGS(VTA__CFG_F_ENUM) };

@@ -158,6 +158,51 @@ static int parse_patterns(const char *v, struct vta_patterns *p, bool append,
 	return 0;
 }
 
+/* "inet/filter/forward iptables/filter/FORWARD": FAMILY/TABLE/CHAIN. */
+static int parse_chains(const char *v, struct vta_conf *c, char *err,
+			size_t errlen)
+{
+	static const char *const fams[] = { "ip", "ip6", "inet", "iptables",
+					    "ip6tables" };
+	char names[VTA_CONF_MAX_PATTERNS][64];
+	const char *s = v;
+	int n = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, " \t,"), i;
+		const char *slash, *slash2;
+
+		if (len) {
+			if (n == VTA_CONF_MAX_PATTERNS)
+				return fail(err, errlen, "more than %d chains",
+					    VTA_CONF_MAX_PATTERNS);
+			if (len >= sizeof(names[0]))
+				return fail(err, errlen, "'%.*s' is too long",
+					    (int)len, s);
+			memcpy(names[n], s, len);
+			names[n][len] = '\0';
+			slash = strchr(names[n], '/');
+			slash2 = slash ? strchr(slash + 1, '/') : NULL;
+			for (i = 0; slash && i < sizeof(fams) / sizeof(fams[0]); i++)
+				if ((size_t)(slash - names[n]) == strlen(fams[i]) &&
+				    !strncmp(names[n], fams[i], strlen(fams[i])))
+					break;
+			if (!slash || !slash2 || slash2 == slash + 1 ||
+			    !slash2[1] || strchr(slash2 + 1, '/') ||
+			    i == sizeof(fams) / sizeof(fams[0]))
+				return fail(err, errlen,
+					    "'%s' is not FAMILY/TABLE/CHAIN with FAMILY ip, ip6, inet, iptables or ip6tables",
+					    names[n]);
+			n++;
+			s += len;
+		}
+		s += strspn(s, " \t,");
+	}
+	memcpy(c->nf_bypass, names, sizeof(names));
+	c->n_nf_bypass = n;
+	return 0;
+}
+
 static int parse_table(const char *v, uint32_t *out, char *err, size_t errlen)
 {
 	if (!strcmp(v, "main")) {
@@ -200,7 +245,8 @@ static int parse_mark(const char *v, uint32_t *mark, uint32_t *mask,
 enum key_id {
 	K_PIN_ROOT, K_LAN, K_WAN, K_TUNNEL, K_TABLE, K_MSS_MODE, K_MSS_VALUE,
 	K_CLAMP_IN, K_ESP_MARK, K_RPF, K_XDP, K_XDP_GUARD, K_HASH_SEED,
-	K_LEASE, K_RENEW, K_RCVBUF, K_PEER_LOCAL, K_PEER_MARK, K_MAX
+	K_LEASE, K_RENEW, K_RCVBUF, K_NF_BYPASS, K_PEER_LOCAL, K_PEER_MARK,
+	K_MAX
 };
 
 static const struct conf_key {
@@ -238,6 +284,8 @@ static const struct conf_key {
 		"lease renewal interval, 10..60000 (1000)" },
 	[K_RCVBUF] = { "daemon", "netlink_rcvbuf", "netlink-rcvbuf",
 		"netlink socket receive buffer in bytes (33554432)" },
+	[K_NF_BYPASS] = { "forward", "netfilter_bypass", "netfilter-bypass",
+		"netfilter chains the fast path may bypass, e.g. inet/filter/forward (none)" },
 	[K_PEER_LOCAL] = { "peer", "local", NULL,
 		"local address ESP arrives for (behind 1:1 NAT)" },
 	[K_PEER_MARK] = { "peer", "mark", NULL,
@@ -383,6 +431,8 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 		return err_;
 	case K_RCVBUF:
 		return parse_u32(v, 65536, 1U << 30, &c->nl_rcvbuf, err, errlen);
+	case K_NF_BYPASS:
+		return parse_chains(v, c, err, errlen);
 	case K_PEER_LOCAL: {
 		union vta_addr a;
 		int family = 0;

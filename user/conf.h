@@ -58,6 +58,11 @@ struct vta_conf {
 	uint32_t renew_ms;		/* [daemon] renew_ms = 1000 */
 	uint32_t hash_seed;		/* [forward] hash_seed = 0 (random) */
 	uint32_t nl_rcvbuf;		/* [daemon] netlink_rcvbuf (bytes) */
+	/* [forward] netfilter_bypass: netfilter chains on the forwarding
+	 * path the operator lets the fast path bypass, by name
+	 * ("inet/filter/forward", "iptables/mangle/FORWARD") */
+	int n_nf_bypass;
+	char nf_bypass[VTA_CONF_MAX_PATTERNS][64];
 	int n_peers;			/* [peer NAME] sections */
 	struct vta_peer_override peers[VTA_CONF_MAX_PEERS];
 	/*

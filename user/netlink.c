@@ -299,6 +299,8 @@ static int parse_multipath(const struct nlattr *mp, int family,
 			       rtnh->rtnh_len - RTNH_ALIGN(sizeof(*rtnh)), tb,
 			       RTA_MAX))
 			return -EBADMSG;
+		if (tb[RTA_ENCAP])
+			r->encap = true;
 		if (r->n_nh >= VTA_NL_MAX_NH) {
 			r->too_many = true;
 		} else {
@@ -341,6 +343,17 @@ int vta_nl_parse_route(const struct nlmsghdr *nlh, struct vta_nl_route *r)
 	r->protocol = rtm->rtm_protocol;
 	r->scope = rtm->rtm_scope;
 	r->tos = rtm->rtm_tos;
+	r->src_len = rtm->rtm_src_len;
+	if (r->src_len > (r->family == AF_INET ? 32 : 128))
+		return -EBADMSG;
+	if (tb[RTA_SRC] && get_addr(tb[RTA_SRC], r->family, &r->src))
+		return -EBADMSG;
+	r->encap = tb[RTA_ENCAP] != NULL;
+	if (tb[RTA_PREFSRC]) {
+		if (get_addr(tb[RTA_PREFSRC], r->family, &r->prefsrc))
+			return -EBADMSG;
+		r->has_prefsrc = true;
+	}
 	if (tb[RTA_TABLE]) {
 		if (get_u32(tb[RTA_TABLE], &v))
 			return -EBADMSG;
@@ -440,6 +453,7 @@ int vta_nl_parse_nexthop(const struct nlmsghdr *nlh, struct vta_nl_nexthop *n)
 		return -EBADMSG;
 	n->blackhole = tb[NHA_BLACKHOLE] != NULL;
 	n->fdb = tb[NHA_FDB] != NULL;
+	n->encap = tb[NHA_ENCAP] != NULL;
 	if (tb[NHA_OIF]) {
 		if (get_u32(tb[NHA_OIF], &v))
 			return -EBADMSG;

@@ -70,6 +70,12 @@ struct vta_nl_route {
 	uint32_t mtu;		/* RTA_METRICS RTAX_MTU (locked or not), 0 */
 	int n_nh;		/* RTA_MULTIPATH / RTA_OIF members */
 	bool too_many;		/* more than VTA_NL_MAX_NH members */
+	/* What the map FIB does not represent (issue 11, item 4). */
+	uint8_t src_len;	/* rtm_src_len: IPv6 source-specific route */
+	union vta_addr src;	/* RTA_SRC */
+	bool encap;		/* RTA_ENCAP on the route or a member */
+	bool has_prefsrc;	/* RTA_PREFSRC: the route goes with it */
+	union vta_addr prefsrc;
 	struct vta_nl_nh nh[VTA_NL_MAX_NH];
 };
 
@@ -87,6 +93,7 @@ struct vta_nl_nexthop {
 	uint8_t gw_family;
 	union vta_addr gw;
 	int n_grp;		/* > 0: a group */
+	bool encap;		/* NHA_ENCAP: lightweight tunnel */
 	bool too_many;
 	struct vta_nl_nhgrp grp[VTA_NL_MAX_NH];
 };

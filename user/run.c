@@ -29,6 +29,7 @@
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 
 #include "attach.h"
 #include "cli.h"
@@ -36,6 +37,7 @@
 #include "conf.h"
 #include "loader.h"
 #include "log.h"
+#include "kfeatures.h"
 #include "netlink.h"
 #include "print.h"
 #include "run.h"
@@ -134,6 +136,15 @@ struct daemon {
 	uint64_t next_wd;
 	uint64_t retry_at;	/* next retry of failed map writes */
 	uint64_t retry_ns;	/* its back-off: 1 s doubling to 64 s */
+	/* The maps hold a complete mirror: the first full dump is written
+	 * and no resync after lost events is in flight.  The lease means
+	 * this, not only "the daemon is alive" (issue 11, item 5). */
+	bool current;
+	/* kernel features that keep forwarding off (kfeatures.h) */
+	struct vta_features feat;
+	char feat_sum[2048];
+	int kf_fd[3];		/* rule, nftables, XFRM policy events */
+	bool kf_dirty;		/* a route went into a table a rule needs empty */
 };
 
 /*
@@ -231,12 +242,54 @@ static void lease_renew(struct daemon *d)
 			    now - d->next_renew : 0;
 	if (d->h.renew_lag_ns > d->h.renew_lag_max_ns)
 		d->h.renew_lag_max_ns = d->h.renew_lag_ns;
-	d->cfg.lease_deadline_ns = now + (uint64_t)d->c->lease_ms * 1000000ULL;
+	/* Without a complete mirror the programs pass everything: a
+	 * covering prefix written before the more specific route, or a
+	 * route the kernel deleted while events were lost, would send
+	 * packets where the kernel does not. */
+	d->cfg.lease_deadline_ns = d->current ?
+		now + (uint64_t)d->c->lease_ms * 1000000ULL : 0;
+	if (d->current)
+		d->cfg.flags &= ~VTA_CFG_F_RESYNC;
+	else
+		d->cfg.flags |= VTA_CFG_F_RESYNC;
 	err = vta_config_set(&d->maps, &d->cfg);
 	watchdog_maybe(d, now);
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
 	d->next_renew = now + (uint64_t)d->c->renew_ms * 1000000ULL;
+}
+
+/*
+ * Kernel features on the forwarding path that the maps do not mirror
+ * (ip rules, netfilter chains, XFRM policies): while one is in use the
+ * programs pass everything (VTA_CFG_F_FORWARD off), said in the log when
+ * it changes and named by `status`.  Checked before the first lease and
+ * on every renewal (issue 11, item 4).
+ */
+static void kfeatures_check(struct daemon *d)
+{
+	char sum[sizeof(d->feat_sum)];
+	int i;
+
+	vta_features_scan(d->c, &d->feat);
+	vta_features_summary(&d->feat, sum, sizeof(sum));
+	if (!strcmp(sum, d->feat_sum))
+		return;
+	if (d->feat.n) {
+		pr_warn("fast-path forwarding off: the kernel applies features to forwarded packets that vtiaccel does not mirror: %s\n",
+			sum);
+		d->cfg.flags &= ~VTA_CFG_F_FORWARD;
+		d->cfg.flags |= VTA_CFG_F_KFEATURES;
+	} else {
+		if (d->feat_sum[0])
+			pr_info("fast-path forwarding on: no kernel feature in its way any more\n");
+		d->cfg.flags |= VTA_CFG_F_FORWARD;
+		d->cfg.flags &= ~VTA_CFG_F_KFEATURES;
+	}
+	for (i = 0; i < d->feat.n_bypassed; i++)
+		pr_warn("netfilter chain bypassed by configuration (netfilter_bypass): %s\n",
+			d->feat.bypassed[i]);
+	snprintf(d->feat_sum, sizeof(d->feat_sum), "%s", sum);
 }
 
 /* Long resyncs and event storms must not let the lease run out. */
@@ -292,9 +345,28 @@ static bool hook_stop(void *ctx)
 	return signals_read(ctx);
 }
 
+/* A route event for a table whose emptiness decides whether a lookup
+ * rule counts (kfeatures.h): scan again after this batch of events. */
+static void kf_route_event(struct daemon *d, const struct nlmsghdr *nlh)
+{
+	static struct vta_nl_route r;
+	int i;
+
+	if ((nlh->nlmsg_type != RTM_NEWROUTE &&
+	     nlh->nlmsg_type != RTM_DELROUTE) ||
+	    vta_nl_parse_route(nlh, &r))
+		return;
+	for (i = 0; i < d->feat.n_watch; i++)
+		if (d->feat.watch_tables[i] == r.table)
+			d->kf_dirty = true;
+}
+
 static int ev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct daemon *d = data;
+
+	if (d->feat.n_watch)
+		kf_route_event(d, nlh);
 
 	vta_sync_rtnl_msg(d->s, nlh);
 	/* by the clock, not by a message count: one message can be slow
@@ -312,16 +384,32 @@ static int xev_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static int resync(struct daemon *d, enum vta_resync_cause cause)
+/*
+ * stale: the maps may differ from the kernel until this resync is done
+ * (start, lost events, a model that cannot follow): withdraw the lease
+ * first, so the programs pass everything meanwhile, and give it back only
+ * when the dump is written.  A SIGHUP resync starts from current maps.
+ */
+static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 {
 	const char *why = vta_resync_cause_name(cause);
 	struct vta_sync_counts c;
 	uint64_t t0 = vta_mono_ns(), t1;
 	int err;
 
+	if (stale && d->current) {
+		d->current = false;
+		lease_renew(d);
+		pr_info("forwarding paused until the resync (%s) is written\n",
+			why);
+	}
 	lease_maybe(d);
 	d->last_resync = t0;
 	err = vta_sync_full(d->s, &d->nl);
+	if (!err && !d->current) {
+		d->current = true;
+		lease_renew(d);
+	}
 	lease_maybe(d);
 	if (err == -ECANCELED) {
 		pr_info("sync (%s) stopped after %.1f ms\n", why,
@@ -341,6 +429,9 @@ static int resync(struct daemon *d, enum vta_resync_cause cause)
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
 		c.peers, (t1 - t0) / 1e6);
 	health_publish(d);
+	if (err)
+		pr_warn("resync (%s) failed: %s; forwarding stays paused until a "
+			"resync succeeds\n", why, strerror(-err));
 	return err;
 }
 
@@ -451,7 +542,7 @@ int vta_run(const struct vta_conf *c)
 
 int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
-	struct daemon d = { .c = c };
+	struct daemon d = { .c = c, .kf_fd = { -1, -1, -1 } };
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
 					hook_stop };
@@ -543,8 +634,12 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	d.h.started_ns = vta_mono_ns();
 	health_publish(&d);	/* this daemon's, not a dead one's */
 	watchdog_setup(&d);
+	vta_sync_set_grace(d.s, true);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
-	err = resync(&d, VTA_RESYNC_START);
+	/* subscribed before the first scan: nothing falls between */
+	vta_features_watch_open(d.kf_fd);
+	kfeatures_check(&d);
+	err = resync(&d, VTA_RESYNC_START, true);
 	if (d.stop) {	/* SIGTERM during the first resync: a clean stop */
 		ret = 0;
 		goto out;
@@ -567,7 +662,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	timerfd_settime(tfd, 0, &its, NULL);
 	if (add_fd(ep, mnl_socket_get_fd(d.nl.ev)) || add_fd(ep, tfd) ||
 	    add_fd(ep, sfd) ||
-	    (d.nl.xev && add_fd(ep, mnl_socket_get_fd(d.nl.xev)))) {
+	    (d.nl.xev && add_fd(ep, mnl_socket_get_fd(d.nl.xev))) ||
+	    (d.kf_fd[0] >= 0 && add_fd(ep, d.kf_fd[0])) ||
+	    (d.kf_fd[1] >= 0 && add_fd(ep, d.kf_fd[1])) ||
+	    (d.kf_fd[2] >= 0 && add_fd(ep, d.kf_fd[2]))) {
 		pr_warn("epoll_ctl: %s\n", strerror(errno));
 		goto out;
 	}
@@ -591,17 +689,26 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
+				kfeatures_check(&d);
 				lease_renew(&d);
+				vta_sync_tick(d.s);
 				/* failed map writes, again (sync.c keeps
 				 * what the maps hold) */
 				writes_retry(&d);
 				health_publish(&d);
+			} else if (fd == d.kf_fd[0] || fd == d.kf_fd[1] ||
+				   fd == d.kf_fd[2]) {
+				/* a rule, chain or policy changed: look now,
+				 * not at the next renewal */
+				vta_features_watch_drain(fd);
+				kfeatures_check(&d);
+				lease_renew(&d);
 			} else if (fd == mnl_socket_get_fd(d.nl.ev)) {
 				err = vta_nl_read_events(d.nl.ev, ev_cb, &d);
 				if (err == -ENOBUFS) {
 					pr_info("netlink overrun: resync\n");
 					vta_nl_drain(d.nl.ev);
-					resync(&d, VTA_RESYNC_OVERRUN);
+					resync(&d, VTA_RESYNC_OVERRUN, true);
 				} else if (err) {
 					pr_warn("read netlink events: %s\n",
 						strerror(-err));
@@ -611,7 +718,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (err == -ENOBUFS) {
 					pr_info("XFRM netlink overrun: resync\n");
 					vta_nl_drain(d.nl.xev);
-					resync(&d, VTA_RESYNC_XFRM_OVERRUN);
+					resync(&d, VTA_RESYNC_XFRM_OVERRUN, true);
 				} else if (err) {
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
@@ -622,15 +729,22 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			/* an operator's "look again", also at XDP refused
 			 * before (MTU lowered) */
 			d.hup = false;
-			resync(&d, VTA_RESYNC_SIGHUP);
+			kfeatures_check(&d);
+			resync(&d, VTA_RESYNC_SIGHUP, false);
 			vta_attach_retry_xdp(d.att);
 		}
-		/* The model's request, or a resync that failed: at most once
-		 * a second (the lease timer wakes the loop), so that a kernel
-		 * refusing dumps does not make the daemon spin. */
-		if (!d.stop && vta_sync_want_resync(d.s) &&
+		if (d.kf_dirty) {
+			d.kf_dirty = false;
+			kfeatures_check(&d);
+			lease_renew(&d);
+		}
+		/* The model's request, or a resync that failed (the lease
+		 * stays withheld meanwhile): at most once a second (the lease
+		 * timer wakes the loop), so that a kernel refusing dumps does
+		 * not make the daemon spin. */
+		if (!d.stop && (vta_sync_want_resync(d.s) || !d.current) &&
 		    vta_mono_ns() - d.last_resync >= 1000000000ULL)
-			resync(&d, VTA_RESYNC_MODEL);
+			resync(&d, VTA_RESYNC_MODEL, true);
 	}
 	ret = 0;
 out:
@@ -651,6 +765,9 @@ out:
 		close(sfd);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	for (int k = 0; k < 3; k++)
+		if (d.kf_fd[k] >= 0)
+			close(d.kf_fd[k]);
 	sigprocmask(SIG_UNBLOCK, &mask, NULL);
 	return ret;
 }

@@ -19,6 +19,7 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "kfeatures.h"
 #include "cmd.h"
 #include "netlink.h"
 #include "log.h"
@@ -285,7 +286,10 @@ static int print_lease(const struct vta_config *cfg)
 	int st = ST_LEASE_EXPIRED;
 
 	open_json_object("lease");
-	if (!cfg->lease_deadline_ns) {
+	if (!cfg->lease_deadline_ns && (cfg->flags & VTA_CFG_F_RESYNC)) {
+		print_string(PRINT_ANY, "state", "lease %s", "withheld");
+		print_text(": resync in flight, the maps are not a complete mirror yet; the fast path passes everything to the kernel\n");
+	} else if (!cfg->lease_deadline_ns) {
 		print_string(PRINT_ANY, "state", "lease %s", "off");
 		print_text(": the fast path passes everything to the kernel\n");
 	} else if (now <= cfg->lease_deadline_ns) {
@@ -299,7 +303,10 @@ static int print_lease(const struct vta_config *cfg)
 			    (now - cfg->lease_deadline_ns) / 1e9);
 	}
 	close_json_object();
-	if (st != ST_HEALTHY)
+	if (st != ST_HEALTHY && (cfg->flags & VTA_CFG_F_RESYNC) &&
+	    !cfg->lease_deadline_ns)
+		pr_warn("lease withheld: `vtiaccel run` is writing a full resync\n");
+	else if (st != ST_HEALTHY)
 		pr_warn("lease %s: the fast path is off (is `vtiaccel run` running?)\n",
 			cfg->lease_deadline_ns ? "expired" : "off");
 	return st;
@@ -358,6 +365,59 @@ static void print_peers(const struct vta_maps *m)
 		close_json_object();
 	}
 	close_json_array();
+}
+
+/*
+ * The kernel features that make vtiaccel pass traffic: those the daemon
+ * switches forwarding off for (looked at again here, in this namespace,
+ * with this configuration's netfilter_bypass), and the per-prefix ones
+ * the route sync leaves to the kernel (counted as kernel routes).
+ */
+static void print_kfeatures(const struct vta_config *cfg)
+{
+	struct vta_prefix_features pf;
+	struct vta_features f;
+	int i;
+
+	vta_features_scan(&vta_conf, &f);
+	open_json_object("kernel_features");
+	print_bool(PRINT_JSON, "forwarding_off", NULL,
+		   cfg && (cfg->flags & VTA_CFG_F_KFEATURES));
+	print_text("kernel features on the forwarding path that vtiaccel does not mirror: %s\n",
+		   f.n ? "" : "none");
+	open_json_array("in_use");
+	for (i = 0; i < f.n; i++) {
+		print_text("  ");
+		print_string(PRINT_ANY, NULL, "%s\n", f.what[i]);
+	}
+	close_json_array();
+	if (f.n)
+		print_text("  (fast-path forwarding stays off while any of these is in use)\n");
+	open_json_array("bypassed");
+	for (i = 0; i < f.n_bypassed; i++) {
+		print_text("netfilter chain bypassed by configuration: ");
+		print_string(PRINT_ANY, NULL, "%s\n", f.bypassed[i]);
+	}
+	close_json_array();
+	vta_prefix_features_scan(&vta_conf, &pf);
+	open_json_object("per_prefix");
+	if (pf.err) {
+		print_string(PRINT_ANY, "error",
+			     "per prefix: cannot read table %s", strerror(-pf.err));
+		print_text("\n");
+	} else {
+		print_text("per prefix, left to the kernel (table %u):", vta_conf.table);
+		print_uint(PRINT_ANY, "tos", " %" PRIu64 " TOS", pf.tos);
+		print_uint(PRINT_ANY, "source_specific",
+			   ", %" PRIu64 " IPv6 source-specific", pf.src);
+		print_uint(PRINT_ANY, "encap", ", %" PRIu64 " encap", pf.encap);
+		print_uint(PRINT_ANY, "reject",
+			   ", %" PRIu64 " blackhole/unreachable/prohibit/throw",
+			   pf.reject);
+		print_text(" routes (and routes through unmanaged interfaces: `vtiaccel routes` shows them as kernel)\n");
+	}
+	close_json_object();
+	close_json_object();
 }
 
 /* What this kernel offers the fast path. */
@@ -420,6 +480,7 @@ static int print_not_loaded(const char *root, const char *why)
 	close_json_array();
 	open_json_array("peers");
 	close_json_array();
+	print_kfeatures(NULL);
 	print_features();
 	close_json_object();
 	pr_warn("%s\n", why);
@@ -513,6 +574,7 @@ int cmd_status(int argc, char **argv)
 	if (!(cfg.flags & VTA_CFG_F_FORWARD))
 		print_text("forwarding is off: every packet goes to the kernel\n");
 	print_seed_rules();
+	print_kfeatures(&cfg);
 	print_uint(PRINT_ANY, "routes4", "routes %" PRIu64 " IPv4", r4);
 	print_uint(PRINT_ANY, "routes6", ", %" PRIu64 " IPv6", r6);
 	print_uint(PRINT_ANY, "groups", ", %" PRIu64 " nexthop groups\n", ng);

@@ -157,6 +157,7 @@ struct slink {
 struct snh {
 	struct hent he;
 	uint32_t id;
+	uint32_t mid;		/* map key of its group (retire_write()) */
 	uint32_t gen;
 	struct vta_nl_nexthop nl;
 	bool written;
@@ -173,6 +174,7 @@ struct mset {
 	struct hent he;
 	struct mset_key k;
 	uint32_t id;
+	uint32_t mid;		/* map key of its group (retire_write()) */
 	uint32_t refs;
 	bool written;
 	struct vta_group wg;
@@ -196,6 +198,21 @@ struct variant {
 	 * these prefixes only, not a million others */
 	struct pfx *pfx;
 	struct variant *nu_next, **nu_pprev;
+	/* IPv6 source-specific route: part of the identity; the prefix is
+	 * left to the kernel (its lookup depends on the source) */
+	uint8_t src_len;
+	union vta_addr src;
+	/* IPv4 routes the kernel removes when this address goes (RTA_PREFSRC) */
+	bool has_prefsrc;
+	union vta_addr prefsrc;
+	/* IPv4: further routes with the same (table, tos, metric) behind
+	 * this one (ip route append/prepend): the kernel uses the first */
+	uint32_t n_alias;
+	/* IPv6 multipath with more members than a group holds: all of them,
+	 * so that deleting one sibling leaves the rest (n_big 0: none kept) */
+	struct vta_nl_nh *big;
+	int n_big;
+	bool sib_unknown;	/* more siblings than even that */
 };
 
 /* Variants using one nexthop id (RTA_NH_ID), whether the id is known. */
@@ -253,6 +270,16 @@ struct vta_sync {
 	unsigned long n_nhid_variants;
 	uint32_t gen;
 	uint32_t next_mset_id;
+	/* groups replaced or deleted, removed from the map after a grace
+	 * period (vta_sync_tick) */
+	struct retired {
+		uint32_t id;
+		uint32_t tick;
+	} *retired;
+	size_t n_retired, cap_retired;
+	uint32_t ticks;
+	uint32_t next_remap_id;
+	bool grace;		/* readers in flight: vta_sync_set_grace() */
 	bool sa_aware, xfrm, want_resync;
 	bool write_dirty;	/* a map write failed: the maps lag the model */
 	uint32_t nu_stamp;
@@ -839,7 +866,8 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 {
 	int i;
 
-	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many;
+	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many ||
+		 n->nl.encap;
 	if (!n->nl.n_grp) {
 		memset(m, 0, sizeof(*m));
 		m->ifindex = n->nl.ifindex;
@@ -858,7 +886,8 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 		const struct snh *c = ht_find(&s->nhs, &n->nl.grp[i].id);
 
 		memset(&m[i], 0, sizeof(m[i]));
-		if (!c || c->nl.n_grp || c->nl.blackhole || !c->nl.ifindex) {
+		if (!c || c->nl.n_grp || c->nl.blackhole || !c->nl.ifindex ||
+		    c->nl.encap) {
 			*unrep = true;
 			continue;
 		}
@@ -870,26 +899,122 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 	return n->nl.n_grp;
 }
 
-/* Recompute and write a group; true when its summary changed. */
-static bool group_refresh(struct vta_sync *s, uint32_t id,
+/*
+ * A group in the map is never changed in place (issue 11, item 6): the
+ * vta_groups hash map is preallocated, and an update of an existing key
+ * recycles the old element at once (htab_map_update_elem() hands it to
+ * the per-CPU extra_elems slot, the next update on that CPU overwrites
+ * it), so a program in flight could read n_paths and weights of one
+ * group and members of another.  A changed group is written under a
+ * new key, the routes are repointed to it, and the old key is deleted
+ * only after a grace period: every program that could still hold it has
+ * finished long before (vta_sync_tick(), one to two lease renewals).
+ */
+static void retire(struct vta_sync *s, uint32_t id)
+{
+	if (!s->grace) {
+		derr(s, s->out.group_del(s->out.ctx, id), "group", "retired");
+		return;
+	}
+	if (s->n_retired == s->cap_retired) {
+		size_t cap = s->cap_retired ? s->cap_retired * 2 : 16;
+		struct retired *n = realloc(s->retired, cap * sizeof(*n));
+
+		if (!n) {	/* cannot wait: delete now */
+			s->out.group_del(s->out.ctx, id);
+			return;
+		}
+		s->retired = n;
+		s->cap_retired = cap;
+	}
+	s->retired[s->n_retired].id = id;
+	s->retired[s->n_retired++].tick = s->ticks;
+}
+
+static bool is_retired(const struct vta_sync *s, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_retired; i++)
+		if (s->retired[i].id == id)
+			return true;
+	return false;
+}
+
+/* A map key for a replacement group: its own range, never one in use. */
+static uint32_t remap_id(struct vta_sync *s)
+{
+	uint32_t id;
+
+	do {
+		id = VTA_SYNC_REMAP_ID_BASE + (s->next_remap_id++ &
+					       (VTA_SYNC_MSET_ID_BASE -
+						VTA_SYNC_REMAP_ID_BASE - 1));
+	} while (ht_find(&s->nhs, &id) || is_retired(s, id));
+	return id;
+}
+
+void vta_sync_set_grace(struct vta_sync *s, bool on)
+{
+	s->grace = on;
+}
+
+void vta_sync_tick(struct vta_sync *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n_retired; i++) {
+		if (s->retired[i].tick != s->ticks)
+			derr(s, s->out.group_del(s->out.ctx, s->retired[i].id),
+			     "group", "retired");
+		else
+			s->retired[k++] = s->retired[i];
+	}
+	s->n_retired = k;
+	s->ticks++;
+}
+
+/* Recompute and write a group; true when its summary changed or it
+ * moved to another map key (the routes using it must be rewritten). */
+static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 			  const struct vta_nl_nh *m, int n, bool unrep,
 			  bool *written, struct vta_group *wg,
 			  uint8_t *sum_type, uint8_t *sum_flags)
 {
 	struct vta_group g;
 	uint8_t t, f;
-	bool changed;
+	bool changed, moved = false;
 	char name[16];
 
 	build_group(s, m, n, unrep, &g);
-	snprintf(name, sizeof(name), "%#x", id);
-	if ((!*written || memcmp(&g, wg, sizeof(g))) &&
-	    !werr(s, s->out.group_put(s->out.ctx, id, &g), "group", name)) {
-		*wg = g;
-		*written = true;
+	if (!*written || memcmp(&g, wg, sizeof(g))) {
+		uint32_t id = *mid;
+		bool ok;
+
+		if (s->grace && (*written || is_retired(s, id)))
+			id = remap_id(s);
+		snprintf(name, sizeof(name), "%#x", *mid);
+		if (id != *mid &&
+		    s->out.group_put(s->out.ctx, id, &g) == 0) {
+			if (*written)
+				retire(s, *mid);
+			*mid = id;
+			moved = true;
+			ok = true;
+		} else {
+			/* a new group, or no room for a second copy */
+			ok = !werr(s, s->out.group_put(s->out.ctx, *mid, &g),
+				   "group", name);
+		}
+		/* the model keeps what the map holds (a failed write is
+		 * retried) */
+		if (ok) {
+			*wg = g;
+			*written = true;
+		}
 	}
 	summarize(s, m, n, unrep, &t, &f);
-	changed = t != *sum_type || f != *sum_flags;
+	changed = t != *sum_type || f != *sum_flags || moved;
 	*sum_type = t;
 	*sum_flags = f;
 	return changed;
@@ -901,14 +1026,15 @@ static bool nh_refresh(struct vta_sync *s, struct snh *n)
 	bool unrep;
 	int cnt = nh_members(s, n, m, &unrep);
 
-	return group_refresh(s, n->id, m, cnt, unrep, &n->written, &n->wg,
+	return group_refresh(s, &n->mid, m, cnt, unrep, &n->written, &n->wg,
 			     &n->sum_type, &n->sum_flags);
 }
 
 static bool mset_refresh(struct vta_sync *s, struct mset *ms)
 {
-	return group_refresh(s, ms->id, ms->k.m, ms->k.n, false, &ms->written,
-			     &ms->wg, &ms->sum_type, &ms->sum_flags);
+	return group_refresh(s, &ms->mid, ms->k.m, ms->k.n, false,
+			     &ms->written, &ms->wg, &ms->sum_type,
+			     &ms->sum_flags);
 }
 
 static int nh_cmp(const void *a, const void *b)
@@ -954,6 +1080,7 @@ static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
 		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
 			s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
 	} while (ht_find(&s->nhs, &ms->id));
+	ms->mid = ms->id;
 	if (ht_add(&s->msets, &ms->he)) {
 		free(ms);
 		return NULL;
@@ -967,7 +1094,7 @@ static void mset_put(struct vta_sync *s, struct mset *ms)
 	if (!ms || --ms->refs)
 		return;
 	if (ms->written)
-		derr(s, s->out.group_del(s->out.ctx, ms->id), "group", "member set");
+		retire(s, ms->mid);
 	ht_del(&s->msets, &ms->he);
 	free(ms);
 }
@@ -1008,7 +1135,7 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 			local = true;
 			continue;
 		}
-		if (v->tos)
+		if (v->tos || v->src_len)
 			tos = true;
 		if (best && v->prio == best->prio)
 			tie = true;
@@ -1025,8 +1152,8 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 		r->type = VTA_RT_LOCAL;
 		return;
 	}
-	/* TOS routes, or IPv6 device routes side by side: the kernel's
-	 * choice depends on more than the prefix */
+	/* TOS routes, IPv6 source-specific routes, or IPv6 device routes
+	 * side by side: the kernel's choice depends on more than the prefix */
 	if (tos || tie)
 		return;
 	switch (best->rtype) {
@@ -1049,11 +1176,11 @@ static void pfx_value(const struct vta_sync *s, const struct pfx *p,
 		if (!n || n->sum_type != VTA_RT_UNICAST)
 			return;
 		r->type = VTA_RT_UNICAST;
-		r->group_id = n->id;
+		r->group_id = n->mid;
 		r->flags = n->sum_flags;
 	} else if (best->ms && best->ms->sum_type == VTA_RT_UNICAST) {
 		r->type = VTA_RT_UNICAST;
-		r->group_id = best->ms->id;
+		r->group_id = best->ms->mid;
 		r->flags = best->ms->sum_flags;
 	}
 	/* the route's MTU metric (IP_MAX_MTU caps it, as the kernel) */
@@ -1194,6 +1321,7 @@ static void nhu_update(struct vta_sync *s, uint32_t id)
 static void variant_free(struct vta_sync *s, struct variant *v)
 {
 	nhu_unlink(s, v);
+	free(v->big);
 	if (v->nhid)
 		s->n_nhid_variants--;
 	mset_put(s, v->ms);
@@ -1310,7 +1438,7 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 		pfx_purge(s, users[i], v_uses_nh, &id);
 	free(users);
 	if (n->written)
-		derr(s, s->out.group_del(s->out.ctx, id), "group", "nexthop");
+		retire(s, n->mid);
 	free(n);
 	/* ... and drops it from the groups holding it; an emptied group
 	 * goes too (restart the scan after such a recursive delete). */
@@ -1572,9 +1700,9 @@ static bool mset_id_used(struct vta_sync *s, uint32_t id)
 	if (ht_find(&s->nhs, &id))
 		return true;
 	ht_for_each(&s->msets, i, ms, tm)
-		if (ms->id == id)
+		if (ms->id == id || ms->mid == id)
 			return true;
-	return false;
+	return is_retired(s, id);
 }
 
 static uint32_t mset_new_id(struct vta_sync *s, uint32_t avoid)
@@ -1597,7 +1725,10 @@ static void mset_evict_id(struct vta_sync *s, uint32_t id)
 	ht_for_each(&s->msets, i, ms, tm) {
 		if (ms->id != id)
 			continue;
+		/* a new identity and map key; the kernel nexthop's group
+		 * takes the old key */
 		ms->id = mset_new_id(s, id);
+		ms->mid = ms->id;
 		ms->written = false;
 		mset_refresh(s, ms);
 		rescan_all(s);
@@ -1630,6 +1761,7 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 		if (!n)
 			return -ENOMEM;
 		n->id = nl.id;
+		n->mid = nl.id;
 		n->sum_type = 0xff;	/* new: no routes use it yet */
 		if (ht_add(&s->nhs, &n->he)) {
 			free(n);
@@ -1654,14 +1786,16 @@ static int on_nexthop(struct vta_sync *s, const struct nlmsghdr *nlh)
 	return 0;
 }
 
-static struct variant **variant_find(struct pfx *p, uint32_t table,
-				     uint8_t tos, uint32_t prio, int oif_key)
+static struct variant **variant_find(struct pfx *p,
+				     const struct vta_nl_route *r, int oif_key)
 {
 	struct variant **pp;
 
 	for (pp = &p->v; *pp; pp = &(*pp)->next)
-		if ((*pp)->table == table && (*pp)->tos == tos &&
-		    (*pp)->prio == prio && (*pp)->oif_key == oif_key)
+		if ((*pp)->table == r->table && (*pp)->tos == r->tos &&
+		    (*pp)->prio == r->priority && (*pp)->oif_key == oif_key &&
+		    (*pp)->src_len == r->src_len &&
+		    !memcmp(&(*pp)->src, &r->src, sizeof(r->src)))
 			return pp;
 	return NULL;
 }
@@ -1688,14 +1822,21 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 {
 	static struct vta_nl_route rest;
 	struct mset *old = v->ms;
-	uint32_t i;
-	int j;
+	const struct vta_nl_nh *have = old ? old->k.m : v->big;
+	int n = old ? (int)old->k.n : v->n_big, i, j;
 
-	if (!old || del->n_nh < 1 || (uint32_t)del->n_nh >= old->k.n)
+	if (v->sib_unknown && del->n_nh == 1) {
+		/* more siblings than the model keeps (VTA_NL_MAX_NH): which
+		 * remain is unknown; the prefix stays with the kernel until a
+		 * resync says */
+		s->want_resync = true;
+		return true;
+	}
+	if (!have || del->n_nh < 1 || del->n_nh >= n)
 		return false;
 	memset(&rest, 0, offsetof(struct vta_nl_route, nh));
-	for (i = 0; i < old->k.n; i++) {
-		const struct vta_nl_nh *m = &old->k.m[i];
+	for (i = 0; i < n; i++) {
+		const struct vta_nl_nh *m = &have[i];
 		bool gone = false;
 
 		for (j = 0; j < del->n_nh; j++)
@@ -1706,15 +1847,54 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 		if (!gone)
 			rest.nh[rest.n_nh++] = *m;
 	}
-	if (!rest.n_nh || rest.n_nh == (int)old->k.n)
+	if (!rest.n_nh || rest.n_nh == n)
 		return false;
+	v->oif = rest.nh[0].ifindex;
+	if (rest.n_nh > VTA_MAX_PATHS) {
+		/* still too many for a group: the kernel keeps them all */
+		memcpy(v->big, rest.nh, rest.n_nh * sizeof(rest.nh[0]));
+		v->n_big = rest.n_nh;
+		return true;
+	}
+	free(v->big);
+	v->big = NULL;
+	v->n_big = 0;
+	v->unrep = false;
 	v->ms = mset_get(s, &rest, NULL);
 	if (!v->ms)
 		v->unrep = true;
-	v->oif = rest.nh[0].ifindex;
 	pfx_update(s, p);
 	mset_put(s, old);
 	return true;
+}
+
+/* Whether an RTM_DELROUTE names the route v keeps (not one behind it). */
+static bool v4_del_is_first(const struct vta_sync *s, const struct variant *v,
+			    const struct vta_nl_route *del)
+{
+	struct mset_key k;
+	int i;
+
+	if (del->type != v->rtype || del->nhid != v->nhid)
+		return false;
+	if (v->nhid)
+		return true;
+	if (!v->ms)
+		return true;	/* cannot tell: assume the worst */
+	if (del->n_nh != (int)v->ms->k.n)
+		return false;
+	memset(&k, 0, sizeof(k));
+	k.n = del->n_nh;
+	for (i = 0; i < del->n_nh; i++) {
+		k.m[i].ifindex = del->nh[i].ifindex;
+		k.m[i].weight = del->nh[i].weight;
+		k.m[i].gw_family = del->nh[i].gw_family;
+		k.m[i].gw = del->nh[i].gw;
+	}
+	if (k.n > 1)
+		qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	(void)s;
+	return !memcmp(&k, &v->ms->k, sizeof(k));
 }
 
 static bool v_replaced(const struct variant *v, const void *arg)
@@ -1722,7 +1902,8 @@ static bool v_replaced(const struct variant *v, const void *arg)
 	const struct variant *n = arg;
 
 	return v != n && v->table == n->table && v->tos == n->tos &&
-	       v->prio == n->prio;
+	       v->prio == n->prio && v->src_len == n->src_len &&
+	       !memcmp(&v->src, &n->src, sizeof(v->src));
 }
 
 /* A local address came or went: which SAs are inbound (sa_dir) may
@@ -1759,12 +1940,34 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	k.a = r.dst;
 	p = ht_find(&s->pfxs, &k);
 	if (nlh->nlmsg_type == RTM_DELROUTE) {
-		if (!p || !(pp = variant_find(p, r.table, r.tos, r.priority,
-					      route_oif_key(&r))))
+		if (!p || !(pp = variant_find(p, &r, route_oif_key(&r))))
 			return 0;
 		v = *pp;
 		if (r.family == AF_INET6 && v6_del_members(s, p, v, &r))
 			return 0;
+		if (r.family == AF_INET6 && v->n_alias) {
+			/* one of two routes that were not siblings: which
+			 * is left, the model does not know */
+			v->n_alias--;
+			v->unrep = true;
+			pfx_update(s, p);
+			s->want_resync = true;
+			return 0;
+		}
+		if (r.family == AF_INET && v->n_alias) {
+			/* one of several routes with this (table, tos,
+			 * metric) went; if it was the one in use, the next
+			 * takes over, which the model did not keep: leave
+			 * the prefix to the kernel and resync */
+			v->n_alias--;
+			if (v4_del_is_first(s, v, &r)) {
+				v->unrep = true;
+				v->rtype = RTN_UNICAST;
+				pfx_update(s, p);
+				s->want_resync = true;
+			}
+			return 0;
+		}
 		*pp = v->next;
 		pfx_update(s, p);
 		variant_free(s, v);
@@ -1781,7 +1984,55 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 			return -ENOMEM;
 		}
 	}
-	pp = variant_find(p, r.table, r.tos, r.priority, route_oif_key(&r));
+	pp = variant_find(p, &r, route_oif_key(&r));
+	if (pp && r.family == AF_INET) {
+		uint16_t fl = nlh->nlmsg_flags;
+
+		v = *pp;
+		/*
+		 * Several IPv4 routes with one (table, tos, metric): the
+		 * kernel keeps them in order and uses the first
+		 * (fib_table_insert).  A dump lists them in that order; an
+		 * event for `ip route append` carries NLM_F_APPEND (the new
+		 * one goes last), one for a prepend NLM_F_CREATE without
+		 * NLM_F_EXCL (it goes first); NLM_F_REPLACE replaces the first.
+		 */
+		if (fl & NLM_F_MULTI) {
+			if (v->gen == s->gen) {
+				v->n_alias++;
+				return 0;
+			}
+			v->n_alias = 0;
+		} else if (fl & NLM_F_APPEND) {
+			v->n_alias++;
+			return 0;
+		} else if ((fl & NLM_F_CREATE) &&
+			   !(fl & (NLM_F_EXCL | NLM_F_REPLACE))) {
+			v->n_alias++;
+		}
+	}
+	if (pp && r.family == AF_INET6) {
+		uint16_t fl = nlh->nlmsg_flags;
+
+		v = *pp;
+		/*
+		 * IPv6 merges gateway routes of one metric into ECMP siblings
+		 * (announced whole, RTA_MULTIPATH), but not a route with a
+		 * nexthop object and one without (ip -6 route append): those
+		 * stay two routes, a dump lists both, and rt6_select() picks
+		 * one by neighbour state.  Leave such a prefix to the kernel.
+		 */
+		if (((fl & NLM_F_MULTI) && v->gen == s->gen) ||
+		    (!(fl & NLM_F_MULTI) && (fl & NLM_F_APPEND) &&
+		     (v->nhid || r.nhid))) {
+			v->n_alias++;
+			v->unrep = true;
+			pfx_update(s, p);
+			return 0;
+		}
+		if (fl & NLM_F_MULTI)
+			v->n_alias = 0;
+	}
 	if (pp) {
 		v = *pp;
 	} else {
@@ -1797,6 +2048,8 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		v->tos = r.tos;
 		v->prio = r.priority;
 		v->oif_key = route_oif_key(&r);
+		v->src_len = r.src_len;
+		v->src = r.src;
 		v->next = p->v;
 		p->v = v;
 	}
@@ -1810,8 +2063,14 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	v->nhid = r.nhid;
 	v->mtu = r.mtu;
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
-	v->unrep = r.too_many;
+	v->unrep = r.too_many || r.encap;
 	v->gen = s->gen;
+	v->has_prefsrc = r.has_prefsrc;
+	v->prefsrc = r.prefsrc;
+	free(v->big);
+	v->big = NULL;
+	v->n_big = 0;
+	v->sib_unknown = r.family == AF_INET6 && r.too_many;
 	if (v->nhid) {
 		/* nexthop objects win over the expanded RTA_MULTIPATH that
 		 * nexthop_compat_mode 1 adds */
@@ -1820,8 +2079,16 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	} else if (r.table == s->conf.table && r.type == RTN_UNICAST) {
 		if (r.n_nh < 1 || r.n_nh > VTA_MAX_PATHS)
 			v->unrep = true;
-		else if (!(v->ms = mset_get(s, &r, old_ms)))
+		else if (!v->unrep && !(v->ms = mset_get(s, &r, old_ms)))
 			v->unrep = true;
+		if (r.family == AF_INET6 && r.n_nh > VTA_MAX_PATHS &&
+		    !r.too_many && !r.encap) {
+			v->big = malloc(r.n_nh * sizeof(r.nh[0]));
+			if (v->big) {
+				memcpy(v->big, r.nh, r.n_nh * sizeof(r.nh[0]));
+				v->n_big = r.n_nh;
+			}
+		}
 	}
 	pfx_update(s, p);
 	mset_put(s, old_ms);
@@ -1873,6 +2140,94 @@ out:
 	return 0;
 }
 
+static bool v_prefsrc(const struct variant *v, const void *arg)
+{
+	const union vta_addr *a = arg;
+
+	return v->has_prefsrc && v->table != RT_TABLE_LOCAL &&
+	       !memcmp(v->prefsrc.b, a->b, 4);
+}
+
+/* fib_sync_down_dev(dev, NETDEV_DOWN, force): every IPv4 route whose
+ * nexthops all leave through the device, whatever its scope. */
+static bool v4_dies_no_addr(const struct variant *v, const void *arg)
+{
+	struct down_arg *d = (struct down_arg *)arg;
+	uint32_t i, via = 0;
+
+	if (v->nhid)
+		return false;	/* nexthop objects are not touched */
+	if (v->ms) {
+		for (i = 0; i < v->ms->k.n; i++)
+			via += v->ms->k.m[i].ifindex == d->ifindex;
+		if (via && via < v->ms->k.n)
+			d->unmodelled = true;	/* a member dies silently */
+		return via && via == v->ms->k.n;
+	}
+	if (v->oif != d->ifindex)
+		return false;
+	if (v->unrep && v->rtype == RTN_UNICAST && !v->big)
+		d->unmodelled = true;	/* members we do not keep */
+	return !d->unmodelled;
+}
+
+/*
+ * RTM_DELADDR of an IPv4 address (fib_del_ifaddr(), fib_disable_ip() in
+ * net/ipv4/fib_frontend.c): the kernel announces the local, broadcast
+ * and prefix routes it deletes, but removes silently (1) every route of
+ * the other tables whose preferred source was this address, once no
+ * device holds it any more (fib_sync_down_addr()), and (2) when it was
+ * the device's last IPv4 address, every route through the device
+ * (fib_sync_down_dev() with force).  The message comes before both.
+ */
+static int on_deladdr(struct vta_sync *s, const struct nlmsghdr *nlh)
+{
+	struct vta_nl_addr a;
+	struct down_arg d = { s, 0, false };
+	struct pfx_key k;
+	struct pfx *p, *tmp;
+	const struct variant *v;
+	bool other_holder = false, last = true;
+	size_t i;
+	int err;
+
+	err = vta_nl_parse_addr(nlh, &a);
+	if (err)
+		return err == -EINVAL ? 0 : err;
+	if (a.family != AF_INET)
+		return 0;	/* IPv6 only clears the routes' prefsrc */
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	k.len = 32;
+	memcpy(k.a.b, a.addr.b, 4);
+	p = ht_find(&s->pfxs, &k);
+	for (v = p ? p->v : NULL; v; v = v->next)
+		if (v->table == RT_TABLE_LOCAL && v->rtype == RTN_LOCAL &&
+		    (v->n_alias || v->oif != a.ifindex))
+			other_holder = true;
+	/* another local address of the device? */
+	ht_for_each(&s->pfxs, i, p, tmp) {
+		if (p->k.family != AF_INET || p->k.len != 32 ||
+		    !memcmp(p->k.a.b, a.addr.b, 4))
+			continue;
+		for (v = p->v; v; v = v->next)
+			if (v->table == RT_TABLE_LOCAL &&
+			    v->rtype == RTN_LOCAL && v->oif == a.ifindex)
+				last = false;
+		if (!last)
+			break;
+	}
+	if (!other_holder)
+		purge_family(s, AF_INET, v_prefsrc, &a.addr);
+	if (last) {
+		d.ifindex = a.ifindex;
+		purge_family(s, AF_INET, v4_dies_no_addr, &d);
+	}
+	if (d.unmodelled)
+		s->want_resync = true;
+	return 0;
+}
+
 int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 {
 	int err;
@@ -1909,9 +2264,11 @@ int vta_sync_rtnl_msg(struct vta_sync *s, const struct nlmsghdr *nlh)
 		err = on_netconf(s, nlh);
 		break;
 	case RTM_NEWADDR:
-	case RTM_DELADDR:
 		/* local addresses arrive as local-table routes */
 		err = 0;
+		break;
+	case RTM_DELADDR:
+		err = on_deladdr(s, nlh);
 		break;
 	default:
 		err = 0;
@@ -2047,6 +2404,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->nhus);
 	free(s->links);
 	free(s->ncs);
+	free(s->retired);
 	free(s);
 }
 

@@ -19,10 +19,12 @@
  *    routes for one prefix (metrics) the lowest metric wins, as in the FIB.
  *  - routes of the local table (255): VTA_RT_LOCAL, winning over the main
  *    table as the kernel's rule order does.
- *  - map group ids: the kernel's nexthop id for RTA_NH_ID routes (so a
- *    replaced group updates every route using it in one write); member
+ *  - map group ids: the kernel's nexthop id for RTA_NH_ID routes; member
  *    sets of RTA_MULTIPATH / single-path routes get ids from
  *    VTA_SYNC_MSET_ID_BASE up, shared by routes with identical members.
+ *    In the daemon (vta_sync_set_grace) a group whose content changes
+ *    moves to a new id from VTA_SYNC_REMAP_ID_BASE up, its routes are
+ *    rewritten, and the old id goes after a grace period (vta_sync_tick).
  *  - a group holds only usable members: link up, and for tunnels the SAs
  *    (see vta_sync_tunnel_usable); no usable member -> n_paths 0 -> the
  *    programs pass to the kernel.
@@ -40,6 +42,8 @@
 struct vta_maps;
 
 #define VTA_SYNC_MSET_ID_BASE	0x80000000U
+/* Map keys of groups written anew because their content changed. */
+#define VTA_SYNC_REMAP_ID_BASE	0x40000000U
 
 /* Where map content goes.  Every function returns 0 or -errno. */
 struct vta_sync_out {
@@ -143,6 +147,17 @@ bool vta_sync_write_pending(const struct vta_sync *s);
  * is pending).  0 when the maps now match, -EAGAIN when writes failed
  * again. */
 int vta_sync_retry(struct vta_sync *s);
+/*
+ * A group whose content changes is written under a new map key and the
+ * routes repointed; the old key (and a deleted group's) is removed from
+ * the map on the second tick after that: call this every lease renewal
+ * (the daemon), so that no program still reads it (issue 11, item 6).
+ */
+void vta_sync_tick(struct vta_sync *s);
+/* Switch that on where programs read the maps concurrently (the daemon;
+ * off: `verify` and tests, whose in-memory maps nobody reads meanwhile:
+ * groups are then rewritten in place and deleted at once). */
+void vta_sync_set_grace(struct vta_sync *s, bool on);
 
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);
 
