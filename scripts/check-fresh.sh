@@ -105,6 +105,11 @@ mnt() { # fstype "source [-o options]" dst
 	mount -t "$1" $2 "$3"
 	mounted+=("$3")
 }
+# The chroot's / must be a mount point: `ip netns exec` makes it a slave
+# mount ("mount --make-rslave /") in the namespace it enters.
+mount --bind "$root" "$root"
+mounted+=("$root")
+mount --make-private "$root"
 mnt proc proc "$root/proc"
 mnt sysfs sysfs "$root/sys"
 mnt bpf bpf "$root/sys/fs/bpf"
