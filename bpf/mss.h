@@ -2,7 +2,7 @@
 /*
  * mss.h - TCP MSS clamping byte-identical to the kernel's xt_TCPMSS
  * (`-p tcp --tcp-flags SYN,RST SYN -j TCPMSS`), which vtiaccel replaces,
- * as measured in LAB-NOTES.md:
+ * as measured (docs/kernel-facts.md, "xt_TCPMSS"):
  *
  *  - the rule matches TCP with SYN set and RST clear (a segment too short
  *    to hold the flags cannot match: it is forwarded; with the nft

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * MSS clamp fixtures: every TCP option layout of LAB-NOTES.md ("What the
- * kernel's TCPMSS target really does"), IPv4 and IPv6, SYN and SYN-ACK,
+ * MSS clamp fixtures: every TCP option layout of docs/kernel-facts.md
+ * ("xt_TCPMSS, the MSS reference"), IPv4 and IPv6, SYN and SYN-ACK,
  * LAN -> tunnel (clamp of the egress) and tunnel -> LAN (clamp on
  * arrival).  Each case states by hand which option the kernel's rule
  * would change; the expected packet is built from that.

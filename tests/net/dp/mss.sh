@@ -12,7 +12,7 @@
 #
 # What reaches aws (the far end of the tunnels) is compared byte for byte
 # from the IP header on.  The only accepted difference is the kernel's
-# odd-offset checksum bug (LAB-NOTES): the kernel's TCP checksum fails and
+# odd-offset checksum bug (docs/kernel-facts.md): the kernel's TCP checksum fails and
 # ours verifies, every other byte equal.  A probe the rule drops must be
 # dropped by ours too.  Each probe is one test.  The same probes also go
 # the other way (tunnel -> LAN, "rev-"), where the seed's rule (-o vtiN)
@@ -100,7 +100,7 @@ model_check() {
 	read -r _ p f bug < <(grep '^RESULT' "$NT_DIR/model-$tag.cmp")
 	if [ "${f:-1}" -ne 0 ]; then
 		grep -A8 '^FAIL' "$NT_DIR/model-$tag.cmp" | head -n 40
-		t_fail "mss-reference-model-$tag" "the kernel's TCPMSS differs from the LAB-NOTES model on ${f:-?} probes (above)"
+		t_fail "mss-reference-model-$tag" "the kernel's TCPMSS differs from the model of docs/kernel-facts.md on ${f:-?} probes (above)"
 	else
 		t_pass "mss-reference-model-$tag"
 		echo "reference ($tag) = model on all $p probes ($bug with the kernel's odd-offset checksum bug)"
@@ -143,7 +143,7 @@ if [ "$hits" -lt 50 ] || [ "$changed" -lt 40 ]; then
 	t_summary; exit 1
 fi
 echo "reference: the rule matched $hits probes and changed $changed of them"
-# The reference itself against the documented semantics (LAB-NOTES): a
+# The reference itself against the documented semantics (docs/kernel-facts.md): a
 # kernel that behaves otherwise makes the comparison below meaningless.
 model_check fwd "$NT_DIR/kernel.json"
 model_check rev "$NT_DIR/kernel-rev.json" --reverse

@@ -192,7 +192,7 @@ def probes():
         add("mss-after-ws", opts=WS() + NOP + MSS(hi))
         add("nop-padding-8", opts=NOP * 8 + MSS(hi))
         add("eol-then-mss-aligned", opts=EOL * 4 + MSS(hi))
-        # odd offsets: the kernel's checksum bug (LAB-NOTES)
+        # odd offsets: the kernel's checksum bug (docs/kernel-facts.md)
         add("odd-nop-mss", opts=NOP + MSS(hi) + NOP * 3)
         add("odd-eol-mss", opts=EOL + MSS(hi) + EOL * 3)
         add("odd-3nop-mss", opts=NOP * 3 + MSS(hi) + NOP)
@@ -506,7 +506,7 @@ def ones_add(a, b):
 
 def model(l3):
     """What a correct xt_TCPMSS --clamp-mss-to-pmtu router emits for l3
-    (LAB-NOTES semantics, nft backend, minus the odd-offset checksum bug),
+    (docs/kernel-facts.md semantics, nft backend, minus the odd-offset checksum bug),
     or None when it drops the packet.  Used to check the harness itself."""
     fam = ipver(l3)
     pkt = bytearray(l3)
