@@ -619,6 +619,15 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone)
 	*h = a->h[--a->n];
 }
 
+int vta_attach_n_clamps(const struct vta_attach *a)
+{
+	int i, n = 0;
+
+	for (i = 0; a && i < a->n; i++)
+		n += a->h[i].tc_out;
+	return n;
+}
+
 void vta_attach_free(struct vta_attach *a)
 {
 	int i;

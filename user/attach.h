@@ -32,6 +32,8 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone);
 /* Try native XDP again on LAN interfaces running without it (SIGHUP:
  * the operator has lowered the MTU or freed channels). */
 void vta_attach_retry_xdp(struct vta_attach *a);
+/* How many tunnels carry our egress MSS clamp now. */
+int vta_attach_n_clamps(const struct vta_attach *a);
 /* Detach everything but the tunnels' egress MSS clamp (shutdown), free. */
 void vta_attach_free(struct vta_attach *a);
 

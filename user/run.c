@@ -452,7 +452,8 @@ static void maps_clear(const struct vta_maps *m)
 		}
 }
 
-static int pin_progs(struct daemon *d, bool pin)
+/* keep_clamp: leave vta_tun_out pinned (a tunnel still has it). */
+static int pin_progs(struct daemon *d, bool pin, bool keep_clamp)
 {
 	char path[PATH_MAX + 64];
 	int p, err = 0;
@@ -465,7 +466,7 @@ static int pin_progs(struct daemon *d, bool pin)
 			 vta_prog_name(p));
 		/* The clamp stays attached after a stop, and `vtiaccel
 		 * clamp` attaches this pin to a re-created tunnel. */
-		if (!pin && p == VTA_PROG_TUN_OUT)
+		if (!pin && keep_clamp && p == VTA_PROG_TUN_OUT)
 			continue;
 		unlink(path);
 		if (pin && bpf_obj_pin(vta_loader_prog_fd(d->l, p), path)) {
@@ -480,12 +481,12 @@ static int pin_progs(struct daemon *d, bool pin)
 	return err;
 }
 
-static void unpin_all(struct daemon *d)
+static void unpin_all(struct daemon *d, bool keep_clamp)
 {
 	char path[PATH_MAX + 64];
 	unsigned int i;
 
-	pin_progs(d, false);
+	pin_progs(d, false, keep_clamp);
 	for (i = 0; vta_map_name(i); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->c->pin_root,
 			 vta_map_name(i));
@@ -543,6 +544,7 @@ int vta_run(const struct vta_conf *c)
 int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
 	struct daemon d = { .c = c, .kf_fd = { -1, -1, -1 } };
+	bool keep_clamp;
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
 					hook_stop };
@@ -596,7 +598,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	pr_info("BPF programs loaded in %.1f ms\n", (vta_mono_ns() - t0) / 1e6);
 	vta_loader_maps(d.l, &d.maps);
-	pin_progs(&d, true);
+	pin_progs(&d, true, false);
 	maps_clear(&d.maps);
 
 	d.cfg.hash_seed = c->hash_seed;
@@ -633,7 +635,6 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		vta_sync_set_sa_aware(d.s, false);
 	d.h.started_ns = vta_mono_ns();
 	health_publish(&d);	/* this daemon's, not a dead one's */
-	watchdog_setup(&d);
 	vta_sync_set_grace(d.s, true);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
 	/* subscribed before the first scan: nothing falls between */
@@ -649,6 +650,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	err = vta_sd_notify("READY=1");
 	if (err < 0)	/* systemd would time the unit out, silently */
 		pr_warn("notify systemd on $NOTIFY_SOCKET: %s\n", strerror(-err));
+	/* Pings from here on: none before READY=1 (the lease renewed at
+	 * the end of the first sync would send one otherwise). */
+	watchdog_setup(&d);
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -750,11 +754,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 out:
 	if (d.l)	/* systemd: the stop has begun (detach, unpin) */
 		vta_sd_notify("STOPPING=1");
+	/* the clamp stays pinned only where it stays attached */
+	keep_clamp = vta_attach_n_clamps(d.att) > 0;
 	vta_attach_free(d.att);	/* detach before the maps go */
 	vta_sync_free(d.s);
 	vta_nl_close(&d.nl);
 	if (d.l) {
-		unpin_all(&d);
+		unpin_all(&d, keep_clamp);
 		vta_loader_close(d.l);
 	}
 	if (ep >= 0)

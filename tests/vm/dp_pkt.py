@@ -33,14 +33,10 @@ import struct
 import sys
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import pkt  # noqa: E402
+from pkt import csum  # noqa: E402
 
 
 def ip4(src, dst, proto, payload, ident, tos=0, ttl=64, df=True):
@@ -52,9 +48,7 @@ def ip4(src, dst, proto, payload, ident, tos=0, ttl=64, df=True):
 
 
 def l4_csum(src, dst, proto, seg):
-    ph = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack("!BBH", 0, proto, len(seg))
-    return csum(ph + seg)
+    return pkt.l4_csum(4, src, dst, proto, seg)
 
 
 def udp(src, dst, sport, dport, data, ident, tos=0):

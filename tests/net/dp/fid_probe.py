@@ -19,28 +19,23 @@ end DST PORT
     sender's softirq before send() returns, so probes sent earlier have
     passed the router's forwarding decision by then.
 """
+import os
 import socket
 import struct
 import sys
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from pkt import csum, l4_csum  # noqa: E402
 
 
 def frame(dmac, smac, src, dst, sport, dport, payload, df):
     udp_len = 8 + len(payload)
     if ":" in dst:
         s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
-        pseudo = s + d + struct.pack("!I3xB", udp_len, 17)
         udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
-        c = csum(pseudo + udp) or 0xffff
+        c = l4_csum(6, src, dst, 17, udp) or 0xffff
         udp = udp[:6] + struct.pack("!H", c) + udp[8:]
         ip = struct.pack("!IHBB", 6 << 28, udp_len, 17, 64) + s + d
         return dmac + smac + b"\x86\xdd" + ip + udp

@@ -33,7 +33,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 import nsnet  # noqa: E402
+import pkt  # noqa: E402
+from pkt import csum, ones_sum  # noqa: E402
 
 LAN4, VPC4 = "10.16.16.10", "172.31.0.10"
 LAN6, VPC6 = "fd00:16::10", "fd00:31::10"
@@ -60,27 +63,8 @@ SACKP = b"\x04\x02"
 def TS(a=0x11223344, b=0): return struct.pack("!BBII", 8, 10, a, b)
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return s
-
-
-def fold(s):
-    return (~s) & 0xffff
-
-
 def pseudo(fam, src, dst, length):
-    if fam == 4:
-        return (socket.inet_pton(socket.AF_INET, src) +
-                socket.inet_pton(socket.AF_INET, dst) +
-                struct.pack("!BBH", 0, 6, length))
-    return (socket.inet_pton(socket.AF_INET6, src) +
-            socket.inet_pton(socket.AF_INET6, dst) +
-            struct.pack("!IxxxB", length, 6))
+    return pkt.pseudo(fam, src, dst, 6, length)
 
 
 class Probe:
@@ -121,7 +105,7 @@ class Probe:
                           ack, doff << 4, self.flags, 64240, 0,
                           7 if self.flags & URG else 0) + opts
         seg = hdr + self.payload
-        c = fold(csum(pseudo(self.fam, src, dst, len(seg)) + seg))
+        c = csum(pseudo(self.fam, src, dst, len(seg)) + seg)
         if self.bad_tcp_csum:
             c ^= 0x5a5a
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
@@ -141,7 +125,7 @@ class Probe:
                               ihl * 4 + len(seg), 0x5000 + idx, fo, 64,
                               6, 0, socket.inet_pton(socket.AF_INET, SRC[4]),
                               socket.inet_pton(socket.AF_INET, DST[4])) + self.ip_opts
-            c = fold(csum(hdr))
+            c = csum(hdr)
             if self.bad_ip_csum:
                 c ^= 0x1111
             return hdr[:10] + struct.pack("!H", c) + hdr[12:] + seg
@@ -399,7 +383,7 @@ def tcp_csum_ok(l3):
     off, src, dst, n = t
     seg = l3[off:off + n]
     fam = ipver(l3)
-    return csum(pseudo(fam, src, dst, len(seg)) + seg) == 0xffff
+    return ones_sum(pseudo(fam, src, dst, len(seg)) + seg) == 0xffff
 
 
 def with_tcp_csum(l3, other):
@@ -439,7 +423,7 @@ def unclamped(l3):
         ihl = (pkt[0] & 15) * 4
         pkt[8] -= 1
         pkt[10:12] = b"\0\0"
-        pkt[10:12] = struct.pack("!H", fold(csum(bytes(pkt[:ihl]))))
+        pkt[10:12] = struct.pack("!H", csum(bytes(pkt[:ihl])))
     else:
         pkt[7] -= 1
     return bytes(pkt)
@@ -512,11 +496,11 @@ def model(l3):
     pkt = bytearray(l3)
     if fam == 4:
         ihl = (pkt[0] & 15) * 4
-        if csum(bytes(pkt[:ihl])) != 0xffff:
+        if ones_sum(bytes(pkt[:ihl])) != 0xffff:
             return None                       # ip_rcv drops it
         pkt[8] -= 1
         pkt[10:12] = b"\0\0"
-        pkt[10:12] = struct.pack("!H", fold(csum(bytes(pkt[:ihl]))))
+        pkt[10:12] = struct.pack("!H", csum(bytes(pkt[:ihl])))
     else:
         pkt[7] -= 1
     t = tcp_off(bytes(pkt))
@@ -534,7 +518,7 @@ def model(l3):
         return None
     stored = struct.unpack("!H", bytes(seg[16:18]))[0]
     seg[16:18] = b"\0\0"
-    correct = fold(csum(pseudo(fam, src, dst, len(seg)) + bytes(seg)))
+    correct = csum(pseudo(fam, src, dst, len(seg)) + bytes(seg))
     # a wrong checksum stays wrong by the same amount
     err = ones_add(stored, (~correct) & 0xffff)
     clamp = MODEL_CLAMP[fam]
@@ -559,11 +543,11 @@ def model(l3):
         if fam == 4:
             hdr[2:4] = struct.pack("!H", len(hdr) + len(seg))
             hdr[10:12] = b"\0\0"
-            hdr[10:12] = struct.pack("!H", fold(csum(bytes(hdr[:ihl]))))
+            hdr[10:12] = struct.pack("!H", csum(bytes(hdr[:ihl])))
         else:
             hdr[4:6] = struct.pack("!H", len(hdr) - 40 + len(seg))
         pkt = hdr
-    new = fold(csum(pseudo(fam, src, dst, len(seg)) + bytes(seg)))
+    new = csum(pseudo(fam, src, dst, len(seg)) + bytes(seg))
     seg[16:18] = struct.pack("!H", ones_add(new, err) if err not in (0, 0xffff) else new)
     return bytes(pkt[:off]) + bytes(seg)
 
