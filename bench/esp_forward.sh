@@ -99,15 +99,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-wait_until() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
+# now_ms, wait_until
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
 die() { echo "esp_forward: $*" >&2; exit 1; }
 
 # This script, the daemon, iptables/nft and the tools run on the other

@@ -21,8 +21,6 @@ PE=vtaSY-bp-$P
 PIN=/sys/fs/bpf/vtaSY-bench-$P
 TMP=$(mktemp -d /tmp/vtaSY-bench.XXXXXX)
 LOG=$TMP/daemon.log
-# shellcheck disable=SC2034 # skip: read by the summary in tests/net/sync/lib.sh
-pass=0 fail=0 skip=0
 DPID=
 NPID=
 . tests/net/sync/lib.sh

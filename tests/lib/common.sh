@@ -11,10 +11,12 @@
 #	t_pass NAME              count and print one passed check
 #	t_fail NAME [WHY]        ... failed
 #	t_skip NAME WHY          ... skipped (never counted as passed)
-#	t_check NAME CMD...      pass when CMD succeeds; its output is shown
-#	                         only when it fails
-#	t_summary TAG            print "TAG: N passed, N failed[, N skipped]";
-#	                         status 1 when anything failed
+#	t_check NAME [-m WHY] CMD...
+#	                         pass when CMD succeeds; its output (and WHY)
+#	                         shown only when it fails
+#	t_summary [TAG]          print "TAG: N passed, N failed[, N skipped]"
+#	                         (TAG defaults to $T_TAG); status 1 when
+#	                         anything failed
 #	summary_counts FILE      "P F S" of the last summary line in FILE;
 #	                         status 1 when there is none
 #
@@ -49,18 +51,22 @@ t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL: $1${2:+: $2}"; }
 t_skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP: $1${2:+: $2}"; }
 
 t_check() {
-	local name=$1 out
+	local name=$1 why='' out
 	shift
+	if [ "${1:-}" = -m ]; then
+		why=$2
+		shift 2
+	fi
 	if out=$("$@" 2>&1); then
 		t_pass "$name"
 	else
-		t_fail "$name"
+		t_fail "$name" "$why"
 		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /'
 	fi
 }
 
 t_summary() {
-	local s="$1: $T_PASS passed, $T_FAIL failed"
+	local s="${1:-$T_TAG}: $T_PASS passed, $T_FAIL failed"
 	[ "$T_SKIP" -gt 0 ] && s="$s, $T_SKIP skipped"
 	echo "$s"
 	[ "$T_FAIL" -eq 0 ]

@@ -81,7 +81,7 @@ compare() {
 	if [ -z "${p:-}" ]; then
 		t_fail "$1-compare" "comparator failed"
 	else
-		NT_PASS=$((NT_PASS + p)) NT_FAIL=$((NT_FAIL + f))
+		T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f))
 	fi
 }
 vta() { nt_net gw "$VTA" --pin-root "$NT_PIN" "$@"; }
@@ -141,7 +141,7 @@ done
 warm_neigh
 probe kernel
 t_check "reference: a 1420-byte DF packet gets frag-needed with mtu $RMTU (the route's)" \
-	"the kernel did not answer as expected" frag_needed_1419
+	-m "the kernel did not answer as expected" frag_needed_1419
 "$NT_PY" "$PY" --clamp4 $((RMTU - 40)) --clamp6 $((RMTU - 60)) model --out "$NT_DIR/model.json"
 # the model holds every probe; the reference only the ones sent
 "$NT_PY" - "$NT_DIR/kernel.json" "$NT_DIR/model.json" <<'EOF'
@@ -167,15 +167,15 @@ done
 
 # --- alive ----------------------------------------------------------------------
 start_daemon alive || { t_summary; exit 1; }
-t_check "alive: vta_tun_out on tc egress of vti1 and vti2" "egress filter missing" \
+t_check "alive: vta_tun_out on tc egress of vti1 and vti2" -m "egress filter missing" \
 	eval 'filter_on vti1 egress vta_tun_out && filter_on vti2 egress vta_tun_out'
-t_check "alive: status shows the clamp on vti1" "status -j has no tc_egress.prog vta_tun_out for vti1" \
+t_check "alive: status shows the clamp on vti1" -m "status -j has no tc_egress.prog vta_tun_out for vti1" \
 	eval "vta -j status | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc_egress.prog == \"vta_tun_out\"' >/dev/null"
 warm_neigh
 probe ours-alive --expect "$NT_DIR/kernel.json"
 compare alive
 t_check "alive: a 1420-byte DF packet gets frag-needed with mtu $RMTU (route MTU mirrored: pass_mtu)" \
-	"no frag-needed with mtu $RMTU: the fast path forwarded it" frag_needed_1419
+	-m "no frag-needed with mtu $RMTU: the fast path forwarded it" frag_needed_1419
 
 # --- killed: kill -9, lease expired ------------------------------------------------
 kill -KILL "${NT_PID[vtad]}"
@@ -186,7 +186,7 @@ if wait_for "status_is 1" 10; then
 else
 	t_fail killed "lease still live 10 s after kill -9"
 fi
-t_check "killed: vta_tun_out still on tc egress of vti1" "egress filter gone" \
+t_check "killed: vta_tun_out still on tc egress of vti1" -m "egress filter gone" \
 	filter_on vti1 egress vta_tun_out
 vta stats >"$NT_DIR/stats.a" 2>&1
 probe ours-killed --expect "$NT_DIR/kernel.json"
@@ -211,7 +211,7 @@ else
 	t_fail control "re-creating vti1 failed"
 fi
 if recreate_vti1 clamp; then
-	t_check "recreated: vta_tun_out on the new vti1 (vtiaccel clamp)" "egress filter missing" \
+	t_check "recreated: vta_tun_out on the new vti1 (vtiaccel clamp)" -m "egress filter missing" \
 		filter_on vti1 egress vta_tun_out
 	warm_neigh
 	probe ours-recreated --expect "$NT_DIR/kernel.json"
@@ -226,15 +226,15 @@ if start_daemon restarted; then
 	probe ours-restarted --expect "$NT_DIR/kernel.json"
 	compare restarted
 	nt_kill vtad
-	t_check "stopped: SIGTERM took the ingress filters off" "tc ingress filter left" \
+	t_check "stopped: SIGTERM took the ingress filters off" -m "tc ingress filter left" \
 		eval '! filter_on eth1 ingress vta_ && ! filter_on vti1 ingress vta_'
-	t_check "stopped: the clamp stays on tc egress of vti1 and vti2" "egress filter gone" \
+	t_check "stopped: the clamp stays on tc egress of vti1 and vti2" -m "egress filter gone" \
 		eval 'filter_on vti1 egress vta_tun_out && filter_on vti2 egress vta_tun_out'
 	probe ours-stopped --expect "$NT_DIR/kernel.json"
 	compare stopped
 	vta detach >/dev/null
-	t_check "detach: the clamp is removed" "egress filter left" \
+	t_check "detach: the clamp is removed" -m "egress filter left" \
 		eval '! filter_on vti1 egress vta_ && ! filter_on vti2 egress vta_'
-	t_check "detach: the pins are removed" "$NT_PIN still there" eval "[ ! -e '$NT_PIN' ]"
+	t_check "detach: the pins are removed" -m "$NT_PIN still there" eval "[ ! -e '$NT_PIN' ]"
 fi
 t_summary

@@ -118,7 +118,7 @@ tally() {
 	if [ -z "${p:-}" ]; then
 		t_fail "${1}compare" "comparator failed"
 	else
-		NT_PASS=$((NT_PASS + p)) NT_FAIL=$((NT_FAIL + f))
+		T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f))
 		SUMMARY+=("$(printf '%-12s %3d same (identical or dropped by both), %d failed, accepted: %d odd-offset checksum, %d header-only fragment' \
 			"${1:-main-}" $((p - bug - frag)) "$f" "$bug" "$frag")")
 	fi

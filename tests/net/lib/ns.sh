@@ -17,12 +17,17 @@
 #   nt_kill NAME          SIGTERM it and wait (bounded), SIGKILL if needed
 #   wait_for COND TIMEOUT poll the shell command COND until it succeeds or
 #                         TIMEOUT seconds (may be fractional) pass
+#                         (wait_until of tests/lib/common.sh, for a string)
 #   vta_start NS SPEC...  start vta_static in NS with a private pin root
 #                         ($NT_PIN), wait for READY; vta_stop; vta_apply
 #   vta_snap TAG, vta_delta SLOTS NAME FROM TO [bytes]   counter deltas
 #
-# Test accounting (one summary line per script, summed by run-tier.sh):
-#   t_pass NAME, t_fail NAME WHY, t_skip NAME WHY, t_summary
+# Test accounting and polling come from tests/lib/common.sh (t_pass,
+# t_fail, t_skip, t_check, t_summary, now_ms, wait_until); nt_init sets
+# the summary's tag.
+
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/common.sh"
 
 NT_BUILD=${BUILD:-build}
 case "$NT_BUILD" in /*) ;; *) NT_BUILD=$(pwd)/$NT_BUILD ;; esac
@@ -31,7 +36,6 @@ NT_VTA_STATIC=$NT_BUILD/tests/net/vta_static
 NT_PY=/usr/bin/python3
 declare -A NT_PID=()
 NT_NS=()
-NT_PASS=0 NT_FAIL=0 NT_SKIP=0
 
 nt_log() { printf '%s: %s\n' "$NT_TAG" "$*" >&2; }
 
@@ -53,6 +57,7 @@ nt_cleanup() {
 
 nt_init() {
 	NT_TAG=$1
+	T_TAG=$1
 	NT_PFX=vtaNT$$-
 	NT_DIR=$(mktemp -d "/tmp/vtaNT$$-$NT_TAG.XXXXXX")
 	NT_PIN=/sys/fs/bpf/vtaNT$$-$NT_TAG
@@ -128,14 +133,7 @@ nt_kill() {
 }
 
 wait_for() {
-	local cond=$1 deadline
-	# %.0f: mawk's %d stops at 2^31 (2.1 s in ns)
-	deadline=$(( $(date +%s%N) + $(awk -v t="$2" 'BEGIN { printf "%.0f", t * 1e9 }') ))
-	while :; do
-		eval "$cond" && return 0
-		[ "$(date +%s%N)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
+	wait_until "$2" eval "$1"
 }
 
 # vta_start NS LINE... : vta_static with the maps pinned under $NT_PIN.
@@ -202,18 +200,3 @@ vta_delta() {
 		END { printf "%d\n", d }' "$NT_DIR/stats.$3" "$NT_DIR/stats.$4"
 }
 
-t_pass() { NT_PASS=$((NT_PASS + 1)); echo "ok   $1"; }
-t_fail() { NT_FAIL=$((NT_FAIL + 1)); echo "FAIL $1: $2"; }
-t_skip() { NT_SKIP=$((NT_SKIP + 1)); echo "skip $1: $2"; }
-# t_check NAME WHY CMD... : pass when CMD succeeds
-t_check() {
-	local name=$1 why=$2; shift 2
-	if "$@"; then t_pass "$name"; else t_fail "$name" "$why"; fi
-}
-
-t_summary() {
-	local s="$NT_TAG: $NT_PASS passed, $NT_FAIL failed"
-	[ "$NT_SKIP" -gt 0 ] && s="$s, $NT_SKIP skipped"
-	echo "$s"
-	[ "$NT_FAIL" -eq 0 ]
-}

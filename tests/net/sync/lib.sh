@@ -1,12 +1,11 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Helpers of the sync net tests (sourced).  The caller sets GW (gateway
-# namespace), PIN (pin root), VTA (binary), MAPQ, TMP, LOG and the
-# counters pass/fail/skip.
+# namespace), PIN (pin root), VTA (binary), MAPQ, TMP and LOG; checks
+# are counted by tests/lib/common.sh (t_pass, t_fail, T_SKIP).
 
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/common.sh"
 G() { ip -n "$GW" "$@"; }
 inns() { nsenter --net="/run/netns/$GW" "$@"; }
 ifidx() { G -o link show "$1" 2>/dev/null | cut -d: -f1; }
@@ -19,11 +18,11 @@ wait_verify() {
 	t0=$(now_ms)
 	while :; do
 		out=$(verify 2>&1) && {
-			ok "$what: $out ($(($(now_ms) - t0)) ms)"
+			t_pass "$what: $out ($(($(now_ms) - t0)) ms)"
 			return 0
 		}
 		if [ "$(now_ms)" -ge "$deadline" ]; then
-			ko "$what: still drifting after $2 s:"
+			t_fail "$what: still drifting after $2 s:"
 			printf '%s\n' "$out" | head -n 20
 			return 1
 		fi
@@ -39,11 +38,11 @@ wait_route() {
 		got=$($MAPQ "$PIN" route "$pfx")
 		# shellcheck disable=SC2053 # $want is a glob on purpose
 		if [[ "$got" == $want ]]; then
-			ok "$what: $pfx -> $got"
+			t_pass "$what: $pfx -> $got"
 			return 0
 		fi
 		if [ "$(now_ms)" -ge "$deadline" ]; then
-			ko "$what: $pfx -> '$got', want '$want'"
+			t_fail "$what: $pfx -> '$got', want '$want'"
 			return 1
 		fi
 		sleep 0.05

@@ -22,7 +22,6 @@ PE=vtaSY-pe-$P
 PIN=/sys/fs/bpf/vtaSY-$P
 TMP=$(mktemp -d /tmp/vtaSY-net.XXXXXX)
 LOG=$TMP/daemon.log
-pass=0 fail=0 skip=0
 DPID=
 NPID=
 
@@ -32,29 +31,24 @@ trap sync_cleanup EXIT
 trap 'exit 1' INT TERM
 
 finish() {
-	if [ "$skip" -gt 0 ]; then
-		echo "sync: $pass passed, $fail failed, $skip skipped"
-	else
-		echo "sync: $pass passed, $fail failed"
-	fi
-	[ "$fail" -eq 0 ]
+	t_summary sync
 	exit $?
 }
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "sync: skipped: needs root (namespaces, BPF)"
-	skip=1
+	T_SKIP=1
 	finish
 fi
 if [ ! -x "$VTA" ]; then
 	echo "sync: $BUILD/vtiaccel missing (make BUILD=$BUILD)"
-	fail=1
+	T_FAIL=1
 	finish
 fi
 
 # --- topology -------------------------------------------------------------
-ip netns add "$GW" && ip netns add "$PE" || { ko "create namespaces"; finish; }
-ip -batch - <<EOF || { ko "build topology"; finish; }
+ip netns add "$GW" && ip netns add "$PE" || { t_fail "create namespaces"; finish; }
+ip -batch - <<EOF || { t_fail "build topology"; finish; }
 link add vti1 netns $GW type veth peer name t1 netns $PE
 link add vti2 netns $GW type veth peer name t2 netns $PE
 link add lan0 netns $GW type veth peer name lanp netns $PE
@@ -85,9 +79,9 @@ notify_listener
 t0=$(now_ms)
 start_daemon
 if wait_ready 300; then
-	ok "daemon ready (sd_notify READY=1) after $(($(now_ms) - t0)) ms"
+	t_pass "daemon ready (sd_notify READY=1) after $(($(now_ms) - t0)) ms"
 else
-	ko "daemon not ready:"
+	t_fail "daemon not ready:"
 	tail -n 20 "$LOG"
 	finish
 fi
@@ -95,20 +89,20 @@ wait_verify "initial sync" 10
 
 for dev in vti1 vti2 lan0 wan0; do
 	if ip netns exec "$GW" tc filter show dev "$dev" ingress | grep -q 'vta_'; then
-		ok "tc program attached on $dev"
+		t_pass "tc program attached on $dev"
 	else
-		ko "no vtiaccel tc filter on $dev"
+		t_fail "no vtiaccel tc filter on $dev"
 	fi
 done
 
 # A second daemon on the same pin root must refuse, leaving the first alone.
 if out=$(inns timeout 120 "$VTA" run --pin-root "$PIN" --lan lan0 --tunnel 'vti*' 2>&1); then
-	ko "second daemon on $PIN started"
+	t_fail "second daemon on $PIN started"
 else
 	if echo "$out" | grep -q 'another vtiaccel run'; then
-		ok "second daemon refused: $(echo "$out" | tail -n 1)"
+		t_pass "second daemon refused: $(echo "$out" | tail -n 1)"
 	else
-		ko "second daemon failed for another reason: $out"
+		t_fail "second daemon failed for another reason: $out"
 	fi
 fi
 wait_verify "first daemon unharmed" 10
@@ -123,7 +117,7 @@ vjson() {	# vjson EXPECTED_RC PY_ASSERTION WHAT [verify args]
 		--tunnel 'vti*' "$@" 2>/dev/null)
 	rc=$?
 	if [ "$rc" -ne "$want_rc" ]; then
-		ko "$what: exit $rc, want $want_rc: $out"
+		t_fail "$what: exit $rc, want $want_rc: $out"
 		return
 	fi
 	if printf '%s' "$out" | /usr/bin/python3 -c "
@@ -131,9 +125,9 @@ import json, sys
 d = json.load(sys.stdin)
 assert $check, d
 " 2> "$TMP/vjson.err"; then
-		ok "$what: $(printf '%s' "$out" | head -c 300)"
+		t_pass "$what: $(printf '%s' "$out" | head -c 300)"
 	else
-		ko "$what: $(tail -n 1 "$TMP/vjson.err")"
+		t_fail "$what: $(tail -n 1 "$TMP/vjson.err")"
 	fi
 }
 vjson 0 'd["drift"] == 0 and d["differences"] == [] and d["routes"] > 0' \
@@ -292,15 +286,15 @@ fwd=$(($(fwd_count) - ${fwd0:-0}))
 ip netns exec "$PE" nft delete table inet vtaSYc
 ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=0
 if [ "${got:-0}" -eq 300 ] && [ "$fwd" -ge 300 ]; then
-	ok "flow via vti2 uninterrupted across vti1 down/up: 300 of 300 echo requests left vti2, $fwd forwarded by the fast path"
+	t_pass "flow via vti2 uninterrupted across vti1 down/up: 300 of 300 echo requests left vti2, $fwd forwarded by the fast path"
 else
-	ko "flow via vti2 interrupted: ${got:-0} of 300 echo requests left vti2, $fwd forwarded by the fast path (lookup: $(lookup_counter))"
+	t_fail "flow via vti2 interrupted: ${got:-0} of 300 echo requests left vti2, $fwd forwarded by the fast path (lookup: $(lookup_counter))"
 fi
 resyncs1=$(grep -c 'sync done (' "$LOG")
 if [ "$resyncs1" -eq "$resyncs0" ]; then
-	ok "link down/up handled without a resync ($resyncs0 before and after)"
+	t_pass "link down/up handled without a resync ($resyncs0 before and after)"
 else
-	ko "link down/up caused $((resyncs1 - resyncs0)) resyncs: $(grep 'sync done (' "$LOG" | tail -n 1)"
+	t_fail "link down/up caused $((resyncs1 - resyncs0)) resyncs: $(grep 'sync done (' "$LOG" | tail -n 1)"
 fi
 G -batch - <<EOF
 route del 172.22.0.0/16
@@ -330,7 +324,7 @@ EOF
 for phase in add replace del; do
 	t0=$(now_ms)
 	if ! G -batch "$TMP/$phase" > "$TMP/batch.out" 2>&1; then
-		ko "churn: ip -batch $phase failed: $(head -n 3 "$TMP/batch.out")"
+		t_fail "churn: ip -batch $phase failed: $(head -n 3 "$TMP/batch.out")"
 		continue
 	fi
 	echo "churn: ip -batch $phase of $CHURN routes took $(($(now_ms) - t0)) ms"
@@ -344,23 +338,23 @@ wait "$DPID" 2>/dev/null
 DPID=
 read -r d0 n0 <<< "$($MAPQ "$PIN" lease)"
 if [ -n "$d0" ] && [ "$d0" -gt 0 ] && [ $((d0 - n0)) -le 3000000000 ]; then
-	ok "lease deadline set, $(((d0 - n0) / 1000000)) ms ahead at kill -9"
+	t_pass "lease deadline set, $(((d0 - n0) / 1000000)) ms ahead at kill -9"
 else
-	ko "lease deadline '$d0' vs now '$n0'"
+	t_fail "lease deadline '$d0' vs now '$n0'"
 fi
 deadline=$(($(now_ms) + 6000))
 while :; do
 	read -r d n <<< "$($MAPQ "$PIN" lease)"
 	if [ "$n" -gt "$d" ]; then
 		if [ "$d" = "$d0" ]; then
-			ok "lease expired $(((n - d) / 1000000)) ms ago and was not renewed: programs pass to the kernel"
+			t_pass "lease expired $(((n - d) / 1000000)) ms ago and was not renewed: programs pass to the kernel"
 		else
-			ko "lease renewed after kill -9 ($d0 -> $d)"
+			t_fail "lease renewed after kill -9 ($d0 -> $d)"
 		fi
 		break
 	fi
 	if [ "$(now_ms)" -ge "$deadline" ]; then
-		ko "lease still valid 6 s after kill -9"
+		t_fail "lease still valid 6 s after kill -9"
 		break
 	fi
 	sleep 0.1
@@ -371,9 +365,9 @@ done
 : > "$TMP/notify.out"
 start_daemon --netlink-rcvbuf 65536
 if wait_ready 300; then
-	ok "restart over stale pins ready"
+	t_pass "restart over stale pins ready"
 else
-	ko "restart over stale pins"
+	t_fail "restart over stale pins"
 	tail -n 20 "$LOG"
 fi
 wait_verify "restart" 10
@@ -386,9 +380,9 @@ G -batch "$TMP/add" > /dev/null 2>&1
 kill -CONT "$DPID"
 wait_verify "overrun recovery ($CHURN routes burst)" 600
 if grep -q 'overrun' "$LOG"; then
-	ok "overrun detected and resynced: $(grep 'sync done (overrun)' "$LOG" | tail -n 1 | sed 's/^vtiaccel: //')"
+	t_pass "overrun detected and resynced: $(grep 'sync done (overrun)' "$LOG" | tail -n 1 | sed 's/^vtiaccel: //')"
 else
-	ko "no overrun reported in the daemon log"
+	t_fail "no overrun reported in the daemon log"
 fi
 G -batch "$TMP/del" > /dev/null 2>&1
 wait_verify "after overrun cleanup" 600
@@ -412,14 +406,14 @@ while :; do
 	if inns tc filter show dev vti2 ingress 2>/dev/null | grep -q 'vta_tun_in'; then
 		t=$(($(now_ms) - t0))
 		if $MAPQ "$PIN" iface "$NEWIF" > /dev/null; then
-			ok "vti2 re-created (ifindex $IF2 -> $NEWIF): attached and in the maps $t ms after 'ip link add' (goal 100 ms; includes the ip and tc process start-ups of this check)"
+			t_pass "vti2 re-created (ifindex $IF2 -> $NEWIF): attached and in the maps $t ms after 'ip link add' (goal 100 ms; includes the ip and tc process start-ups of this check)"
 		else
-			ko "vti2 re-created: attached but ifindex $NEWIF not in the interface map"
+			t_fail "vti2 re-created: attached but ifindex $NEWIF not in the interface map"
 		fi
 		break
 	fi
 	if [ "$(now_ms)" -ge "$deadline" ]; then
-		ko "re-created vti2 not attached/in maps within 5 s"
+		t_fail "re-created vti2 not attached/in maps within 5 s"
 		break
 	fi
 	sleep 0.005
@@ -433,16 +427,16 @@ kill -TERM "$DPID"
 wait "$DPID"
 rc=$?
 DPID=
-[ "$rc" -eq 0 ] && ok "SIGTERM: exit 0" || ko "SIGTERM: exit $rc"
+[ "$rc" -eq 0 ] && t_pass "SIGTERM: exit 0" || t_fail "SIGTERM: exit $rc"
 left=0
 for dev in vti1 vti2 lan0 wan0; do
 	ip netns exec "$GW" tc filter show dev "$dev" ingress | grep -q 'vta_' && left=1
 done
-[ "$left" -eq 0 ] && ok "SIGTERM: our tc filters removed" || ko "SIGTERM: tc filters left"
+[ "$left" -eq 0 ] && t_pass "SIGTERM: our tc filters removed" || t_fail "SIGTERM: tc filters left"
 if ip netns exec "$GW" tc qdisc show dev wan0 | grep -q clsact; then
-	ok "SIGTERM: a clsact qdisc we did not create stays (wan0)"
+	t_pass "SIGTERM: a clsact qdisc we did not create stays (wan0)"
 else
-	ko "SIGTERM: the pre-existing clsact on wan0 was removed"
+	t_fail "SIGTERM: the pre-existing clsact on wan0 was removed"
 fi
 # The tunnels' MSS clamp outlives the daemon (docs/datapath-notes.md):
 # it stays on tc egress, with the clsact it needs (vti2 was re-created
@@ -452,26 +446,26 @@ for dev in vti1 vti2; do
 	ip netns exec "$GW" tc filter show dev "$dev" egress | grep -q 'vta_tun_out' || left=1
 done
 if [ "$left" -eq 0 ]; then
-	ok "SIGTERM: the MSS clamp stays on tc egress of vti1 and vti2"
+	t_pass "SIGTERM: the MSS clamp stays on tc egress of vti1 and vti2"
 else
-	ko "SIGTERM: the MSS clamp was taken off a tunnel"
+	t_fail "SIGTERM: the MSS clamp was taken off a tunnel"
 fi
 if ip netns exec "$GW" tc qdisc show dev vti2 | grep -q clsact; then
-	ok "SIGTERM: the clsact on vti2 stays, with the clamp"
+	t_pass "SIGTERM: the clsact on vti2 stays, with the clamp"
 else
-	ko "SIGTERM: the clsact on vti2 (and the clamp) removed"
+	t_fail "SIGTERM: the clsact on vti2 (and the clamp) removed"
 fi
 if ip netns exec "$GW" tc qdisc show dev vti1 | grep -q clsact; then
-	ok "SIGTERM: the clsact on vti1 we found at start stays"
+	t_pass "SIGTERM: the clsact on vti1 we found at start stays"
 else
-	ko "SIGTERM: removed the clsact on vti1 that another daemon created"
+	t_fail "SIGTERM: removed the clsact on vti1 that another daemon created"
 fi
 # only the clamp's program stays pinned (for `vtiaccel clamp`)
 pins_left=$(cd "$PIN" 2>/dev/null && find . -mindepth 1 ! -type d | sort | tr '\n' ' ')
 if [ "$pins_left" = "./progs/vta_tun_out " ]; then
-	ok "SIGTERM: maps and programs unpinned but progs/vta_tun_out"
+	t_pass "SIGTERM: maps and programs unpinned but progs/vta_tun_out"
 else
-	ko "SIGTERM: pins left: '$pins_left', expected only progs/vta_tun_out"
+	t_fail "SIGTERM: pins left: '$pins_left', expected only progs/vta_tun_out"
 fi
 inns "$VTA" detach --pin-root "$PIN" >/dev/null
 left=0
@@ -479,23 +473,18 @@ for dev in vti1 vti2; do
 	ip netns exec "$GW" tc filter show dev "$dev" egress | grep -q 'vta_' && left=1
 done
 if [ "$left" -eq 0 ] && [ ! -e "$PIN" ]; then
-	ok "detach: the clamp and its pin removed"
+	t_pass "detach: the clamp and its pin removed"
 else
-	ko "detach: the clamp or its pin left"
+	t_fail "detach: the clamp or its pin left"
 fi
 
 # --- real FRR peering (its own namespaces) --------------------------------
 echo "=== tests/net/sync/test_frr.sh"
-frr_out=$(bash tests/net/sync/test_frr.sh 2>&1)
-printf '%s\n' "$frr_out"
-line=$(printf '%s\n' "$frr_out" | grep -E '^frr: [0-9]+ passed' | tail -n 1)
-if [ -n "$line" ]; then
-	pass=$((pass + $(echo "$line" | sed -E 's/^frr: ([0-9]+) passed.*/\1/')))
-	fail=$((fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
-	case "$line" in *skipped*)
-		skip=$((skip + $(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/'))) ;;
-	esac
+bash tests/net/sync/test_frr.sh >"$TMP/frr.out" 2>&1
+cat "$TMP/frr.out"
+if read -r p f s < <(summary_counts "$TMP/frr.out"); then
+	T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f)) T_SKIP=$((T_SKIP + s))
 else
-	ko "test_frr.sh printed no summary"
+	t_fail "test_frr.sh printed no summary"
 fi
 finish

@@ -20,7 +20,6 @@ PIN=/sys/fs/bpf/vtaSY-frr-$P
 TMP=$(mktemp -d /tmp/vtaSY-frr.XXXXXX)
 chmod 755 "$TMP"
 LOG=$TMP/daemon.log
-pass=0 fail=0 skip=0
 DPID=
 NPID=
 
@@ -29,12 +28,7 @@ NPID=
 FRR=/usr/lib/frr
 
 finish() {
-	if [ "$skip" -gt 0 ]; then
-		echo "frr: $pass passed, $fail failed, $skip skipped"
-	else
-		echo "frr: $pass passed, $fail failed"
-	fi
-	[ "$fail" -eq 0 ]
+	t_summary frr
 	exit $?
 }
 
@@ -63,15 +57,15 @@ trap 'exit 1' INT TERM
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "frr: skipped: needs root"
-	skip=1
+	T_SKIP=1
 	finish
 fi
 if [ ! -x "$FRR/zebra" ] || [ ! -x "$FRR/bgpd" ] || ! id frr > /dev/null 2>&1; then
 	echo "frr: skipped: FRR (zebra, bgpd, user frr) not installed"
-	skip=1
+	T_SKIP=1
 	finish
 fi
-[ -x "$VTA" ] || { ko "$BUILD/vtiaccel missing"; finish; }
+[ -x "$VTA" ] || { t_fail "$BUILD/vtiaccel missing"; finish; }
 
 # frr_start NS NAME ZEBRA_EXTRA BGPD_CONF: one zebra + bgpd, own paths.
 frr_start() {
@@ -129,16 +123,16 @@ router bgp 64512
   network 172.30.0.0/16
  exit-address-family"
 
-sync_topo || { ko "build topology"; finish; }
+sync_topo || { t_fail "build topology"; finish; }
 IF1=$(ifidx vti1)
 IF2=$(ifidx vti2)
 
 notify_listener
 start_daemon --xdp no
 if wait_ready 300; then
-	ok "vtiaccel ready"
+	t_pass "vtiaccel ready"
 else
-	ko "vtiaccel not ready"
+	t_fail "vtiaccel not ready"
 	tail -n 20 "$LOG"
 	finish
 fi
@@ -147,7 +141,7 @@ fi
 run_case() {
 	local label=$1 zextra=$2 form=$3 deadline
 	if ! frr_start "$PE" pe "" "$PE_BGP" || ! frr_start "$GW" gw "$zextra" "$GW_BGP"; then
-		ko "$label: start FRR"
+		t_fail "$label: start FRR"
 		return
 	fi
 	# BGP ECMP in the kernel (both tunnels), within the connect retries
@@ -160,7 +154,7 @@ run_case() {
 			[ "$(G nexthop show id "$id" 2>/dev/null | grep -o '/' | wc -l)" -ge 1 ] && break
 		fi
 		if [ "$(now_ms)" -ge "$deadline" ]; then
-			ko "$label: no BGP ECMP route after 60 s: $(G route show 172.31.0.0/16)"
+			t_fail "$label: no BGP ECMP route after 60 s: $(G route show 172.31.0.0/16)"
 			vtysh_in gw -c 'show bgp summary' | tail -n 6
 			frr_stop
 			return
@@ -169,9 +163,9 @@ run_case() {
 	done
 	r=$(G route show 172.31.0.0/16 | tr '\n' ' ')
 	if echo "$r" | grep -qE "$form"; then
-		ok "$label: kernel route from FRR: $r"
+		t_pass "$label: kernel route from FRR: $r"
 	else
-		ko "$label: unexpected route form: $r"
+		t_fail "$label: unexpected route form: $r"
 	fi
 	wait_route "$label: ECMP over both tunnels in the map" 172.31.0.0/16 \
 		"type 0 group * members $IF1:1,$IF2:1" 10
