@@ -19,10 +19,12 @@ Plain python (no scapy): its import alone takes seconds under emulation.
   dp_pkt.py tcp-send ADDR PORT NBYTES
       connect, send NBYTES of a fixed pattern, read the echo, exit 0 only
       if it came back intact (source port $DP_SPORT if set: a fixed flow)
-  dp_pkt.py group-wait MAPS_DIR GROUP_ID IFINDEX present|absent SECONDS
-      poll the pinned vta_groups map (bpf syscall, ~1 ms interval) until
-      IFINDEX is present in / absent from group GROUP_ID; prints "ready"
-      once the map is open, then the wall-clock ms of the change
+  dp_pkt.py group-wait MAPS_DIR PREFIX/LEN IFINDEX present|absent SECONDS
+      poll the pinned maps (bpf syscall, ~1 ms interval) until IFINDEX is
+      present in / absent from the group the IPv4 route PREFIX/LEN points
+      to (followed on every poll: a group whose members change moves to a
+      new map key); prints "ready" once the maps are open, then the
+      wall-clock ms of the change
   dp_pkt.py natt-sock ADDR
       hold a UDP socket on ADDR:4500 with UDP_ENCAP_ESPINUDP, which is
       what makes the kernel decapsulate ESP-in-UDP (charon does this)
@@ -296,21 +298,39 @@ def group_members(fd, gid):
             for i in range(min(n, 8))]
 
 
-def cmd_group_wait(maps, gid, ifindex, want, secs):
+def route_group(fd, addr, plen):
+    """The group id of the IPv4 route addr/plen in vta_fib4 (None: none)."""
     import ctypes
-    path = ctypes.create_string_buffer(
-        os.path.join(maps, "vta_groups").encode())
-    fd = bpf(7, struct.pack("QII", ctypes.addressof(path), 0, 0))
-    gid, ifindex = int(gid), int(ifindex)
+    key = ctypes.create_string_buffer(
+        struct.pack("I4s", plen, socket.inet_aton(addr)), 8)
+    val = ctypes.create_string_buffer(8)
+    try:
+        bpf(1, struct.pack("IIQQQ", fd, 0, ctypes.addressof(key),
+                           ctypes.addressof(val), 0))
+    except OSError:
+        return None
+    return struct.unpack("I", val.raw[:4])[0]
+
+
+def cmd_group_wait(maps, prefix, ifindex, want, secs):
+    import ctypes
+    fds = {}
+    for name in ("vta_groups", "vta_fib4"):
+        path = ctypes.create_string_buffer(os.path.join(maps, name).encode())
+        fds[name] = bpf(7, struct.pack("QII", ctypes.addressof(path), 0, 0))
+    addr, plen = prefix.split("/")
+    plen, ifindex = int(plen), int(ifindex)
     print("ready", flush=True)
     deadline = time.monotonic() + float(secs)
     while True:
-        m = group_members(fd, gid)
+        gid = route_group(fds["vta_fib4"], addr, plen)
+        m = None if gid is None else group_members(fds["vta_groups"], gid)
         if m is not None and (ifindex in m) == (want == "present"):
             print(int(time.time() * 1000), flush=True)
             return 0
         if time.monotonic() > deadline:
-            print("timeout: group %d members %s" % (gid, m), flush=True)
+            print("timeout: route %s group %s members %s" % (prefix, gid, m),
+                  flush=True)
             return 1
         time.sleep(0.001)
 

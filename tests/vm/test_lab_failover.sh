@@ -91,7 +91,7 @@ failover() {
 failover vtiaccel terminate
 failover vtiaccel recreate
 t_check "vtiaccel still attached to the re-created vti1" \
-	eval "lab_vta status | grep -A1 '^vti1 ' | grep -q vta_tun_in"
+	eval "lab_vta -j status | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.prog == \"vta_tun_in\"' >/dev/null"
 
 lab_stop "$LAB_CGW/vtiaccel"
 t_check "SIGTERM detached vtiaccel (no tc filter left on eth1)" \
