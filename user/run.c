@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "conf.h"
+#include "liveness.h"
 #include "loader.h"
 #include "log.h"
 #include "netlink.h"
@@ -121,6 +122,7 @@ struct daemon {
 	struct vta_nl nl;
 	struct vta_sync *s;
 	struct vta_attach *att;
+	struct vta_live *live;
 	uint64_t next_renew;
 	struct vta_config cfg;
 	unsigned long evmsgs;
@@ -151,6 +153,8 @@ static void hook_added(void *ctx, int ifindex, const char *name,
 	struct daemon *d = ctx;
 
 	vta_attach_iface(d->att, ifindex, name, role);
+	if (role == VTA_ROLE_TUNNEL)
+		vta_live_link(d->live, ifindex, name, true);
 }
 
 static void hook_removed(void *ctx, int ifindex, const char *name,
@@ -159,6 +163,8 @@ static void hook_removed(void *ctx, int ifindex, const char *name,
 	struct daemon *d = ctx;
 
 	vta_attach_remove(d->att, ifindex, gone);
+	if (role == VTA_ROLE_TUNNEL)
+		vta_live_link(d->live, ifindex, name, false);
 }
 
 static void hook_tick(void *ctx)
@@ -384,6 +390,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (x && x->no_sa_aware)
 		vta_sync_set_sa_aware(d.s, false);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
+	d.live = vta_live_new(c, d.s, &err);
+	if (err)
+		pr_warn("liveness: %s: tunnels not probed\n", strerror(-err));
 	err = resync(&d, "start");
 	if (err)
 		goto out;
@@ -407,6 +416,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		pr_warn("epoll_ctl: %s\n", strerror(errno));
 		goto out;
 	}
+	err = vta_live_start(d.live, ep);
+	if (err)
+		pr_warn("liveness: timer: %s\n", strerror(-err));
 
 	while (!stop) {
 		struct epoll_event evs[8];
@@ -460,6 +472,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
 				}
+			} else {
+				vta_live_handle(d.live, fd);
 			}
 		}
 		if (!stop && vta_sync_want_resync(d.s))
@@ -468,6 +482,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	ret = 0;
 out:
 	vta_attach_free(d.att);	/* detach before the maps go */
+	vta_live_free(d.live);
+	d.live = NULL;
 	vta_sync_free(d.s);
 	vta_nl_close(&d.nl);
 	if (d.l) {

@@ -1,0 +1,900 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * liveness.c - tunnel liveness: the state machine and the daemon's
+ * prober (liveness.h; docs/guide.md, "Tunnel liveness").
+ *
+ * Why not wait for IKE or BGP: when the outside path of one tunnel dies
+ * its SAs live on until DPD gives up (AWS: 10 s idle, then 3 probes) and
+ * BGP's hold timer expires (AWS: timers 10 30), 24-33 s in the lab, and
+ * every flow hashed onto that tunnel is lost for that long.
+ */
+#include <net/if.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <linux/icmp.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include <libmnl/libmnl.h>
+
+#include "conf.h"
+#include "liveness.h"
+#include "log.h"
+#include "netlink.h"
+#include "sync.h"
+
+/* ---------------------------------------------------------------- */
+/* State machine                                                      */
+
+void vta_live_sm_init(struct vta_live_sm *m, uint64_t now)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = VTA_LIVE_UP;
+	m->since_ns = now;
+}
+
+static int good(struct vta_live_sm *m, const struct vta_live_params *p,
+		uint64_t now)
+{
+	m->misses = 0;
+	if (m->state != VTA_LIVE_DOWN)
+		return 0;
+	if (++m->oks < p->rise)
+		return 0;
+	m->state = VTA_LIVE_UP;
+	m->oks = 0;
+	m->since_ns = now;
+	m->transitions++;
+	return 1;
+}
+
+static int bad(struct vta_live_sm *m, const struct vta_live_params *p,
+	       uint64_t now)
+{
+	m->oks = 0;
+	m->lost++;
+	if (++m->misses < p->misses || m->state != VTA_LIVE_UP)
+		return 0;
+	m->state = VTA_LIVE_DOWN;
+	m->since_ns = now;
+	m->transitions++;
+	return -1;
+}
+
+/* A probe that expired: a miss unless traffic arrived after it left
+ * (passive evidence first: probes only decide when the tunnel is quiet)
+ * or a probe sent after it was answered (the loss is older news). */
+static int expire(struct vta_live_sm *m, const struct vta_live_params *p,
+		  unsigned int i, uint64_t now)
+{
+	m->ring[i].pending = false;
+	if ((m->last_rx_ns && m->last_rx_ns >= m->ring[i].sent_ns) ||
+	    (m->last_ok_sent_ns && m->last_ok_sent_ns > m->ring[i].sent_ns))
+		return 0;
+	return bad(m, p, now);
+}
+
+int vta_live_sm_sent(struct vta_live_sm *m, const struct vta_live_params *p,
+		     uint16_t seq, uint64_t now)
+{
+	unsigned int i = seq % VTA_LIVE_RING;
+	int ret = 0;
+
+	if (m->ring[i].pending) /* more in flight than the ring holds */
+		ret = expire(m, p, i, now);
+	m->ring[i].seq = seq;
+	m->ring[i].pending = true;
+	m->ring[i].sent_ns = now;
+	m->sent++;
+	return ret;
+}
+
+int vta_live_sm_reply(struct vta_live_sm *m, const struct vta_live_params *p,
+		      uint16_t seq, uint64_t now)
+{
+	unsigned int i = seq % VTA_LIVE_RING;
+	uint64_t rtt;
+	int ret;
+
+	if (!m->ring[i].pending || m->ring[i].seq != seq) {
+		m->late++; /* expired already (or a duplicate) */
+		return 0;
+	}
+	rtt = now - m->ring[i].sent_ns;
+	if (rtt >= p->deadline_ns) {
+		/* not expired by a tick yet: the same miss, counted now */
+		m->late++;
+		return expire(m, p, i, now);
+	}
+	m->ring[i].pending = false;
+	m->answered++;
+	if (m->ring[i].sent_ns > m->last_ok_sent_ns)
+		m->last_ok_sent_ns = m->ring[i].sent_ns;
+	m->rtt_us = rtt / 1000;
+	/* RFC 6298's SRTT, alpha 1/8 */
+	m->srtt_us = m->srtt_us ? m->srtt_us - m->srtt_us / 8 + m->rtt_us / 8
+				: m->rtt_us;
+	ret = good(m, p, now);
+	return ret;
+}
+
+int vta_live_sm_rx(struct vta_live_sm *m, const struct vta_live_params *p,
+		   uint64_t now)
+{
+	m->last_rx_ns = now;
+	m->rx_events++;
+	return good(m, p, now);
+}
+
+int vta_live_sm_tick(struct vta_live_sm *m, const struct vta_live_params *p,
+		     uint64_t now)
+{
+	uint64_t oldest = UINT64_MAX;
+	unsigned int i, k;
+	int ret = 0, r;
+
+	/* expire in the order the probes were sent */
+	for (;;) {
+		k = VTA_LIVE_RING;
+		for (i = 0; i < VTA_LIVE_RING; i++)
+			if (m->ring[i].pending &&
+			    now - m->ring[i].sent_ns >= p->deadline_ns &&
+			    (k == VTA_LIVE_RING ||
+			     m->ring[i].sent_ns < oldest)) {
+				k = i;
+				oldest = m->ring[i].sent_ns;
+			}
+		if (k == VTA_LIVE_RING)
+			break;
+		r = expire(m, p, k, now);
+		if (r)
+			ret = r;
+	}
+	return ret;
+}
+
+const char *vta_live_state_name(__u32 state)
+{
+	switch (state) {
+	case VTA_LIVE_UP:
+		return "alive";
+	case VTA_LIVE_DOWN:
+		return "down";
+	default:
+		return "not-probed";
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Published state                                                    */
+
+int vta_live_open(const char *root)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, VTA_MAP_LIVE);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int vta_live_get(int fd, __u32 ifindex, struct vta_live_pub *out)
+{
+	if (fd < 0 || bpf_map_lookup_elem(fd, &ifindex, out))
+		return -ENOENT;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Daemon prober                                                      */
+
+struct tun {
+	int ifindex;
+	char name[IFNAMSIZ];
+	bool present;
+	enum vta_probe_mode mode;
+	int family; /* of the target, 0 = none */
+	union vta_addr src, dst;
+	bool have_src;
+	int fd;
+	uint16_t seq;
+	uint64_t rx_last;
+	bool rx_known;
+	struct vta_live_sm sm;
+	char reason[128];
+};
+
+struct vta_live {
+	const struct vta_conf *c;
+	struct vta_sync *s;
+	struct vta_live_params p;
+	uint64_t interval_ns;
+	int ep, tfd, map_fd;
+	char map_path[PATH_MAX + 32];
+	struct mnl_socket *nl;
+	unsigned int nlseq;
+	uint16_t ident;
+	unsigned int ticks;
+	bool want_addrs;
+	int unhold[VTA_LIVE_MAX], n_unhold;
+	int n;
+	struct tun t[VTA_LIVE_MAX];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const struct vta_tunnel_probe *probe_conf(const struct vta_conf *c,
+						 const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->n_probes; i++)
+		if (!strcmp(c->probes[i].tunnel, name))
+			return &c->probes[i];
+	return NULL;
+}
+
+static struct tun *tun_get(struct vta_live *l, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->t[i].ifindex == ifindex)
+			return &l->t[i];
+	return NULL;
+}
+
+static void tun_close(struct vta_live *l, struct tun *t)
+{
+	if (t->fd >= 0) {
+		if (l->ep >= 0)
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, t->fd, NULL);
+		close(t->fd);
+	}
+	t->fd = -1;
+}
+
+static void publish(struct vta_live *l, const struct tun *t)
+{
+	struct vta_live_pub v;
+	__u32 key = t->ifindex;
+
+	if (l->map_fd < 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.state = t->family ? t->sm.state : VTA_LIVE_NONE;
+	v.transitions = t->sm.transitions;
+	v.since_ns = t->sm.since_ns;
+	v.sent = t->sm.sent;
+	v.answered = t->sm.answered;
+	v.late = t->sm.late;
+	v.lost = t->sm.lost;
+	v.rx_events = t->sm.rx_events;
+	v.rtt_us = t->sm.rtt_us;
+	v.srtt_us = t->sm.srtt_us;
+	v.misses = t->sm.misses;
+	v.family = t->family;
+	memcpy(v.target, t->dst.b, sizeof(v.target));
+	snprintf(v.name, sizeof(v.name), "%s", t->name);
+	snprintf(v.reason, sizeof(v.reason), "%s", t->reason);
+	bpf_map_update_elem(l->map_fd, &key, &v, BPF_ANY);
+}
+
+void vta_live_link(struct vta_live *l, int ifindex, const char *name,
+		   bool present)
+{
+	const struct vta_tunnel_probe *pc;
+	struct tun *t;
+	__u32 key = ifindex;
+
+	if (!l)
+		return;
+	t = tun_get(l, ifindex);
+	if (!present) {
+		if (!t)
+			return;
+		tun_close(l, t);
+		/* not from inside the sync's hook: at the next tick */
+		if (t->sm.state == VTA_LIVE_DOWN && l->n_unhold < VTA_LIVE_MAX)
+			l->unhold[l->n_unhold++] = ifindex;
+		if (l->map_fd >= 0)
+			bpf_map_delete_elem(l->map_fd, &key);
+		*t = l->t[--l->n];
+		return;
+	}
+	if (!t) {
+		if (l->n == VTA_LIVE_MAX) {
+			pr_warn("liveness: %s: more than %d tunnels, not "
+				"probed\n",
+				name, VTA_LIVE_MAX);
+			return;
+		}
+		t = &l->t[l->n++];
+		memset(t, 0, sizeof(*t));
+		t->fd = -1;
+		t->ifindex = ifindex;
+		vta_live_sm_init(&t->sm, now_ns());
+		snprintf(t->reason, sizeof(t->reason), "no answer yet");
+	}
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	pc = probe_conf(l->c, name);
+	t->mode = pc ? pc->mode : VTA_PROBE_AUTO;
+	t->present = true;
+	l->want_addrs = true;
+}
+
+/* ---- rtnetlink: the tunnels' addresses and receive counters ---- */
+
+struct addr_ctx {
+	struct vta_live *l;
+	/* candidates per tunnel index: [0] IPv4, [1] IPv6 */
+	struct {
+		bool ok;
+		union vta_addr local, peer;
+		bool has_peer;
+		uint8_t plen;
+	} c[VTA_LIVE_MAX][2];
+};
+
+static int addr_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (type <= IFA_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_ctx *x = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *la, *pa;
+	struct tun *t;
+	int k, alen;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	t = tun_get(x->l, ifa->ifa_index);
+	if (!t || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	if (ifa->ifa_scope == RT_SCOPE_LINK || ifa->ifa_scope == RT_SCOPE_HOST)
+		return MNL_CB_OK; /* fe80::/10 and friends */
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
+	alen = ifa->ifa_family == AF_INET ? 4 : 16;
+	/* Point-to-point: IFA_LOCAL is ours and IFA_ADDRESS the peer's;
+	 * otherwise IFA_ADDRESS alone (or both equal) is ours. */
+	la = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	pa = tb[IFA_LOCAL] ? tb[IFA_ADDRESS] : NULL;
+	if (!la || mnl_attr_get_payload_len(la) < (unsigned int)alen)
+		return MNL_CB_OK;
+	k = ifa->ifa_family == AF_INET6;
+	if (x->c[t - x->l->t][k].ok)
+		return MNL_CB_OK; /* the first address wins */
+	x->c[t - x->l->t][k].ok = true;
+	x->c[t - x->l->t][k].plen = ifa->ifa_prefixlen;
+	memset(&x->c[t - x->l->t][k].local, 0, sizeof(union vta_addr));
+	memcpy(x->c[t - x->l->t][k].local.b, mnl_attr_get_payload(la), alen);
+	x->c[t - x->l->t][k].has_peer = false;
+	if (pa && mnl_attr_get_payload_len(pa) >= (unsigned int)alen &&
+	    memcmp(mnl_attr_get_payload(pa), mnl_attr_get_payload(la), alen)) {
+		memset(&x->c[t - x->l->t][k].peer, 0, sizeof(union vta_addr));
+		memcpy(x->c[t - x->l->t][k].peer.b, mnl_attr_get_payload(pa),
+		       alen);
+		x->c[t - x->l->t][k].has_peer = true;
+	}
+	return MNL_CB_OK;
+}
+
+/* The other host of a /30 or /31 (/126, /127): AWS numbers its inside
+ * CIDRs 169.254.x.y/30, the customer gateway .2 and AWS .1. */
+static bool other_end(int family, const union vta_addr *a, uint8_t plen,
+		      union vta_addr *out)
+{
+	int bits = family == AF_INET ? 32 : 128,
+	    last = family == AF_INET ? 3 : 15;
+	uint8_t h;
+
+	*out = *a;
+	if (plen == bits - 1) {
+		out->b[last] ^= 1;
+		return true;
+	}
+	if (plen != bits - 2)
+		return false;
+	h = a->b[last] & 3;
+	if (h != 1 && h != 2)
+		return false; /* the network or broadcast address */
+	out->b[last] = (a->b[last] & ~3) | (3 - h);
+	return true;
+}
+
+static int nl_request(struct vta_live *l, struct nlmsghdr *nlh, mnl_cb_t cb,
+		      void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int portid = mnl_socket_get_portid(l->nl);
+	int ret;
+
+	nlh->nlmsg_seq = ++l->nlseq;
+	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ret = mnl_socket_recvfrom(l->nl, buf, sizeof(buf));
+		if (ret < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, ret, l->nlseq, portid, cb, data);
+		if (ret <= MNL_CB_STOP)
+			return ret < 0 ? -errno : 0;
+	}
+}
+
+static void refresh_addrs(struct vta_live *l)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct addr_ctx *x = calloc(1, sizeof(*x));
+	struct ifaddrmsg *ifa;
+	int i, k, err;
+
+	if (!x)
+		return;
+	x->l = l;
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	err = nl_request(l, nlh, addr_cb, x);
+	if (err) {
+		pr_debug("liveness: address dump: %s\n", strerror(-err));
+		free(x);
+		return;
+	}
+	l->want_addrs = false;
+	for (i = 0; i < l->n; i++) {
+		struct tun *t = &l->t[i];
+		const struct vta_tunnel_probe *pc = probe_conf(l->c, t->name);
+		int family = 0;
+		union vta_addr src = { 0 }, dst = { 0 };
+		bool have_src = false;
+
+		if (t->mode == VTA_PROBE_ADDR && pc) {
+			family = pc->family;
+			memcpy(dst.b, &pc->addr, 16);
+			k = family == AF_INET6;
+			if (x->c[i][k].ok) {
+				src = x->c[i][k].local;
+				have_src = true;
+			}
+		} else if (t->mode == VTA_PROBE_AUTO) {
+			/* IPv4 first; IPv6 for tunnels carrying only IPv6 */
+			for (k = 0; k < 2 && !family; k++) {
+				int f = k ? AF_INET6 : AF_INET;
+
+				if (!x->c[i][k].ok)
+					continue;
+				if (x->c[i][k].has_peer)
+					dst = x->c[i][k].peer;
+				else if (!other_end(f, &x->c[i][k].local,
+						    x->c[i][k].plen, &dst))
+					continue;
+				family = f;
+				src = x->c[i][k].local;
+				have_src = true;
+			}
+		}
+		if (family != t->family || memcmp(&dst, &t->dst, sizeof(dst)) ||
+		    have_src != t->have_src ||
+		    memcmp(&src, &t->src, sizeof(src))) {
+			char a[INET6_ADDRSTRLEN] = "-",
+			     b[INET6_ADDRSTRLEN] = "-";
+
+			if (family) {
+				vta_addr_str(family, &dst, a, sizeof(a));
+				if (have_src)
+					vta_addr_str(family, &src, b,
+						     sizeof(b));
+				pr_info("liveness: %s: probing %s from %s "
+					"every %u ms\n",
+					t->name, a, b, l->c->live_interval_ms);
+			} else {
+				pr_info("liveness: %s: not probed (%s)\n",
+					t->name,
+					t->mode == VTA_PROBE_OFF
+						? "probe = off"
+						: "no peer inside address: set "
+						  "[tunnel NAME] probe = ADDR");
+			}
+			tun_close(l, t);
+			t->family = family;
+			t->dst = dst;
+			t->src = src;
+			t->have_src = have_src;
+			if (!family) {
+				/* nothing decides: never hold it down */
+				vta_sync_set_held(l->s, t->ifindex, false);
+				vta_live_sm_init(&t->sm, now_ns());
+			}
+		}
+	}
+	free(x);
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+	uint64_t *rx = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) if (
+		mnl_attr_get_type(a) == IFLA_STATS64 &&
+		mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64))
+	{
+		struct rtnl_link_stats64 st;
+
+		memcpy(&st, mnl_attr_get_payload(a), sizeof(st));
+		*rx = st.rx_packets;
+	}
+	return MNL_CB_OK;
+}
+
+/* Decapsulated packets the tunnel device received (IFLA_STATS64). */
+static int read_rx(struct vta_live *l, int ifindex, uint64_t *rx)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	*rx = UINT64_MAX;
+	if (nl_request(l, nlh, link_cb, rx) || *rx == UINT64_MAX)
+		return -ENOENT;
+	return 0;
+}
+
+/* ---- probes ---- */
+
+static uint16_t csum(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum);
+}
+
+static int tun_open(struct vta_live *l, struct tun *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int v4 = t->family == AF_INET, prio = 6, tos = 0xc0, fd;
+
+	fd = socket(t->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->name,
+		       strlen(t->name) + 1))
+		goto fail;
+	/* Like BFD: CS6, and a priority the qdiscs serve first, so that
+	 * probes survive a tunnel saturated by traffic. */
+	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	if (v4) {
+		struct icmp_filter f = { .data = ~(1U << ICMP_ECHOREPLY) };
+
+		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	} else {
+		struct icmp6_filter f;
+
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	}
+	if (t->have_src) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+		int r;
+
+		if (v4) {
+			memcpy(&sin.sin_addr, t->src.b, 4);
+			r = bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+		} else {
+			memcpy(&sin6.sin6_addr, t->src.b, 16);
+			r = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6));
+		}
+		if (r)
+			goto fail;
+	}
+	ev.data.fd = fd;
+	if (l->ep >= 0 && epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev))
+		goto fail;
+	t->fd = fd;
+	return 0;
+fail:
+	prio = -errno;
+	close(fd);
+	return prio;
+}
+
+static void send_probe(struct vta_live *l, struct tun *t, uint64_t now)
+{
+	struct {
+		uint8_t type, code;
+		uint16_t sum, id, seq;
+		uint64_t stamp;
+	} __attribute__((packed)) m = { 0 };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	ssize_t r;
+
+	if (t->fd < 0) {
+		int err = tun_open(l, t);
+
+		if (err) {
+			pr_debug("liveness: %s: socket: %s\n", t->name,
+				 strerror(-err));
+			return;
+		}
+	}
+	t->seq++;
+	m.type = t->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	m.id = htons(l->ident);
+	m.seq = htons(t->seq);
+	m.stamp = now;
+	if (t->family == AF_INET) {
+		m.sum = csum(&m, sizeof(m));
+		memcpy(&sin.sin_addr, t->dst.b, 4);
+		r = sendto(t->fd, &m, sizeof(m), 0, (struct sockaddr *)&sin,
+			   sizeof(sin));
+	} else { /* the kernel fills in the ICMPv6 checksum */
+		memcpy(&sin6.sin6_addr, t->dst.b, 16);
+		r = sendto(t->fd, &m, sizeof(m), 0, (struct sockaddr *)&sin6,
+			   sizeof(sin6));
+	}
+	if (r < 0)
+		pr_debug("liveness: %s: send: %s\n", t->name, strerror(errno));
+	/* an unsent probe is a probe without an answer all the same */
+	vta_live_sm_sent(&t->sm, &l->p, t->seq, now);
+}
+
+static void transition(struct vta_live *l, struct tun *t, int what)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	int err;
+
+	if (!what)
+		return;
+	vta_addr_str(t->family, &t->dst, a, sizeof(a));
+	if (what < 0) {
+		snprintf(t->reason, sizeof(t->reason),
+			 "%u probes to %s unanswered in %u ms",
+			 l->c->live_misses, a, l->c->live_deadline_ms);
+		err = vta_sync_set_held(l->s, t->ifindex, true);
+		pr_warn("liveness: %s: DOWN: %s, no traffic received: held out "
+			"of ECMP%s\n",
+			t->name, t->reason, err ? " (too many held down)" : "");
+	} else {
+		snprintf(t->reason, sizeof(t->reason),
+			 "%u consecutive answers or received traffic",
+			 l->c->live_rise);
+		vta_sync_set_held(l->s, t->ifindex, false);
+		pr_warn("liveness: %s: UP: %s (rtt %u us): back in ECMP\n",
+			t->name, t->reason, t->sm.rtt_us);
+	}
+}
+
+static void tick(struct vta_live *l)
+{
+	uint64_t now = now_ns(), rx;
+	int i;
+
+	while (l->n_unhold)
+		vta_sync_set_held(l->s, l->unhold[--l->n_unhold], false);
+
+	/* addresses change rarely and are cheap to dump: every second */
+	if (l->want_addrs ||
+	    !(l->ticks++ % (1000 / l->c->live_interval_ms + 1)))
+		refresh_addrs(l);
+	for (i = 0; i < l->n; i++) {
+		struct tun *t = &l->t[i];
+
+		if (!t->family)
+			continue;
+		if (!read_rx(l, t->ifindex, &rx)) {
+			if (t->rx_known && rx != t->rx_last)
+				transition(l, t,
+					   vta_live_sm_rx(&t->sm, &l->p, now));
+			t->rx_last = rx;
+			t->rx_known = true;
+		}
+		transition(l, t, vta_live_sm_tick(&t->sm, &l->p, now));
+		send_probe(l, t, now);
+		publish(l, t);
+	}
+	for (i = 0; i < l->n; i++)
+		if (!l->t[i].family)
+			publish(l, &l->t[i]);
+}
+
+static void read_replies(struct vta_live *l, struct tun *t)
+{
+	uint8_t buf[1500];
+	struct sockaddr_in6 from;
+	socklen_t fl;
+	ssize_t n;
+
+	for (;;) {
+		const uint8_t *icmp = buf;
+		size_t len;
+		uint16_t id, seq;
+
+		fl = sizeof(from);
+		n = recvfrom(t->fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			break;
+		len = n;
+		if (t->family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)&from;
+			size_t ihl;
+
+			if (len < 20)
+				continue;
+			ihl = (buf[0] & 15) * 4;
+			if (len < ihl + 8 || icmp[ihl] != ICMP_ECHOREPLY ||
+			    memcmp(&s4->sin_addr, t->dst.b, 4))
+				continue;
+			icmp += ihl;
+			len -= ihl;
+		} else if (len < 8 || buf[0] != ICMP6_ECHO_REPLY ||
+			   memcmp(&from.sin6_addr, t->dst.b, 16)) {
+			continue;
+		}
+		memcpy(&id, icmp + 4, 2);
+		memcpy(&seq, icmp + 6, 2);
+		if (ntohs(id) != l->ident)
+			continue;
+		transition(l, t,
+			   vta_live_sm_reply(&t->sm, &l->p, ntohs(seq),
+					     now_ns()));
+		publish(l, t);
+	}
+}
+
+bool vta_live_handle(struct vta_live *l, int fd)
+{
+	uint64_t exp;
+	int i;
+
+	if (!l)
+		return false;
+	if (fd == l->tfd) {
+		if (read(l->tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+			pr_debug("liveness timerfd: %s\n", strerror(errno));
+		tick(l);
+		return true;
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->t[i].fd == fd) {
+			read_replies(l, &l->t[i]);
+			return true;
+		}
+	return false;
+}
+
+struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
+			      int *err)
+{
+	struct vta_live *l;
+
+	*err = 0;
+	if (!c->live)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	l->c = c;
+	l->s = s;
+	l->ep = l->tfd = l->map_fd = -1;
+	l->interval_ns = (uint64_t)c->live_interval_ms * 1000000ULL;
+	l->p.deadline_ns = (uint64_t)c->live_deadline_ms * 1000000ULL;
+	l->p.misses = c->live_misses;
+	l->p.rise = c->live_rise;
+	l->ident = getpid() & 0xffff;
+	l->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!l->nl || mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*err = -errno;
+		vta_live_free(l);
+		return NULL;
+	}
+	snprintf(l->map_path, sizeof(l->map_path), "%s/%s", c->pin_root,
+		 VTA_MAP_LIVE);
+	unlink(l->map_path); /* a crashed daemon's */
+	l->map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_LIVE,
+				   sizeof(__u32), sizeof(struct vta_live_pub),
+				   VTA_LIVE_MAX, NULL);
+	if (l->map_fd < 0 || bpf_obj_pin(l->map_fd, l->map_path)) {
+		/* probing works without it; only the CLI cannot show it */
+		pr_warn("liveness: pin %s: %s\n", l->map_path, strerror(errno));
+		l->map_path[0] = '\0';
+	}
+	return l;
+}
+
+int vta_live_start(struct vta_live *l, int ep)
+{
+	struct itimerspec its = { 0 };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!l)
+		return 0;
+	l->ep = ep;
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->tfd < 0)
+		return -errno;
+	its.it_interval.tv_sec = l->interval_ns / 1000000000ULL;
+	its.it_interval.tv_nsec = l->interval_ns % 1000000000ULL;
+	its.it_value = its.it_interval;
+	ev.data.fd = l->tfd;
+	if (timerfd_settime(l->tfd, 0, &its, NULL) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, l->tfd, &ev))
+		return -errno;
+	pr_info("liveness: every %u ms, %u misses of %u ms hold a tunnel down, "
+		"%u answers bring it back\n",
+		l->c->live_interval_ms, l->c->live_misses,
+		l->c->live_deadline_ms, l->c->live_rise);
+	return 0;
+}
+
+void vta_live_free(struct vta_live *l)
+{
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		tun_close(l, &l->t[i]);
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->map_fd >= 0)
+		close(l->map_fd);
+	if (l->map_path[0])
+		unlink(l->map_path);
+	if (l->nl)
+		mnl_socket_close(l->nl);
+	free(l);
+}
