@@ -56,7 +56,7 @@ void vta_conf_defaults(struct vta_conf *c)
 	c->nl_rcvbuf = 32 << 20;
 	c->live = true;
 	c->live_interval_ms = 100;
-	c->live_deadline_ms = 500;
+	c->live_deadline_ms = 400;
 	c->live_misses = 3;
 	c->live_rise = 3;
 	for (i = 0; i < VTA_CONF_W_MAX; i++)
@@ -254,7 +254,7 @@ static const struct conf_key {
 	[K_LIVE_INTERVAL] = { "liveness", "interval_ms", "liveness-interval-ms",
 		"probe interval per tunnel, 10..10000 (100)" },
 	[K_LIVE_DEADLINE] = { "liveness", "deadline_ms", "liveness-deadline-ms",
-		"a probe unanswered this long is a miss, 10..60000 (500)" },
+		"a probe unanswered this long is a miss, 10..60000 (400)" },
 	[K_LIVE_MISSES] = { "liveness", "misses", "liveness-misses",
 		"consecutive misses that hold a tunnel down, 1..100 (3)" },
 	[K_LIVE_RISE] = { "liveness", "rise", "liveness-rise",

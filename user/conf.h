@@ -75,7 +75,7 @@ struct vta_conf {
 	uint32_t nl_rcvbuf;		/* [daemon] netlink_rcvbuf (bytes) */
 	bool live;			/* [liveness] enable = yes */
 	uint32_t live_interval_ms;	/* [liveness] interval_ms = 100 */
-	uint32_t live_deadline_ms;	/* [liveness] deadline_ms = 500 */
+	uint32_t live_deadline_ms;	/* [liveness] deadline_ms = 400 */
 	uint32_t live_misses;		/* [liveness] misses = 3 */
 	uint32_t live_rise;		/* [liveness] rise = 3 */
 	int n_probes;			/* [tunnel NAME] sections */

@@ -21,6 +21,7 @@
 #include <netinet/ip.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <linux/icmp.h>
 #include <linux/if_addr.h>
@@ -29,10 +30,13 @@
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
 
+#include <inttypes.h>
+#include "cli.h"
 #include "conf.h"
 #include "liveness.h"
 #include "log.h"
 #include "netlink.h"
+#include "print.h"
 #include "sync.h"
 
 /* ---------------------------------------------------------------- */
@@ -332,7 +336,8 @@ void vta_live_link(struct vta_live *l, int ifindex, const char *name,
 		t->fd = -1;
 		t->ifindex = ifindex;
 		vta_live_sm_init(&t->sm, now_ns());
-		snprintf(t->reason, sizeof(t->reason), "no answer yet");
+		snprintf(t->reason, sizeof(t->reason),
+			 "assumed alive at start");
 	}
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	pc = probe_conf(l->c, name);
@@ -567,7 +572,8 @@ static int read_rx(struct vta_live *l, int ifindex, uint64_t *rx)
 	struct ifinfomsg *ifi;
 
 	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	/* the ACK ends the answer (a single message has no NLMSG_DONE) */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -817,6 +823,7 @@ bool vta_live_handle(struct vta_live *l, int fd)
 struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
 			      int *err)
 {
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
 	struct vta_live *l;
 
 	*err = 0;
@@ -841,6 +848,9 @@ struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
 		vta_live_free(l);
 		return NULL;
 	}
+	/* a lost answer must not stall the daemon's loop (and its lease) */
+	setsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
 	snprintf(l->map_path, sizeof(l->map_path), "%s/%s", c->pin_root,
 		 VTA_MAP_LIVE);
 	unlink(l->map_path); /* a crashed daemon's */
@@ -897,4 +907,116 @@ void vta_live_free(struct vta_live *l)
 	if (l->nl)
 		mnl_socket_close(l->nl);
 	free(l);
+}
+
+/* ---------------------------------------------------------------- */
+/* CLI                                                                */
+
+int vta_live_cli_fd(void)
+{
+	static int fd = -2;
+
+	if (fd == -2)
+		fd = vta_live_open(vta_cli_pin_root());
+	return fd;
+}
+
+void vta_live_print(__u32 ifindex)
+{
+	struct vta_live_pub v;
+	char a[INET6_ADDRSTRLEN] = "";
+	uint64_t now = now_ns();
+
+	if (vta_live_get(vta_live_cli_fd(), ifindex, &v))
+		return;
+	if (v.family)
+		vta_addr_str(v.family, (const union vta_addr *)v.target, a,
+			     sizeof(a));
+	open_json_object("liveness");
+	print_string(PRINT_ANY, "state", "liveness %s ",
+		     vta_live_state_name(v.state));
+	if (v.state != VTA_LIVE_NONE) {
+		print_float(PRINT_ANY, "since_s", "since %.1f s ago ",
+			    now > v.since_ns ? (now - v.since_ns) / 1e9 : 0.0);
+		print_string(PRINT_ANY, "target", "probe %s ", a);
+		print_uint(PRINT_ANY, "rtt_us", "rtt %" PRIu64 " us ",
+			   v.rtt_us);
+		print_uint(PRINT_ANY, "srtt_us", "srtt %" PRIu64 " us ",
+			   v.srtt_us);
+		print_uint(PRINT_ANY, "sent", "sent %" PRIu64 " ", v.sent);
+		print_uint(PRINT_ANY, "answered", "answered %" PRIu64 " ",
+			   v.answered);
+		print_uint(PRINT_ANY, "late", "late %" PRIu64 " ", v.late);
+		print_uint(PRINT_ANY, "lost", "lost %" PRIu64 " ", v.lost);
+		print_uint(PRINT_ANY, "transitions", "transitions %" PRIu64 " ",
+			   v.transitions);
+	}
+	if (v.state == VTA_LIVE_DOWN)
+		print_string(PRINT_ANY, "reason", "(%s)", v.reason);
+	else
+		print_string(PRINT_JSON, "reason", NULL, v.reason);
+	close_json_object();
+}
+
+void vta_live_prometheus(void)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "vtiaccel_tunnel_alive", "gauge",
+		  "1 when the tunnel is alive, 0 when liveness holds it out of "
+		  "ECMP." },
+		{ "vtiaccel_tunnel_rtt_seconds", "gauge",
+		  "Smoothed round-trip time of the liveness probes." },
+		{ "vtiaccel_tunnel_transitions_total", "counter",
+		  "Liveness state changes (alive <-> held down)." },
+		{ "vtiaccel_tunnel_probes_sent_total", "counter",
+		  "Liveness probes sent." },
+		{ "vtiaccel_tunnel_probes_answered_total", "counter",
+		  "Liveness probes answered before the deadline." },
+		{ "vtiaccel_tunnel_probes_late_total", "counter",
+		  "Liveness answers that came after the deadline." },
+	};
+	int fd = vta_live_cli_fd();
+	__u32 key, next, *prev = NULL;
+	struct vta_live_pub v;
+	size_t k;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		printf("# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help,
+		       m[k].name, m[k].type);
+		prev = NULL;
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fd, &key, &v) ||
+			    v.state == VTA_LIVE_NONE)
+				continue;
+			v.name[sizeof(v.name) - 1] = '\0';
+			printf("%s{iface=\"%s\"} ", m[k].name, v.name);
+			switch (k) {
+			case 0:
+				printf("%d\n", v.state == VTA_LIVE_UP);
+				break;
+			case 1:
+				printf("%.6f\n", v.srtt_us / 1e6);
+				break;
+			case 2:
+				printf("%u\n", v.transitions);
+				break;
+			case 3:
+				printf("%llu\n", (unsigned long long)v.sent);
+				break;
+			case 4:
+				printf("%llu\n",
+				       (unsigned long long)v.answered);
+				break;
+			default:
+				printf("%llu\n", (unsigned long long)v.late);
+				break;
+			}
+		}
+	}
 }

@@ -97,6 +97,11 @@ int vta_live_open(const char *root);
 /* Look up one tunnel: 0 or -ENOENT. */
 int vta_live_get(int fd, __u32 ifindex, struct vta_live_pub *out);
 const char *vta_live_state_name(__u32 state);
+/* CLI: the pinned map of vta_cli_pin_root() (-errno when absent), one
+ * tunnel's state as a "liveness" object, the Prometheus metrics. */
+int vta_live_cli_fd(void);
+void vta_live_print(__u32 ifindex);
+void vta_live_prometheus(void);
 
 /* ---------------------------------------------------------------- */
 /* Daemon prober                                                      */

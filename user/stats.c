@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "liveness.h"
 #include "cmd.h"
 #include "print.h"
 
@@ -295,6 +296,7 @@ static void print_prometheus(const struct snapshot *s)
 					   (uint64_t)s->v[i].s.c[c].packets);
 			}
 	}
+	vta_live_prometheus();	/* per-tunnel liveness, when the daemon runs it */
 }
 
 int cmd_stats(int argc, char **argv)

@@ -1,0 +1,227 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Tunnel liveness (docs/guide.md, "Tunnel liveness"): `vtiaccel run` in a
+# gateway namespace with veth stand-ins for two tunnels (vti1, vti2, the
+# seed's inside /30s) to a peer namespace that answers ICMP echo only on
+# its inside addresses, and an ECMP route over both.  The far side of
+# vti1 goes silent (nftables drops everything both ways in the peer namespace,
+# the link stays up: the kernel sees nothing): vti1 must leave the map's
+# group within 1 s while the kernel's route keeps both nexthops, come
+# back after recovery, not thrash when the loss flaps, never leave a
+# group empty of paths, and not move while the tunnel is saturated.
+#
+# Prints "liveness: N passed, N failed[, N skipped]".
+set -u
+cd "$(dirname "$0")/../../.." || exit 1
+BUILD=${BUILD:-build}
+VTA=$(realpath "$BUILD/vtiaccel" 2>/dev/null)
+MAPQ="/usr/bin/python3 $(pwd)/tests/net/sync/mapq.py"
+P=$$
+GW=vtaSY-lg-$P
+PE=vtaSY-lp-$P
+PIN=/sys/fs/bpf/vtaSY-live-$P
+TMP=$(mktemp -d /tmp/vtaSY-live.XXXXXX)
+LOG=$TMP/daemon.log
+pass=0 fail=0 skip=0
+DPID=
+NPID=
+IPID=
+
+# shellcheck source=tests/net/sync/lib.sh
+. tests/net/sync/lib.sh
+
+finish() {
+	if [ "$skip" -gt 0 ]; then
+		echo "liveness: $pass passed, $fail failed, $skip skipped"
+	else
+		echo "liveness: $pass passed, $fail failed"
+	fi
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	[ -n "$IPID" ] && kill "$IPID" 2>/dev/null
+	sync_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "liveness: skipped: needs root (namespaces, BPF)"
+	skip=1
+	finish
+fi
+if [ ! -x "$VTA" ]; then
+	echo "liveness: $BUILD/vtiaccel missing (make BUILD=$BUILD)"
+	fail=1
+	finish
+fi
+
+PX() { ip netns exec "$PE" "$@"; }
+# silence DEV: drop everything in and out of DEV in the peer namespace
+# (nftables netdev chains: ARP too, so no packet at all comes back)
+silence() {
+	PX nft -f - <<NFT
+table netdev vta_$1 {
+	chain i { type filter hook ingress device $1 priority 0; policy drop; }
+	chain e { type filter hook egress device $1 priority 0; policy drop; }
+}
+NFT
+}
+unsilence() { PX nft delete table netdev "vta_$1" 2>/dev/null; }
+downs() { grep -c "liveness: $1: DOWN" "$LOG"; }
+members() { $MAPQ "$PIN" route 172.31.0.0/16; }
+
+sync_topo || { ko "build topology"; finish; }
+G route add 172.31.0.0/16 nexthop via 169.254.10.2 dev vti1 \
+	nexthop via 169.254.11.2 dev vti2 || { ko "ECMP route"; finish; }
+IF1=$(ifidx vti1)
+IF2=$(ifidx vti2)
+BOTH="type 0 group * members $IF1:1,$IF2:1"
+ONLY2="type 0 group * members $IF2:1"
+
+notify_listener
+# shellcheck disable=SC2119 # the defaults: no extra flags
+start_daemon
+if ! wait_ready 60; then
+	ko "daemon did not become ready:"
+	tail -n 20 "$LOG"
+	finish
+fi
+wait_route "start: both tunnels" 172.31.0.0/16 "$BOTH" 10 || finish
+# the default target is the other end of each /30
+if grep -q "liveness: vti1: probing 169.254.10.2 from 169.254.10.1" "$LOG"; then
+	ok "vti1 probes 169.254.10.2 (the other host of its /30) from 169.254.10.1"
+else
+	ko "vti1 target: $(grep 'liveness: vti1' "$LOG" | head -n 3)"
+fi
+
+# --- the far side of vti1 goes silent ----------------------------------------
+# let probes run a while: no false positive when all answer
+wait_route "answered probes keep vti1 in" 172.31.0.0/16 "$BOTH" 1
+t0=$(now_ms)
+silence t1 || { ko "nft drop on t1"; finish; }
+# shellcheck disable=SC2053 # a glob on purpose
+while [[ "$(members)" != $ONLY2 ]] && [ $(($(now_ms) - t0)) -lt 5000 ]; do
+	sleep 0.01
+done
+dt=$(($(now_ms) - t0))
+# shellcheck disable=SC2053 # a glob on purpose
+if [[ "$(members)" == $ONLY2 ]] && [ "$dt" -le 1000 ]; then
+	ok "vti1 silent: out of the map group in $dt ms (budget 1000 ms)"
+else
+	ko "vti1 silent: after $dt ms the map reads '$(members)' (budget 1000 ms)"
+	grep liveness "$LOG" | tail -n 5
+fi
+if [ "$(G route show 172.31.0.0/16 | grep -c nexthop)" -eq 2 ]; then
+	ok "the kernel's route keeps both nexthops"
+else
+	ko "kernel route changed: $(G route show 172.31.0.0/16)"
+fi
+out=$(inns "$VTA" --pin-root "$PIN" status 2>&1)
+if printf '%s\n' "$out" | grep -A1 '^vti1 ' | grep -q "liveness down since"; then
+	ok "status shows vti1 held down by liveness"
+else
+	ko "status: no 'liveness down' for vti1:"
+	printf '%s\n' "$out" | grep -A3 vti1 | head -n 8
+fi
+out=$(inns "$VTA" --pin-root "$PIN" routes 2>&1)
+if printf '%s\n' "$out" | grep -q "held down.*vti1\|vti1.*held down"; then
+	ok "routes shows vti1 held down"
+else
+	ko "routes: no held-down vti1: $(printf '%s\n' "$out" | head -n 5)"
+fi
+
+# --- recovery ------------------------------------------------------------------
+t0=$(now_ms)
+unsilence t1
+wait_route "vti1 answers again: back in the group" 172.31.0.0/16 "$BOTH" 3
+echo "  (recovery in $(($(now_ms) - t0)) ms)"
+
+# --- never the last path ------------------------------------------------------
+silence t1
+silence t2
+# both silent for 3 s (several decision rounds): a path must remain
+sleep_until=$(($(now_ms) + 3000))
+worst=
+while [ "$(now_ms)" -lt "$sleep_until" ]; do
+	m=$(members)
+	case "$m" in *"members ") worst=$m ;; esac
+	sleep 0.05
+done
+if [ -z "$worst" ] && [[ "$(members)" == *"members "[0-9]* ]]; then
+	ok "both silent: the group keeps a path ($(members))"
+else
+	ko "both silent: group emptied: '$worst'"
+fi
+unsilence t1
+unsilence t2
+wait_route "both answer again" 172.31.0.0/16 "$BOTH" 3
+
+# --- flapping -------------------------------------------------------------------
+# loss on/off every 150 ms for 6 s: never 3 probes lost in a row
+d0=$(downs vti1)
+end=$(($(now_ms) + 6000))
+while [ "$(now_ms)" -lt "$end" ]; do
+	silence t1
+	sleep 0.15
+	unsilence t1
+	sleep 0.15
+done
+n=$(($(downs vti1) - d0))
+if [ "$n" -eq 0 ]; then
+	ok "loss flapping every 150 ms for 6 s: no transition"
+else
+	ko "loss flapping every 150 ms: $n DOWN transitions"
+fi
+wait_route "after fast flapping" 172.31.0.0/16 "$BOTH" 3
+# loss on/off every 2 s for 8 s (4 outages): at most one DOWN each
+d0=$(downs vti1)
+for _ in 1 2 3 4; do
+	silence t1
+	sleep 2
+	unsilence t1
+	sleep 2
+done
+n=$(($(downs vti1) - d0))
+if [ "$n" -ge 1 ] && [ "$n" -le 4 ]; then
+	ok "loss flapping every 2 s (4 outages): $n DOWN transitions (1..4)"
+else
+	ko "loss flapping every 2 s (4 outages): $n DOWN transitions, want 1..4"
+fi
+wait_route "after slow flapping" 172.31.0.0/16 "$BOTH" 3
+
+# --- saturation -----------------------------------------------------------------
+# vti1 shaped to 20 Mbit/s and filled by iperf3 for 8 s: probes queue
+# behind the traffic (tbf latency 200 ms, under the 400 ms deadline) and
+# the tunnel stays in.
+if ! command -v iperf3 > /dev/null; then
+	echo "skip: saturation: no iperf3"
+	skip=$((skip + 1))
+	finish
+fi
+G link set vti1 txqueuelen 1000
+inns tc qdisc add dev vti1 root tbf rate 20mbit burst 16k latency 200ms
+ip netns exec "$PE" iperf3 -s -1 -B 169.254.10.2 > "$TMP/iperf-s.out" 2>&1 &
+IPID=$!
+d0=$(downs vti1)
+deadline=$(($(now_ms) + 5000))
+out=
+while [ "$(now_ms)" -lt "$deadline" ]; do
+	out=$(inns timeout 20 iperf3 -c 169.254.10.2 -B 169.254.10.1 -t 8 -P 4 2>&1) && break
+	sleep 0.1
+done
+n=$(($(downs vti1) - d0))
+rate=$(printf '%s\n' "$out" | grep -E 'SUM.*sender|sender' | tail -n 1 | awk '{ print $(NF-3), $(NF-2) }')
+if [ -z "$rate" ]; then
+	ko "saturation: iperf3 did not run: $(printf '%s\n' "$out" | tail -n 3)"
+elif [ "$n" -eq 0 ]; then
+	ok "vti1 saturated ($rate for 8 s): no transition"
+else
+	ko "vti1 saturated ($rate): $n DOWN transitions"
+fi
+wait_route "after saturation" 172.31.0.0/16 "$BOTH" 3
+finish
