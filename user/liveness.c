@@ -912,6 +912,25 @@ void vta_live_free(struct vta_live *l)
 /* ---------------------------------------------------------------- */
 /* CLI                                                                */
 
+int vta_live_apply_held(struct vta_sync *s, const char *root)
+{
+	int fd = vta_live_open(root), n = 0;
+	__u32 key, next, *prev = NULL;
+	struct vta_live_pub v;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &v) &&
+		    v.state == VTA_LIVE_DOWN && !vta_sync_set_held(s, key, true))
+			n++;
+	}
+	close(fd);
+	return n;
+}
+
 int vta_live_cli_fd(void)
 {
 	static int fd = -2;

@@ -100,6 +100,9 @@ const char *vta_live_state_name(__u32 state);
 /* CLI: the pinned map of vta_cli_pin_root() (-errno when absent), one
  * tunnel's state as a "liveness" object, the Prometheus metrics. */
 int vta_live_cli_fd(void);
+/* verify: hold in s what the daemon under root holds down (its model
+ * is the daemon's); returns how many. */
+int vta_live_apply_held(struct vta_sync *s, const char *root);
 void vta_live_print(__u32 ifindex);
 void vta_live_prometheus(void);
 
