@@ -615,6 +615,7 @@ static int tun_open(struct vta_live *l, struct tun *t)
 	/* Like BFD: CS6, and a priority the qdiscs serve first, so that
 	 * probes survive a tunnel saturated by traffic. */
 	setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	if (v4) {
 		struct icmp_filter f = { .data = ~(1U << ICMP_ECHOREPLY) };
 
@@ -721,9 +722,14 @@ static void transition(struct vta_live *l, struct tun *t, int what)
 	}
 }
 
+static void read_replies(struct vta_live *l, struct tun *t);
+
 static void tick(struct vta_live *l)
 {
 	uint64_t now = now_ns(), rx;
+	/* The timer runs at half the interval: probes and the receive
+	 * counters every other tick, deadlines seen within half of it. */
+	bool probe_tick = !(l->ticks & 1);
 	int i;
 
 	while (l->n_unhold)
@@ -731,14 +737,18 @@ static void tick(struct vta_live *l)
 
 	/* addresses change rarely and are cheap to dump: every second */
 	if (l->want_addrs ||
-	    !(l->ticks++ % (1000 / l->c->live_interval_ms + 1)))
+	    !(l->ticks % (2 * (1000 / l->c->live_interval_ms + 1))))
 		refresh_addrs(l);
+	l->ticks++;
 	for (i = 0; i < l->n; i++) {
 		struct tun *t = &l->t[i];
 
 		if (!t->family)
 			continue;
-		if (!read_rx(l, t->ifindex, &rx)) {
+		/* answers already queued count before the deadlines run */
+		if (t->fd >= 0)
+			read_replies(l, t);
+		if (probe_tick && !read_rx(l, t->ifindex, &rx)) {
 			if (t->rx_known && rx != t->rx_last)
 				transition(l, t,
 					   vta_live_sm_rx(&t->sm, &l->p, now));
@@ -746,7 +756,8 @@ static void tick(struct vta_live *l)
 			t->rx_known = true;
 		}
 		transition(l, t, vta_live_sm_tick(&t->sm, &l->p, now));
-		send_probe(l, t, now);
+		if (probe_tick)
+			send_probe(l, t, now);
 		publish(l, t);
 	}
 	for (i = 0; i < l->n; i++)
@@ -757,21 +768,46 @@ static void tick(struct vta_live *l)
 static void read_replies(struct vta_live *l, struct tun *t)
 {
 	uint8_t buf[1500];
+	char cbuf[CMSG_SPACE(sizeof(struct timespec))];
 	struct sockaddr_in6 from;
-	socklen_t fl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_name = &from,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	struct timespec rt;
 	ssize_t n;
 
 	for (;;) {
 		const uint8_t *icmp = buf;
+		uint64_t at = now_ns(), real;
 		size_t len;
 		uint16_t id, seq;
 
-		fl = sizeof(from);
-		n = recvfrom(t->fd, buf, sizeof(buf), 0,
-			     (struct sockaddr *)&from, &fl);
+		mh.msg_namelen = sizeof(from);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		n = recvmsg(t->fd, &mh, 0);
 		if (n < 0)
 			break;
 		len = n;
+		/* When the answer arrived, not when we got to read it (a long
+		 * resync keeps the loop busy): the kernel's CLOCK_REALTIME
+		 * stamp, moved to CLOCK_MONOTONIC by the clocks' offset now. */
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_TIMESTAMPNS &&
+			    !clock_gettime(CLOCK_REALTIME, &rt)) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+				real = (uint64_t)rt.tv_sec * 1000000000ULL +
+				       rt.tv_nsec;
+				real -= (uint64_t)ts.tv_sec * 1000000000ULL +
+					ts.tv_nsec;
+				if ((int64_t)real > 0 && real < at)
+					at -= real;
+			}
 		if (t->family == AF_INET) {
 			const struct sockaddr_in *s4 = (const void *)&from;
 			size_t ihl;
@@ -793,8 +829,7 @@ static void read_replies(struct vta_live *l, struct tun *t)
 		if (ntohs(id) != l->ident)
 			continue;
 		transition(l, t,
-			   vta_live_sm_reply(&t->sm, &l->p, ntohs(seq),
-					     now_ns()));
+			   vta_live_sm_reply(&t->sm, &l->p, ntohs(seq), at));
 		publish(l, t);
 	}
 }
@@ -876,8 +911,8 @@ int vta_live_start(struct vta_live *l, int ep)
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (l->tfd < 0)
 		return -errno;
-	its.it_interval.tv_sec = l->interval_ns / 1000000000ULL;
-	its.it_interval.tv_nsec = l->interval_ns % 1000000000ULL;
+	its.it_interval.tv_sec = l->interval_ns / 2 / 1000000000ULL;
+	its.it_interval.tv_nsec = l->interval_ns / 2 % 1000000000ULL;
 	its.it_value = its.it_interval;
 	ev.data.fd = l->tfd;
 	if (timerfd_settime(l->tfd, 0, &its, NULL) ||
@@ -924,7 +959,8 @@ int vta_live_apply_held(struct vta_sync *s, const char *root)
 		key = next;
 		prev = &key;
 		if (!bpf_map_lookup_elem(fd, &key, &v) &&
-		    v.state == VTA_LIVE_DOWN && !vta_sync_set_held(s, key, true))
+		    v.state == VTA_LIVE_DOWN &&
+		    !vta_sync_set_held(s, key, true))
 			n++;
 	}
 	close(fd);
