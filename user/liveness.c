@@ -53,6 +53,8 @@ static int good(struct vta_live_sm *m, const struct vta_live_params *p,
 		uint64_t now)
 {
 	m->misses = 0;
+	if (now > m->last_good_ns)
+		m->last_good_ns = now;
 	if (m->state != VTA_LIVE_DOWN)
 		return 0;
 	if (++m->oks < p->rise)
@@ -709,9 +711,14 @@ static void transition(struct vta_live *l, struct tun *t, int what)
 			 "%u probes to %s unanswered in %u ms",
 			 l->c->live_misses, a, l->c->live_deadline_ms);
 		err = vta_sync_set_held(l->s, t->ifindex, true);
+		/* the last answer arrived before the path died: the time
+		 * since is an upper bound of the detection time */
 		pr_warn("liveness: %s: DOWN: %s, no traffic received: held out "
-			"of ECMP%s\n",
-			t->name, t->reason, err ? " (too many held down)" : "");
+			"of ECMP%s (last answer %.0f ms ago)\n",
+			t->name, t->reason, err ? " (too many held down)" : "",
+			t->sm.last_good_ns
+				? (t->sm.since_ns - t->sm.last_good_ns) / 1e6
+				: -1.0);
 	} else {
 		snprintf(t->reason, sizeof(t->reason),
 			 "%u consecutive answers or received traffic",

@@ -49,6 +49,7 @@ struct vta_live_sm {
 	uint64_t since_ns; /* last transition (or start) */
 	uint64_t last_rx_ns; /* last passive evidence */
 	uint64_t last_ok_sent_ns; /* newest answered probe's send time */
+	uint64_t last_good_ns; /* last answer or traffic received */
 	uint64_t sent, answered, late, lost, rx_events;
 	uint32_t transitions;
 	uint32_t rtt_us, srtt_us; /* last and smoothed (RFC 6298) */
