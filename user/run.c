@@ -393,6 +393,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	d.live = vta_live_new(c, d.s, &err);
 	if (err)
 		pr_warn("liveness: %s: tunnels not probed\n", strerror(-err));
+	vta_live_set_maps(d.live, d.maps.ifaces, d.maps.stats);
 	err = resync(&d, "start");
 	if (err)
 		goto out;

@@ -50,8 +50,8 @@ dpd() {
 	t0=$(now_ms)
 	lab_path_down $LAB_AWS_PUB1
 	if [ "$path" = vtiaccel ]; then
-		t_check "$path: liveness holds tunnel 1 out of the map's group within 5 s" \
-			wait_until 5 eval "lab_vta routes | grep -q 'held down: .*dev ${LAB_TUN}1'"
+		t_check "$path: liveness holds tunnel 1 out of the map's group within 10 s" \
+			wait_until 10 eval "lab_vta routes | grep -q 'held down: .*dev ${LAB_TUN}1'"
 		t_info "$path: liveness held tunnel 1 down $(($(now_ms) - t0)) ms after the loss began (polled)"
 		lab_vta status | grep -A1 "^${LAB_TUN}1 " | sed 's/^/#   /' || true
 	fi
