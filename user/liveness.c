@@ -55,6 +55,7 @@ static int good(struct vta_live_sm *m, const struct vta_live_params *p,
 		uint64_t now)
 {
 	m->misses = 0;
+	m->armed = true;
 	if (now > m->last_good_ns)
 		m->last_good_ns = now;
 	if (m->state != VTA_LIVE_DOWN)
@@ -73,7 +74,10 @@ static int bad(struct vta_live_sm *m, const struct vta_live_params *p,
 {
 	m->oks = 0;
 	m->lost++;
-	if (++m->misses < p->misses || m->state != VTA_LIVE_UP)
+	/* A target that never answered (a peer that does not answer ICMP
+	 * echo, or SAs not up yet) decides nothing: holding such a tunnel
+	 * down could last forever for a tunnel that works. */
+	if (++m->misses < p->misses || m->state != VTA_LIVE_UP || !m->armed)
 		return 0;
 	m->state = VTA_LIVE_DOWN;
 	m->since_ns = now;
@@ -81,15 +85,13 @@ static int bad(struct vta_live_sm *m, const struct vta_live_params *p,
 	return -1;
 }
 
-/* A probe that expired: a miss unless traffic arrived after it left
- * (passive evidence first: probes only decide when the tunnel is quiet)
- * or a probe sent after it was answered (the loss is older news). */
+/* A probe that expired: a miss, unless a probe sent after it was
+ * answered (the loss is older news). */
 static int expire(struct vta_live_sm *m, const struct vta_live_params *p,
 		  unsigned int i, uint64_t now)
 {
 	m->ring[i].pending = false;
-	if ((m->last_rx_ns && m->last_rx_ns >= m->ring[i].sent_ns) ||
-	    (m->last_ok_sent_ns && m->last_ok_sent_ns > m->ring[i].sent_ns))
+	if (m->last_ok_sent_ns && m->last_ok_sent_ns > m->ring[i].sent_ns)
 		return 0;
 	return bad(m, p, now);
 }
@@ -141,9 +143,19 @@ int vta_live_sm_reply(struct vta_live_sm *m, const struct vta_live_params *p,
 int vta_live_sm_rx(struct vta_live_sm *m, const struct vta_live_params *p,
 		   uint64_t now)
 {
+	/*
+	 * Received traffic proves the far side's direction only.  In the vm
+	 * lab's case (b) (docs/guide.md) the path died towards AWS while
+	 * AWS's packets (BGP keepalives, the vpc -> lan flows) still arrived:
+	 * counted as evidence, it kept a tunnel that could not send in ECMP
+	 * for good.  It arms the machine (the far side exists) and is
+	 * counted; only answered probes, a round trip, decide.
+	 */
+	(void)p;
 	m->last_rx_ns = now;
 	m->rx_events++;
-	return good(m, p, now);
+	m->armed = true;
+	return 0;
 }
 
 int vta_live_sm_tick(struct vta_live_sm *m, const struct vta_live_params *p,
@@ -221,6 +233,7 @@ struct tun {
 	uint64_t rx_last;
 	bool rx_known;
 	struct vta_live_sm sm;
+	bool told; /* "never answered" logged */
 	char reason[128];
 };
 
@@ -704,15 +717,14 @@ static void transition(struct vta_live *l, struct tun *t, int what)
 		err = vta_sync_set_held(l->s, t->ifindex, true);
 		/* the last answer arrived before the path died: the time
 		 * since is an upper bound of the detection time */
-		pr_warn("liveness: %s: DOWN: %s, no traffic received: held out "
-			"of ECMP%s (last answer %.0f ms ago)\n",
+		pr_warn("liveness: %s: DOWN: %s: held out of ECMP%s (last "
+			"answer %.0f ms ago)\n",
 			t->name, t->reason, err ? " (too many held down)" : "",
 			t->sm.last_good_ns
 				? (t->sm.since_ns - t->sm.last_good_ns) / 1e6
 				: -1.0);
 	} else {
-		snprintf(t->reason, sizeof(t->reason),
-			 "%u consecutive answers or received traffic",
+		snprintf(t->reason, sizeof(t->reason), "%u consecutive answers",
 			 l->c->live_rise);
 		vta_sync_set_held(l->s, t->ifindex, false);
 		pr_warn("liveness: %s: UP: %s (rtt %u us): back in ECMP\n",
@@ -754,6 +766,21 @@ static void tick(struct vta_live *l)
 			t->rx_known = true;
 		}
 		transition(l, t, vta_live_sm_tick(&t->sm, &l->p, now));
+		if (!t->sm.armed && t->sm.lost >= l->p.misses && !t->told) {
+			char a[INET6_ADDRSTRLEN];
+
+			vta_addr_str(t->family, &t->dst, a, sizeof(a));
+			pr_info("liveness: %s: no answer from %s yet: not held "
+				"down before it answers once\n",
+				t->name, a);
+			snprintf(t->reason, sizeof(t->reason),
+				 "%s never answered: not judged", a);
+			t->told = true;
+		}
+		if (t->sm.armed && t->told) {
+			snprintf(t->reason, sizeof(t->reason), "answering");
+			t->told = false;
+		}
 		if (probe_tick)
 			send_probe(l, t, now);
 		publish(l, t);
@@ -1016,6 +1043,8 @@ void vta_live_print(__u32 ifindex)
 			   v.answered);
 		print_uint(PRINT_ANY, "late", "late %" PRIu64 " ", v.late);
 		print_uint(PRINT_ANY, "lost", "lost %" PRIu64 " ", v.lost);
+		print_uint(PRINT_ANY, "rx_events", "rx-intervals %" PRIu64 " ",
+			   v.rx_events);
 		print_uint(PRINT_ANY, "transitions", "transitions %" PRIu64 " ",
 			   v.transitions);
 	}

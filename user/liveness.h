@@ -45,11 +45,12 @@ struct vta_live_params {
 
 struct vta_live_sm {
 	enum vta_live_state state;
+	bool armed; /* answered (or carried traffic) once: misses count */
 	uint32_t misses, oks; /* consecutive */
 	uint64_t since_ns; /* last transition (or start) */
 	uint64_t last_rx_ns; /* last passive evidence */
 	uint64_t last_ok_sent_ns; /* newest answered probe's send time */
-	uint64_t last_good_ns; /* last answer or traffic received */
+	uint64_t last_good_ns; /* last answer received */
 	uint64_t sent, answered, late, lost, rx_events;
 	uint32_t transitions;
 	uint32_t rtt_us, srtt_us; /* last and smoothed (RFC 6298) */
@@ -66,8 +67,8 @@ int vta_live_sm_sent(struct vta_live_sm *m, const struct vta_live_params *p,
 		     uint16_t seq, uint64_t now);
 int vta_live_sm_reply(struct vta_live_sm *m, const struct vta_live_params *p,
 		      uint16_t seq, uint64_t now);
-/* Decapsulated traffic arrived since the last call: the tunnel is alive,
- * and probes sent before it that expire are not misses. */
+/* Decapsulated traffic arrived since the last call: counted, and it
+ * arms the machine, but only probes decide (liveness.c). */
 int vta_live_sm_rx(struct vta_live_sm *m, const struct vta_live_params *p,
 		   uint64_t now);
 /* Expire probes past the deadline. */
