@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * liveness.h - is a tunnel carrying traffic?  Active ICMP echo probes
- * through each managed tunnel, passive evidence from its receive
- * counters, and a decision with hysteresis that holds a dead tunnel's
- * members out of the map ECMP groups (vta_sync_set_held()) long before
- * IKE DPD or the BGP hold timer notice (docs/guide.md, "Tunnel
- * liveness").
+ * through each managed tunnel (traffic the fast path forwards from it is
+ * counted, but only answers decide: vta_live_sm_rx()) and a decision
+ * with hysteresis that holds a dead tunnel's members out of the map ECMP
+ * groups (vta_sync_set_held()) long before IKE DPD or the BGP hold timer
+ * notice (docs/guide.md, "Tunnel liveness").
  *
  * Two layers: a state machine with no I/O and an explicit clock (unit
  * tested with a fake one), and the daemon's prober around it: raw ICMP
  * sockets bound to each tunnel, a timerfd, an rtnetlink socket for the
- * tunnels' addresses and counters, all in the daemon's epoll loop.  What
- * the prober knows is published in a hash map pinned as
+ * tunnels' addresses and the fast path's stats map, all in the daemon's
+ * epoll loop.  What the prober knows is published in a hash map pinned as
  * PIN_ROOT/vta_live (ifindex -> struct vta_live_pub) for `status`,
  * `routes`, `lookup` and `stats`.
  */
