@@ -54,6 +54,11 @@ void vta_conf_defaults(struct vta_conf *c)
 	c->lease_ms = 3000;
 	c->renew_ms = 1000;
 	c->nl_rcvbuf = 32 << 20;
+	c->live = true;
+	c->live_interval_ms = 100;
+	c->live_deadline_ms = 400;
+	c->live_misses = 3;
+	c->live_rise = 3;
 	for (i = 0; i < VTA_CONF_W_MAX; i++)
 		strcpy(c->where[i], "default");
 }
@@ -246,7 +251,8 @@ enum key_id {
 	K_PIN_ROOT, K_LAN, K_WAN, K_TUNNEL, K_TABLE, K_MSS_MODE, K_MSS_VALUE,
 	K_CLAMP_IN, K_ESP_MARK, K_RPF, K_XDP, K_XDP_GUARD, K_HASH_SEED,
 	K_LEASE, K_RENEW, K_RCVBUF, K_NF_BYPASS, K_PEER_LOCAL, K_PEER_MARK,
-	K_MAX
+	K_LIVE, K_LIVE_INTERVAL, K_LIVE_DEADLINE, K_LIVE_MISSES, K_LIVE_RISE,
+	K_TUNNEL_PROBE, K_MAX
 };
 
 static const struct conf_key {
@@ -290,17 +296,59 @@ static const struct conf_key {
 		"local address ESP arrives for (behind 1:1 NAT)" },
 	[K_PEER_MARK] = { "peer", "mark", NULL,
 		"mark for the tunnel's ESP, MARK[/MASK]" },
+	[K_LIVE] = { "liveness", "enable", "liveness",
+		"probe every tunnel and take a dead one out of ECMP (yes)" },
+	[K_LIVE_INTERVAL] = { "liveness", "interval_ms", "liveness-interval-ms",
+		"probe interval per tunnel, 10..10000 (100)" },
+	[K_LIVE_DEADLINE] = { "liveness", "deadline_ms", "liveness-deadline-ms",
+		"a probe unanswered this long is a miss, 10..60000 (400)" },
+	[K_LIVE_MISSES] = { "liveness", "misses", "liveness-misses",
+		"consecutive misses that hold a tunnel down, 1..100 (3)" },
+	[K_LIVE_RISE] = { "liveness", "rise", "liveness-rise",
+		"consecutive answers that bring it back, 1..100 (3)" },
+	[K_TUNNEL_PROBE] = { "tunnel", "probe", NULL,
+		"probe target: ADDR, off or auto (the peer inside address)" },
 };
 
-/* "peer vti1" -> "vti1", or NULL when section is not a peer section. */
-static const char *peer_name(const char *section)
+/* "peer vti1" -> "vti1", or NULL when section is not a "kind NAME" section. */
+static const char *named_section(const char *section, const char *kind)
 {
-	if (strncmp(section, "peer", 4) || (section[4] != ' ' && section[4] != '\t'))
+	size_t n = strlen(kind);
+
+	if (strncmp(section, kind, n) || (section[n] != ' ' && section[n] != '\t'))
 		return NULL;
-	section += 4;
+	section += n;
 	while (*section == ' ' || *section == '\t')
 		section++;
 	return section;
+}
+
+static const char *peer_name(const char *section)
+{
+	return named_section(section, "peer");
+}
+
+static struct vta_tunnel_probe *probe_get(struct vta_conf *c, const char *name,
+					  char *err, size_t errlen)
+{
+	int i;
+
+	if (!*name || strlen(name) >= IFNAMSIZ || strpbrk(name, " \t/")) {
+		fail(err, errlen, "not an interface name");
+		return NULL;
+	}
+	for (i = 0; i < c->n_probes; i++)
+		if (!strcmp(c->probes[i].tunnel, name))
+			return &c->probes[i];
+	if (c->n_probes == VTA_CONF_MAX_PROBES) {
+		fail(err, errlen, "more than %d tunnel sections",
+		     VTA_CONF_MAX_PROBES);
+		return NULL;
+	}
+	i = c->n_probes++;
+	memset(&c->probes[i], 0, sizeof(c->probes[i]));
+	strcpy(c->probes[i].tunnel, name);
+	return &c->probes[i];
 }
 
 static struct vta_peer_override *peer_get(struct vta_conf *c, const char *name,
@@ -460,6 +508,38 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 		p->mask = mask;
 		return 0;
 	}
+	case K_LIVE:
+		return parse_bool(v, &c->live, err, errlen);
+	case K_LIVE_INTERVAL:
+		return parse_u32(v, 10, 10000, &c->live_interval_ms, err, errlen);
+	case K_LIVE_DEADLINE:
+		return parse_u32(v, 10, 60000, &c->live_deadline_ms, err, errlen);
+	case K_LIVE_MISSES:
+		return parse_u32(v, 1, 100, &c->live_misses, err, errlen);
+	case K_LIVE_RISE:
+		return parse_u32(v, 1, 100, &c->live_rise, err, errlen);
+	case K_TUNNEL_PROBE: {
+		struct vta_tunnel_probe *t;
+		union vta_addr a;
+		int family = 0;
+		enum vta_probe_mode mode = VTA_PROBE_ADDR;
+
+		if (!strcmp(v, "off"))
+			mode = VTA_PROBE_OFF;
+		else if (!strcmp(v, "auto"))
+			mode = VTA_PROBE_AUTO;
+		else if (vta_addr_parse(v, &family, &a))
+			return fail(err, errlen,
+				    "must be an IPv4 or IPv6 address, off or auto");
+		t = probe_get(c, peer, err, errlen);
+		if (!t)
+			return -EINVAL;
+		t->mode = mode;
+		t->family = family;
+		if (family)
+			memcpy(&t->addr, a.b, sizeof(t->addr));
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -485,6 +565,9 @@ int vta_conf_set(struct vta_conf *c, const char *section, const char *key,
 	const char *peer = peer_name(section);
 	const char *sect = peer ? "peer" : section;
 	char why[256], known[160];
+
+	if (!peer && (peer = named_section(section, "tunnel")))
+		sect = "tunnel";
 	int k, ret;
 
 	for (k = 0; k < K_MAX; k++)
@@ -495,7 +578,7 @@ int vta_conf_set(struct vta_conf *c, const char *section, const char *key,
 		if (known[0])
 			snprintf(why, sizeof(why), "unknown key (known: %s)", known);
 		else
-			snprintf(why, sizeof(why), "unknown section (known: general, interfaces, routes, mss, esp, forward, daemon, peer NAME)");
+			snprintf(why, sizeof(why), "unknown section (known: general, interfaces, routes, mss, esp, forward, daemon, liveness, peer NAME, tunnel NAME)");
 		snprintf(err, errlen, "[%s] %s = %s: %s", section, key, value, why);
 		return -EINVAL;
 	}
@@ -740,7 +823,7 @@ const char *vta_conf_flag_name(int i)
 		if (n++ == i)
 			return keys[k].flag;
 	}
-	return n == i ? "peer" : NULL;
+	return n == i ? "peer" : n + 1 == i ? "probe" : NULL;
 }
 
 const char *vta_conf_flag_help(int i)
@@ -753,6 +836,8 @@ const char *vta_conf_flag_help(int i)
 		if (n++ == i)
 			return keys[k].help;
 	}
+	if (n + 1 == i)
+		return "\"TUNNEL ADDR|off|auto\": [tunnel TUNNEL] probe";
 	return n == i ? "\"TUNNEL local=ADDR mark=MARK[/MASK]\": a [peer TUNNEL] section" : NULL;
 }
 
@@ -797,6 +882,21 @@ int vta_conf_set_flag(struct vta_conf *c, const char *flag, const char *value,
 	c->origin = where;
 	if (!strcmp(flag, "peer")) {
 		ret = set_peer_flag(c, value, msg, sizeof(msg));
+	} else if (!strcmp(flag, "probe")) {
+		char section[IFNAMSIZ + 8];
+		const char *sp = strpbrk(value, " \t");
+
+		if (!sp || sp == value || sp - value >= IFNAMSIZ) {
+			snprintf(msg, sizeof(msg),
+				 "%s: must be \"TUNNEL ADDR|off|auto\"", value);
+			ret = -EINVAL;
+		} else {
+			snprintf(section, sizeof(section), "tunnel %.*s",
+				 (int)(sp - value), value);
+			sp += strspn(sp, " \t");
+			ret = vta_conf_set(c, section, "probe", sp, msg,
+					   sizeof(msg));
+		}
 	} else {
 		for (k = 0; k < K_MAX; k++)
 			if (keys[k].flag && !strcmp(keys[k].flag, flag))

@@ -16,6 +16,7 @@
 #define VTA_CONF_MAX_PATTERNS	16
 #define VTA_CONF_MAX_PEERS	16
 #define VTA_CONF_W_MAX		7
+#define VTA_CONF_MAX_PROBES	16
 
 enum vta_mss_mode {
 	VTA_MSS_OFF = 0,	/* no clamping */
@@ -41,6 +42,20 @@ struct vta_peer_override {
 	uint32_t mark, mask;
 };
 
+/* [tunnel NAME] probe = ADDR | off | auto (liveness, user/liveness.h) */
+enum vta_probe_mode {
+	VTA_PROBE_AUTO = 0,	/* the tunnel's peer inside address */
+	VTA_PROBE_OFF,
+	VTA_PROBE_ADDR,
+};
+
+struct vta_tunnel_probe {
+	char tunnel[IFNAMSIZ];
+	enum vta_probe_mode mode;
+	int family;
+	struct in6_addr addr;	/* IPv4 as the first 4 bytes */
+};
+
 struct vta_conf {
 	char pin_root[PATH_MAX];	/* [general] pin_root */
 	struct vta_patterns lan;	/* [interfaces] lan = eth1 */
@@ -63,6 +78,13 @@ struct vta_conf {
 	 * ("inet/filter/forward", "iptables/mangle/FORWARD") */
 	int n_nf_bypass;
 	char nf_bypass[VTA_CONF_MAX_PATTERNS][64];
+	bool live;			/* [liveness] enable = yes */
+	uint32_t live_interval_ms;	/* [liveness] interval_ms = 100 */
+	uint32_t live_deadline_ms;	/* [liveness] deadline_ms = 400 */
+	uint32_t live_misses;		/* [liveness] misses = 3 */
+	uint32_t live_rise;		/* [liveness] rise = 3 */
+	int n_probes;			/* [tunnel NAME] sections */
+	struct vta_tunnel_probe probes[VTA_CONF_MAX_PROBES];
 	int n_peers;			/* [peer NAME] sections */
 	struct vta_peer_override peers[VTA_CONF_MAX_PEERS];
 	/*

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "liveness.h"
 #include "cmd.h"
 #include "netlink.h"
 #include "print.h"
@@ -160,6 +161,18 @@ void vta_cli_print_route(const struct vta_maps *m, const struct vta_cli_route *r
 	close_json_array();
 	if (!g.n_paths)
 		print_text("\t(no usable nexthop)\n");
+	/* members liveness holds out of the group: after n_paths (sync.c) */
+	open_json_array("held_down");
+	for (i = g.n_paths; i < VTA_MAX_PATHS && g.paths[i].ifindex; i++) {
+		open_json_object(NULL);
+		print_text("\theld down: nexthop ");
+		vta_cli_print_nh(&g.paths[i]);
+		print_text(" ");
+		vta_live_print(g.paths[i].ifindex);
+		print_nl();
+		close_json_object();
+	}
+	close_json_array();
 }
 
 int cmd_routes(int argc, char **argv)

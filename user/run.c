@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "conf.h"
+#include "liveness.h"
 #include "loader.h"
 #include "log.h"
 #include "kfeatures.h"
@@ -125,6 +126,7 @@ struct daemon {
 	struct vta_nl nl;
 	struct vta_sync *s;
 	struct vta_attach *att;
+	struct vta_live *live;
 	uint64_t next_renew;
 	struct vta_config cfg;
 	uint64_t last_resync;	/* start of the last resync (mono ns) */
@@ -305,6 +307,8 @@ static void hook_added(void *ctx, int ifindex, const char *name,
 	struct daemon *d = ctx;
 
 	vta_attach_iface(d->att, ifindex, name, role);
+	if (role == VTA_ROLE_TUNNEL)
+		vta_live_link(d->live, ifindex, name, true);
 }
 
 static void hook_removed(void *ctx, int ifindex, const char *name,
@@ -313,6 +317,8 @@ static void hook_removed(void *ctx, int ifindex, const char *name,
 	struct daemon *d = ctx;
 
 	vta_attach_remove(d->att, ifindex, gone);
+	if (role == VTA_ROLE_TUNNEL)
+		vta_live_link(d->live, ifindex, name, false);
 }
 
 static void hook_tick(void *ctx)
@@ -637,6 +643,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	health_publish(&d);	/* this daemon's, not a dead one's */
 	vta_sync_set_grace(d.s, true);
 	vta_sync_set_xfrm(d.s, d.nl.xev != NULL);
+	d.live = vta_live_new(c, d.s, &err);
+	if (err)
+		pr_warn("liveness: %s: tunnels not probed\n", strerror(-err));
+	vta_live_set_maps(d.live, d.maps.ifaces, d.maps.stats);
 	/* subscribed before the first scan: nothing falls between */
 	vta_features_watch_open(d.kf_fd);
 	kfeatures_check(&d);
@@ -673,6 +683,9 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		pr_warn("epoll_ctl: %s\n", strerror(errno));
 		goto out;
 	}
+	err = vta_live_start(d.live, ep);
+	if (err)
+		pr_warn("liveness: timer: %s\n", strerror(-err));
 
 	while (!d.stop) {
 		struct epoll_event evs[8];
@@ -727,6 +740,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 					pr_warn("read XFRM netlink events: %s\n",
 						strerror(-err));
 				}
+			} else {
+				vta_live_handle(d.live, fd);
 			}
 		}
 		if (d.hup && !d.stop) {
@@ -757,6 +772,8 @@ out:
 	/* the clamp stays pinned only where it stays attached */
 	keep_clamp = vta_attach_n_clamps(d.att) > 0;
 	vta_attach_free(d.att);	/* detach before the maps go */
+	vta_live_free(d.live);
+	d.live = NULL;
 	vta_sync_free(d.s);
 	vta_nl_close(&d.nl);
 	if (d.l) {

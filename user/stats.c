@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "liveness.h"
 #include "cmd.h"
 #include "print.h"
 
@@ -300,6 +301,7 @@ static void print_prometheus(const struct snapshot *s)
 					   (uint64_t)s->v[i].s.c[c].packets);
 			}
 	}
+	vta_live_prometheus();	/* per-tunnel liveness, when the daemon runs it */
 }
 
 static void prom_one(const char *name, const char *type, const char *help,

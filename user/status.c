@@ -22,6 +22,7 @@
 #include "kfeatures.h"
 #include "cmd.h"
 #include "netlink.h"
+#include "liveness.h"
 #include "log.h"
 #include "print.h"
 #include "seedrules.h"
@@ -181,6 +182,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	}
 	if (i->v.role == VTA_ROLE_LAN || i->v.role == VTA_ROLE_WAN)
 		print_xdp(i, cfg);
+	if (i->v.role == VTA_ROLE_TUNNEL)
+		vta_live_print(i->ifindex);
 	if (i->gone)
 		print_text("(interface gone)");
 	print_nl();

@@ -283,6 +283,9 @@ struct vta_sync {
 	bool sa_aware, xfrm, want_resync;
 	bool write_dirty;	/* a map write failed: the maps lag the model */
 	uint32_t nu_stamp;
+	/* tunnels held down by liveness (user/liveness.h), by ifindex */
+	int held[VTA_SYNC_MAX_HELD];
+	int n_held;
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
@@ -809,21 +812,48 @@ static void sort_members(const struct vta_sync *s, struct vta_group *g)
 	}
 }
 
+static bool held(const struct vta_sync *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_held; i++)
+		if (s->held[i] == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * Members held down by liveness leave the group only while another
+ * usable member stays (never fewer paths than the kernel has).  They are
+ * kept after paths[n_paths - 1], where the programs never look, so that
+ * `routes` and `lookup` can show them as held down (docs/guide.md).
+ */
 static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
 			int n, bool unrep, struct vta_group *g)
 {
-	int i;
+	bool skip_held = false;
+	int i, pass, slot = 0;
 
 	memset(g, 0, sizeof(*g));
 	if (unrep)
 		return;
-	for (i = 0; i < n && g->n_paths < VTA_MAX_PATHS; i++) {
+	for (i = 0; i < n && s->n_held; i++) {
 		const struct slink *l = link_get(s, m[i].ifindex);
+
+		if (member_usable(s, l) && !held(s, m[i].ifindex))
+			skip_held = true;
+	}
+	for (pass = 0; pass < 2; pass++)
+	for (i = 0; i < n && slot < VTA_MAX_PATHS; i++) {
+		const struct slink *l = link_get(s, m[i].ifindex);
+		bool h = skip_held && held(s, m[i].ifindex);
 		struct vta_nh *p;
 
-		if (!member_usable(s, l))
+		if (!member_usable(s, l) || h != (pass == 1))
 			continue;
-		p = &g->paths[g->n_paths++];
+		p = &g->paths[slot++];
+		if (!h)
+			g->n_paths++;
 		p->ifindex = m[i].ifindex;
 		p->kind = l->nl.type == ARPHRD_ETHER ? VTA_NH_NEIGH : VTA_NH_TUNNEL;
 		p->gw_family = m[i].gw_family == AF_INET6 ? VTA_AF_INET6 :
@@ -833,7 +863,8 @@ static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
 			memcpy(p->gw6, m[i].gw.b, 16);
 		else if (m[i].gw_family == AF_INET)
 			memcpy(&p->gw4, m[i].gw.b, 4);
-		g->total_weight += p->weight;
+		if (!h)
+			g->total_weight += p->weight;
 	}
 	sort_members(s, g);
 }
@@ -2413,6 +2444,25 @@ void vta_sync_set_sa_aware(struct vta_sync *s, bool on)
 	s->sa_aware = on;
 	refresh_links(s);
 	refresh_groups(s);
+}
+
+int vta_sync_set_held(struct vta_sync *s, int ifindex, bool on)
+{
+	int i;
+
+	if (held(s, ifindex) == on)
+		return 0;
+	if (on) {
+		if (s->n_held == VTA_SYNC_MAX_HELD)
+			return -ENOSPC;
+		s->held[s->n_held++] = ifindex;
+	} else {
+		for (i = 0; i < s->n_held; i++)
+			if (s->held[i] == ifindex)
+				s->held[i] = s->held[--s->n_held];
+	}
+	refresh_groups(s);
+	return 0;
 }
 
 void vta_sync_set_xfrm(struct vta_sync *s, bool available)

@@ -99,6 +99,14 @@ void vta_sync_set_sa_aware(struct vta_sync *s, bool on);
 void vta_sync_set_xfrm(struct vta_sync *s, bool available);
 
 /*
+ * Liveness (user/liveness.h): a tunnel held down leaves every group that
+ * keeps another usable member; the kernel's routes are untouched.  Kept
+ * by ifindex across resyncs.  0, or -ENOSPC past VTA_SYNC_MAX_HELD.
+ */
+#define VTA_SYNC_MAX_HELD	64
+int vta_sync_set_held(struct vta_sync *s, int ifindex, bool on);
+
+/*
  * One handler per message type, for dumps and events alike: rtnetlink
  * (links, addresses, routes, nexthops) and XFRM (SAs).  Return 0, or
  * -errno for a message that was rejected (malformed: logged at debug).

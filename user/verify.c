@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "loader.h"
+#include "liveness.h"
 #include "log.h"
 #include "netlink.h"
 #include "print.h"
@@ -499,6 +500,8 @@ int cmd_verify(int argc, char **argv)
 	if (x.no_sa_aware)
 		vta_sync_set_sa_aware(s, false);
 	vta_sync_set_xfrm(s, nl.xdump != NULL);
+	/* tunnels the daemon's liveness holds down are a decision, not drift */
+	vta_live_apply_held(s, c.pin_root);
 	err = vta_sync_full(s, &nl);
 	if (err) {
 		vta_print_error("verify: dump the kernel: %s", strerror(-err));

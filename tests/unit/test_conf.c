@@ -254,10 +254,60 @@ static void test_list_flags_accumulate(void **state)
 	assert_int_equal(c.n_peers, 2);
 }
 
+static void test_liveness_keys(void **state)
+{
+	struct vta_conf c;
+	struct in6_addr a;
+	char e[512];
+
+	assert_int_equal(load(&c, ""), 0);
+	assert_true(c.live);
+	assert_int_equal(c.live_interval_ms, 100);
+	assert_int_equal(c.live_deadline_ms, 400);
+	assert_int_equal(c.live_misses, 3);
+	assert_int_equal(c.live_rise, 3);
+	assert_int_equal(load(&c,
+		"[liveness]\nenable = no\ninterval_ms = 200\ndeadline_ms = 900\n"
+		"misses = 5\nrise = 2\n"
+		"[tunnel vti1]\nprobe = 169.254.44.1\n"
+		"[tunnel vti2]\nprobe = off\n"), 0);
+	assert_false(c.live);
+	assert_int_equal(c.live_interval_ms, 200);
+	assert_int_equal(c.live_deadline_ms, 900);
+	assert_int_equal(c.live_misses, 5);
+	assert_int_equal(c.live_rise, 2);
+	assert_int_equal(c.n_probes, 2);
+	assert_string_equal(c.probes[0].tunnel, "vti1");
+	assert_int_equal(c.probes[0].mode, VTA_PROBE_ADDR);
+	assert_int_equal(c.probes[0].family, AF_INET);
+	inet_pton(AF_INET, "169.254.44.1", &a);
+	assert_memory_equal(&c.probes[0].addr, &a, 4);
+	assert_int_equal(c.probes[1].mode, VTA_PROBE_OFF);
+	expect_error("[liveness]\ninterval_ms = 5\n", "t.conf:2",
+		     "[liveness] interval_ms = 5", "10..10000", NULL);
+	expect_error("[liveness]\nmisses = 0\n", "[liveness] misses = 0", NULL);
+	expect_error("[tunnel vti1]\nprobe = nowhere\n",
+		     "[tunnel vti1] probe = nowhere",
+		     "must be an IPv4 or IPv6 address, off or auto", NULL);
+	expect_error("[tunnel vti1]\nport = 1\n", "unknown key (known: probe)",
+		     NULL);
+	/* the flag form */
+	vta_conf_defaults(&c);
+	assert_int_equal(vta_conf_set_flag(&c, "probe", "vti3 fd00::1", e,
+					   sizeof(e)), 0);
+	assert_int_equal(c.probes[0].family, AF_INET6);
+	assert_int_not_equal(vta_conf_set_flag(&c, "probe", "vti3", e,
+					       sizeof(e)), 0);
+	assert_non_null(strstr(e, "--probe"));
+	assert_int_equal(vta_conf_set_flag(&c, "liveness", "no", e, sizeof(e)), 0);
+	assert_false(c.live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_liveness_keys),
 		cmocka_unit_test(test_full_valid),
 		cmocka_unit_test(test_value_alone_means_fixed),
 		cmocka_unit_test(test_errors),

@@ -11,6 +11,11 @@
 #      tunnel 1 out, the flows move to tunnel 2; with the path back, DPD's
 #      restart brings tunnel 1 and ECMP back.  Run with vtiaccel, then
 #      with the kernel path alone; prints the per-flow outage of both.
+#      vtiaccel runs with its defaults, tunnel liveness on: its probes to
+#      169.254.12.37 stop coming back and tunnel 1 leaves the map's ECMP
+#      group in under a second, long before DPD or BGP notice, so every
+#      lan -> vpc flow must resume within 1 s (docs/guide.md, "Tunnel
+#      liveness"; before liveness: outage median 16 s, max 31.6 s).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +49,12 @@ dpd() {
 	t_check "$path: traffic runs (16 flows each way)" lab_traffic_start "$tag"
 	t0=$(now_ms)
 	lab_path_down $LAB_AWS_PUB1
+	if [ "$path" = vtiaccel ]; then
+		t_check "$path: liveness holds tunnel 1 out of the map's group within 10 s" \
+			wait_until 10 eval "lab_vta routes | grep -q 'held down: .*dev ${LAB_TUN}1'"
+		t_info "$path: liveness held tunnel 1 down $(($(now_ms) - t0)) ms after the loss began (polled)"
+		lab_vta status | grep -A1 "^${LAB_TUN}1 " | sed 's/^/#   /' || true
+	fi
 	t_check "$path: tunnel 1 leaves the route within 60 s of losing its path" \
 		wait_until 60 lab_one_path
 	t1=$(now_ms)
@@ -63,6 +74,22 @@ dpd() {
 		$PY "$REPO/lab/outage.py" "$(printf '%-8s %-10s' "$path" "$what")" \
 			"$LAB_DIR/$tag.$d.json" 16 >> "$OUT" || true
 	done
+	if [ "$path" = vtiaccel ]; then
+		# The budget is 1 s per flow.  Under TCG on a loaded host the
+		# whole guest stalls now and then: "least" is the gap every
+		# flow saw, also those on tunnel 2 that the failover does not
+		# touch (measured 438 and 628 ms).  Such a stall (if under 1 s)
+		# is added to the budget; the line says both.
+		local line least
+		line=$($PY "$REPO/lab/outage.py" "$path liveness lan -> vpc" \
+			"$LAB_DIR/$tag.up.json" 16)
+		t_info "$line"
+		least=$(printf '%s\n' "$line" | sed -nE 's/.*least ([0-9]+) ms.*/\1/p')
+		[ -n "$least" ] && [ "$least" -lt 1000 ] || least=0
+		t_check "$path, liveness, lan -> vpc: no flow interrupted for more than 1 s (+ the guest's own stall, $least ms)" \
+			$PY "$REPO/lab/outage.py" "$path liveness lan -> vpc" \
+			"$LAB_DIR/$tag.up.json" 16 --max-ms $((1000 + least))
+	fi
 }
 
 t_cleanup lab_path_up
@@ -72,5 +99,6 @@ t_check "SIGTERM detached vtiaccel (no tc filter left on eth1)" \
 	eval "! ip netns exec $LAB_CGW tc filter show dev eth1 ingress | grep -q bpf"
 dpd kernel
 
-t_info "per-flow outage when DPD takes tunnel 1 out (longest gap of each interrupted flow), vtiaccel vs kernel path:"
+t_info "per-flow outage when tunnel 1's path dies (longest gap of each interrupted flow), vtiaccel (liveness on) vs kernel path:"
 sed 's/^/#   /' "$OUT"
+t_info "before liveness (issue 15): vtiaccel lan -> vpc 16 of 16 flows interrupted, outage median 16 s, max 31.6 s"

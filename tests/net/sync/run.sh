@@ -77,7 +77,10 @@ IF2=$(ifidx vti2)
 # --- start ----------------------------------------------------------------
 notify_listener
 t0=$(now_ms)
-start_daemon
+# The peer namespace has no inside addresses to answer probes: liveness
+# would hold tunnels down.  This is the route sync's test; liveness has
+# its own (test_liveness.sh).
+start_daemon --liveness no
 if wait_ready 300; then
 	t_pass "daemon ready (sd_notify READY=1) after $(($(now_ms) - t0)) ms"
 else
@@ -363,7 +366,7 @@ done
 # A new daemon on the stale pins: fresh maps content, no drift.  Its
 # socket buffer is small, for the overrun test below.
 : > "$TMP/notify.out"
-start_daemon --netlink-rcvbuf 65536
+start_daemon --liveness no --netlink-rcvbuf 65536
 if wait_ready 300; then
 	t_pass "restart over stale pins ready"
 else
