@@ -121,8 +121,9 @@ if [ "$(G route show 172.31.0.0/16 | grep -c nexthop)" -eq 2 ]; then
 else
 	t_fail "kernel route changed: $(G route show 172.31.0.0/16)"
 fi
-out=$(inns "$VTA" --pin-root "$PIN" status 2>&1)
-if printf '%s\n' "$out" | grep -A1 '^vti1 ' | grep -q "liveness down since"; then
+out=$(inns "$VTA" --pin-root "$PIN" -j status 2>&1)
+if printf '%s\n' "$out" |
+   jq -e '.interfaces[] | select(.name == "vti1") | .liveness.state == "down" and .liveness.since_s >= 0' >/dev/null; then
 	t_pass "status shows vti1 held down by liveness"
 else
 	t_fail "status: no 'liveness down' for vti1:"
