@@ -47,7 +47,7 @@ chk_hosts() {
 chk_lab_up() {
 	t_cleanup lab_down
 	t_check "lab up ($*): SAs, BGP ECMP both ways, vtiaccel, first ping" lab_up "$@"
-	grep '^# lab:' "$T_TMP/check.out" || true
+	printf '%s\n' "$T_CHECK_LOG" | grep '^# lab:' || true
 	if ! lab_alive "$LAB_CGW/vtiaccel"; then
 		t_fail "lab did not come up: nothing else to test"
 		exit 1

@@ -31,6 +31,9 @@
 # directory under $LAB_DIR; every wait polls a condition with a deadline.
 
 LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# now_ms, wait_until (and, for the tests, the t_* accounting).
+# shellcheck source=tests/lib/common.sh
+. "$LAB_REPO/tests/lib/common.sh"
 LAB_BUILD=${LAB_BUILD:-${BUILD:-build-lab}}
 case $LAB_BUILD in /*) ;; *) LAB_BUILD=$LAB_REPO/$LAB_BUILD ;; esac
 LAB_VTA=${LAB_VTA:-$LAB_BUILD/vtiaccel}
@@ -82,20 +85,6 @@ LAB_DIR=${LAB_DIR:-}
 LAB_T0=
 
 lab_log() { echo "# lab: $*"; }
-lab_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-
-# lab_wait SECONDS CMD...: poll CMD every 0.1 s until it succeeds or the
-# deadline passes.
-lab_wait() {
-	local deadline=$(($(lab_ms) + $1 * 1000))
-	shift
-	while :; do
-		if "$@"; then return 0; fi
-		[ "$(lab_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
-}
-
 lab_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # Run a command in the mount + network namespace of a daemon lab_up
@@ -188,7 +177,7 @@ lab_start_frr() { # NS BGPD_TEMPLATE DAEMON
 }
 
 lab_zebra_up() {
-	lab_wait 120 test -S "/run/frr/$1/zserv.api" ||
+	wait_until 120 test -S "/run/frr/$1/zserv.api" ||
 		{ lab_log "zebra in $1 did not open its socket: $(cat "$LAB_DIR/$1/zebra.out")"; return 1; }
 }
 
@@ -343,7 +332,7 @@ lab_diag() {
 	tail -n 15 "$LAB_DIR/$1/charon.log"
 }
 
-lab_elapsed() { local ms=$(($(lab_ms) - LAB_T0)); printf '%d.%01d s' $((ms / 1000)) $((ms % 1000 / 100)); }
+lab_elapsed() { local ms=$(($(now_ms) - LAB_T0)); printf '%d.%01d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
 # lab_up [--no-vtiaccel] [--nhg on|off] [--xfrm]
 lab_up() {
@@ -364,7 +353,7 @@ lab_up() {
 	*) lab_log "lab_up: LAB_TUNNEL must be vti or xfrm, not $LAB_TUNNEL"; return 2 ;;
 	esac
 	LAB_TUN=$LAB_TUNNEL
-	LAB_T0=$(lab_ms)
+	LAB_T0=$(now_ms)
 	# Not under a test's private $T_TMP: FRR drops to user frr and must
 	# read its configs here.
 	[ -n "$LAB_DIR" ] || LAB_DIR=$(mktemp -d /tmp/vta-lab.XXXXXX)
@@ -389,13 +378,13 @@ lab_up() {
 	lab_start_frr "$LAB_CGW" bgpd-cgw.conf.in bgpd
 	lab_start_frr "$LAB_AWS" bgpd-aws.conf.in bgpd
 	if [ -n "$vta" ]; then
-		lab_wait "$LAB_VTA_START_S" lab_vta_ready ||
+		wait_until "$LAB_VTA_START_S" lab_vta_ready ||
 			{ lab_log "vtiaccel did not come up: $(tail -5 "$LAB_DIR/$LAB_CGW/vtiaccel.out")"; return 1; }
 	fi
 	lab_log "links, FRR${vta:+, vtiaccel} after $(lab_elapsed)"
 	for ns in "$LAB_AWS" "$LAB_CGW"; do	# responder first
 		lab_subst "swanctl-${ns#"$LAB_P"}.conf.in" "$LAB_DIR/$ns/swanctl.conf" "$ns"
-		lab_wait 120 eval "lab_swanctl $ns --stats >/dev/null 2>&1" ||
+		wait_until 120 eval "lab_swanctl $ns --stats >/dev/null 2>&1" ||
 			{ lab_log "charon in $ns: no vici socket: $(tail -5 "$LAB_DIR/$ns/charon.out")"; return 1; }
 		lab_log "charon in $ns answers after $(lab_elapsed)"
 		lab_swanctl "$ns" --load-all --file "$LAB_DIR/$ns/swanctl.conf" >"$LAB_DIR/$ns/load.out" 2>&1 ||
@@ -407,23 +396,23 @@ lab_up() {
 	# and the guest's clock can run several times faster than the host's
 	# (seen: 432 guest seconds in a 127 s VM run), so a guest-time
 	# deadline is shorter than it looks.
-	lab_wait "$LAB_UP_S" lab_sas_up || { lab_log "CHILD_SAs not up after $LAB_UP_S s"; lab_swanctl "$LAB_CGW" --list-sas; return 1; }
+	wait_until "$LAB_UP_S" lab_sas_up || { lab_log "CHILD_SAs not up after $LAB_UP_S s"; lab_swanctl "$LAB_CGW" --list-sas; return 1; }
 	lab_log "both CHILD_SAs installed after $(lab_elapsed)"
 	for pfx in $(lab_remote_nets); do
-		lab_wait "$LAB_UP_S" lab_ecmp_ok "$LAB_CGW" "$pfx" ||
+		wait_until "$LAB_UP_S" lab_ecmp_ok "$LAB_CGW" "$pfx" ||
 			{ lab_log "no ECMP route to $pfx in cgw"; lab_diag "$LAB_CGW"; return 1; }
 	done
 	for pfx in $(lab_local_nets); do
-		lab_wait "$LAB_UP_S" lab_ecmp_ok "$LAB_AWS" "$pfx" ||
+		wait_until "$LAB_UP_S" lab_ecmp_ok "$LAB_AWS" "$pfx" ||
 			{ lab_log "no ECMP route to $pfx in aws"; lab_diag "$LAB_AWS"; return 1; }
 	done
 	if [ -n "$vta" ]; then
-		lab_wait 60 lab_vta_ecmp_ok ||
+		wait_until 60 lab_vta_ecmp_ok ||
 			{ lab_log "vtiaccel has no ECMP route"; lab_vta routes; return 1; }
 	fi
-	lab_wait 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST" || { lab_log "lan cannot ping vpc"; return 1; }
+	wait_until 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST" || { lab_log "lan cannot ping vpc"; return 1; }
 	if [ -n "$LAB_V6" ]; then
-		lab_wait 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST6" || { lab_log "lan cannot ping vpc over IPv6"; return 1; }
+		wait_until 60 lab_ping "$LAB_LAN" "$LAB_VPC_HOST6" || { lab_log "lan cannot ping vpc over IPv6"; return 1; }
 	fi
 	lab_log "up after $(lab_elapsed): $LAB_TUN tunnels, BGP ECMP both ways${LAB_V6:+ (IPv4 and IPv6)}, lan <-> vpc ping${vta:+, vtiaccel running}"
 }
@@ -433,7 +422,7 @@ lab_stop() {
 	local pid=${LAB_PID[$1]:-}
 	[ -n "$pid" ] || return 0
 	kill "-${2:-TERM}" "$pid" 2>/dev/null || true
-	lab_wait 10 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+	wait_until 10 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	unset "LAB_PID[$1]"
 	return 0
@@ -449,7 +438,7 @@ lab_down() {
 		kill "$pid" 2>/dev/null && pids="$pids $pid"
 	done
 	# shellcheck disable=SC2086 # a list of PIDs
-	lab_wait 5 eval "! kill -0 ${pids:-0} 2>/dev/null" ||
+	wait_until 5 eval "! kill -0 ${pids:-0} 2>/dev/null" ||
 		for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
 	for pid in $pids; do wait "$pid" 2>/dev/null || true; done
 	LAB_PID=()
@@ -472,12 +461,12 @@ lab_traffic_start() {
 	rm -f "$LAB_DIR/$tag".*
 	lab_start "$LAB_VPC" "rx-$tag-up" $py "$f" recv 5003 --seconds 600 $v6 --ready "$LAB_DIR/$tag.upready"
 	lab_start "$LAB_LAN" "rx-$tag-down" $py "$f" recv 5004 --seconds 600 $v6 --ready "$LAB_DIR/$tag.downready"
-	lab_wait 60 test -e "$LAB_DIR/$tag.upready" -a -e "$LAB_DIR/$tag.downready" || return 1
+	wait_until 60 test -e "$LAB_DIR/$tag.upready" -a -e "$LAB_DIR/$tag.downready" || return 1
 	lab_start "$LAB_LAN" "tx-$tag-up" $py "$f" send "$vpc" 5003 --flows 16 --sport 43000 --pps 20 --seconds 600
 	lab_start "$LAB_VPC" "tx-$tag-down" $py "$f" send "$lan" 5004 --flows 16 --sport 44000 --pps 20 --seconds 600
 	# Running once both receivers count packets: the udp socket's queue
 	# shows it cheaply (/proc/net/snmp{,6} InDatagrams of each host).
-	lab_wait 60 lab_rx_flowing "$LAB_VPC" "${2:-4}" && lab_wait 60 lab_rx_flowing "$LAB_LAN" "${2:-4}"
+	wait_until 60 lab_rx_flowing "$LAB_VPC" "${2:-4}" && wait_until 60 lab_rx_flowing "$LAB_LAN" "${2:-4}"
 }
 
 lab_udp_in() { # NS 4|6: the host's UDP InDatagrams
@@ -491,7 +480,7 @@ lab_udp_in() { # NS 4|6: the host's UDP InDatagrams
 lab_rx_flowing() { # NS [4|6]: InDatagrams grows by >= 20 within 2 s
 	local a b
 	a=$(lab_udp_in "$1" "${2:-4}")
-	lab_wait 2 eval "b=\$(lab_udp_in $1 ${2:-4}); [ \$((b - a)) -ge 20 ]"
+	wait_until 2 eval "b=\$(lab_udp_in $1 ${2:-4}); [ \$((b - a)) -ge 20 ]"
 }
 
 lab_traffic_stop() {

@@ -57,7 +57,7 @@ step "4. Traffic lan <-> vpc: ping, TCP and UDP both ways (iperf3)"
 lab_vta stats -j > "$LAB_DIR/s0.json"
 run ip netns exec "$LAB_LAN" ping -n -q -c 10 -i 0.1 "$LAB_VPC_HOST" | tail -2
 ip netns exec "$LAB_VPC" iperf3 -s -D -p 5201 -I "$LAB_DIR/iperf.pid" --logfile "$LAB_DIR/iperf.log"
-lab_wait 10 eval "ip netns exec $LAB_VPC ss -ltn | grep -q ':5201 '"
+wait_until 10 eval "ip netns exec $LAB_VPC ss -ltn | grep -q ':5201 '"
 for args in "" "-R" "-u -b 10M" "-u -b 10M -R"; do
 	# shellcheck disable=SC2086 # split on purpose
 	printf '$ iperf3 -c %s -t 3 %s   ' "$LAB_VPC_HOST" "$args"
@@ -93,14 +93,14 @@ done
 
 step "7. Failover: tunnel 1's IKE SA terminated under traffic (16 flows each way, 20 packets/s each)"
 lab_traffic_start demo
-t0=$(lab_ms)
+t0=$(now_ms)
 run lab_swanctl "$LAB_CGW" --terminate --ike gw1 2>/dev/null | tail -1
-lab_wait 20 lab_one_path || true
+wait_until 20 lab_one_path || true
 echo "   route now:"; ip -n "$LAB_CGW" route show 172.31.0.0/16 | sed 's/^/   /'
 run lab_swanctl "$LAB_CGW" --initiate --child gw1 2>/dev/null | tail -1
-lab_wait 60 lab_both_ecmp || echo "   (ECMP did not come back within 60 s)"
-back=$(($(lab_ms) - t0))
-lab_wait 3 eval '[ $(($(lab_ms) - t0 - back)) -ge 2000 ]' || true
+wait_until 60 lab_both_ecmp || echo "   (ECMP did not come back within 60 s)"
+back=$(($(now_ms) - t0))
+wait_until 3 eval '[ $(($(now_ms) - t0 - back)) -ge 2000 ]' || true
 lab_traffic_stop demo
 echo "   ECMP restored ${back} ms after the termination; per-flow outage (each flow's longest gap):"
 $PY lab/outage.py "   lan -> vpc" "$LAB_DIR/demo.up.json" 16 || true

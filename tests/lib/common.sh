@@ -6,17 +6,20 @@
 # "N passed, N failed[, N skipped]" line every tier prints and reads.
 #
 #	now_ms                   wall clock in ms, no fork
-#	wait_until SECS CMD...   poll CMD every 0.05 s until it succeeds (0)
-#	                         or SECS (may be fractional) pass (1)
+#	wait_until SECS CMD...   poll CMD every $T_POLL_S (0.05) s until it
+#	                         succeeds (0) or SECS (may be fractional)
+#	                         pass (1)
 #	t_pass NAME              count and print one passed check
 #	t_fail NAME [WHY]        ... failed
 #	t_skip NAME WHY          ... skipped (never counted as passed)
 #	t_check NAME [-m WHY] CMD...
 #	                         pass when CMD succeeds; its output (and WHY)
-#	                         shown only when it fails
+#	                         shown only when it fails.  CMD runs in this
+#	                         shell (what it starts or sets stays); its
+#	                         output is left in $T_CHECK_LOG
 #	t_summary [TAG]          print "TAG: N passed, N failed[, N skipped]"
-#	                         (TAG defaults to $T_TAG); status 1 when
-#	                         anything failed
+#	                         (TAG defaults to $T_TAG; none: no "TAG: ");
+#	                         status 1 when anything failed
 #	summary_counts FILE      "P F S" of the last summary line in FILE;
 #	                         status 1 when there is none
 #
@@ -28,13 +31,16 @@ VTA_COMMON_SH=1
 T_PASS=${T_PASS:-0}
 T_FAIL=${T_FAIL:-0}
 T_SKIP=${T_SKIP:-0}
+T_POLL_S=${T_POLL_S:-0.05}
+T_CHECK_LOG=
 
 now_ms() {
 	local t=${EPOCHREALTIME/./}
 	echo $((t / 1000))
 }
 
-# The sleep is the poll interval, not a guess at how long something takes.
+# The sleep is the poll interval, not a guess at how long something takes
+# (a CPU-starved guest polls less often: tests/vm/lib.sh).
 wait_until() {
 	local deadline
 	deadline=$(($(now_ms) + $(awk -v t="$1" 'BEGIN { printf "%.0f", t * 1000 }')))
@@ -42,7 +48,7 @@ wait_until() {
 	while :; do
 		"$@" && return 0
 		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.05
+		sleep "$T_POLL_S"
 	done
 }
 
@@ -50,23 +56,30 @@ t_pass() { T_PASS=$((T_PASS + 1)); echo "PASS: $1"; }
 t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL: $1${2:+: $2}"; }
 t_skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP: $1${2:+: $2}"; }
 
+# CMD runs in this shell, not in $(...): a check may start what the test
+# goes on to use (a lab, a capture in the background) or set variables.
 t_check() {
-	local name=$1 why='' out
+	local name=$1 why='' f rc=0
 	shift
 	if [ "${1:-}" = -m ]; then
 		why=$2
 		shift 2
 	fi
-	if out=$("$@" 2>&1); then
+	f=$(mktemp /tmp/vta-check.XXXXXX) || { t_fail "$name" "mktemp failed"; return 0; }
+	"$@" >"$f" 2>&1 || rc=$?
+	T_CHECK_LOG=$(<"$f")
+	rm -f "$f"
+	if [ "$rc" = 0 ]; then
 		t_pass "$name"
 	else
 		t_fail "$name" "$why"
-		[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    /'
+		[ -z "$T_CHECK_LOG" ] || printf '%s\n' "$T_CHECK_LOG" | sed 's/^/    /'
 	fi
 }
 
 t_summary() {
-	local s="${1:-$T_TAG}: $T_PASS passed, $T_FAIL failed"
+	local tag=${1:-${T_TAG:-}} s="$T_PASS passed, $T_FAIL failed"
+	[ -z "$tag" ] || s="$tag: $s"
 	[ "$T_SKIP" -gt 0 ] && s="$s, $T_SKIP skipped"
 	echo "$s"
 	[ "$T_FAIL" -eq 0 ]

@@ -34,11 +34,10 @@ for t in "$@"; do
 		F=$((F + 1))
 		continue
 	fi
-	start=${EPOCHREALTIME/./}
+	start=$(now_ms)
 	timeout -k 5 "$VM_TEST_TIMEOUT" "$t" </dev/null 2>&1 | tee "$tmp/out"
 	rc=${PIPESTATUS[0]}
-	end=${EPOCHREALTIME/./}
-	secs=$(((end - start) / 100000))
+	secs=$((($(now_ms) - start) / 100))
 	secs="$((secs / 10)).$((secs % 10))"
 	p=0 f=0 s=0 line=
 	if read -r p f s < <(summary_counts "$tmp/out"); then

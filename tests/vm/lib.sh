@@ -5,17 +5,24 @@
 #
 #	. "$(dirname "$0")/lib.sh"
 #
-# It sets `set -eEu`, and at exit runs the registered cleanups (last first)
-# then prints the summary line "N passed, N failed[, N skipped]".  A
-# command that fails outside a check (set -e) counts as one failure naming
-# the command and line.  Exit status: 1 if anything failed, else 0.
+# The accounting, clock and polling are tests/lib/common.sh's (t_pass,
+# t_fail NAME [WHY], t_skip, t_check, now_ms, wait_until, t_summary); this
+# adds what a vm test needs on top.  It sets `set -eEu`, and at exit runs
+# the registered cleanups (last first) then prints the summary line
+# "TEST: N passed, N failed[, N skipped]".  A command that fails outside a
+# check (set -e) counts as one failure naming the command and line.  Exit
+# status: 1 if anything failed, else 0.
 
 set -eEu
 
-T_PASS=0
-T_FAIL=0
-T_SKIP=0
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
 T_NAME=$(basename "$0" .sh)
+T_TAG=$T_NAME
+# Poll every 0.1 s, not 0.05: what the tests poll (vtiaccel status, ip,
+# swanctl) is an exec read over 9p in a CPU-starved emulated guest.
+T_POLL_S=0.1
 # shellcheck disable=SC2034 # used by the tests that source this
 # Unique prefix for what a test creates (namespaces, devices, files), so
 # that concurrent runs and leftovers are told apart.
@@ -25,23 +32,7 @@ T_ABORT_CMD=
 T_ABORT_LINE=
 T_TMP=$(mktemp -d "/tmp/$T_NAME.XXXXXX")
 
-t_pass() { T_PASS=$((T_PASS + 1)); echo "PASS: $*"; }
-t_fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL: $*"; }
-t_skip() { T_SKIP=$((T_SKIP + 1)); echo "SKIP: $*"; }
 t_info() { echo "# $*"; }
-
-# t_check DESCRIPTION CMD...: one check that passes when CMD succeeds.
-# CMD's output is shown (indented) only when the check fails.
-t_check() {
-	local desc=$1 out="$T_TMP/check.out"
-	shift
-	if "$@" >"$out" 2>&1; then
-		t_pass "$desc"
-	else
-		t_fail "$desc"
-		sed 's/^/    /' "$out"
-	fi
-}
 
 # t_skip_all REASON: nothing of this test can run here; exits.
 t_skip_all() {
@@ -53,24 +44,6 @@ t_skip_all() {
 # CMD is eval'ed: quote what must not be split.
 t_cleanup() {
 	T_CLEANUPS+=("$*")
-}
-
-# now_ms: monotonic-enough wall clock in ms without forking.
-now_ms() {
-	local t=${EPOCHREALTIME/./}
-	echo $((t / 1000))
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0) or
-# SECONDS pass (1).  The sleep is the poll interval, not a guess.
-wait_until() {
-	local deadline=$(($(now_ms) + $1 * 1000))
-	shift
-	while :; do
-		if "$@"; then return 0; fi
-		[ "$(now_ms)" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
 }
 
 # wait_pid_gone SECONDS PID: wait for a child we started to exit.
@@ -121,12 +94,7 @@ _t_on_exit() {
 		eval "${T_CLEANUPS[i]}" >/dev/null 2>&1
 	done
 	rm -rf "$T_TMP"
-	if [ "$T_SKIP" -gt 0 ]; then
-		echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-	else
-		echo "$T_PASS passed, $T_FAIL failed"
-	fi
-	[ "$T_FAIL" -eq 0 ] && exit 0
+	t_summary "$T_TAG" && exit 0
 	exit 1
 }
 

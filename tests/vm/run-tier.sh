@@ -18,6 +18,8 @@
 set -eu
 
 cd "$(dirname "$0")/../.."
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
 vmdir=tests/vm
 
 if [ $# -gt 0 ]; then
@@ -29,11 +31,8 @@ fi
 n=${#tests[@]}
 
 summary() { # passed failed skipped
-	if [ "$3" -gt 0 ]; then
-		echo "$1 passed, $2 failed, $3 skipped"
-	else
-		echo "$1 passed, $2 failed"
-	fi
+	T_PASS=$1 T_FAIL=$2 T_SKIP=$3
+	t_summary "" || true
 }
 
 if [ "$n" = 0 ]; then
@@ -62,14 +61,13 @@ esac
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-start=${EPOCHREALTIME/./}
+start=$(now_ms)
 set +e
 "$vmdir"/vm-run "$vmdir"/guest-runner.sh "${tests[@]}" |
 	tee "$out" | grep --line-buffered -v '^VM-TIER-TOTAL '
 rc=${PIPESTATUS[0]}
 set -e
-end=${EPOCHREALTIME/./}
-ms=$(((end - start) / 1000))
+ms=$(($(now_ms) - start))
 printf '# vm tier wall time: %d.%03d s\n' $((ms / 1000)) $((ms % 1000))
 
 total=$(grep '^VM-TIER-TOTAL ' "$out" | tail -n 1)
@@ -93,9 +91,10 @@ fi
 # The VM died or timed out before the runner's total: count what the
 # finished tests reported and one failure for the rest.
 passed=0 failed=0 skipped=0
-while read -r _ _ p _ f _ s _; do
+while IFS= read -r line; do
+	read -r p f s < <(summary_counts <(printf '%s\n' "${line#\# }")) || continue
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-done < <(grep -E '^# test_.*: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$out")
+done < <(grep '^# test_.*: [0-9]* passed' "$out")
 echo "FAIL: vm tier: vm-run ended with status $rc before all tests reported"
 summary "$passed" $((failed + 1)) "$skipped"
 exit 1

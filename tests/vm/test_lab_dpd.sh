@@ -29,7 +29,7 @@ lab_prereq ip_vti esp4 xfrm_user
 
 t_cleanup lab_down
 t_check "lab up with 'no zebra nexthop kernel enable'" lab_up --nhg off
-grep '^# lab:' "$T_TMP/check.out" || true
+printf '%s\n' "$T_CHECK_LOG" | grep '^# lab:' || true
 lab_alive "$LAB_CGW/vtiaccel" || { t_fail "lab did not come up: nothing else to test"; exit 1; }
 
 t_check "ECMP route is a classic multipath route (no nhid)" \

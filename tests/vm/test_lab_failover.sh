@@ -27,18 +27,18 @@ t_cleanup "rm -f $OUT $OUT.gaps"
 
 t_cleanup lab_down
 t_check "lab up: SAs, BGP ECMP both ways, vtiaccel, first ping" lab_up
-grep '^# lab:' "$T_TMP/check.out" || true
+printf '%s\n' "$T_CHECK_LOG" | grep '^# lab:' || true
 lab_alive "$LAB_CGW/vtiaccel" || { t_fail "lab did not come up: nothing else to test"; exit 1; }
 
 # failover PATH CASE: run one case with traffic, check and record it.
 ev_terminate() {
 	lab_swanctl "$LAB_CGW" --terminate --ike gw1 >/dev/null &&
-	lab_wait 20 lab_one_path &&
+	wait_until 20 lab_one_path &&
 	lab_swanctl "$LAB_CGW" --initiate --child gw1 >/dev/null
 }
 ev_recreate() {
 	lab_updown down-client vti1 &&
-	lab_wait 10 lab_one_path &&
+	wait_until 10 lab_one_path &&
 	lab_updown up-client vti1
 }
 cap_start() { # TAG
