@@ -72,6 +72,8 @@ BPFT_BIN	:= $(BUILD)/tests/bpf/bpf_test
 # Test tools of the net tier (tests/net/*.c), each its own binary.
 NETT_SRCS	:= $(sort $(wildcard tests/net/*.c))
 NETT_BINS	:= $(patsubst tests/net/%.c,$(BUILD)/tests/net/%,$(NETT_SRCS))
+# Their shared pieces (the map spec parser), linked into each.
+NETT_HELPERS	:= $(sort $(wildcard tests/net/lib/*.c))
 
 BENCH_SRCS	:= $(sort $(wildcard bench/*.c))
 BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -131,7 +133,8 @@ $(BPFT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/net/%: $(BUILD)/tests/net/%.o $(LIB_OBJS)
+$(BUILD)/tests/net/%: $(BUILD)/tests/net/%.o $(LIB_OBJS) \
+		$(patsubst %.c,$(BUILD)/%.o,$(NETT_HELPERS))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -25,22 +25,22 @@ NS = "vtaCL-%d" % os.getpid()
 NSENTER = ["nsenter", "--net=/run/netns/" + NS]
 
 SPEC = """
-config seed=0x1234 flags=forward lease=600000
-iface vtaCLlan role=lan slot=1 mtu=1500 mss4=0 mss6=0 flags=up,l2
-iface vtaCLt1 role=tunnel slot=2 mtu=1422 mss4=1382 mss6=1362 flags=up,sa_up,clear_mark,clamp_in mark=100 mask=0xffffffff
-iface vtaCLt2 role=tunnel slot=3 mtu=1436 mss4=1379 mss6=1359 flags=up,sa_up mark=200 mask=0xffffffff
-iface vtaCLwan role=wan slot=4 mtu=1500 flags=up,l2
-group 7 vtaCLt1:tunnel::1 vtaCLt2:tunnel::3
-group 8 vtaCLlan:neigh::1
-group 9 vtaCLlan:neigh:2001:db8:16::1:1
-route 172.31.0.0/16 type=unicast group=7 flags=tunnel,gateway
-route 172.31.9.0/24 type=kernel
-route 10.16.16.0/24 type=unicast group=8
-route 10.16.16.254/32 type=local
-route 2001:db8:16::/64 type=unicast group=8
-route 2001:db8:ff::/48 type=unicast group=9
-route 2001:db8:31::/48 type=unicast group=7 flags=tunnel
-peer 10.16.1.254 198.51.100.1 mark=100 mask=0xffffffff tunnel=vtaCLt1 flags=esp,natt
+config seed 0x1234 flags forward lease 600s
+iface vtaCLlan role lan slot 1 mtu 1500 mss4 0 mss6 0 flags up,l2
+iface vtaCLt1 role tunnel slot 2 mtu 1422 mss4 1382 mss6 1362 flags up,sa_up,clear_mark,clamp_in mark 100/0xffffffff
+iface vtaCLt2 role tunnel slot 3 mtu 1436 mss4 1379 mss6 1359 flags up,sa_up mark 200/0xffffffff
+iface vtaCLwan role wan slot 4 mtu 1500 flags up,l2
+group 7 tunnel vtaCLt1 weight 1 tunnel vtaCLt2 weight 3
+group 8 neigh vtaCLlan weight 1
+group 9 neigh vtaCLlan via 2001:db8:16::1 weight 1
+route 172.31.0.0/16 group 7 flags via_tunnel,gateway
+route 172.31.9.0/24 kernel
+route 10.16.16.0/24 group 8
+route 10.16.16.254/32 local
+route 2001:db8:16::/64 group 8
+route 2001:db8:ff::/48 group 9
+route 2001:db8:31::/48 group 7 flags via_tunnel
+peer 10.16.1.254 198.51.100.1 mark 100/0xffffffff tunnel vtaCLt1 flags esp,natt
 stat vtaCLlan fwd_to_tunnel 1001 150000
 stat vtaCLlan pass_no_route 3 300
 stat vtaCLlan pass_local 40 4000
@@ -295,7 +295,7 @@ def test_status(netns):
 
 
 def test_status_lease_expired(netns):
-    root = pins(SPEC.replace("lease=600000", "lease=-5000"))
+    root = pins(SPEC.replace("lease 600s", "lease -5s"))
     r = vta("status", root=root, check=1)
     assert "lease expired" in r.stdout and "lease expired" in r.stderr
     s = json.loads(vta("-j", "status", root=root, check=1).stdout)
@@ -303,14 +303,14 @@ def test_status_lease_expired(netns):
     assert s["health"] == "lease-expired"
     # same fields as a healthy status
     assert set(s) == set(vta_json("status", root=pins()))
-    root = pins(SPEC.replace("lease=600000", "lease=0"))
+    root = pins(SPEC.replace("lease 600s", "lease off"))
     s = json.loads(vta("-j", "status", root=root, check=1).stdout)
     assert s["lease"]["state"] == "off" and s["health"] == "lease-expired"
 
 
-HEALTH = ("health start=1 sighup=2 model=1 failures=1 msgs=500 bad=3 "
-          "write_errors=0 last_sync_ms=12 routes=7 groups=3 ifaces=4 peers=1 "
-          "lag_ms=2 lag_max_ms=40 pid=4242")
+HEALTH = ("health start 1 sighup 2 model 1 failures 1 msgs 500 bad 3 "
+          "write_errors 0 last_sync_ms 12 routes 7 groups 3 ifaces 4 peers 1 "
+          "lag_ms 2 lag_max_ms 40 pid 4242")
 
 
 def test_status_daemon_health(netns):
@@ -355,7 +355,7 @@ def test_status_daemon_health(netns):
 def test_status_degraded_exits_4(netns, flag, why):
     """A live lease with failing map writes or a stale mirror is not
     healthy: exit 4, "degraded"; an expired lease still says 1."""
-    root = pins(SPEC + HEALTH + " flags=%s write_errors=9\n" % flag)
+    root = pins(SPEC + HEALTH + " flags %s write_errors 9\n" % flag)
     r = vta("-j", "status", root=root, check=4)
     s = json.loads(r.stdout)
     assert s["health"] == "degraded" and s["daemon"][flag] is True
@@ -363,8 +363,8 @@ def test_status_degraded_exits_4(netns, flag, why):
     assert why in r.stdout and "degraded" in r.stderr
     prom = vta("stats", "--prometheus", root=root, check=0).stdout
     assert re.search(r"^vtiaccel_daemon_%s 1$" % flag, prom, re.M)
-    root = pins(SPEC.replace("lease=600000", "lease=-5000") + HEALTH +
-                " flags=%s\n" % flag)
+    root = pins(SPEC.replace("lease 600s", "lease -5s") + HEALTH +
+                " flags %s\n" % flag)
     assert json.loads(vta("-j", "status", root=root, check=1).stdout)[
         "health"] == "lease-expired"
 
@@ -573,11 +573,11 @@ def test_lookup_verdicts(root):
 
 
 def test_lookup_strict_rpf_and_sa_down(netns):
-    spec = SPEC.replace("flags=up,sa_up,clear_mark,clamp_in",
-                        "flags=up,sa_up,clear_mark,clamp_in,rpf_strict")
-    spec = spec.replace("slot=3 mtu=1436 mss4=1379 mss6=1359 flags=up,sa_up",
-                        "slot=3 mtu=1436 mss4=1379 mss6=1359 flags=up")
-    spec += "route 192.0.2.0/24 type=unicast group=8\n"
+    spec = SPEC.replace("flags up,sa_up,clear_mark,clamp_in",
+                        "flags up,sa_up,clear_mark,clamp_in,rpf_strict")
+    spec = spec.replace("slot 3 mtu 1436 mss4 1379 mss6 1359 flags up,sa_up",
+                        "slot 3 mtu 1436 mss4 1379 mss6 1359 flags up")
+    spec += "route 192.0.2.0/24 group 8\n"
     root = pins(spec)
     v = vta_json("lookup", "10.16.16.5", "--in", "vtaCLt1", "--from",
                  "192.0.2.7", root=root)["verdict"]
@@ -592,7 +592,7 @@ def test_lookup_strict_rpf_and_sa_down(netns):
             break
     else:
         pytest.fail("no flow picked vtaCLt2")
-    root = pins(SPEC.replace("lease=600000", "lease=-1000"))
+    root = pins(SPEC.replace("lease 600s", "lease -1s"))
     assert vta_json("lookup", "172.31.0.1", root=root)["verdict"]["counter"] == "pass_lease"
 
 
@@ -781,11 +781,11 @@ def test_make_install():
 def test_lookup_fidelity(netns):
     """lookup answers the checks the programs make for the kernel's sake
     (tests/bpf/fx_fid.c): rp_filter, forwarding switches, route MTU."""
-    spec = SPEC.replace("flags=up,sa_up,clear_mark,clamp_in",
-                        "flags=up,sa_up,clear_mark,clamp_in,rp_filter")
-    spec = spec.replace("slot=1 mtu=1500 mss4=0 mss6=0 flags=up,l2",
-                        "slot=1 mtu=1500 mss4=0 mss6=0 flags=up,l2,no_fwd6")
-    spec += "route 172.30.0.0/16 type=unicast group=7 flags=tunnel mtu=1400\n"
+    spec = SPEC.replace("flags up,sa_up,clear_mark,clamp_in",
+                        "flags up,sa_up,clear_mark,clamp_in,rp_filter")
+    spec = spec.replace("slot 1 mtu 1500 mss4 0 mss6 0 flags up,l2",
+                        "slot 1 mtu 1500 mss4 0 mss6 0 flags up,l2,no_fwd6")
+    spec += "route 172.30.0.0/16 group 7 flags via_tunnel mtu 1400\n"
     root = pins(spec)
 
     def verdict(*a):
