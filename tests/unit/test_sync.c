@@ -13,119 +13,61 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
+#include "sync_fx.h"
 
-/* ifindexes of the test box */
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6, DOCKER = 9 };
+enum { DOCKER = 9 };
 
-struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
+static char buf[NLB_BUFSZ];
+
+/* What the link hooks saw. */
+static struct {
 	int added, removed;
 	int last_removed;
 	bool last_gone;
-};
-
-static char buf[NLB_BUFSZ];
+} seen;
 
 static void hook_added(void *ctx, int ifindex, const char *name,
 		       enum vta_role role)
 {
-	((struct fx *)ctx)->added++;
+	seen.added++;
 }
 
 static void hook_removed(void *ctx, int ifindex, const char *name,
 			 enum vta_role role, bool gone)
 {
-	struct fx *f = ctx;
-
-	f->removed++;
-	f->last_removed = ifindex;
-	f->last_gone = gone;
-}
-
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
-}
-
-static void xmsg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_xfrm_msg(f->s, nlh), 0);
+	seen.removed++;
+	seen.last_removed = ifindex;
+	seen.last_gone = gone;
 }
 
 /* eth0 (WAN), eth1 (LAN), vti1/vti2 as VTIs, docker0 unmanaged */
-static void links(struct fx *f)
+static void links(struct sfx *f)
 {
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_vti(buf, VTI1, "vti1", 1436, "10.16.1.254", "203.0.113.10",
-		       100, 100));
-	msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254", "203.0.113.20",
-		       200, 200));
-	msg(f, nlb_link(buf, RTM_NEWLINK, DOCKER, "docker0", ARPHRD_ETHER,
-			NLB_UP, 1500, NULL));
+	sfx_links(f, SFX_ETH | SFX_VTI);
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, DOCKER, "docker0", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
 }
 
+/* The link hooks count; the MSS from the SAs. */
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
-	struct vta_sync_hooks hooks = { f, hook_added, hook_removed };
+	static const struct vta_sync_hooks hooks = { NULL, hook_added,
+						     hook_removed };
+	struct sfx *f = calloc(1, sizeof(*f));
 
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
+	memset(&seen, 0, sizeof(seen));
+	sfx_conf(f);
 	f->conf.mss_mode = VTA_MSS_SA;
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, &hooks);
-	assert_non_null(f->s);
+	sfx_start(f, NULL, &hooks);
 	links(f);
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
+static void group_of(struct sfx *f, const char *dst, int len,
+		     struct vta_route *r, struct vta_group *g)
 {
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
-	return 0;
-}
-
-static union vta_addr A(const char *s)
-{
-	union vta_addr a;
-
-	memset(&a, 0, sizeof(a));
-	inet_pton(nlb_family(s), s, a.b);
-	return a;
-}
-
-static int fib(struct fx *f, const char *dst, int len, struct vta_route *r)
-{
-	union vta_addr a = A(dst);
-
-	return vta_mem_fib(f->mem, nlb_family(dst), len, &a, r);
-}
-
-static void group_of(struct fx *f, const char *dst, int len, struct vta_route *r,
-		     struct vta_group *g)
-{
-	assert_int_equal(fib(f, dst, len, r), 0);
+	assert_int_equal(sfx_fib(f, dst, len, r), 0);
 	assert_int_equal(r->type, VTA_RT_UNICAST);
 	assert_int_equal(vta_mem_group(f->mem, r->group_id, g), 0);
 }
@@ -143,13 +85,13 @@ static int member(const struct vta_group *g, uint32_t ifindex)
 
 static void test_links_managed(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_iface v;
 	struct vta_peer_key k = { .family = VTA_AF_INET };
 	struct vta_peer p;
 
 	assert_int_equal(vta_mem_count_ifaces(f->mem), 4);	/* not docker0 */
-	assert_int_equal(f->added, 4);
+	assert_int_equal(seen.added, 4);
 	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
 	assert_int_equal(v.role, VTA_ROLE_TUNNEL);
 	assert_int_equal(v.mtu, 1436);
@@ -180,15 +122,15 @@ static void test_links_managed(void **state)
 
 static void test_multipath_weights(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh[] = { { VTI1, "169.254.10.1", 2 }, { VTI2, "169.254.11.1", 1 } };
 	struct vta_route r;
 	struct vta_group g;
 	uint32_t gid;
 	int i1, i2;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, nh, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, nh, 2));
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_true(r.group_id >= VTA_SYNC_MSET_ID_BASE);
 	assert_int_equal(r.flags, VTA_RT_F_VIA_TUNNEL | VTA_RT_F_GATEWAY);
@@ -201,38 +143,38 @@ static void test_multipath_weights(void **state)
 	assert_int_equal(g.paths[i2].weight, 1);
 	assert_int_equal(g.paths[i1].kind, VTA_NH_TUNNEL);
 	assert_int_equal(g.paths[i1].gw_family, VTA_AF_INET);
-	assert_int_equal(g.paths[i1].gw4, A("169.254.10.1").v4);
+	assert_int_equal(g.paths[i1].gw4, sfx_addr("169.254.10.1").v4);
 
 	/* a second route with the same members shares the group */
 	{
 		struct vta_route r2;
 
-		msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
-				 RTN_UNICAST, 20, 0, nh, 2));
-		assert_int_equal(fib(f, "10.99.0.0", 16, &r2), 0);
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
+				     RTN_UNICAST, 20, 0, nh, 2));
+		assert_int_equal(sfx_fib(f, "10.99.0.0", 16, &r2), 0);
 		assert_int_equal(r2.group_id, r.group_id);
 	}
 	/* the group lives while a route uses it */
 	gid = r.group_id;
-	msg(f, nlb_route(buf, RTM_DELROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, nh, 2));
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), -ENOENT);
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, nh, 2));
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), -ENOENT);
 	assert_int_equal(vta_mem_group(f->mem, gid, &g), 0);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "10.99.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, nh, 2));
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "10.99.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, nh, 2));
 	assert_int_equal(vta_mem_count_fib(f->mem), 0);
 	assert_int_equal(vta_mem_count_groups(f->mem), 0);
 }
 
 static void test_connected_lan(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh[] = { { ETH1, NULL, 1 } };
 	struct vta_route r;
 	struct vta_group g;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.0", 24, 254, RTN_UNICAST,
-			 0, 0, nh, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.0", 24, 254,
+			     RTN_UNICAST, 0, 0, nh, 1));
 	group_of(f, "10.16.1.0", 24, &r, &g);
 	assert_int_equal(r.flags, 0);
 	assert_int_equal(g.n_paths, 1);
@@ -245,7 +187,7 @@ static void test_connected_lan(void **state)
  * goes when the route is replaced without one. */
 static void test_route_mtu(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh[] = { { VTI1, "169.254.12.37", 1 } };
 	struct vta_route r;
 	struct nlmsghdr *nlh;
@@ -256,89 +198,89 @@ static void test_route_mtu(void **state)
 	m = mnl_attr_nest_start(nlh, RTA_METRICS);
 	mnl_attr_put_u32(nlh, RTAX_MTU, 1419);
 	mnl_attr_nest_end(nlh, m);
-	msg(f, nlh);
-	assert_int_equal(fib(f, "172.31.9.0", 24, &r), 0);
+	sfx_msg(f, nlh);
+	assert_int_equal(sfx_fib(f, "172.31.9.0", 24, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
 	assert_int_equal(r.mtu, 1419);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.9.0", 24, 254, RTN_UNICAST,
-			 0, 0, nh, 1));
-	assert_int_equal(fib(f, "172.31.9.0", 24, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.9.0", 24, 254,
+			     RTN_UNICAST, 0, 0, nh, 1));
+	assert_int_equal(sfx_fib(f, "172.31.9.0", 24, &r), 0);
 	assert_int_equal(r.mtu, 0);
 }
 
 static void test_unmanaged_and_special(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh wan[] = { { ETH0, "192.0.2.1", 1 } };
 	struct nlb_nh mixed[] = { { VTI1, "169.254.10.1", 1 }, { DOCKER, "172.17.0.2", 1 } };
 	struct nlb_nh lo[] = { { ETH1, NULL, 1 } };
 	struct vta_route r;
 
 	/* a more specific route via the WAN shadows the tunnel route */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.5.0", 24, 254, RTN_UNICAST,
-			 0, 0, wan, 1));
-	assert_int_equal(fib(f, "172.31.5.0", 24, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.5.0", 24, 254,
+			     RTN_UNICAST, 0, 0, wan, 1));
+	assert_int_equal(sfx_fib(f, "172.31.5.0", 24, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	/* partly through an unmanaged device */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.6.0", 24, 254, RTN_UNICAST,
-			 0, 0, mixed, 2));
-	assert_int_equal(fib(f, "172.31.6.0", 24, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.6.0", 24, 254,
+			     RTN_UNICAST, 0, 0, mixed, 2));
+	assert_int_equal(sfx_fib(f, "172.31.6.0", 24, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	/* blackhole, unreachable */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.200.0.0", 16, 254, RTN_BLACKHOLE,
-			 0, 0, NULL, 0));
-	assert_int_equal(fib(f, "10.200.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.200.0.0", 16, 254,
+			     RTN_BLACKHOLE, 0, 0, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.200.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.201.0.0", 16, 254, RTN_UNREACHABLE,
-			 0, 0, NULL, 0));
-	assert_int_equal(fib(f, "10.201.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.201.0.0", 16, 254,
+			     RTN_UNREACHABLE, 0, 0, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.201.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	/* the box's own address from the local table */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.1", 32, 255, RTN_LOCAL,
-			 0, 0, lo, 1));
-	assert_int_equal(fib(f, "10.16.1.1", 32, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.1", 32, 255, RTN_LOCAL,
+			     0, 0, lo, 1));
+	assert_int_equal(sfx_fib(f, "10.16.1.1", 32, &r), 0);
 	assert_int_equal(r.type, VTA_RT_LOCAL);
 	/* other tables are not ours */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.202.0.0", 16, 100, RTN_UNICAST,
-			 0, 0, lo, 1));
-	assert_int_equal(fib(f, "10.202.0.0", 16, &r), -ENOENT);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.202.0.0", 16, 100,
+			     RTN_UNICAST, 0, 0, lo, 1));
+	assert_int_equal(sfx_fib(f, "10.202.0.0", 16, &r), -ENOENT);
 }
 
 static void test_lowest_metric_wins(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh a[] = { { VTI1, "169.254.10.1", 1 } };
 	struct nlb_nh b[] = { { ETH0, "192.0.2.1", 1 } };
 	struct vta_route r;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.50.0.0", 16, 254, RTN_UNICAST,
-			 100, 0, a, 1));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.50.0.0", 16, 254, RTN_UNICAST,
-			 50, 0, b, 1));
-	assert_int_equal(fib(f, "10.50.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.50.0.0", 16, 254,
+			     RTN_UNICAST, 100, 0, a, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.50.0.0", 16, 254,
+			     RTN_UNICAST, 50, 0, b, 1));
+	assert_int_equal(sfx_fib(f, "10.50.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);	/* metric 50 via eth0 */
-	msg(f, nlb_route(buf, RTM_DELROUTE, "10.50.0.0", 16, 254, RTN_UNICAST,
-			 50, 0, b, 1));
-	assert_int_equal(fib(f, "10.50.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "10.50.0.0", 16, 254,
+			     RTN_UNICAST, 50, 0, b, 1));
+	assert_int_equal(sfx_fib(f, "10.50.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);	/* metric 100 via vti1 */
 }
 
-static void nh_objects(struct fx *f)
+static void nh_objects(struct sfx *f)
 {
 	unsigned int ids[] = { 11, 12 };
 	int w[] = { 1, 3 };
 
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 11, AF_INET, VTI1, "169.254.10.1",
-			   false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, VTI2, "169.254.11.1",
-			   false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
-			   ids, w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 11, AF_INET, VTI1,
+			       "169.254.10.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, VTI2,
+			       "169.254.11.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL,
+			       false, ids, w, 2));
 }
 
 static void test_nhid_group_and_replace(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	/* compat mode 1 also sends the expanded form: nhid wins */
 	struct nlb_nh exp[] = { { VTI1, "169.254.10.1", 1 }, { VTI2, "169.254.11.1", 3 } };
 	unsigned int only12[] = { 12 };
@@ -347,21 +289,21 @@ static void test_nhid_group_and_replace(void **state)
 	struct vta_group g;
 
 	nh_objects(f);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 22, exp, 2));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.60.0.0", 16, 254, RTN_UNICAST,
-			 20, 22, NULL, 0));	/* compat mode 0 */
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 22, exp, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.60.0.0", 16, 254,
+			     RTN_UNICAST, 20, 22, NULL, 0)); /* compat mode 0 */
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_int_equal(r.group_id, 22);
 	assert_int_equal(g.n_paths, 2);
 	assert_int_equal(g.total_weight, 4);
 	assert_int_equal(g.paths[member(&g, VTI2)].weight, 3);
-	assert_int_equal(fib(f, "10.60.0.0", 16, &r2), 0);
+	assert_int_equal(sfx_fib(f, "10.60.0.0", 16, &r2), 0);
 	assert_int_equal(r2.group_id, 22);
 
 	/* the group is replaced, no route event: both routes follow */
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
-			   only12, w1, 1));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL,
+			       false, only12, w1, 1));
 	group_of(f, "10.60.0.0", 16, &r2, &g);
 	assert_int_equal(r2.group_id, 22);
 	assert_int_equal(g.n_paths, 1);
@@ -369,48 +311,48 @@ static void test_nhid_group_and_replace(void **state)
 	assert_int_equal(g.total_weight, 1);
 
 	/* a member replaced to go through the WAN: routes become KERNEL */
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, ETH0, "192.0.2.1",
-			   false, NULL, NULL, 0));
-	assert_int_equal(fib(f, "10.60.0.0", 16, &r2), 0);
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, ETH0,
+			       "192.0.2.1", false, NULL, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.60.0.0", 16, &r2), 0);
 	assert_int_equal(r2.type, VTA_RT_KERNEL);
 
 	/* deleting the group removes the routes using it (the kernel does,
 	 * without RTM_DELROUTE) */
-	msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
-			   NULL, NULL, 0));
-	assert_int_equal(fib(f, "10.60.0.0", 16, &r2), -ENOENT);
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r2), -ENOENT);
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 22, AF_UNSPEC, 0, NULL,
+			       false, NULL, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.60.0.0", 16, &r2), -ENOENT);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r2), -ENOENT);
 	assert_int_equal(vta_mem_group(f->mem, 22, &g), -ENOENT);
 }
 
 static void test_unknown_nhid_is_kernel(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.61.0.0", 16, 254, RTN_UNICAST,
-			 0, 777, NULL, 0));
-	assert_int_equal(fib(f, "10.61.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.61.0.0", 16, 254,
+			     RTN_UNICAST, 0, 777, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.61.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	/* blackhole nexthop object */
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 778, AF_INET, 0, NULL, true,
-			   NULL, NULL, 0));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.62.0.0", 16, 254, RTN_UNICAST,
-			 0, 778, NULL, 0));
-	assert_int_equal(fib(f, "10.62.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 778, AF_INET, 0, NULL, true,
+			       NULL, NULL, 0));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.62.0.0", 16, 254,
+			     RTN_UNICAST, 0, 778, NULL, 0));
+	assert_int_equal(sfx_fib(f, "10.62.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 }
 
 static void test_ipv6(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh[] = { { VTI1, "fe80::1", 1 }, { VTI2, "fe80::2", 1 } };
 	struct vta_route r;
 	struct vta_group g;
-	union vta_addr gw = A("fe80::2");
+	union vta_addr gw = sfx_addr("fe80::2");
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:100::", 40, 254,
-			 RTN_UNICAST, 1024, 0, nh, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:100::", 40, 254,
+			     RTN_UNICAST, 1024, 0, nh, 2));
 	group_of(f, "2001:db8:100::", 40, &r, &g);
 	assert_int_equal(g.n_paths, 2);
 	assert_int_equal(g.paths[member(&g, VTI2)].gw_family, VTA_AF_INET6);
@@ -419,17 +361,17 @@ static void test_ipv6(void **state)
 	{
 		struct nlb_nh l1[] = { { ETH1, NULL, 1 } }, l2[] = { { VTI1, NULL, 1 } };
 
-		msg(f, nlb_route(buf, RTM_NEWROUTE, "fe80::", 64, 254, RTN_UNICAST,
-				 256, 0, l1, 1));
-		assert_int_equal(fib(f, "fe80::", 64, &r), 0);
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "fe80::", 64, 254,
+				     RTN_UNICAST, 256, 0, l1, 1));
+		assert_int_equal(sfx_fib(f, "fe80::", 64, &r), 0);
 		assert_int_equal(r.type, VTA_RT_UNICAST);
-		msg(f, nlb_route(buf, RTM_NEWROUTE, "fe80::", 64, 254, RTN_UNICAST,
-				 256, 0, l2, 1));
-		assert_int_equal(fib(f, "fe80::", 64, &r), 0);
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "fe80::", 64, 254,
+				     RTN_UNICAST, 256, 0, l2, 1));
+		assert_int_equal(sfx_fib(f, "fe80::", 64, &r), 0);
 		assert_int_equal(r.type, VTA_RT_KERNEL);
-		msg(f, nlb_route(buf, RTM_DELROUTE, "fe80::", 64, 254, RTN_UNICAST,
-				 256, 0, l2, 1));
-		assert_int_equal(fib(f, "fe80::", 64, &r), 0);
+		sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "fe80::", 64, 254,
+				     RTN_UNICAST, 256, 0, l2, 1));
+		assert_int_equal(sfx_fib(f, "fe80::", 64, &r), 0);
 		assert_int_equal(r.type, VTA_RT_UNICAST);
 	}
 }
@@ -438,31 +380,31 @@ static void test_ipv6(void **state)
  * nexthop notifies only that nexthop and nothing for the rest. */
 static void test_ipv6_append_delete_one(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh one[] = { { VTI1, "fd00:10::2", 1 } };
 	struct nlb_nh two[] = { { VTI2, "fd00:11::2", 1 }, { VTI1, "fd00:10::2", 1 } };
 	struct vta_route r;
 	struct vta_group g;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:600::", 48, 254,
-			 RTN_UNICAST, 1024, 0, one, 1));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:600::", 48, 254,
-			 RTN_UNICAST, 1024, 0, two, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:600::", 48, 254,
+			     RTN_UNICAST, 1024, 0, one, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "2001:db8:600::", 48, 254,
+			     RTN_UNICAST, 1024, 0, two, 2));
 	group_of(f, "2001:db8:600::", 48, &r, &g);
 	assert_int_equal(g.n_paths, 2);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "2001:db8:600::", 48, 254,
-			 RTN_UNICAST, 1024, 0, one, 1));
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "2001:db8:600::", 48, 254,
+			     RTN_UNICAST, 1024, 0, one, 1));
 	group_of(f, "2001:db8:600::", 48, &r, &g);
 	assert_int_equal(g.n_paths, 1);
 	assert_int_equal(g.paths[0].ifindex, VTI2);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "2001:db8:600::", 48, 254,
-			 RTN_UNICAST, 1024, 0, &two[0], 1));
-	assert_int_equal(fib(f, "2001:db8:600::", 48, &r), -ENOENT);
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "2001:db8:600::", 48, 254,
+			     RTN_UNICAST, 1024, 0, &two[0], 1));
+	assert_int_equal(sfx_fib(f, "2001:db8:600::", 48, &r), -ENOENT);
 }
 
 static void test_link_delete_purges(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 }, { VTI2, "169.254.11.1", 1 } };
 	struct nlb_nh one[] = { { VTI2, "169.254.11.1", 1 } };
 	struct nlb_nh lan[] = { { ETH1, NULL, 1 } };
@@ -471,41 +413,41 @@ static void test_link_delete_purges(void **state)
 	struct vta_iface v;
 
 	nh_objects(f);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, mp, 2));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.30.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, one, 1));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.29.0.0", 16, 254, RTN_UNICAST,
-			 20, 22, NULL, 0));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.0", 24, 254, RTN_UNICAST,
-			 0, 0, lan, 1));
-	f->removed = 0;
-	msg(f, nlb_link(buf, RTM_DELLINK, VTI2, "vti2", ARPHRD_TUNNEL, 0, 1436,
-			"vti"));
-	assert_int_equal(f->removed, 1);
-	assert_int_equal(f->last_removed, VTI2);
-	assert_true(f->last_gone);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, mp, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.30.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, one, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.29.0.0", 16, 254,
+			     RTN_UNICAST, 20, 22, NULL, 0));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.0", 24, 254,
+			     RTN_UNICAST, 0, 0, lan, 1));
+	seen.removed = 0;
+	sfx_msg(f, nlb_link(buf, RTM_DELLINK, VTI2, "vti2", ARPHRD_TUNNEL, 0,
+			    1436, "vti"));
+	assert_int_equal(seen.removed, 1);
+	assert_int_equal(seen.last_removed, VTI2);
+	assert_true(seen.last_gone);
 	assert_int_equal(vta_mem_iface(f->mem, VTI2, &v), -ENOENT);
 	/* IPv4 routes through it went without RTM_DELROUTE: purged */
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), -ENOENT);
-	assert_int_equal(fib(f, "172.30.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "172.30.0.0", 16, &r), -ENOENT);
 	/* nexthop 12 went with the link; group 22 keeps only 11 */
 	assert_int_equal(vta_mem_group(f->mem, 12, &g), -ENOENT);
 	group_of(f, "172.29.0.0", 16, &r, &g);
 	assert_int_equal(g.n_paths, 1);
 	assert_int_equal(g.paths[0].ifindex, VTI1);
 	/* unrelated routes stay */
-	assert_int_equal(fib(f, "10.16.1.0", 24, &r), 0);
+	assert_int_equal(sfx_fib(f, "10.16.1.0", 24, &r), 0);
 	assert_int_equal(vta_mem_count_peers(f->mem), 1);
 
 	/* re-created with a new ifindex: managed again, same stats slot */
 	{
 		struct vta_iface v1;
 
-		f->added = 0;
-		msg(f, nlb_vti(buf, 42, "vti2", 1436, "10.16.1.254",
-			       "203.0.113.20", 200, 200));
-		assert_int_equal(f->added, 1);
+		seen.added = 0;
+		sfx_msg(f, nlb_vti(buf, 42, "vti2", 1436, "10.16.1.254",
+				   "203.0.113.20", 200, 200));
+		assert_int_equal(seen.added, 1);
 		assert_int_equal(vta_mem_iface(f->mem, 42, &v1), 0);
 		assert_int_equal(v1.role, VTA_ROLE_TUNNEL);
 		assert_int_equal(vta_mem_count_peers(f->mem), 2);
@@ -514,17 +456,17 @@ static void test_link_delete_purges(void **state)
 
 static void test_link_down_filters(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 }, { VTI2, "169.254.11.1", 1 } };
 	struct vta_route r;
 	struct vta_group g;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, mp, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, mp, 2));
 	assert_false(vta_sync_want_resync(f->s));
 	/* vti1 loses carrier */
-	msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_TUNNEL, IFF_UP,
-			1436, "vti"));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_TUNNEL,
+			    IFF_UP, 1436, "vti"));
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_int_equal(g.n_paths, 1);
 	assert_int_equal(g.paths[0].ifindex, VTI2);
@@ -535,62 +477,64 @@ static void test_link_down_filters(void **state)
 
 static void test_mark_and_sweep(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh a[] = { { VTI1, "169.254.10.1", 1 } };
 	struct vta_route r;
 
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, a, 1));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.71.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, a, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, a, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.71.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, a, 1));
 	/* a resync sees the links and 10.70/16 only */
 	vta_sync_begin(f->s);
 	links(f);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, a, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, a, 1));
 	/* before the sweep nothing has vanished */
-	assert_int_equal(fib(f, "10.71.0.0", 16, &r), 0);
+	assert_int_equal(sfx_fib(f, "10.71.0.0", 16, &r), 0);
 	vta_sync_sweep(f->s, false);
-	assert_int_equal(fib(f, "10.70.0.0", 16, &r), 0);
+	assert_int_equal(sfx_fib(f, "10.70.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
-	assert_int_equal(fib(f, "10.71.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "10.71.0.0", 16, &r), -ENOENT);
 	assert_int_equal(vta_mem_count_ifaces(f->mem), 4);
 
 	/* a link missing from the resync is purged */
 	vta_sync_begin(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254", "203.0.113.20",
-		       200, 200));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, a, 1));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
+	sfx_msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254",
+			   "203.0.113.20", 200, 200));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.70.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, a, 1));
 	vta_sync_sweep(f->s, false);
-	assert_int_equal(fib(f, "10.70.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "10.70.0.0", 16, &r), -ENOENT);
 	assert_int_equal(vta_mem_count_ifaces(f->mem), 3);
 }
 
 static void test_sa_aware_ecmp(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 }, { VTI2, "169.254.11.1", 1 } };
 	struct vta_route r;
 	struct vta_group g;
 	struct vta_iface v;
 
 	vta_sync_set_xfrm(f->s, true);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 20, 0, mp, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 20, 0, mp, 2));
 	/* SAs both ways for both tunnels (outbound marked with the okey) */
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10", 0x101,
-		       100, 0xffffffff, true, "cbc(aes)", "hmac(sha1)", 96));
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.10", "10.16.1.254", 0x102,
-		       0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.20", 0x201,
-		       200, 0xffffffff, true, "cbc(aes)", "hmac(sha1)", 96));
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.20", "10.16.1.254", 0x202,
-		       0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10",
+			   0x101, 100, 0xffffffff, true, "cbc(aes)",
+			   "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.10", "10.16.1.254",
+			   0x102, 0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.20",
+			   0x201, 200, 0xffffffff, true, "cbc(aes)",
+			   "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.20", "10.16.1.254",
+			   0x202, 0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_int_equal(g.n_paths, 2);
 	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
@@ -600,8 +544,8 @@ static void test_sa_aware_ecmp(void **state)
 	assert_int_equal(v.mss6, 1362);
 
 	/* vti2's inbound SA goes: vti2 leaves the group at once */
-	xmsg(f, nlb_sa(buf, XFRM_MSG_DELSA, "203.0.113.20", "10.16.1.254", 0x202,
-		       0, 0, false, NULL, NULL, 0));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_DELSA, "203.0.113.20", "10.16.1.254",
+			   0x202, 0, 0, false, NULL, NULL, 0));
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_int_equal(g.n_paths, 1);
 	assert_int_equal(g.paths[0].ifindex, VTI1);
@@ -609,15 +553,15 @@ static void test_sa_aware_ecmp(void **state)
 	assert_false(v.flags & VTA_IF_F_SA_UP);
 	assert_false(vta_sync_tunnel_usable(f->s, VTI2));
 	/* and returns with a new SA */
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.20", "10.16.1.254", 0x203,
-		       0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.20", "10.16.1.254",
+			   0x203, 0, 0, true, "cbc(aes)", "hmac(sha1)", 96));
 	group_of(f, "172.31.0.0", 16, &r, &g);
 	assert_int_equal(g.n_paths, 2);
 }
 
 static void test_malformed_rejected(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh a[] = { { VTI1, "169.254.10.1", 1 } };
 	struct nlmsghdr *nlh;
 	struct nlattr *last;
@@ -629,14 +573,14 @@ static void test_malformed_rejected(void **state)
 	last = (struct nlattr *)((char *)nlh + nlh->nlmsg_len - 8);
 	last->nla_len = 200;
 	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), -EBADMSG);
-	assert_int_equal(fib(f, "10.80.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "10.80.0.0", 16, &r), -ENOENT);
 	vta_sync_get_counts(f->s, &c);
 	assert_int_equal(c.bad_msgs, 1);
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_links_managed),
 		T(test_multipath_weights),

@@ -16,21 +16,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
+#include "sync_fx.h"
 
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6 };
-
-struct fx {
-	struct vta_mem *mem;
+/* The failing output's switches, and the store behind it. */
+static struct {
 	struct vta_sync_out mem_out; /* the store itself */
-	struct vta_sync *s;
-	struct vta_conf conf;
 	bool fail_fib_put, fail_fib_del, fail_group_put, fail_iface_put;
 	int failed;
-};
+} flt;
 
 static char buf[NLB_BUFSZ];
 
@@ -39,80 +32,57 @@ static char buf[NLB_BUFSZ];
 static int f_fib_put(void *ctx, int family, uint8_t len,
 		     const union vta_addr *a, const struct vta_route *v)
 {
-	struct fx *f = ctx;
-
-	if (f->fail_fib_put)
-		return f->failed++, -ENOMEM;
-	return f->mem_out.fib_put(f->mem_out.ctx, family, len, a, v);
+	if (flt.fail_fib_put)
+		return flt.failed++, -ENOMEM;
+	return flt.mem_out.fib_put(flt.mem_out.ctx, family, len, a, v);
 }
 
 static int f_fib_del(void *ctx, int family, uint8_t len,
 		     const union vta_addr *a)
 {
-	struct fx *f = ctx;
-
-	if (f->fail_fib_del)
-		return f->failed++, -EFAULT;
-	return f->mem_out.fib_del(f->mem_out.ctx, family, len, a);
+	if (flt.fail_fib_del)
+		return flt.failed++, -EFAULT;
+	return flt.mem_out.fib_del(flt.mem_out.ctx, family, len, a);
 }
 
 static int f_group_put(void *ctx, uint32_t id, const struct vta_group *g)
 {
-	struct fx *f = ctx;
-
-	if (f->fail_group_put)
-		return f->failed++, -ENOMEM;
-	return f->mem_out.group_put(f->mem_out.ctx, id, g);
+	if (flt.fail_group_put)
+		return flt.failed++, -ENOMEM;
+	return flt.mem_out.group_put(flt.mem_out.ctx, id, g);
 }
 
 static int f_group_del(void *ctx, uint32_t id)
 {
-	struct fx *f = ctx;
-
-	return f->mem_out.group_del(f->mem_out.ctx, id);
+	return flt.mem_out.group_del(flt.mem_out.ctx, id);
 }
 
 static int f_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
 {
-	struct fx *f = ctx;
-
-	if (f->fail_iface_put)
-		return f->failed++, -ENOMEM;
-	return f->mem_out.iface_put(f->mem_out.ctx, ifindex, v);
+	if (flt.fail_iface_put)
+		return flt.failed++, -ENOMEM;
+	return flt.mem_out.iface_put(flt.mem_out.ctx, ifindex, v);
 }
 
 static int f_iface_del(void *ctx, uint32_t ifindex)
 {
-	struct fx *f = ctx;
-
-	return f->mem_out.iface_del(f->mem_out.ctx, ifindex);
+	return flt.mem_out.iface_del(flt.mem_out.ctx, ifindex);
 }
 
 static int f_peer_put(void *ctx, const struct vta_peer_key *k,
 		      const struct vta_peer *v)
 {
-	struct fx *f = ctx;
-
-	return f->mem_out.peer_put(f->mem_out.ctx, k, v);
+	return flt.mem_out.peer_put(flt.mem_out.ctx, k, v);
 }
 
 static int f_peer_del(void *ctx, const struct vta_peer_key *k)
 {
-	struct fx *f = ctx;
-
-	return f->mem_out.peer_del(f->mem_out.ctx, k);
-}
-
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
+	return flt.mem_out.peer_del(flt.mem_out.ctx, k);
 }
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out = {
-		.ctx = f,
+	static const struct vta_sync_out out = {
 		.fib_put = f_fib_put,
 		.fib_del = f_fib_del,
 		.group_put = f_group_put,
@@ -122,47 +92,16 @@ static int setup(void **state)
 		.peer_put = f_peer_put,
 		.peer_del = f_peer_del,
 	};
+	struct sfx *f = calloc(1, sizeof(*f));
 
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
+	memset(&flt, 0, sizeof(flt));
+	sfx_conf(f);
 	f->mem = vta_mem_new();
-	vta_sync_out_mem(&f->mem_out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_vti(buf, VTI1, "vti1", 1436, "10.16.1.254", "203.0.113.10",
-		       100, 100));
-	msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254", "203.0.113.20",
-		       200, 200));
+	vta_sync_out_mem(&flt.mem_out, f->mem);
+	sfx_start(f, &out, NULL);
+	sfx_links(f, SFX_ETH | SFX_VTI);
 	*state = f;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
-	return 0;
-}
-
-static int fib(struct fx *f, const char *dst, int len, struct vta_route *r)
-{
-	union vta_addr a;
-
-	memset(&a, 0, sizeof(a));
-	inet_pton(nlb_family(dst), dst, a.b);
-	return vta_mem_fib(f->mem, nlb_family(dst), len, &a, r);
 }
 
 static const struct nlb_nh ecmp[] = { { VTI1, "169.254.10.1", 1 },
@@ -174,7 +113,7 @@ static struct nlmsghdr *route_ecmp(void)
 			 0, 0, ecmp, 2);
 }
 
-static unsigned long write_errors(struct fx *f)
+static unsigned long write_errors(struct sfx *f)
 {
 	struct vta_sync_counts c;
 
@@ -182,7 +121,7 @@ static unsigned long write_errors(struct fx *f)
 	return c.write_errors;
 }
 
-static unsigned long routes(struct fx *f)
+static unsigned long routes(struct sfx *f)
 {
 	struct vta_sync_counts c;
 
@@ -194,20 +133,20 @@ static unsigned long routes(struct fx *f)
  * count it, and the same message again (a resync's dump) writes it. */
 static void test_fib_put_failure_rewritten_by_resync(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 
-	f->fail_fib_put = true;
-	msg(f, route_ecmp());
-	assert_true(f->failed > 0);
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), -ENOENT);
+	flt.fail_fib_put = true;
+	sfx_msg(f, route_ecmp());
+	assert_true(flt.failed > 0);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), -ENOENT);
 	assert_int_equal(routes(f), 0);
 	assert_true(write_errors(f) > 0);
 	assert_true(vta_sync_write_pending(f->s));
 
-	f->fail_fib_put = false;
-	msg(f, route_ecmp());
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	flt.fail_fib_put = false;
+	sfx_msg(f, route_ecmp());
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
 	assert_int_equal(routes(f), 1);
 	assert_int_equal(vta_sync_retry(f->s), 0);
@@ -219,21 +158,21 @@ static void test_fib_put_failure_rewritten_by_resync(void **state)
  * periodic retry writes the new one. */
 static void test_fib_update_failure_retried(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 
-	msg(f, route_ecmp());
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	sfx_msg(f, route_ecmp());
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
-	f->fail_fib_put = true;
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
-			 RTN_BLACKHOLE, 0, 0, NULL, 0));
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	flt.fail_fib_put = true;
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_BLACKHOLE, 0, 0, NULL, 0));
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST); /* still the old one */
 	assert_int_equal(vta_sync_retry(f->s), -EAGAIN); /* still failing */
-	f->fail_fib_put = false;
+	flt.fail_fib_put = false;
 	assert_int_equal(vta_sync_retry(f->s), 0);
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	assert_false(vta_sync_write_pending(f->s));
 }
@@ -242,45 +181,45 @@ static void test_fib_update_failure_retried(void **state)
  * keeps it (counted as in the map) until a retry deletes it. */
 static void test_fib_delete_failure_retried(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 
-	msg(f, route_ecmp());
-	f->fail_fib_del = true;
-	msg(f, nlb_route(buf, RTM_DELROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, ecmp, 2));
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	sfx_msg(f, route_ecmp());
+	flt.fail_fib_del = true;
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, ecmp, 2));
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(routes(f), 1);
 	assert_true(vta_sync_write_pending(f->s));
-	f->fail_fib_del = false;
+	flt.fail_fib_del = false;
 	assert_int_equal(vta_sync_retry(f->s), 0);
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), -ENOENT);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), -ENOENT);
 	assert_int_equal(routes(f), 0);
 	/* and a route for the prefix again is written normally */
-	msg(f, route_ecmp());
-	assert_int_equal(fib(f, "172.31.0.0", 16, &r), 0);
+	sfx_msg(f, route_ecmp());
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 }
 
 /* A nexthop group whose write failed is written by the same message
  * again (before, the model compared against what it never wrote). */
 static void test_group_put_failure_rewritten(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	static const unsigned int ids[] = { 1, 2 };
 	static const int w[] = { 1, 1 };
 	struct vta_group g;
 
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
-			   "169.254.10.1", false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
-			   "169.254.11.1", false, NULL, NULL, 0));
-	f->fail_group_put = true;
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   ids, w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
+			       "169.254.10.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
+			       "169.254.11.1", false, NULL, NULL, 0));
+	flt.fail_group_put = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, ids, w, 2));
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), -ENOENT);
-	f->fail_group_put = false;
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   ids, w, 2));
+	flt.fail_group_put = false;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, ids, w, 2));
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_int_equal(g.n_paths, 2);
 }
@@ -289,15 +228,15 @@ static void test_group_put_failure_rewritten(void **state)
  * retry. */
 static void test_iface_put_failure_retried(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_iface v;
 
-	f->fail_iface_put = true;
-	msg(f, nlb_vti(buf, VTI1, "vti1", 1400, "10.16.1.254", "203.0.113.10",
-		       100, 100));
+	flt.fail_iface_put = true;
+	sfx_msg(f, nlb_vti(buf, VTI1, "vti1", 1400, "10.16.1.254",
+			   "203.0.113.10", 100, 100));
 	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
 	assert_int_equal(v.mtu, 1436);
-	f->fail_iface_put = false;
+	flt.fail_iface_put = false;
 	assert_int_equal(vta_sync_retry(f->s), 0);
 	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
 	assert_int_equal(v.mtu, 1400);
@@ -308,15 +247,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_fib_put_failure_rewritten_by_resync, setup,
-			teardown),
+			sfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fib_update_failure_retried,
-						setup, teardown),
+						setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fib_delete_failure_retried,
-						setup, teardown),
+						setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_group_put_failure_rewritten, setup, teardown),
+			test_group_put_failure_rewritten, setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(test_iface_put_failure_retried,
-						setup, teardown),
+						setup, sfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

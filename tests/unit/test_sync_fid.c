@@ -17,25 +17,11 @@
 #include <cmocka.h>
 #include <linux/netconf.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
+#include "sync_fx.h"
 
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6, VTI3 = 7, VTI1_NEW = 15 };
+enum { VTI3 = 7, VTI1_NEW = 15 };
 
 static char buf[NLB_BUFSZ];
-
-struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
-};
-
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
-}
 
 /* RTM_NEWNETCONF / RTM_DELNETCONF; a value < 0 leaves the attribute out. */
 static struct nlmsghdr *nlb_netconf(int type, int family, int ifindex,
@@ -57,39 +43,11 @@ static struct nlmsghdr *nlb_netconf(int type, int family, int ifindex,
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
-
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	*state = f;
+	*state = sfx_new(SFX_ETH);
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
-	return 0;
-}
-
-static uint32_t if_flags(struct fx *f, int ifindex)
+static uint32_t if_flags(struct sfx *f, int ifindex)
 {
 	struct vta_iface v;
 
@@ -98,21 +56,21 @@ static uint32_t if_flags(struct fx *f, int ifindex)
 }
 
 /* A dump as a forwarding router with rp_filter 0 answers it. */
-static void router_dump(struct fx *f)
+static void router_dump(struct sfx *f)
 {
-	msg(f,
-	    nlb_netconf(RTM_NEWNETCONF, AF_INET, NETCONFA_IFINDEX_ALL, 1, 0));
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 1, 0));
-	msg(f,
-	    nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL, 1, -1));
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET6, ETH1, 1, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, NETCONFA_IFINDEX_ALL, 1,
+			       0));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 1, 0));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL,
+			       1, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET6, ETH1, 1, -1));
 }
 
 #define SYSCTL_FLAGS (VTA_IF_F_RP_FILTER | VTA_IF_F_NO_FWD4 | VTA_IF_F_NO_FWD6)
 
 static void test_netconf_router(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	/* nothing known: the model writes no sysctl flags (as before) */
 	assert_int_equal(if_flags(f, ETH1) & SYSCTL_FLAGS, 0);
@@ -122,7 +80,7 @@ static void test_netconf_router(void **state)
 
 static void test_netconf_unknown_device(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	router_dump(f);
 	/* eth0 never reported IPv4 netconf: no in_device, the kernel
@@ -133,47 +91,47 @@ static void test_netconf_unknown_device(void **state)
 
 static void test_netconf_rp_filter_max(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	router_dump(f);
 	/* notification: only the changed attribute */
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, -1, 2));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, -1, 2));
 	assert_true(if_flags(f, ETH1) & VTA_IF_F_RP_FILTER);
 	assert_false(if_flags(f, ETH1) & VTA_IF_F_NO_FWD4); /* kept */
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, -1, 0));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, -1, 0));
 	assert_false(if_flags(f, ETH1) & VTA_IF_F_RP_FILTER);
 	/* all=1, dev=0: the kernel takes the larger */
-	msg(f,
-	    nlb_netconf(RTM_NEWNETCONF, AF_INET, NETCONFA_IFINDEX_ALL, -1, 1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, NETCONFA_IFINDEX_ALL,
+			       -1, 1));
 	assert_true(if_flags(f, ETH1) & VTA_IF_F_RP_FILTER);
 }
 
 static void test_netconf_forwarding(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	router_dump(f);
 	/* conf.eth1.forwarding=0 */
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 0, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 0, -1));
 	assert_int_equal(if_flags(f, ETH1) & SYSCTL_FLAGS, VTA_IF_F_NO_FWD4);
-	msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 1, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET, ETH1, 1, -1));
 	assert_int_equal(if_flags(f, ETH1) & SYSCTL_FLAGS, 0);
 	/* net.ipv6.conf.all.forwarding=0; a device's IPv6 value does
 	 * not matter (ip6_forward() reads all) */
-	msg(f,
-	    nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL, 0, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL,
+			       0, -1));
 	assert_int_equal(if_flags(f, ETH1) & SYSCTL_FLAGS, VTA_IF_F_NO_FWD6);
-	msg(f,
-	    nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL, 1, -1));
+	sfx_msg(f, nlb_netconf(RTM_NEWNETCONF, AF_INET6, NETCONFA_IFINDEX_ALL,
+			       1, -1));
 	assert_int_equal(if_flags(f, ETH1) & SYSCTL_FLAGS, 0);
 	/* the device's IPv4 configuration goes */
-	msg(f, nlb_netconf(RTM_DELNETCONF, AF_INET, ETH1, -1, -1));
+	sfx_msg(f, nlb_netconf(RTM_DELNETCONF, AF_INET, ETH1, -1, -1));
 	assert_true(if_flags(f, ETH1) & VTA_IF_F_NO_FWD4);
 }
 
 static void test_netconf_malformed(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct netconfmsg *ncm;
 
@@ -205,30 +163,30 @@ static struct nlmsghdr *route_mtu(const char *dst, int len, int oif,
 	return nlh;
 }
 
-static void vtis(struct fx *f, int vti1_ifindex)
+static void vtis(struct sfx *f, int vti1_ifindex)
 {
-	msg(f, nlb_vti(buf, vti1_ifindex, "vti1", 1436, "10.16.1.254",
-		       "203.0.113.10", 100, 100));
-	msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254", "203.0.113.20",
-		       200, 200));
-	msg(f, nlb_vti(buf, VTI3, "vti3", 1436, "10.16.1.254", "203.0.113.30",
-		       300, 300));
+	sfx_msg(f, nlb_vti(buf, vti1_ifindex, "vti1", 1436, "10.16.1.254",
+			   "203.0.113.10", 100, 100));
+	sfx_msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254",
+			   "203.0.113.20", 200, 200));
+	sfx_msg(f, nlb_vti(buf, VTI3, "vti3", 1436, "10.16.1.254",
+			   "203.0.113.30", 300, 300));
 }
 
 static void test_route_mtu(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 	union vta_addr a;
 
 	vtis(f, VTI1);
-	msg(f, route_mtu("172.31.0.0", 16, VTI1, NULL, 1419, false, 0));
+	sfx_msg(f, route_mtu("172.31.0.0", 16, VTI1, NULL, 1419, false, 0));
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, "172.31.0.0", a.b);
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
 	assert_int_equal(r.mtu, 1419);
-	msg(f, route_mtu("fd00:31::", 32, VTI1, NULL, 1400, true, 0));
+	sfx_msg(f, route_mtu("fd00:31::", 32, VTI1, NULL, 1400, true, 0));
 	inet_pton(AF_INET6, "fd00:31::", a.b);
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET6, 32, &a, &r), 0);
 	assert_int_equal(r.mtu, 1400);
@@ -236,8 +194,8 @@ static void test_route_mtu(void **state)
 	{
 		struct nlb_nh nh = { VTI1, NULL, 1 };
 
-		msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16,
-				 RT_TABLE_MAIN, RTN_UNICAST, 0, 0, &nh, 1));
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16,
+				     RT_TABLE_MAIN, RTN_UNICAST, 0, 0, &nh, 1));
 	}
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, "172.31.0.0", a.b);
@@ -247,14 +205,14 @@ static void test_route_mtu(void **state)
 
 static void test_route_mtu_nexthop_object(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_route r;
 	union vta_addr a;
 
 	vtis(f, VTI1);
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 40, AF_INET, VTI1, NULL, false,
-			   NULL, NULL, 0));
-	msg(f, route_mtu("172.31.0.0", 16, 0, NULL, 1380, false, 40));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 40, AF_INET, VTI1, NULL,
+			       false, NULL, NULL, 0));
+	sfx_msg(f, route_mtu("172.31.0.0", 16, 0, NULL, 1380, false, 40));
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, "172.31.0.0", a.b);
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
@@ -263,7 +221,7 @@ static void test_route_mtu_nexthop_object(void **state)
 	assert_int_equal(r.mtu, 1380);
 }
 
-static void group_members(struct fx *f, uint32_t *ifs)
+static void group_members(struct sfx *f, uint32_t *ifs)
 {
 	struct vta_route r;
 	struct vta_group g;
@@ -288,26 +246,26 @@ static void group_members(struct fx *f, uint32_t *ifs)
  */
 static void test_member_order_stable(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh three[3] = { { VTI3, "169.254.30.1", 1 },
 				   { VTI1, "169.254.10.1", 1 },
 				   { VTI2, "169.254.20.1", 1 } };
 	uint32_t ifs[3];
 
 	vtis(f, VTI1);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, RT_TABLE_MAIN,
-			 RTN_UNICAST, 0, 0, three, 3));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, RT_TABLE_MAIN,
+			     RTN_UNICAST, 0, 0, three, 3));
 	group_members(f, ifs);
 	assert_int_equal(ifs[0], VTI1);
 	assert_int_equal(ifs[1], VTI2);
 	assert_int_equal(ifs[2], VTI3);
 
-	msg(f, nlb_link(buf, RTM_DELLINK, VTI1, "vti1", ARPHRD_TUNNEL, 0, 1436,
-			"vti"));
+	sfx_msg(f, nlb_link(buf, RTM_DELLINK, VTI1, "vti1", ARPHRD_TUNNEL, 0,
+			    1436, "vti"));
 	vtis(f, VTI1_NEW);
 	three[1].ifindex = VTI1_NEW;
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, RT_TABLE_MAIN,
-			 RTN_UNICAST, 0, 0, three, 3));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, RT_TABLE_MAIN,
+			     RTN_UNICAST, 0, 0, three, 3));
 	group_members(f, ifs);
 	assert_int_equal(ifs[0], VTI1_NEW);
 	assert_int_equal(ifs[1], VTI2);
@@ -316,7 +274,7 @@ static void test_member_order_stable(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_netconf_router),
 		T(test_netconf_unknown_device),

@@ -24,91 +24,40 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
-
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6 };
-
-struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
-};
+#include "sync_fx.h"
 
 static char buf[NLB_BUFSZ];
 
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
-}
-
+/* vti1/vti2 as plain links (Ethernet stand-ins, as in the net tier) */
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
-	struct vta_sync_hooks hooks = { 0 };
+	struct sfx *f = sfx_new(SFX_ETH);
 
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, &hooks);
-	assert_non_null(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, NLB_UP,
-			1436, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, NLB_UP,
-			1436, NULL));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+			    NLB_UP, 1436, NULL));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER,
+			    NLB_UP, 1436, NULL));
 	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
-	return 0;
-}
-
-static int fib(struct fx *f, const char *dst, int len, struct vta_route *r)
-{
-	union vta_addr a;
-
-	memset(&a, 0, sizeof(a));
-	inet_pton(nlb_family(dst), dst, a.b);
-	return vta_mem_fib(f->mem, nlb_family(dst), len, &a, r);
-}
-
 /* The only member's interface of a unicast prefix, 0 if not unicast. */
-static uint32_t out_if(struct fx *f, const char *dst, int len)
+static uint32_t out_if(struct sfx *f, const char *dst, int len)
 {
 	struct vta_route r;
 	struct vta_group g;
 
-	if (fib(f, dst, len, &r) || r.type != VTA_RT_UNICAST)
+	if (sfx_fib(f, dst, len, &r) || r.type != VTA_RT_UNICAST)
 		return 0;
 	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	return g.n_paths == 1 ? g.paths[0].ifindex : 0;
 }
 
-static int type_of(struct fx *f, const char *dst, int len)
+static int type_of(struct sfx *f, const char *dst, int len)
 {
 	struct vta_route r;
 
-	if (fib(f, dst, len, &r))
+	if (sfx_fib(f, dst, len, &r))
 		return -1;
 	return r.type;
 }
@@ -127,18 +76,20 @@ static struct nlmsghdr *route1(int type, const char *dst, int len, int oif,
 /* ip route add; ip route append (same metric): the first stays in use. */
 static void test_v4_append_keeps_first(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_CREATE | NLM_F_APPEND));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_CREATE | NLM_F_APPEND));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI1);
 	/* the appended one goes: the first is still the one in use */
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2", 0));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  0));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI1);
 	/* and then the last one: gone */
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2", 0));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  0));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), -1);
 	assert_false(vta_sync_want_resync(f->s));
 }
@@ -149,15 +100,16 @@ static void test_v4_append_keeps_first(void **state)
  * resync is asked for. */
 static void test_v4_delete_first_of_two(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
-	msg(f, route1(RTM_NEWROUTE, "0.0.0.0", 0, VTI2, "169.254.11.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, ETH1, "10.16.1.9",
-		      NLM_F_CREATE | NLM_F_APPEND));
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2", 0));
+	sfx_msg(f, route1(RTM_NEWROUTE, "0.0.0.0", 0, VTI2, "169.254.11.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, ETH1, "10.16.1.9",
+			  NLM_F_CREATE | NLM_F_APPEND));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  0));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), VTA_RT_KERNEL);
 	assert_true(vta_sync_want_resync(f->s));
 }
@@ -165,15 +117,16 @@ static void test_v4_delete_first_of_two(void **state)
 /* ip route prepend (NLM_F_CREATE alone): the new one goes first. */
 static void test_v4_prepend(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_CREATE));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_CREATE));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI2);
 	/* the one behind it goes: no change */
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2", 0));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  0));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI2);
 	assert_false(vta_sync_want_resync(f->s));
 }
@@ -181,22 +134,24 @@ static void test_v4_prepend(void **state)
 /* A dump lists both, the one in use first (NLM_F_MULTI). */
 static void test_v4_dump_order(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	vta_sync_begin(f->s);
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_MULTI));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_MULTI));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_MULTI));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_MULTI));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI1);
 	/* a second dump: the same picture, not three routes */
 	vta_sync_begin(f->s);
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_MULTI));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_MULTI));
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2", 0));
-	msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2", 0));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_MULTI));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_MULTI));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  0));
+	sfx_msg(f, route1(RTM_DELROUTE, "172.16.0.0", 16, VTI1, "169.254.10.2",
+			  0));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), -1);
 }
 
@@ -204,7 +159,7 @@ static void test_v4_dump_order(void **state)
  * names only that one), twice. */
 static void test_v6_multipath_over_8(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh[10];
 	char gw[10][32];
 	struct vta_route r;
@@ -218,19 +173,19 @@ static void test_v6_multipath_over_8(void **state)
 		nh[i].weight = 1;
 	}
 	/* the shorter prefix a lost one would fall back to */
-	msg(f, route1(RTM_NEWROUTE, "fd20::", 16, ETH1, "fd01::2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "fd20:1::", 32, 254, RTN_UNICAST,
-			 1024, 0, nh, 10));
+	sfx_msg(f, route1(RTM_NEWROUTE, "fd20::", 16, ETH1, "fd01::2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "fd20:1::", 32, 254,
+			     RTN_UNICAST, 1024, 0, nh, 10));
 	assert_int_equal(type_of(f, "fd20:1::", 32), VTA_RT_KERNEL);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "fd20:1::", 32, 254, RTN_UNICAST,
-			 1024, 0, &nh[3], 1));
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "fd20:1::", 32, 254,
+			     RTN_UNICAST, 1024, 0, &nh[3], 1));
 	/* nine left in the kernel: still its prefix, not gone */
 	assert_int_equal(type_of(f, "fd20:1::", 32), VTA_RT_KERNEL);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "fd20:1::", 32, 254, RTN_UNICAST,
-			 1024, 0, &nh[7], 1));
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "fd20:1::", 32, 254,
+			     RTN_UNICAST, 1024, 0, &nh[7], 1));
 	/* eight: a group now, without the two deleted */
-	assert_int_equal(fib(f, "fd20:1::", 32, &r), 0);
+	assert_int_equal(sfx_fib(f, "fd20:1::", 32, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
 	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 8);
@@ -243,21 +198,21 @@ static void test_v6_multipath_over_8(void **state)
  * siblings; the kernel chooses by neighbour state: its prefix. */
 static void test_v6_nhid_and_gateway(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlmsghdr *nlh;
 
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 7, AF_INET6, VTI1, "fd10::2",
-			   false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 7, AF_INET6, VTI1,
+			       "fd10::2", false, NULL, NULL, 0));
 	nlh = nlb_route(buf, RTM_NEWROUTE, "fd20::", 16, 254, RTN_UNICAST, 1024,
 			7, NULL, 0);
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_UNICAST);
 	nlh = route1(RTM_NEWROUTE, "fd20::", 16, VTI2, "fd11::2",
 		     NLM_F_CREATE | NLM_F_APPEND);
 	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_family = AF_INET6;
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, 1024);
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_KERNEL);
 }
 
@@ -297,17 +252,18 @@ static struct nlmsghdr *with_prefsrc(struct nlmsghdr *nlh, const char *a)
 /* ip route add P via G src A; ip addr del A: P goes, silently. */
 static void test_deladdr_prefsrc(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
-	msg(f, local_route(RTM_NEWROUTE, "10.16.1.1", ETH1));
-	msg(f, local_route(RTM_NEWROUTE, "10.77.0.1", ETH1));
-	msg(f, with_prefsrc(route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1,
-				   "169.254.10.2", NLM_F_CREATE | NLM_F_EXCL),
-			    "10.77.0.1"));
-	msg(f, route1(RTM_NEWROUTE, "172.17.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "10.16.1.1", ETH1));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "10.77.0.1", ETH1));
+	sfx_msg(f,
+		with_prefsrc(route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI1,
+				    "169.254.10.2", NLM_F_CREATE | NLM_F_EXCL),
+			     "10.77.0.1"));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.17.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI1);
-	msg(f, addr_msg(RTM_DELADDR, ETH1, "10.77.0.1", 24));
+	sfx_msg(f, addr_msg(RTM_DELADDR, ETH1, "10.77.0.1", 24));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), -1);
 	assert_int_equal(out_if(f, "172.17.0.0", 16), VTI1);
 }
@@ -315,19 +271,19 @@ static void test_deladdr_prefsrc(void **state)
 /* The last IPv4 address of vti2 goes: every route through it too. */
 static void test_deladdr_last(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh mp[] = { { VTI1, "169.254.10.2", 1 },
 			       { VTI2, "169.254.11.2", 1 } };
 
-	msg(f, local_route(RTM_NEWROUTE, "169.254.10.1", VTI1));
-	msg(f, local_route(RTM_NEWROUTE, "169.254.11.1", VTI2));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, route1(RTM_NEWROUTE, "172.17.0.0", 16, VTI1, "169.254.10.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.18.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, mp, 2));
-	msg(f, addr_msg(RTM_DELADDR, VTI2, "169.254.11.1", 30));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "169.254.10.1", VTI1));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "169.254.11.1", VTI2));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.17.0.0", 16, VTI1, "169.254.10.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.18.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, mp, 2));
+	sfx_msg(f, addr_msg(RTM_DELADDR, VTI2, "169.254.11.1", 30));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), -1);
 	assert_int_equal(out_if(f, "172.17.0.0", 16), VTI1);
 	/* a multipath member dies silently: the model asks for a resync */
@@ -337,13 +293,13 @@ static void test_deladdr_last(void **state)
 /* ... but not when the device keeps another address. */
 static void test_deladdr_not_last(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
-	msg(f, local_route(RTM_NEWROUTE, "169.254.11.1", VTI2));
-	msg(f, local_route(RTM_NEWROUTE, "169.254.12.1", VTI2));
-	msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
-		      NLM_F_CREATE | NLM_F_EXCL));
-	msg(f, addr_msg(RTM_DELADDR, VTI2, "169.254.11.1", 30));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "169.254.11.1", VTI2));
+	sfx_msg(f, local_route(RTM_NEWROUTE, "169.254.12.1", VTI2));
+	sfx_msg(f, route1(RTM_NEWROUTE, "172.16.0.0", 16, VTI2, "169.254.11.2",
+			  NLM_F_CREATE | NLM_F_EXCL));
+	sfx_msg(f, addr_msg(RTM_DELADDR, VTI2, "169.254.11.1", 30));
 	assert_int_equal(out_if(f, "172.16.0.0", 16), VTI2);
 	assert_false(vta_sync_want_resync(f->s));
 }
@@ -353,7 +309,7 @@ static void test_deladdr_not_last(void **state)
  * is another route, not replaced by it. */
 static void test_v6_source_specific(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlb_nh nh = { VTI1, "fd10::2", 1 };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
@@ -363,18 +319,18 @@ static void test_v6_source_specific(void **state)
 	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_src_len = 64;
 	nlb_put_addr(nlh, RTA_SRC, "fd01::");
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(type_of(f, "fd20::", 16), VTA_RT_KERNEL);
 	/* deleting it (with its source) leaves nothing */
 	nlh->nlmsg_type = RTM_DELROUTE;
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(type_of(f, "fd20::", 16), -1);
 }
 
 /* ip route add P encap mpls 100 via G: lightweight tunnel, the kernel's. */
 static void test_encap_route(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlmsghdr *nlh;
 	struct nlattr *e;
 
@@ -384,14 +340,14 @@ static void test_encap_route(void **state)
 	e = mnl_attr_nest_start(nlh, RTA_ENCAP);
 	mnl_attr_put_u32(nlh, 1 /* MPLS_IPTUNNEL_DST */, 0x00064100);
 	mnl_attr_nest_end(nlh, e);
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(type_of(f, "172.16.0.0", 16), VTA_RT_KERNEL);
 }
 
 /* A nexthop object with NHA_ENCAP, used by a route. */
 static void test_encap_nexthop(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct nlmsghdr *nlh;
 	struct nlattr *e;
 
@@ -401,9 +357,9 @@ static void test_encap_nexthop(void **state)
 	e = mnl_attr_nest_start(nlh, NHA_ENCAP);
 	mnl_attr_put_u32(nlh, 1, 0x00064100);
 	mnl_attr_nest_end(nlh, e);
-	msg(f, nlh);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, 254, RTN_UNICAST,
-			 0, 7, NULL, 0));
+	sfx_msg(f, nlh);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, 254,
+			     RTN_UNICAST, 0, 7, NULL, 0));
 	assert_int_equal(type_of(f, "172.16.0.0", 16), VTA_RT_KERNEL);
 }
 
@@ -414,7 +370,7 @@ static void test_encap_nexthop(void **state)
  */
 static void test_group_not_rewritten_in_place(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	const unsigned int both[] = { 11, 12 }, one[] = { 12 };
 	const int w[] = { 1, 1 };
 	struct vta_route r;
@@ -422,20 +378,20 @@ static void test_group_not_rewritten_in_place(void **state)
 	uint32_t old;
 
 	vta_sync_set_grace(f->s, true);
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 11, AF_INET, VTI1,
-			   "169.254.10.2", false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, VTI2,
-			   "169.254.11.2", false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
-			   both, w, 2));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, 254, RTN_UNICAST,
-			 0, 22, NULL, 0));
-	assert_int_equal(fib(f, "172.16.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 11, AF_INET, VTI1,
+			       "169.254.10.2", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 12, AF_INET, VTI2,
+			       "169.254.11.2", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL,
+			       false, both, w, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.16.0.0", 16, 254,
+			     RTN_UNICAST, 0, 22, NULL, 0));
+	assert_int_equal(sfx_fib(f, "172.16.0.0", 16, &r), 0);
 	old = r.group_id;
 	/* the group is replaced: the route moves, the old entry stays whole */
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL, false,
-			   one, w, 1));
-	assert_int_equal(fib(f, "172.16.0.0", 16, &r), 0);
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 22, AF_UNSPEC, 0, NULL,
+			       false, one, w, 1));
+	assert_int_equal(sfx_fib(f, "172.16.0.0", 16, &r), 0);
 	assert_int_not_equal(r.group_id, old);
 	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 1);
@@ -452,13 +408,14 @@ static void test_group_not_rewritten_in_place(void **state)
 		struct nlb_nh mp[] = { { VTI1, "169.254.10.2", 1 },
 				       { VTI2, "169.254.11.2", 1 } };
 
-		msg(f, nlb_route(buf, RTM_NEWROUTE, "172.17.0.0", 16, 254,
-				 RTN_UNICAST, 0, 0, mp, 2));
-		assert_int_equal(fib(f, "172.17.0.0", 16, &r), 0);
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.17.0.0", 16, 254,
+				     RTN_UNICAST, 0, 0, mp, 2));
+		assert_int_equal(sfx_fib(f, "172.17.0.0", 16, &r), 0);
 		old = r.group_id;
-		msg(f, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
-				IFF_UP, 1436, NULL)); /* carrier lost */
-		assert_int_equal(fib(f, "172.17.0.0", 16, &r), 0);
+		sfx_msg(f,
+			nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+				 IFF_UP, 1436, NULL)); /* carrier lost */
+		assert_int_equal(sfx_fib(f, "172.17.0.0", 16, &r), 0);
 		assert_int_not_equal(r.group_id, old);
 		assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 		assert_int_equal(g.n_paths, 1);
@@ -467,7 +424,7 @@ static void test_group_not_rewritten_in_place(void **state)
 	}
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
 
 int main(void)
 {

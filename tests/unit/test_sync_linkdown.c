@@ -16,80 +16,47 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
-
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6 };
+#include "sync_fx.h"
 
 static char buf[NLB_BUFSZ];
 
-struct model {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-};
-
-static void msg(struct model *m, const struct nlmsghdr *nlh)
+static void model_init(struct sfx *m)
 {
-	assert_int_equal(vta_sync_rtnl_msg(m->s, nlh), 0);
-}
-
-static void model_init(struct model *m)
-{
-	struct vta_conf c;
-	struct vta_sync_out out;
-
-	vta_conf_defaults(&c);
-	c.lan.n = 1;
-	strcpy(c.lan.pat[0], "eth1");
-	c.wan.n = 1;
-	strcpy(c.wan.pat[0], "eth0");
-	c.tunnel.n = 1;
-	strcpy(c.tunnel.pat[0], "vti*");
-	m->mem = vta_mem_new();
-	assert_non_null(m->mem);
-	vta_sync_out_mem(&out, m->mem);
-	m->s = vta_sync_new(&c, &out, NULL);
-	assert_non_null(m->s);
-}
-
-static void model_free(struct model *m)
-{
-	vta_sync_free(m->s);
-	vta_mem_free(m->mem);
+	memset(m, 0, sizeof(*m));
+	sfx_conf(m);
+	sfx_start(m, NULL, NULL);
 }
 
 /* vti1/vti2 as Ethernet stand-ins (as in the net tier) with flags */
-static void links(struct model *m, unsigned int f1, unsigned int f2)
+static void links(struct sfx *m, unsigned int f1, unsigned int f2)
 {
-	msg(m, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(m, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(m, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, f1, 1500,
-			"veth"));
-	msg(m, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, f2, 1500,
-			"veth"));
+	sfx_msg(m, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
+	sfx_msg(m, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
+	sfx_msg(m, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, f1,
+			    1500, "veth"));
+	sfx_msg(m, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, f2,
+			    1500, "veth"));
 }
 
-static void nh(struct model *m, int type, unsigned int id, int fam, int oif,
+static void nh(struct sfx *m, int type, unsigned int id, int fam, int oif,
 	       const char *gw)
 {
-	msg(m, nlb_nexthop(buf, type, id, fam, oif, gw, false, NULL, NULL, 0));
+	sfx_msg(m,
+		nlb_nexthop(buf, type, id, fam, oif, gw, false, NULL, NULL, 0));
 }
 
-static void grp(struct model *m, unsigned int id, const unsigned int *ids,
-		int n)
+static void grp(struct sfx *m, unsigned int id, const unsigned int *ids, int n)
 {
 	int w[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
 
-	msg(m, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_UNSPEC, 0, NULL, false,
-			   ids, w, n));
+	sfx_msg(m, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_UNSPEC, 0, NULL,
+			       false, ids, w, n));
 }
 
 /* A route of the given table/type/scope. */
-static void rt(struct model *m, int type, const char *dst, int len, int table,
+static void rt(struct sfx *m, int type, const char *dst, int len, int table,
 	       int rtype, int scope, unsigned int prio, unsigned int nhid,
 	       const struct nlb_nh *n, int cnt)
 {
@@ -98,7 +65,7 @@ static void rt(struct model *m, int type, const char *dst, int len, int table,
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 	rtm->rtm_scope = scope;
-	msg(m, nlh);
+	sfx_msg(m, nlh);
 }
 
 static const struct nlb_nh v1[] = { { VTI1, "169.254.10.2", 1 } };
@@ -121,7 +88,7 @@ enum {
 	K_ALL = K_NH1 | K_V4 | K_V6 | K_BCAST,
 };
 
-static void state(struct model *m, unsigned int keep)
+static void state(struct sfx *m, unsigned int keep)
 {
 	unsigned int g200[] = { 101, 102 }, g200b[] = { 102 }, g201[] = { 103 };
 	unsigned int g310[] = { 301, 302 }, g310b[] = { 302 };
@@ -263,7 +230,7 @@ static void if_cb(uint32_t ifindex, const struct vta_iface *v, void *data)
 }
 
 /* Both ways: same prefixes, same routes, same interfaces and counts. */
-static void same(const struct model *x, const struct model *y)
+static void same(const struct sfx *x, const struct sfx *y)
 {
 	struct cmp c = { x->mem, y->mem, 0, "events vs dump" };
 	struct cmp d = { y->mem, x->mem, 0, "dump vs events" };
@@ -283,7 +250,7 @@ static void same(const struct model *x, const struct model *y)
 }
 
 /* the after-state, fresh: links first, as a dump delivers them */
-static void fresh(struct model *y, unsigned int f1, unsigned int keep)
+static void fresh(struct sfx *y, unsigned int f1, unsigned int keep)
 {
 	model_init(y);
 	links(y, f1, NLB_UP);
@@ -292,7 +259,7 @@ static void fresh(struct model *y, unsigned int f1, unsigned int keep)
 
 static void test_admin_down_then_up(void **st)
 {
-	struct model x, y;
+	struct sfx x, y;
 	struct vta_route r;
 	union vta_addr a;
 
@@ -306,19 +273,19 @@ static void test_admin_down_then_up(void **st)
 
 	/* ip link set vti1 down: NEWLINK without IFF_UP, then the IPv6
 	 * single-path routes are announced deleted; nothing else */
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	rt(&x, RTM_DELROUTE, "2001:db8:1::", 48, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 1024, 0, v1_6, 1);
 	fresh(&y, 0, 0);
 	same(&x, &y);
 	assert_int_equal(vta_mem_fib(x.mem, AF_INET, 16, &a, &r), -ENOENT);
-	model_free(&y);
+	sfx_stop(&y);
 
 	/* ip link set vti1 up: the kernel re-creates (and announces) the
 	 * connected and broadcast routes; the rest does not come back */
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, NLB_UP,
-			 1500, "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+			     NLB_UP, 1500, "veth"));
 	rt(&x, RTM_NEWROUTE, "169.254.10.0", 30, 254, RTN_UNICAST,
 	   RT_SCOPE_LINK, 0, 0, v1dev, 1);
 	rt(&x, RTM_NEWROUTE, "169.254.10.3", 32, 255, RTN_BROADCAST,
@@ -329,13 +296,13 @@ static void test_admin_down_then_up(void **st)
 	rt(&y, RTM_NEWROUTE, "169.254.10.0", 30, 254, RTN_UNICAST,
 	   RT_SCOPE_LINK, 0, 0, v1dev, 1);
 	same(&x, &y);
-	model_free(&y);
-	model_free(&x);
+	sfx_stop(&y);
+	sfx_stop(&x);
 }
 
 static void test_carrier_loss(void **st)
 {
-	struct model x, y;
+	struct sfx x, y;
 	struct vta_route r;
 	struct vta_group g;
 	union vta_addr a;
@@ -346,8 +313,8 @@ static void test_carrier_loss(void **st)
 	state(&x, K_ALL);
 	/* the peer goes down: vti1 stays IFF_UP without RUNNING/LOWER_UP;
 	 * routes stay (linkdown), nexthop objects through it go */
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, IFF_UP,
-			 1500, "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+			     IFF_UP, 1500, "veth"));
 	fresh(&y, IFF_UP, K_V4 | K_V6 | K_BCAST);
 	same(&x, &y);
 	/* the multipath route keeps only vti2 in the map */
@@ -357,24 +324,24 @@ static void test_carrier_loss(void **st)
 	assert_int_equal(vta_mem_group(x.mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 1);
 	assert_int_equal(g.paths[0].ifindex, VTI2);
-	model_free(&y);
+	sfx_stop(&y);
 
 	/* carrier back: nothing comes back, the flags clear */
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
-			 NLB_UP | IFF_LOWER_UP, 1500, "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER,
+			     NLB_UP | IFF_LOWER_UP, 1500, "veth"));
 	model_init(&y);
 	links(&y, NLB_UP | IFF_LOWER_UP, NLB_UP);
 	state(&y, K_V4 | K_V6 | K_BCAST);
 	same(&x, &y);
-	model_free(&y);
-	model_free(&x);
+	sfx_stop(&y);
+	sfx_stop(&x);
 }
 
 /* A multipath IPv4 route goes when its last live member's link goes
  * down (every nexthop dead), not before. */
 static void test_multipath_all_dead(void **st)
 {
-	struct model x, y;
+	struct sfx x, y;
 	struct vta_route r;
 	union vta_addr a;
 
@@ -387,11 +354,11 @@ static void test_multipath_all_dead(void **st)
 	   RT_SCOPE_UNIVERSE, 1024, 0, mp6, 2);
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, "172.31.0.0", a.b);
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	assert_int_equal(vta_mem_fib(x.mem, AF_INET, 16, &a, &r), 0);
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	assert_int_equal(vta_mem_fib(x.mem, AF_INET, 16, &a, &r), -ENOENT);
 	/* IPv6 announces its flush: until then the route stays, no path */
 	model_init(&y);
@@ -399,8 +366,8 @@ static void test_multipath_all_dead(void **st)
 	rt(&y, RTM_NEWROUTE, "2001:db8:2::", 48, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 1024, 0, mp6, 2);
 	same(&x, &y);
-	model_free(&y);
-	model_free(&x);
+	sfx_stop(&y);
+	sfx_stop(&x);
 }
 
 /* More members than the model keeps: it cannot tell, a resync is the
@@ -408,7 +375,7 @@ static void test_multipath_all_dead(void **st)
 static void test_unrepresentable_falls_back(void **st)
 {
 	struct nlb_nh many[VTA_MAX_PATHS + 1];
-	struct model x;
+	struct sfx x;
 	int i;
 
 	(void)st;
@@ -421,13 +388,13 @@ static void test_unrepresentable_falls_back(void **st)
 	}
 	rt(&x, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 0, 0, many, VTA_MAX_PATHS + 1);
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	assert_false(vta_sync_want_resync(x.s));	/* oif is vti1 */
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	assert_true(vta_sync_want_resync(x.s));
-	model_free(&x);
+	sfx_stop(&x);
 }
 
 /* ip link del vti1: it goes down first (as above), then unregisters:
@@ -435,31 +402,31 @@ static void test_unrepresentable_falls_back(void **st)
  * (and announces) only its sibling; the local address is announced. */
 static void test_link_delete(void **st)
 {
-	struct model x, y;
+	struct sfx x, y;
 	static const struct nlb_nh mp6b[] = { { VTI2, "fd00:11::2", 1 } };
 
 	(void)st;
 	model_init(&x);
 	links(&x, NLB_UP, NLB_UP);
 	state(&x, K_ALL);
-	msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_NEWLINK, VTI1, "vti1", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 	rt(&x, RTM_DELROUTE, "2001:db8:1::", 48, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 1024, 0, v1_6, 1);
 	rt(&x, RTM_DELROUTE, "169.254.10.1", 32, 255, RTN_LOCAL, RT_SCOPE_HOST,
 	   0, 0, v1dev, 1);
 	rt(&x, RTM_DELROUTE, "2001:db8:2::", 48, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 1024, 0, v1_6, 1);
-	msg(&x, nlb_link(buf, RTM_DELLINK, VTI1, "vti1", ARPHRD_ETHER, 0, 1500,
-			 "veth"));
+	sfx_msg(&x, nlb_link(buf, RTM_DELLINK, VTI1, "vti1", ARPHRD_ETHER, 0,
+			     1500, "veth"));
 
 	model_init(&y);
-	msg(&y, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			 1500, NULL));
-	msg(&y, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			 1500, NULL));
-	msg(&y, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER, NLB_UP,
-			 1500, "veth"));
+	sfx_msg(&y, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER,
+			     NLB_UP, 1500, NULL));
+	sfx_msg(&y, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER,
+			     NLB_UP, 1500, NULL));
+	sfx_msg(&y, nlb_link(buf, RTM_NEWLINK, VTI2, "vti2", ARPHRD_ETHER,
+			     NLB_UP, 1500, "veth"));
 	{
 		unsigned int g200[] = { 102 }, g310[] = { 302 };
 
@@ -477,8 +444,8 @@ static void test_link_delete(void **st)
 	rt(&y, RTM_NEWROUTE, "2001:db8:5::", 48, 254, RTN_UNICAST,
 	   RT_SCOPE_UNIVERSE, 1024, 310, NULL, 0);
 	same(&x, &y);
-	model_free(&y);
-	model_free(&x);
+	sfx_stop(&y);
+	sfx_stop(&x);
 }
 
 int main(void)

@@ -18,66 +18,13 @@
 #include <cmocka.h>
 #include <linux/ipsec.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
-
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6 };
-
-struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
-};
+#include "sync_fx.h"
 
 static char buf[NLB_BUFSZ];
 
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
-}
-
-static void xmsg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_xfrm_msg(f->s, nlh), 0);
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
-
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_vti(buf, VTI1, "vti1", 1436, "10.16.1.254", "203.0.113.10",
-		       100, 100));
-	msg(f, nlb_vti(buf, VTI2, "vti2", 1436, "10.16.1.254", "203.0.113.20",
-		       200, 200));
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
+	*state = sfx_new(SFX_ETH | SFX_VTI);
 	return 0;
 }
 
@@ -96,36 +43,36 @@ static struct nlmsghdr *flush(uint8_t proto)
 
 static void test_flush_honours_protocol(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 
 	vta_sync_set_xfrm(f->s, true);
 	/* ESP both ways for vti1; none for vti2 */
-	xmsg(f,
-	     nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10", 0x101,
-		    100, 0xffffffff, false, "cbc(aes)", "hmac(sha1)", 96));
-	xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.10", "10.16.1.254",
-		       0x102, 0, 0, false, "cbc(aes)", "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10",
+			   0x101, 100, 0xffffffff, false, "cbc(aes)",
+			   "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "203.0.113.10", "10.16.1.254",
+			   0x102, 0, 0, false, "cbc(aes)", "hmac(sha1)", 96));
 	assert_true(vta_sync_tunnel_usable(f->s, VTI1));
 	assert_false(vta_sync_tunnel_usable(f->s, VTI2));
 	/* an AH flush leaves the ESP SAs: nothing changes */
-	xmsg(f, flush(IPPROTO_AH));
+	sfx_xmsg(f, flush(IPPROTO_AH));
 	assert_true(vta_sync_tunnel_usable(f->s, VTI1));
 	assert_false(vta_sync_tunnel_usable(f->s, VTI2));
 	/* an ESP flush empties the database (no SA at all: usable) */
-	xmsg(f, flush(IPPROTO_ESP));
+	sfx_xmsg(f, flush(IPPROTO_ESP));
 	assert_true(vta_sync_tunnel_usable(f->s, VTI2));
 	/* IPSEC_PROTO_ANY (`ip xfrm state flush`) takes ESP too */
-	xmsg(f,
-	     nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10", 0x103,
-		    100, 0xffffffff, false, "cbc(aes)", "hmac(sha1)", 96));
+	sfx_xmsg(f, nlb_sa(buf, XFRM_MSG_NEWSA, "10.16.1.254", "203.0.113.10",
+			   0x103, 100, 0xffffffff, false, "cbc(aes)",
+			   "hmac(sha1)", 96));
 	assert_false(vta_sync_tunnel_usable(f->s, VTI2));
-	xmsg(f, flush(IPSEC_PROTO_ANY));
+	sfx_xmsg(f, flush(IPSEC_PROTO_ANY));
 	assert_true(vta_sync_tunnel_usable(f->s, VTI2));
 }
 
 static void test_bridge_port_leaving_is_no_delete(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_iface v;
 	struct nlmsghdr *nlh;
 
@@ -133,18 +80,18 @@ static void test_bridge_port_leaving_is_no_delete(void **state)
 	nlh = nlb_link(buf, RTM_DELLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
 		       1500, NULL);
 	((struct ifinfomsg *)NLMSG_DATA(nlh))->ifi_family = AF_BRIDGE;
-	msg(f, nlh);
+	sfx_msg(f, nlh);
 	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), 0);
 	assert_string_equal(vta_sync_link_name(f->s, ETH1), "eth1");
 	/* the device's own deletion still is one */
-	msg(f, nlb_link(buf, RTM_DELLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
+	sfx_msg(f, nlb_link(buf, RTM_DELLINK, ETH1, "eth1", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
 	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), -ENOENT);
 }
 
 static void test_kernel_nexthop_id_of_a_member_set(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	static const struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 },
 					    { VTI2, "169.254.11.1", 1 } };
 	static const struct nlb_nh via_nh[] = { { ETH1, "10.16.16.1", 1 } };
@@ -155,16 +102,16 @@ static void test_kernel_nexthop_id_of_a_member_set(void **state)
 
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, "172.31.0.0", a.b);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254, RTN_UNICAST,
-			 0, 0, mp, 2));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, mp, 2));
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
 	id = r.group_id;
 	assert_true(id >= VTA_SYNC_MSET_ID_BASE);
 	/* ip nexthop add id <that id> via 10.16.16.1 dev eth1; a route on it */
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_INET, ETH1, "10.16.16.1",
-			   false, NULL, NULL, 0));
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254, RTN_UNICAST,
-			 0, id, via_nh, 1));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_INET, ETH1,
+			       "10.16.16.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
+			     RTN_UNICAST, 0, id, via_nh, 1));
 	/* the ECMP route still leads into both tunnels, by another id */
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
 	assert_int_not_equal(r.group_id, id);
@@ -179,7 +126,7 @@ static void test_kernel_nexthop_id_of_a_member_set(void **state)
 	assert_int_equal(g.paths[0].ifindex, ETH1);
 }
 
-static unsigned long pfx_updates(struct fx *f)
+static unsigned long pfx_updates(struct sfx *f)
 {
 	struct vta_sync_counts c;
 
@@ -189,7 +136,7 @@ static unsigned long pfx_updates(struct fx *f)
 
 /* 10.N.M.0/24 over both tunnels (member sets), and 3 prefixes over the
  * kernel nexthop group 10 = {1 via vti1, 2 via vti2} */
-static void many_routes(struct fx *f, int n)
+static void many_routes(struct sfx *f, int n)
 {
 	static const struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 },
 					    { VTI2, "169.254.11.1", 1 } };
@@ -201,23 +148,23 @@ static void many_routes(struct fx *f, int n)
 
 	for (i = 0; i < n; i++) {
 		snprintf(dst, sizeof(dst), "10.%d.%d.0", i / 256, i % 256);
-		msg(f, nlb_route(buf, RTM_NEWROUTE, dst, 24, 254, RTN_UNICAST,
-				 0, 0, mp, 2));
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, dst, 24, 254,
+				     RTN_UNICAST, 0, 0, mp, 2));
 	}
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
-			   "169.254.10.1", false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
-			   "169.254.11.1", false, NULL, NULL, 0));
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   ids, w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
+			       "169.254.10.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
+			       "169.254.11.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, ids, w, 2));
 	for (i = 0; i < 3; i++) {
 		snprintf(dst, sizeof(dst), "172.%d.0.0", 16 + i);
-		msg(f, nlb_route(buf, RTM_NEWROUTE, dst, 16, 254, RTN_UNICAST,
-				 0, 10, via, 1));
+		sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, dst, 16, 254,
+				     RTN_UNICAST, 0, 10, via, 1));
 	}
 }
 
-static int fib4(struct fx *f, const char *dst, int len, struct vta_route *r)
+static int fib4(struct sfx *f, const char *dst, int len, struct vta_route *r)
 {
 	union vta_addr a;
 
@@ -234,7 +181,7 @@ static int fib4(struct fx *f, const char *dst, int len, struct vta_route *r)
  */
 static void test_nexthop_events_touch_users_only(void **state)
 {
-	struct fx *f = *state, *g;
+	struct sfx *f = *state, *g;
 	struct vta_route r, want;
 	unsigned long before;
 	void *gs;
@@ -243,20 +190,20 @@ static void test_nexthop_events_touch_users_only(void **state)
 	many_routes(f, 5000);
 	/* a new nexthop nobody uses yet (FRR installs it first) */
 	before = pfx_updates(f);
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 77, AF_INET, VTI2,
-			   "169.254.11.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 77, AF_INET, VTI2,
+			       "169.254.11.1", false, NULL, NULL, 0));
 	assert_int_equal(pfx_updates(f) - before, 0);
 	/* a member of group 10 turns into a blackhole: its 3 users only */
 	before = pfx_updates(f);
-	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, 0, NULL, true, NULL,
-			   NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, 0, NULL, true,
+			       NULL, NULL, 0));
 	assert_true(pfx_updates(f) - before <= 3);
 	/* the map as a fresh model of the same state has it */
 	setup(&gs);
 	g = gs;
 	many_routes(g, 0);
-	msg(g, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, 0, NULL, true, NULL,
-			   NULL, 0));
+	sfx_msg(g, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, 0, NULL, true,
+			       NULL, NULL, 0));
 	for (i = 0; i < 3; i++) {
 		char dst[32];
 
@@ -265,11 +212,11 @@ static void test_nexthop_events_touch_users_only(void **state)
 		assert_int_equal(fib4(g, dst, 16, &want), 0);
 		assert_memory_equal(&r, &want, sizeof(r));
 	}
-	teardown(&gs);
+	sfx_teardown(&gs);
 	/* group 10 deleted: the kernel drops its routes, nothing else */
 	before = pfx_updates(f);
-	msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, NULL, NULL, 0));
 	assert_true(pfx_updates(f) - before <= 3);
 	assert_int_equal(fib4(f, "172.16.0.0", 16, &r), -ENOENT);
 	assert_int_equal(fib4(f, "10.19.135.0", 24, &r), 0);
@@ -279,14 +226,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_flush_honours_protocol,
-						setup, teardown),
+						setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_bridge_port_leaving_is_no_delete, setup, teardown),
+			test_bridge_port_leaving_is_no_delete, setup,
+			sfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_kernel_nexthop_id_of_a_member_set, setup,
-			teardown),
+			sfx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_nexthop_events_touch_users_only, setup, teardown),
+			test_nexthop_events_touch_users_only, setup,
+			sfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

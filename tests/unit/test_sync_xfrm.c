@@ -15,34 +15,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
-#include "sync.h"
+#include "sync_fx.h"
 
-enum { ETH0 = 2, XFRM1 = 7, XFRM2 = 8 };
+enum { XFRM1 = 7, XFRM2 = 8 };
 
 #define LOCAL	"10.16.1.254"
 #define PEER1	"203.0.113.10"
 #define PEER2	"203.0.113.20"
 
 static char buf[NLB_BUFSZ];
-
-struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
-};
-
-static void msg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
-}
-
-static void xmsg(struct fx *f, const struct nlmsghdr *nlh)
-{
-	assert_int_equal(vta_sync_xfrm_msg(f->s, nlh), 0);
-}
 
 /* ip link add xfrmN type xfrm dev eth0 if_id ID */
 static struct nlmsghdr *xfrm_link(int ifindex, const char *name, uint32_t if_id)
@@ -65,8 +46,7 @@ static struct nlmsghdr *sa(int type, const char *src, const char *dst,
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
+	struct sfx *f = calloc(1, sizeof(*f));
 	static const struct nlb_nh lo[] = { { ETH0, NULL, 1 } };
 
 	vta_conf_defaults(&f->conf);
@@ -84,28 +64,15 @@ static int setup(void **state)
 	f->conf.peers[0].mark = 0x200;
 	f->conf.peers[0].mask = 0xf00;
 	*state = f;
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
+	sfx_start(f, NULL, NULL);
 	vta_sync_set_xfrm(f->s, true);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, xfrm_link(XFRM1, "xfrm1", 1));
-	msg(f, xfrm_link(XFRM2, "xfrm2", 2));
+	sfx_msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER,
+			    NLB_UP, 1500, NULL));
+	sfx_msg(f, xfrm_link(XFRM1, "xfrm1", 1));
+	sfx_msg(f, xfrm_link(XFRM2, "xfrm2", 2));
 	/* the local address, as the local table has it */
-	msg(f, nlb_route(buf, RTM_NEWROUTE, LOCAL, 32, 255, RTN_LOCAL, 0, 0,
-			 lo, 1));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, LOCAL, 32, 255, RTN_LOCAL, 0, 0,
+			     lo, 1));
 	return 0;
 }
 
@@ -119,17 +86,18 @@ static void key(struct vta_peer_key *k, const char *local, const char *peer)
 
 static void test_marked_sa_gives_peer(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_peer_key k;
 	struct vta_peer p;
 	struct vta_iface v;
 
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
 	/* outbound first: no peer from it */
-	xmsg(f, sa(XFRM_MSG_NEWSA, LOCAL, PEER1, 0x1001, 0, 0, true, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, LOCAL, PEER1, 0x1001, 0, 0, true, 1));
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
 	/* inbound, marked 0x64/0xff */
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0x64, 0xff, true, 1));
+	sfx_xmsg(f,
+		 sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0x64, 0xff, true, 1));
 	key(&k, LOCAL, PEER1);
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), 0);
 	assert_int_equal(p.mark, 0x64);
@@ -144,12 +112,13 @@ static void test_marked_sa_gives_peer(void **state)
 	assert_true(v.flags & VTA_IF_F_SA_UP);
 
 	/* a rekey adds a second inbound SA: still one entry */
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1003, 0x64, 0xff, true, 1));
+	sfx_xmsg(f,
+		 sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1003, 0x64, 0xff, true, 1));
 	assert_int_equal(vta_mem_count_peers(f->mem), 1);
-	xmsg(f, sa(XFRM_MSG_DELSA, PEER1, LOCAL, 0x1002, 0, 0, true, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_DELSA, PEER1, LOCAL, 0x1002, 0, 0, true, 1));
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), 0);
 	/* the last inbound SA goes: so does the peer */
-	xmsg(f, sa(XFRM_MSG_DELSA, PEER1, LOCAL, 0x1003, 0, 0, true, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_DELSA, PEER1, LOCAL, 0x1003, 0, 0, true, 1));
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), -ENOENT);
 	assert_int_equal(vta_mem_iface(f->mem, XFRM1, &v), 0);
 	assert_false(v.flags & VTA_IF_F_CLEAR_MARK);
@@ -157,11 +126,11 @@ static void test_marked_sa_gives_peer(void **state)
 
 static void test_unmarked_sa_gives_none(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_iface v;
 
-	xmsg(f, sa(XFRM_MSG_NEWSA, LOCAL, PEER1, 0x1001, 0, 0, false, 1));
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0, 0, false, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, LOCAL, PEER1, 0x1001, 0, 0, false, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0, 0, false, 1));
 	/* the kernel finds it by if_id: nothing to mark, no entry that
 	 * would count packets as marked without changing them */
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
@@ -173,13 +142,15 @@ static void test_unmarked_sa_gives_none(void **state)
 
 static void test_other_if_id_ignored(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_peer_key k;
 	struct vta_peer p;
 
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0x64, 0xff, false, 9));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1002, 0x64, 0xff, false,
+		       9));
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1004, 0x64, 0xff, false, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, LOCAL, 0x1004, 0x64, 0xff, false,
+		       1));
 	key(&k, LOCAL, PEER1);
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), 0);
 	assert_int_equal(p.flags, VTA_PEER_F_ESP);	/* no UDP encap */
@@ -187,13 +158,13 @@ static void test_other_if_id_ignored(void **state)
 
 static void test_override_nat(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	struct vta_peer_key k;
 	struct vta_peer p;
 
 	/* unmarked SA, but the operator configured a mark and the NAT'ed
 	 * local address */
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER2, LOCAL, 0x2002, 0, 0, true, 2));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, PEER2, LOCAL, 0x2002, 0, 0, true, 2));
 	key(&k, "192.168.0.5", PEER2);
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), 0);
 	assert_int_equal(p.mark, 0x200);
@@ -207,26 +178,26 @@ static void test_override_nat(void **state)
  * then (and the same state follows from either order, as verify needs). */
 static void test_local_address_later(void **state)
 {
-	struct fx *f = *state;
+	struct sfx *f = *state;
 	static const struct nlb_nh lo[] = { { ETH0, NULL, 1 } };
 	struct vta_peer_key k;
 	struct vta_peer p;
 
-	xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, "10.16.1.253", 0x3002, 0x64, 0xff,
-		   false, 1));
+	sfx_xmsg(f, sa(XFRM_MSG_NEWSA, PEER1, "10.16.1.253", 0x3002, 0x64, 0xff,
+		       false, 1));
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
-	msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.253", 32, 255, RTN_LOCAL,
-			 0, 0, lo, 1));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.16.1.253", 32, 255,
+			     RTN_LOCAL, 0, 0, lo, 1));
 	key(&k, "10.16.1.253", PEER1);
 	assert_int_equal(vta_mem_peer(f->mem, &k, &p), 0);
-	msg(f, nlb_route(buf, RTM_DELROUTE, "10.16.1.253", 32, 255, RTN_LOCAL,
-			 0, 0, lo, 1));
+	sfx_msg(f, nlb_route(buf, RTM_DELROUTE, "10.16.1.253", 32, 255,
+			     RTN_LOCAL, 0, 0, lo, 1));
 	assert_int_equal(vta_mem_count_peers(f->mem), 0);
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_marked_sa_gives_peer),
 		T(test_unmarked_sa_gives_none),
