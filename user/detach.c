@@ -207,46 +207,49 @@ static int remove_our_pins(const char *root, int *count, int *left)
 	return err;
 }
 
+/*
+ * Detach our filter from one tc direction of ifindex when its program is
+ * one of ours and, with map_ids, uses one of those maps.  1: detached,
+ * 0: nothing of ours there, < 0: the error; *id: the program found.
+ */
+static int tc_detach_ours(int ifindex, bool egress, const __u32 *map_ids,
+			  int n_ids, __u32 *id)
+{
+	int err;
+
+	*id = vta_tc_hook_query(ifindex, egress);
+	if (!*id || !ours_by_id(*id) ||
+	    (map_ids && !uses_any(*id, map_ids, n_ids)))
+		return 0;
+	err = vta_tc_hook_detach(ifindex, egress);
+	return err ? err : 1;
+}
+
 int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
 {
 	struct if_nameindex *ifs, *i;
-	int err, ret = 0, k, j;
+	int err, ret = 0, k, j, egress;
+	__u32 id;
 
 	*n = 0;
 	ifs = if_nameindex();
 	if (!ifs)
 		return -errno;
 	for (i = ifs; i->if_index; i++) {
-		__u32 id = vta_tc_query(i->if_index);
-
-		for (j = 0; id && j < n_ids; j++) {
-			if (!map_ids[j] || !ours_by_id(id) || !uses_map(id, map_ids[j]))
-				continue;
-			err = vta_tc_detach(i->if_index, false);
-			if (err) {
-				pr_warn("detach the stale tc program (id %u) from %s: %s\n",
-					id, i->if_name, strerror(-err));
+		for (egress = 0; egress < 2; egress++) {
+			err = tc_detach_ours(i->if_index, egress, map_ids, n_ids,
+					     &id);
+			if (err < 0) {
+				pr_warn("detach the stale %s (id %u) from %s: %s\n",
+					egress ? "MSS clamp" : "tc program", id,
+					i->if_name, strerror(-err));
 				ret = ret ?: err;
-			} else {
-				pr_info("%s: removed the stale tc ingress program (id %u)\n",
-					i->if_name, id);
+			} else if (err) {
+				if (!egress)
+					pr_info("%s: removed the stale tc ingress program (id %u)\n",
+						i->if_name, id);
 				(*n)++;
 			}
-			break;
-		}
-		id = vta_tc_query_egress(i->if_index);
-		for (j = 0; id && j < n_ids; j++) {
-			if (!map_ids[j] || !ours_by_id(id) || !uses_map(id, map_ids[j]))
-				continue;
-			err = vta_tc_detach_egress(i->if_index);
-			if (err) {
-				pr_warn("detach the stale MSS clamp (id %u) from %s: %s\n",
-					id, i->if_name, strerror(-err));
-				ret = ret ?: err;
-			} else {
-				(*n)++;
-			}
-			break;
 		}
 		for (j = 0; j < n_ids; j++) {
 			if (!map_ids[j])
@@ -286,6 +289,7 @@ int cmd_detach(int argc, char **argv)
 	const char *root;
 	char why[PATH_MAX + 128];
 	int opt, err, ret = 0, pins = 0, left = 0, n, n_ids = 0, lock_fd = -1;
+	int egress;
 	char first[256] = "";	/* the first failure, for "error" in JSON */
 
 	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
@@ -338,47 +342,38 @@ int cmd_detach(int argc, char **argv)
 		return vta_print_error("list interfaces: %s", strerror(err));
 	}
 	open_json_object(NULL);
-	open_json_array("tc");
-	for (i = ifs; n_ids && i->if_index; i++) {
-		__u32 id = vta_tc_query(i->if_index);
+	/*
+	 * Ingress: the programs that use this root's maps.  Egress: the
+	 * tunnels' MSS clamp, which outlives the daemon, whichever maps.
+	 */
+	for (egress = 0; egress < 2; egress++) {
+		const char *dir = egress ? "egress" : "ingress";
 
-		if (!id || !ours_by_id(id) || !uses_any(id, ids, 16))
-			continue;
-		err = vta_tc_detach(i->if_index, false);
-		if (err) {
-			pr_warn("detach tc ingress from %s: %s\n", i->if_name,
-				strerror(-err));
-			if (!ret)
-				snprintf(first, sizeof(first), "detach tc ingress from %s: %s",
-					 i->if_name, strerror(-err));
-			ret = 1;
-			continue;
-		}
-		print_string(PRINT_ANY, NULL, "detached tc ingress from %s\n",
-			     i->if_name);
-	}
-	close_json_array();
-	/* the tunnels' MSS clamp, which outlives the daemon */
-	open_json_array("tc_egress");
-	for (i = ifs; i->if_index; i++) {
-		__u32 id = vta_tc_query_egress(i->if_index);
+		open_json_array(egress ? "tc_egress" : "tc");
+		for (i = ifs; (egress || n_ids) && i->if_index; i++) {
+			__u32 id;
 
-		if (!id || !ours_by_id(id))
-			continue;
-		err = vta_tc_detach_egress(i->if_index);
-		if (err) {
-			pr_warn("detach tc egress from %s: %s\n", i->if_name,
-				strerror(-err));
-			if (!ret)
-				snprintf(first, sizeof(first), "detach tc egress from %s: %s",
-					 i->if_name, strerror(-err));
-			ret = 1;
-			continue;
+			err = tc_detach_ours(i->if_index, egress,
+					     egress ? NULL : ids, 16, &id);
+			if (!err)
+				continue;
+			if (err < 0) {
+				pr_warn("detach tc %s from %s: %s\n", dir,
+					i->if_name, strerror(-err));
+				if (!ret)
+					snprintf(first, sizeof(first),
+						 "detach tc %s from %s: %s", dir,
+						 i->if_name, strerror(-err));
+				ret = 1;
+				continue;
+			}
+			print_string(PRINT_ANY, NULL,
+				     egress ? "detached tc egress from %s\n" :
+					      "detached tc ingress from %s\n",
+				     i->if_name);
 		}
-		print_string(PRINT_ANY, NULL, "detached tc egress from %s\n",
-			     i->if_name);
+		close_json_array();
 	}
-	close_json_array();
 	open_json_array("xdp");
 	for (i = ifs; n_ids && i->if_index; i++) {
 		int j, k = 0;

@@ -502,10 +502,14 @@ void vta_maps_close(struct vta_maps *m)
 	}
 }
 
-int vta_tc_attach(int ifindex, int prog_fd, bool *created)
+/* Our tc hook on one direction of ifindex (egress: the MSS clamp's). */
+#define VTA_TC_HOOK(name, ifindex, egress)                   \
+	LIBBPF_OPTS(bpf_tc_hook, name, .ifindex = (ifindex), \
+		    .attach_point = (egress) ? BPF_TC_EGRESS : BPF_TC_INGRESS)
+
+int vta_tc_hook_attach(int ifindex, bool egress, int prog_fd, bool *created)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
+	VTA_TC_HOOK(hook, ifindex, egress);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
 		    .handle = VTA_TC_HANDLE, .priority = VTA_TC_PRIO,
 		    .flags = BPF_TC_F_REPLACE);
@@ -518,6 +522,7 @@ int vta_tc_attach(int ifindex, int prog_fd, bool *created)
 	*created = !err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err && *created) {
+		/* a clsact we just created holds nothing else */
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 		*created = false;
@@ -525,36 +530,39 @@ int vta_tc_attach(int ifindex, int prog_fd, bool *created)
 	return err;
 }
 
-int vta_tc_detach(int ifindex, bool destroy_qdisc)
+int vta_tc_hook_detach(int ifindex, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
+	VTA_TC_HOOK(hook, ifindex, egress);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
 		    .priority = VTA_TC_PRIO);
-	int err;
 
-	err = bpf_tc_detach(&hook, &opts);
-	if (destroy_qdisc) {
-		/* clsact is one qdisc for both directions. */
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		int err2 = bpf_tc_hook_destroy(&hook);
-
-		if (!err)
-			err = err2;
-	}
-	return err;
+	return bpf_tc_detach(&hook, &opts);
 }
 
-__u32 vta_tc_query(int ifindex)
+__u32 vta_tc_hook_query(int ifindex, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS);
+	VTA_TC_HOOK(hook, ifindex, egress);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
 		    .priority = VTA_TC_PRIO);
 
 	if (bpf_tc_query(&hook, &opts))
 		return 0;
 	return opts.prog_id;
+}
+
+int vta_tc_detach(int ifindex, bool destroy_qdisc)
+{
+	VTA_TC_HOOK(hook, ifindex, false);
+	int err = vta_tc_hook_detach(ifindex, false), err2;
+
+	if (destroy_qdisc) {
+		/* clsact is one qdisc for both directions. */
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		err2 = bpf_tc_hook_destroy(&hook);
+		if (!err)
+			err = err2;
+	}
+	return err;
 }
 
 #define VTA_RESYNC_NAME(id, name) [VTA_RESYNC_##id] = name,
@@ -583,45 +591,6 @@ int vta_health_set(const struct vta_maps *m, const struct vta_health *h)
 	if (m->health < 0)
 		return -ENOENT;
 	return bpf_map_update_elem(m->health, &key, h, BPF_ANY) ? -errno : 0;
-}
-
-int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
-		    .handle = VTA_TC_HANDLE, .priority = VTA_TC_PRIO,
-		    .flags = BPF_TC_F_REPLACE);
-	int err;
-
-	*created = false;
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
-	*created = !err;
-	return bpf_tc_attach(&hook, &opts);
-}
-
-int vta_tc_detach_egress(int ifindex)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
-		    .priority = VTA_TC_PRIO);
-
-	return bpf_tc_detach(&hook, &opts);
-}
-
-__u32 vta_tc_query_egress(int ifindex)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VTA_TC_HANDLE,
-		    .priority = VTA_TC_PRIO);
-
-	if (bpf_tc_query(&hook, &opts))
-		return 0;
-	return opts.prog_id;
 }
 
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg)

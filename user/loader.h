@@ -103,14 +103,39 @@ int vta_pin_root_lock(const char *pin_root);
  */
 #define VTA_TC_HANDLE	0x7674
 #define VTA_TC_PRIO	0x7674
-int vta_tc_attach(int ifindex, int prog_fd, bool *created);
-int vta_tc_detach(int ifindex, bool destroy_qdisc);
+int vta_tc_hook_attach(int ifindex, bool egress, int prog_fd, bool *created);
+int vta_tc_hook_detach(int ifindex, bool egress);
 /* prog id of our filter on ifindex, 0 when none. */
-__u32 vta_tc_query(int ifindex);
-/* The same on tc egress (vta_tun_out); detach never destroys clsact. */
-int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created);
-int vta_tc_detach_egress(int ifindex);
-__u32 vta_tc_query_egress(int ifindex);
+__u32 vta_tc_hook_query(int ifindex, bool egress);
+
+/* Ingress: the forwarding programs; destroy_qdisc takes the clsact too. */
+static inline int vta_tc_attach(int ifindex, int prog_fd, bool *created)
+{
+	return vta_tc_hook_attach(ifindex, false, prog_fd, created);
+}
+
+int vta_tc_detach(int ifindex, bool destroy_qdisc);
+
+static inline __u32 vta_tc_query(int ifindex)
+{
+	return vta_tc_hook_query(ifindex, false);
+}
+
+/* Egress: the MSS clamp (vta_tun_out); detach never destroys clsact. */
+static inline int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
+{
+	return vta_tc_hook_attach(ifindex, true, prog_fd, created);
+}
+
+static inline int vta_tc_detach_egress(int ifindex)
+{
+	return vta_tc_hook_detach(ifindex, true);
+}
+
+static inline __u32 vta_tc_query_egress(int ifindex)
+{
+	return vta_tc_hook_query(ifindex, true);
+}
 
 /* The daemon's health element; -ENOENT without the map. */
 int vta_health_get(const struct vta_maps *m, struct vta_health *h);
