@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * cli.c - `vtiaccel [global options] COMMAND [args]`: the command table
- * (bpftool style, unique prefixes), global options, the config file, and
- * the one source of every command's documentation: `vtiaccel help`,
- * `vtiaccel COMMAND --help` and the COMMANDS section of the man page
- * (`vtiaccel help --man`) are all printed from the tables below.
+ * cli.c - `vtiaccel [global options] COMMAND [args]`: dispatch (bpftool
+ * style, unique prefixes), global options, the config file, and what the
+ * read commands share.  Each command file owns its entry and option
+ * table (struct vta_cmd, cli.h), from which user/cmdopt.c drives its
+ * getopt, --help, the man page and the bash completion; the entries of
+ * run and verify (whose options are the configuration keys, user/conf.c),
+ * version and help are still kept here.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,194 +30,111 @@
 struct vta_global vta_g;
 
 static const struct vta_cmd_opt json_opt[] = {
-	{ "-j, --json", "JSON output (also as a global option)" },
-	{ NULL, NULL },
-};
-
-static const struct vta_cmd_opt stats_opts[] = {
-	{ "--watch S", "redraw every S seconds (fractions allowed) with packet and bit rates, until interrupted" },
-	{ "--prometheus", "Prometheus text exposition of every counter" },
-	{ "--iface NAME", "only this interface" },
-	{ "-j, --json", "JSON output; with --watch one document per line" },
-	{ NULL, NULL },
-};
-
-static const struct vta_cmd_opt routes_opts[] = {
-	{ "-4", "IPv4 routes only" },
-	{ "-6", "IPv6 routes only" },
-	{ "-j, --json", "JSON output" },
-	{ NULL, NULL },
-};
-
-static const struct vta_cmd_opt lookup_opts[] = {
-	{ "--from ADDR", "source address (default: unspecified, 0.0.0.0 or ::)" },
-	{ "--proto P", "tcp, udp, icmp or a protocol number (default tcp)" },
-	{ "--sport N", "source port (tcp, udp)" },
-	{ "--dport N", "destination port (tcp, udp)" },
-	{ "--in IFACE", "ingress interface (default: the first LAN interface)" },
-	{ "--len N", "IP packet length, checked against the egress MTU" },
-	{ "-j, --json", "JSON output" },
-	{ NULL, NULL },
-};
-
-static const struct vta_cmd_opt detach_opts[] = {
-	{ "--pin-root DIR", "pins to remove (also a global option)" },
-	{ NULL, NULL },
+	VTA_OPT_JSON("JSON output (also as a global option)"),
+	{ 0 },
 };
 
 /* run's own switches (user/run.c); the configuration keys follow them. */
 static const struct vta_cmd_opt run_opts[] = {
-	{ "--set-mss N", "same as --mss-mode fixed --mss N" },
-	{ "--no-xdp", "same as --xdp no" },
-	{ "--no-sa-aware", "keep a tunnel in its ECMP groups without SAs both ways (link state only)" },
-	{ "--foreground", "accepted for compatibility: run never forks" },
-	{ NULL, NULL },
+	{ 'M', "set-mss", false, "N", "same as --mss-mode fixed --mss N", NULL },
+	{ 'X', "no-xdp", false, NULL, "same as --xdp no", NULL },
+	{ 'S', "no-sa-aware", false, NULL, "keep a tunnel in its ECMP groups without SAs both ways (link state only)", NULL },
+	{ 'F', "foreground", false, NULL, "accepted for compatibility: run never forks", NULL },
+	{ 0 },
 };
 
 static const struct vta_cmd_opt help_opts[] = {
-	{ "--man", "print the COMMANDS and OPTIONS sections of the man page (troff)" },
-	{ NULL, NULL },
+	{ 'm', "man", false, NULL, "print the COMMANDS and OPTIONS sections of the man page (troff)", NULL },
+	{ 'C', "completion", false, NULL, "print the bash completion script (contrib/bash-completion/vtiaccel)", NULL },
+	{ 0 },
 };
 
-static const struct vta_cmd cmds[] = {
-	{ "run", cmd_run, "[OPTIONS] [--KEY VALUE]...",
-	  "the daemon: load, pin, attach, mirror routes, renew the lease",
-	  "Loads the programs, pins the maps under the pin root, attaches to "
-	  "the configured interfaces, mirrors the kernel's routes into the "
-	  "maps and renews the lease until SIGTERM or SIGINT, then detaches "
-	  "(all but the MSS clamp on the tunnels' tc egress, which keeps "
-	  "clamping as the seed's TCPMSS rule did; detach removes it). "
-	  "Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
-	  "tries native XDP again where it was refused. XDP is attached to LAN "
-	  "interfaces only for its one job, the guard (--xdp-guard), since "
-	  "native XDP has costs (a veth peer's TSO, ENA's MTU and queues); "
-	  "it is native only; where the driver refuses, the log names the "
-	  "cause and the fix and the interface runs with tc only. A vta_xdp_lan left "
-	  "attached by a killed daemon of the same pin root is replaced. Every key of the "
-	  "configuration file is also an option of run (--KEY VALUE or "
-	  "--KEY=VALUE), which wins over the file; a key given without a value "
-	  "(--esp-mark) means yes. A list option given more than once (--lan, "
-	  "--wan, --tunnel) adds to the list, as `tunnel = vti1 vti2` in the "
-	  "file does; --peer once per tunnel. The daemon logs to standard "
-	  "error (the journal under systemd).",
-	  run_opts, true },
-	{ "status", cmd_status, "[-j]",
-	  "interfaces, attach modes, lease, route counts, kernel features",
-	  "Shows the managed interfaces with role, MTU, MSS clamp, flags and "
-	  "mark, the tc and XDP attachment of each, the lease, the "
-	  "configuration flags, route and group counts, ESP peers, the "
-	  "kernel version and the BPF features the fast path uses. On a LAN "
-	  "interface without native XDP it names the cause (no job: the guard "
-	  "is off, the default; XDP off by "
-	  "configuration, MTU above the driver's XDP limit, ENA channels, "
-	  "another XDP program, generic XDP, no driver support) and the fix; "
-	  "such an interface runs with tc only; with XDP attached, what it "
-	  "costs on that driver. The MSS clamps are shown per family (mss "
-	  "ipv4 N ipv6 N, 0 for none). Exit status: 0 healthy (lease "
-	  "live); 1 loaded but the lease has expired (the daemon is dead: "
-	  "traffic takes the kernel path); 2 nothing loaded (no maps under the "
-	  "pin root); 3 status could not tell (bad arguments or "
-	  "configuration, unreadable maps); 4 degraded: the lease is live but "
-	  "the daemon's map writes are failing or it knows its mirror is "
-	  "stale (the \"daemon\" section: resyncs by cause, netlink messages, "
-	  "failed writes, last full sync, model sizes, lease renewal lag). "
-	  "With -j the document has the same "
-	  "fields in every case, \"health\" naming it; errors are "
-	  "{\"error\": ...}.",
-	  json_opt, true },
-	{ "stats", cmd_stats, "[--watch S] [--prometheus] [--iface NAME] [-j]",
-	  "counters per interface: forwarded, passed to the kernel and why, drops",
-	  "Per interface: packets and bytes forwarded per direction, sent, "
-	  "passed to the kernel by reason, dropped by reason and events (text "
-	  "output shows non-zero counters only), the fast-path share "
-	  "(forwarded / (forwarded + passed transit traffic): traffic for the "
-	  "gateway itself, non-IP frames and the WAN are left out), and the "
-	  "ECMP balance: each "
-	  "tunnel's share of the packets the fast path sent into tunnels. "
-	  "It counts packets, not flows (the programs keep no flow state): "
-	  "one bulk flow outweighs many small ones; `vtiaccel lookup` names "
-	  "the tunnel a given flow takes.",
-	  stats_opts, true },
-	{ "routes", cmd_routes, "[-4|-6] [-j]",
-	  "the FIB in the maps, with nexthops by interface name",
-	  "Dumps the IPv4 and IPv6 route maps: prefix, type, nexthop group "
-	  "and its members (via GATEWAY dev NAME weight W).",
-	  routes_opts, true },
-	{ "lookup", cmd_lookup, "ADDR [--from ADDR] [--proto P] [--sport N] [--dport N] [--in IFACE] [--len N] [-j]",
-	  "explain what the fast path does with a packet",
-	  "Follows a packet to ADDR through the maps as the programs do: "
-	  "the longest matching prefix, route type, nexthop group, the member "
-	  "the flow hash picks (same hash and seed as the programs), the "
-	  "egress interface and its state, the MSS a SYN is clamped to, the "
-	  "reverse-path check of --from on tunnel ingress, or the counter "
-	  "under which the packet is passed to the kernel instead.",
-	  lookup_opts, true },
-	{ "verify", cmd_verify, "[-j] [--KEY VALUE]...",
-	  "compare the maps with the kernel's routes and interfaces",
-	  "Compares the maps with the kernel FIB and interfaces. Takes the "
-	  "configuration options of run, so that it judges the same "
-	  "interfaces and table. Exit status: 0 the maps match the kernel; "
-	  "1 they differ (each difference is listed); 2 verify could not "
-	  "compare (bad arguments or configuration, no maps under the pin "
-	  "root, netlink failed).",
-	  json_opt, true },
-	{ "detach", cmd_detach, "[--pin-root DIR]",
-	  "remove vtiaccel's tc filters, XDP program and pins",
-	  "Removes vtiaccel's tc filters (its own handle and priority only, "
-	  "the tunnels' egress MSS clamp included) "
-	  "from every interface, its XDP program from the libxdp dispatcher "
-	  "and the pinned maps and programs, of this pin root only: a program "
-	  "is removed when it uses the maps pinned there, so another "
-	  "instance's hooks stay. Refuses a directory that is not on bpffs and "
-	  "a pin root whose lock a running `vtiaccel run` holds (stop the "
-	  "daemon: it detaches when it exits). Other filters, programs, "
-	  "pins and qdiscs are left alone; an emptied clsact qdisc stays.",
-	  detach_opts, true },
-	{ "clamp", cmd_clamp, "IFNAME [--pin-root DIR]",
-	  "attach the pinned MSS clamp to a tunnel's tc egress (no daemon needed)",
-	  "Attaches the MSS clamp that vtiaccel run pinned (vta_tun_out under "
-	  "the pin root) to tc egress of IFNAME, replacing one already there. "
-	  "It clamps every SYN leaving through IFNAME as the seed's TCPMSS "
-	  "rule did, whether or not a daemon runs; vtiaccel-updown runs it on "
-	  "the tunnel it creates before setting it up. The daemon attaches "
-	  "the same program to every tunnel and leaves it attached when it "
-	  "stops or dies; detach removes it.",
-	  detach_opts, true },
-	{ "version", cmd_version, "[-j]",
-	  "vtiaccel, libbpf and kernel versions", NULL,
-	  json_opt, false },
-	{ "help", cmd_help, "[COMMAND]",
-	  "this help, or one command's", NULL, help_opts, false },
+static const struct vta_cmd vta_cmd_run = {
+	.name = "run",
+	.fn = cmd_run,
+	.args = "[OPTIONS] [--KEY VALUE]...",
+	.summary = "the daemon: load, pin, attach, mirror routes, renew the lease",
+	.desc = "Loads the programs, pins the maps under the pin root, attaches to "
+		"the configured interfaces, mirrors the kernel's routes into the "
+		"maps and renews the lease until SIGTERM or SIGINT, then detaches "
+		"(all but the MSS clamp on the tunnels' tc egress, which keeps "
+		"clamping as the seed's TCPMSS rule did; detach removes it). "
+		"Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
+		"tries native XDP again where it was refused. XDP is attached to LAN "
+		"interfaces only for its one job, the guard (--xdp-guard), since "
+		"native XDP has costs (a veth peer's TSO, ENA's MTU and queues); "
+		"it is native only; where the driver refuses, the log names the "
+		"cause and the fix and the interface runs with tc only. A vta_xdp_lan left "
+		"attached by a killed daemon of the same pin root is replaced. Every key of the "
+		"configuration file is also an option of run (--KEY VALUE or "
+		"--KEY=VALUE), which wins over the file; a key given without a value "
+		"(--esp-mark) means yes. A list option given more than once (--lan, "
+		"--wan, --tunnel) adds to the list, as `tunnel = vti1 vti2` in the "
+		"file does; --peer once per tunnel. The daemon logs to standard "
+		"error (the journal under systemd).",
+	.opts = run_opts,
+	.needs_conf = true,
 };
 
-#define N_CMDS ((int)(sizeof(cmds) / sizeof(cmds[0])))
-
-/* Global options: the getopt table and their documentation together. */
-static const struct option global_long[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "pretty", no_argument, NULL, 'p' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "config", required_argument, NULL, 'c' },
-	{ "pin-root", required_argument, NULL, 'P' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+static const struct vta_cmd vta_cmd_verify = {
+	.name = "verify",
+	.fn = cmd_verify,
+	.args = "[-j] [--KEY VALUE]...",
+	.summary = "compare the maps with the kernel's routes and interfaces",
+	.desc = "Compares the maps with the kernel FIB and interfaces. Takes the "
+		"configuration options of run, so that it judges the same "
+		"interfaces and table. Exit status: 0 the maps match the kernel; "
+		"1 they differ (each difference is listed); 2 verify could not "
+		"compare (bad arguments or configuration, no maps under the pin "
+		"root, netlink failed).",
+	.opts = json_opt,
+	.needs_conf = true,
 };
 
-static const struct vta_cmd_opt global_opts[] = {
-	{ "-j, --json", "JSON output; errors as {\"error\": ...} on stdout" },
-	{ "-p, --pretty", "indented JSON (implies -j)" },
-	{ "-v, --verbose", "more detail; -vv adds libbpf's and libxdp's debug output" },
-	{ "-c, --config FILE", "configuration file (default " VTA_CONF_PATH " when it exists)" },
-	{ "--pin-root DIR", "bpffs directory of the maps (default from the configuration, else " VTA_PIN_ROOT ")" },
-	{ "-h, --help", "help" },
-	{ "-V, --version", "same as the version command" },
-	{ NULL, NULL },
+static const struct vta_cmd vta_cmd_version = {
+	.name = "version",
+	.fn = cmd_version,
+	.args = "[-j]",
+	.summary = "vtiaccel, libbpf and kernel versions",
+	.desc = NULL,
+	.opts = json_opt,
+	.needs_conf = false,
+};
+
+static const struct vta_cmd vta_cmd_help = {
+	.name = "help",
+	.fn = cmd_help,
+	.args = "[COMMAND]",
+	.summary = "this help, or one command's",
+	.desc = NULL,
+	.opts = help_opts,
+	.needs_conf = false,
+};
+
+const struct vta_cmd *const vta_cmds[] = {
+	&vta_cmd_run, &vta_cmd_status, &vta_cmd_stats, &vta_cmd_routes,
+	&vta_cmd_lookup, &vta_cmd_verify, &vta_cmd_detach, &vta_cmd_clamp,
+	&vta_cmd_version, &vta_cmd_help, NULL,
+};
+
+#define N_CMDS ((int)(sizeof(vta_cmds) / sizeof(vta_cmds[0])) - 1)
+
+
+/* Global options: their getopt and their documentation. */
+const struct vta_cmd_opt vta_global_opts[] = {
+	{ 'j', "json", true, NULL, "JSON output; errors as {\"error\": ...} on stdout", NULL },
+	{ 'p', "pretty", true, NULL, "indented JSON (implies -j)", NULL },
+	{ 'v', "verbose", true, NULL, "more detail; -vv adds libbpf's and libxdp's debug output", NULL },
+	{ 'c', "config", true, "FILE", "configuration file (default " VTA_CONF_PATH " when it exists)", VTA_OPT_FILE },
+	{ 'P', "pin-root", false, "DIR", "bpffs directory of the maps (default from the configuration, else " VTA_PIN_ROOT ")", VTA_OPT_DIR },
+	{ 'h', "help", true, NULL, "help", NULL },
+	{ 'V', "version", true, NULL, "same as the version command", NULL },
+	{ 0 },
 };
 
 const struct vta_cmd *vta_cmd_at(int i)
 {
-	return i >= 0 && i < N_CMDS ? &cmds[i] : NULL;
+	return i >= 0 && i < N_CMDS ? vta_cmds[i] : NULL;
 }
 
 const struct vta_cmd *vta_cmd_find(const char *name, char *amb, size_t amblen)
@@ -229,174 +148,17 @@ const struct vta_cmd *vta_cmd_find(const char *name, char *amb, size_t amblen)
 	if (!len)
 		return NULL;
 	for (i = 0; i < N_CMDS; i++) {
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-		if (strncmp(cmds[i].name, name, len))
+		if (!strcmp(vta_cmds[i]->name, name))
+			return vta_cmds[i];
+		if (strncmp(vta_cmds[i]->name, name, len))
 			continue;
 		hits++;
-		found = &cmds[i];
+		found = vta_cmds[i];
 		if (amb && n < amblen)
 			n += snprintf(amb + n, amblen - n, "%s%s", n ? ", " : "",
-				      cmds[i].name);
+				      vta_cmds[i]->name);
 	}
 	return hits == 1 ? found : NULL;
-}
-
-/* Wrap text at 72 columns with an indent. */
-static void wrap(FILE *f, const char *text, int indent)
-{
-	const char *s = text;
-	int col = indent;
-
-	fprintf(f, "%*s", indent, "");
-	while (*s) {
-		size_t w = strcspn(s, " ");
-
-		if (col > indent && col + 1 + (int)w > 76) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', f);
-			col++;
-		}
-		fprintf(f, "%.*s", (int)w, s);
-		col += w;
-		s += w;
-		s += strspn(s, " ");
-	}
-	fputc('\n', f);
-}
-
-static void opt_line(FILE *f, const char *opt, const char *help)
-{
-	if (strlen(opt) < 22) {
-		fprintf(f, "    %-22s %s\n", opt, help);
-	} else {
-		fprintf(f, "    %s\n", opt);
-		fprintf(f, "    %-22s %s\n", "", help);
-	}
-}
-
-static void cmd_usage_to(FILE *f, const struct vta_cmd *c)
-{
-	char opt[64];
-	int i;
-
-	fprintf(f, "Usage: vtiaccel [GLOBAL OPTIONS] %s %s\n\n", c->name, c->args);
-	wrap(f, c->desc ? c->desc : c->summary, 2);
-	if (c->opts)
-		fputc('\n', f);
-	for (i = 0; c->opts && c->opts[i].opt; i++)
-		opt_line(f, c->opts[i].opt, c->opts[i].help);
-	/* run's options are the configuration keys: one table, conf.c. */
-	if (c->fn == cmd_run)
-		for (i = 0; vta_conf_flag_name(i); i++) {
-			snprintf(opt, sizeof(opt), "--%s VALUE", vta_conf_flag_name(i));
-			opt_line(f, opt, vta_conf_flag_help(i));
-		}
-}
-
-int vta_cmd_usage(const char *name, bool error)
-{
-	const struct vta_cmd *c = vta_cmd_find(name, NULL, 0);
-
-	if (!c)
-		return 2;
-	/* Under -j a usage error is still one JSON document on stdout. */
-	if (error && vta_print_is_json())
-		vta_print_error("%s: bad arguments: see `vtiaccel help %s`",
-				c->name, c->name);
-	cmd_usage_to(error ? stderr : stdout, c);
-	return error ? 2 : 0;
-}
-
-static void usage_to(FILE *f)
-{
-	int i;
-
-	fprintf(f, "Usage: vtiaccel [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
-		   "Commands (any unique prefix will do):\n");
-	for (i = 0; i < N_CMDS; i++)
-		fprintf(f, "    %-10s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\nGlobal options:\n");
-	for (i = 0; global_opts[i].opt; i++)
-		opt_line(f, global_opts[i].opt, global_opts[i].help);
-	fprintf(f, "\n`vtiaccel help COMMAND` or `vtiaccel COMMAND --help` for a command's options.\n");
-}
-
-/* troff: escape backslashes and dashes, keep a leading dot literal. */
-static void man_text(const char *s)
-{
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", stdout);
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\e", stdout);
-		else if (*s == '-')
-			fputs("\\-", stdout);
-		else
-			fputc(*s, stdout);
-	}
-}
-
-static void man_opt(const char *opt, const char *help)
-{
-	fputs(".TP\n.B ", stdout);
-	man_text(opt);
-	fputc('\n', stdout);
-	man_text(help);
-	fputc('\n', stdout);
-}
-
-static void print_man(void)
-{
-	char opt[64];
-	int i, j;
-
-	fputs(".SH OPTIONS\n", stdout);
-	for (i = 0; global_opts[i].opt; i++)
-		man_opt(global_opts[i].opt, global_opts[i].help);
-	fputs(".SH COMMANDS\n", stdout);
-	for (i = 0; i < N_CMDS; i++) {
-		const struct vta_cmd *c = &cmds[i];
-
-		fputs(".SS \"", stdout);
-		man_text(c->name);
-		fputc(' ', stdout);
-		man_text(c->args);
-		fputs("\"\n", stdout);
-		man_text(c->desc ? c->desc : c->summary);
-		fputc('\n', stdout);
-		for (j = 0; c->opts && c->opts[j].opt; j++)
-			man_opt(c->opts[j].opt, c->opts[j].help);
-		if (c->fn != cmd_run)
-			continue;
-		for (j = 0; vta_conf_flag_name(j); j++) {
-			snprintf(opt, sizeof(opt), "--%s VALUE", vta_conf_flag_name(j));
-			man_opt(opt, vta_conf_flag_help(j));
-		}
-	}
-}
-
-int cmd_help(int argc, char **argv)
-{
-	if (argc > 1 && !strcmp(argv[1], "--man")) {
-		print_man();
-		return 0;
-	}
-	if (argc > 1) {
-		char amb[128];
-		const struct vta_cmd *c = vta_cmd_find(argv[1], amb, sizeof(amb));
-
-		if (!c)
-			return vta_print_error("help: unknown command '%s'%s%s%s",
-					       argv[1], amb[0] ? " (ambiguous: " : "",
-					       amb, amb[0] ? ")" : "") + 1;
-		cmd_usage_to(stdout, c);
-		return 0;
-	}
-	usage_to(stdout);
-	return 0;
 }
 
 /* Where the pins of the configured root were found (looked up once). */
@@ -618,7 +380,7 @@ int vta_cli_main(int argc, char **argv)
 	vta_log_setup_libbpf();
 	vta_conf_defaults(&vta_conf);
 	/* '+': stop at the command, its options are its own. */
-	while ((opt = getopt_long(argc, argv, "+jpvc:hV", global_long, NULL)) != -1) {
+	while ((opt = vta_opt_getopt(vta_global_opts, "+", argc, argv)) != -1) {
 		switch (opt) {
 		case 'j':
 			vta_g.json = true;
@@ -636,13 +398,13 @@ int vta_cli_main(int argc, char **argv)
 			vta_g.pin_root = optarg;
 			break;
 		case 'h':
-			usage_to(stdout);
+			vta_cli_usage(false);
 			return 0;
 		case 'V':
 			vta_print_init(vta_g.json, pretty);
 			return cmd_version(1, (char *[]){ "version", NULL });
 		default:
-			usage_to(stderr);
+			vta_cli_usage(true);
 			return 2;
 		}
 	}
@@ -650,7 +412,7 @@ int vta_cli_main(int argc, char **argv)
 			vta_g.verbose ? VTA_LOG_DEBUG : VTA_LOG_WARN;
 	vta_print_init(vta_g.json, pretty);
 	if (optind >= argc) {
-		usage_to(stderr);
+		vta_cli_usage(true);
 		return 2;
 	}
 	c = vta_cmd_find(argv[optind], amb, sizeof(amb));

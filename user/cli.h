@@ -14,11 +14,27 @@
 #include "conf.h"
 #include "loader.h"
 
-/* One option of a command, for --help and the man page. */
+/*
+ * One option of a command (or a global option).  A command's table drives
+ * its getopt (vta_cmd_getopt()), its --help, its man page section and
+ * the bash completion (user/cmdopt.c), as xdp-tools' lib/util/params.h
+ * does for its tools.  A table ends with val 0.
+ */
 struct vta_cmd_opt {
-	const char *opt;	/* "--watch S" */
-	const char *help;
+	int val;		/* getopt's answer */
+	const char *name;	/* the long option; NULL: short only */
+	bool short_too;		/* -VAL works as well */
+	const char *arg;	/* the argument's name; NULL: none */
+	const char *help;	/* NULL: accepted, not documented */
+	const char *values;	/* the argument's completion: words, or one
+				 * of VTA_OPT_IFACE, VTA_OPT_DIR, VTA_OPT_FILE */
 };
+
+#define VTA_OPT_IFACE	"@iface"
+#define VTA_OPT_DIR	"@dir"
+#define VTA_OPT_FILE	"@file"
+/* -j, --json: every read command has it. */
+#define VTA_OPT_JSON(help) { 'j', "json", true, NULL, help, NULL }
 
 struct vta_cmd {
 	const char *name;
@@ -33,6 +49,22 @@ struct vta_cmd {
 /* The whole CLI: global options, config, dispatch.  Returns the exit
  * status (0 ok, 1 failure, 2 usage). */
 int vta_cli_main(int argc, char **argv);
+
+/* The commands, in `vtiaccel help` order (user/cli.c). */
+extern const struct vta_cmd *const vta_cmds[];
+/* The global options (user/cli.c). */
+extern const struct vta_cmd_opt vta_global_opts[];
+
+/*
+ * getopt_long() over a command's option table (and -h, --help, answered
+ * 'h'): the same contract, optarg and optind included.  mode: "" or "+"
+ * (stop at the first argument that is not an option).
+ */
+int vta_opt_getopt(const struct vta_cmd_opt *opts, const char *mode, int argc,
+		   char **argv);
+int vta_cmd_getopt(const struct vta_cmd *c, int argc, char **argv);
+/* Print the global usage (stdout, or stderr on a usage error). */
+void vta_cli_usage(bool error);
 
 /*
  * Find a command by name or unique prefix.  Returns NULL and, when

@@ -24,6 +24,11 @@ int cmd_lookup(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_clamp(int argc, char **argv);	/* user/detach.c */
 int cmd_version(int argc, char **argv);
-int cmd_help(int argc, char **argv);
+int cmd_help(int argc, char **argv);	/* user/cmdopt.c */
+
+/* Each command file's table entry (struct vta_cmd, user/cli.h). */
+struct vta_cmd;
+extern const struct vta_cmd vta_cmd_status, vta_cmd_stats, vta_cmd_routes,
+	vta_cmd_lookup, vta_cmd_detach, vta_cmd_clamp;
 
 #endif

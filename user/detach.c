@@ -278,12 +278,6 @@ int vta_pins_remove(const char *pin_root, bool keep_root, int *count)
 
 int cmd_detach(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "pin-root", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct if_nameindex *ifs, *i;
 	__u32 ids[16] = { 0 };
 	const char *root;
@@ -292,7 +286,7 @@ int cmd_detach(int argc, char **argv)
 	int egress;
 	char first[256] = "";	/* the first failure, for "error" in JSON */
 
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_detach, argc, argv)) != -1) {
 		switch (opt) {
 		case 'P':
 			vta_g.pin_root = optarg;
@@ -426,19 +420,13 @@ int cmd_detach(int argc, char **argv)
 
 int cmd_clamp(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "pin-root", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char path[PATH_MAX];
 	const char *root, *name;
 	unsigned int ifindex;
 	bool created;
 	int opt, fd, err;
 
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_clamp, argc, argv)) != -1) {
 		switch (opt) {
 		case 'P':
 			vta_g.pin_root = optarg;
@@ -480,3 +468,44 @@ int cmd_clamp(int argc, char **argv)
 	close_json_object();
 	return 0;
 }
+
+/* detach and clamp: the pin root, and -j accepted (not documented) */
+static const struct vta_cmd_opt detach_opts[] = {
+	{ 'P', "pin-root", false, "DIR", "pins to remove (also a global option)", VTA_OPT_DIR },
+	VTA_OPT_JSON(NULL),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_detach = {
+	.name = "detach",
+	.fn = cmd_detach,
+	.args = "[--pin-root DIR]",
+	.summary = "remove vtiaccel's tc filters, XDP program and pins",
+	.desc = "Removes vtiaccel's tc filters (its own handle and priority only, "
+		"the tunnels' egress MSS clamp included) "
+		"from every interface, its XDP program from the libxdp dispatcher "
+		"and the pinned maps and programs, of this pin root only: a program "
+		"is removed when it uses the maps pinned there, so another "
+		"instance's hooks stay. Refuses a directory that is not on bpffs and "
+		"a pin root whose lock a running `vtiaccel run` holds (stop the "
+		"daemon: it detaches when it exits). Other filters, programs, "
+		"pins and qdiscs are left alone; an emptied clsact qdisc stays.",
+	.opts = detach_opts,
+	.needs_conf = true,
+};
+
+const struct vta_cmd vta_cmd_clamp = {
+	.name = "clamp",
+	.fn = cmd_clamp,
+	.args = "IFNAME [--pin-root DIR]",
+	.summary = "attach the pinned MSS clamp to a tunnel's tc egress (no daemon needed)",
+	.desc = "Attaches the MSS clamp that vtiaccel run pinned (vta_tun_out under "
+		"the pin root) to tc egress of IFNAME, replacing one already there. "
+		"It clamps every SYN leaving through IFNAME as the seed's TCPMSS "
+		"rule did, whether or not a daemon runs; vtiaccel-updown runs it on "
+		"the tunnel it creates before setting it up. The daemon attaches "
+		"the same program to every tunnel and leaves it attached when it "
+		"stops or dies; detach removes it.",
+	.opts = detach_opts,
+	.needs_conf = true,
+};

@@ -364,17 +364,6 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 
 int cmd_lookup(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "sport", required_argument, NULL, 's' },
-		{ "dport", required_argument, NULL, 'd' },
-		{ "in", required_argument, NULL, 'i' },
-		{ "len", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pkt p = { .proto = IPPROTO_TCP };
 	const char *from = NULL, *in_name = NULL;
 	struct vta_cli_iface *ifs = NULL;
@@ -385,7 +374,7 @@ int cmd_lookup(int argc, char **argv)
 	int opt, fam2, i, cnt, ret;
 	char a[INET6_ADDRSTRLEN];
 
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_lookup, argc, argv)) != -1) {
 		switch (opt) {
 		case 'f':
 			from = optarg;
@@ -508,3 +497,29 @@ bad:
 	vta_print_error("lookup: bad value '%s'", optarg);
 	return 2;
 }
+
+static const struct vta_cmd_opt lookup_opts[] = {
+	{ 'f', "from", false, "ADDR", "source address (default: unspecified, 0.0.0.0 or ::)", NULL },
+	{ 'p', "proto", false, "P", "tcp, udp, icmp or a protocol number (default tcp)", "tcp udp icmp" },
+	{ 's', "sport", false, "N", "source port (tcp, udp)", NULL },
+	{ 'd', "dport", false, "N", "destination port (tcp, udp)", NULL },
+	{ 'i', "in", false, "IFACE", "ingress interface (default: the first LAN interface)", VTA_OPT_IFACE },
+	{ 'l', "len", false, "N", "IP packet length, checked against the egress MTU", NULL },
+	VTA_OPT_JSON("JSON output"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_lookup = {
+	.name = "lookup",
+	.fn = cmd_lookup,
+	.args = "ADDR [--from ADDR] [--proto P] [--sport N] [--dport N] [--in IFACE] [--len N] [-j]",
+	.summary = "explain what the fast path does with a packet",
+	.desc = "Follows a packet to ADDR through the maps as the programs do: "
+		"the longest matching prefix, route type, nexthop group, the member "
+		"the flow hash picks (same hash and seed as the programs), the "
+		"egress interface and its state, the MSS a SYN is clamped to, the "
+		"reverse-path check of --from on tunnel ingress, or the counter "
+		"under which the packet is passed to the kernel instead.",
+	.opts = lookup_opts,
+	.needs_conf = true,
+};

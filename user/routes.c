@@ -177,15 +177,10 @@ void vta_cli_print_route(const struct vta_maps *m, const struct vta_cli_route *r
 
 int cmd_routes(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int fams[2] = { VTA_AF_INET, VTA_AF_INET6 }, nf = 2, f, opt, ret = 0;
 	struct vta_maps m;
 
-	while ((opt = getopt_long(argc, argv, "46jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_routes, argc, argv)) != -1) {
 		switch (opt) {
 		case '4':
 			fams[0] = VTA_AF_INET;
@@ -238,3 +233,21 @@ out:
 	vta_maps_close(&m);
 	return ret;
 }
+
+static const struct vta_cmd_opt routes_opts[] = {
+	{ '4', NULL, true, NULL, "IPv4 routes only", NULL },
+	{ '6', NULL, true, NULL, "IPv6 routes only", NULL },
+	VTA_OPT_JSON("JSON output"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_routes = {
+	.name = "routes",
+	.fn = cmd_routes,
+	.args = "[-4|-6] [-j]",
+	.summary = "the FIB in the maps, with nexthops by interface name",
+	.desc = "Dumps the IPv4 and IPv6 route maps: prefix, type, nexthop group "
+		"and its members (via GATEWAY dev NAME weight W).",
+	.opts = routes_opts,
+	.needs_conf = true,
+};

@@ -368,14 +368,6 @@ static void print_prometheus_health(const struct vta_maps *m)
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "watch", required_argument, NULL, 'w' },
-		{ "prometheus", no_argument, NULL, 'P' },
-		{ "iface", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct snapshot *cur = NULL, *prev = NULL, *t;
 	const char *only = NULL;
 	bool prom = false, clear;
@@ -384,7 +376,7 @@ int cmd_stats(int argc, char **argv)
 	int opt, err, ret = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_stats, argc, argv)) != -1) {
 		switch (opt) {
 		case 'w':
 			watch = strtod(optarg, &end);
@@ -469,3 +461,30 @@ out:
 	vta_maps_close(&m);
 	return ret;
 }
+
+static const struct vta_cmd_opt stats_opts[] = {
+	{ 'w', "watch", false, "S", "redraw every S seconds (fractions allowed) with packet and bit rates, until interrupted", NULL },
+	{ 'P', "prometheus", false, NULL, "Prometheus text exposition of every counter", NULL },
+	{ 'i', "iface", false, "NAME", "only this interface", VTA_OPT_IFACE },
+	VTA_OPT_JSON("JSON output; with --watch one document per line"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_stats = {
+	.name = "stats",
+	.fn = cmd_stats,
+	.args = "[--watch S] [--prometheus] [--iface NAME] [-j]",
+	.summary = "counters per interface: forwarded, passed to the kernel and why, drops",
+	.desc = "Per interface: packets and bytes forwarded per direction, sent, "
+		"passed to the kernel by reason, dropped by reason and events (text "
+		"output shows non-zero counters only), the fast-path share "
+		"(forwarded / (forwarded + passed transit traffic): traffic for the "
+		"gateway itself, non-IP frames and the WAN are left out), and the "
+		"ECMP balance: each "
+		"tunnel's share of the packets the fast path sent into tunnels. "
+		"It counts packets, not flows (the programs keep no flow state): "
+		"one bulk flow outweighs many small ones; `vtiaccel lookup` names "
+		"the tunnel a given flow takes.",
+	.opts = stats_opts,
+	.needs_conf = true,
+};

@@ -492,11 +492,6 @@ static int print_not_loaded(const char *root, const char *why)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *root = vta_cli_pin_root();
 	struct vta_cli_iface *ifs = NULL;
 	struct vta_config cfg = {};
@@ -506,7 +501,7 @@ int cmd_status(int argc, char **argv)
 	int n, i, opt, err, st;
 	__u32 dflags;
 
-	while ((opt = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
+	while ((opt = vta_cmd_getopt(&vta_cmd_status, argc, argv)) != -1) {
 		switch (opt) {
 		case 'j':
 			vta_print_init(true, false);
@@ -595,3 +590,38 @@ int cmd_status(int argc, char **argv)
 	vta_maps_close(&m);
 	return st;
 }
+
+static const struct vta_cmd_opt status_opts[] = {
+	VTA_OPT_JSON("JSON output (also as a global option)"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_status = {
+	.name = "status",
+	.fn = cmd_status,
+	.args = "[-j]",
+	.summary = "interfaces, attach modes, lease, route counts, kernel features",
+	.desc = "Shows the managed interfaces with role, MTU, MSS clamp, flags and "
+		"mark, the tc and XDP attachment of each, the lease, the "
+		"configuration flags, route and group counts, ESP peers, the "
+		"kernel version and the BPF features the fast path uses. On a LAN "
+		"interface without native XDP it names the cause (no job: the guard "
+		"is off, the default; XDP off by "
+		"configuration, MTU above the driver's XDP limit, ENA channels, "
+		"another XDP program, generic XDP, no driver support) and the fix; "
+		"such an interface runs with tc only; with XDP attached, what it "
+		"costs on that driver. The MSS clamps are shown per family (mss "
+		"ipv4 N ipv6 N, 0 for none). Exit status: 0 healthy (lease "
+		"live); 1 loaded but the lease has expired (the daemon is dead: "
+		"traffic takes the kernel path); 2 nothing loaded (no maps under the "
+		"pin root); 3 status could not tell (bad arguments or "
+		"configuration, unreadable maps); 4 degraded: the lease is live but "
+		"the daemon's map writes are failing or it knows its mirror is "
+		"stale (the \"daemon\" section: resyncs by cause, netlink messages, "
+		"failed writes, last full sync, model sizes, lease renewal lag). "
+		"With -j the document has the same "
+		"fields in every case, \"health\" naming it; errors are "
+		"{\"error\": ...}.",
+	.opts = status_opts,
+	.needs_conf = true,
+};

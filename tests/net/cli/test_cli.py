@@ -169,6 +169,38 @@ def test_man_page_matches_help():
     assert r.stderr == "", r.stderr
 
 
+def test_completion_matches_tables():
+    """contrib/bash-completion/vtiaccel is generated from the same option
+    tables, and completes what the binary accepts: every command, each
+    command's options, the values of the ones with a fixed set."""
+    path = os.path.join(ROOT, "contrib", "bash-completion", "vtiaccel")
+    assert open(path).read() == vta("help", "--completion", check=0).stdout, (
+        "the completion differs from `vtiaccel help --completion`: "
+        "regenerate with tests/net/cli/update-man.sh")
+
+    def complete(*words):
+        script = ('. "$1"; shift; COMP_WORDS=("$@"); '
+                  'COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _vtiaccel; '
+                  'printf "%s\\n" "${COMPREPLY[@]}"')
+        r = subprocess.run(["bash", "-c", script, "bash", path, "vtiaccel",
+                            *words], capture_output=True, text=True,
+                           check=True)
+        return set(r.stdout.split())
+    cmds = set(re.findall(r"^    (\w+) ", vta("help", check=0).stdout, re.M))
+    assert complete("") == cmds
+    assert complete("lookup", "--") >= {"--from", "--proto", "--in", "--json"}
+    assert complete("lookup", "--proto", "") == {"tcp", "udp", "icmp"}
+    assert complete("routes", "-") >= {"-4", "-6", "-j"}
+    assert complete("clamp", "--") >= {"--pin-root"}
+    assert complete("run", "--rpf", "") == {"loose", "strict"}
+    assert complete("run", "--xdp-guard", "") == {"yes", "no"}
+    # every option a command's --help documents is offered
+    for c in cmds:
+        opts = set(re.findall(r"^    (-[-\w]+)", vta("help", c, check=0).stdout,
+                              re.M))
+        assert opts <= complete(c, "-"), c
+
+
 def test_exit_status_documented(netns):
     """The man page's EXIT STATUS is what the commands do: verify 2 when
     it cannot compare (here: no maps), usage errors 2, failures 1."""

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Regenerate the OPTIONS and COMMANDS sections of docs/vtiaccel.8 from the
-# command table (`vtiaccel help --man`), between the GENERATED markers.
-# test_cli.py::test_man_page_matches_help fails until this has been run
-# after a change to the table in user/cli.c or the keys in user/conf.c.
+# Regenerate what the commands' option tables drive: the OPTIONS and
+# COMMANDS sections of docs/vtiaccel.8 (`vtiaccel help --man`, between the
+# GENERATED markers) and contrib/bash-completion/vtiaccel (`vtiaccel help
+# --completion`).  test_cli.py::test_man_page_matches_help and
+# ::test_completion_matches_tables fail until this has been run after a
+# change to a command's table (user/*.c, struct vta_cmd) or the keys in
+# user/conf.c.
 set -eu
 BUILD=${BUILD:-build}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -16,3 +19,5 @@ awk -v gen="$gen" '
 	!skip
 ' "$page" >"$gen.page"
 mv "$gen.page" "$page"
+"$BUILD/vtiaccel" help --completion >"$gen"
+cp "$gen" "$root/contrib/bash-completion/vtiaccel"
