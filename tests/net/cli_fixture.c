@@ -105,16 +105,9 @@ static int do_attach(struct mapspec *ms, char **w, int n)
 		mapspec_err(ms, "attach NAME lan|tunnel|wan");
 		return -EINVAL;
 	}
-	if (!strcmp(w[2], "lan"))
-		p = VTA_PROG_LAN;
-	else if (!strcmp(w[2], "tunnel"))
-		p = VTA_PROG_TUNNEL;
-	else if (!strcmp(w[2], "wan"))
-		p = VTA_PROG_WAN;
-	else {
-		mapspec_err(ms, "attach %s: '%s' is not lan|tunnel|wan", w[1], w[2]);
-		return -EINVAL;
-	}
+	err = mapspec_tc_prog(ms, w[2], &p);
+	if (err)
+		return err;
 	idx = mapspec_ifindex(ms, w[1]);
 	if (!idx)
 		return -ENODEV;

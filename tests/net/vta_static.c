@@ -124,14 +124,9 @@ static int do_attach(struct mapspec *ms, char **w, int n)
 		st->n_att++;
 		return 0;
 	}
-	if (!strcmp(w[2], "lan"))
-		p = VTA_PROG_LAN;
-	else if (!strcmp(w[2], "tunnel"))
-		p = VTA_PROG_TUNNEL;
-	else if (!strcmp(w[2], "wan"))
-		p = VTA_PROG_WAN;
-	else
-		return -EINVAL;
+	err = mapspec_tc_prog(ms, w[2], &p);
+	if (err)
+		return err;
 	err = vta_tc_attach(a->ifindex, vta_loader_prog_fd(st->loader, p),
 			    &a->qdisc_created);
 	if (err) {

@@ -166,6 +166,22 @@ int mapspec_addr(const struct mapspec *ms, const char *s, __u8 out[16])
 	return -EINVAL;
 }
 
+int mapspec_tc_prog(const struct mapspec *ms, const char *role,
+		    enum vta_prog *p)
+{
+	if (!strcmp(role, "lan"))
+		*p = VTA_PROG_LAN;
+	else if (!strcmp(role, "tunnel"))
+		*p = VTA_PROG_TUNNEL;
+	else if (!strcmp(role, "wan"))
+		*p = VTA_PROG_WAN;
+	else {
+		mapspec_err(ms, "'%s' is not lan|tunnel|wan", role);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int map_err(const struct mapspec *ms, const char *what, const char *arg)
 {
 	int err = -errno;

@@ -63,5 +63,8 @@ void mapspec_err(const struct mapspec *ms, const char *fmt, ...)
 int mapspec_u32(const char *s, __u32 *out);
 int mapspec_ifindex(const struct mapspec *ms, const char *name);
 int mapspec_addr(const struct mapspec *ms, const char *s, __u8 out[16]);
+/* "lan", "tunnel", "wan": the tc ingress program of that role. */
+int mapspec_tc_prog(const struct mapspec *ms, const char *role,
+		    enum vta_prog *p);
 
 #endif
