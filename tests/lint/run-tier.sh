@@ -14,13 +14,13 @@
 #   produce: reformatting them, or only their changed lines, mixes two
 #   styles in one table.  `make lint LINT_BASE=REV` moves the line.
 #
-# One test per file checked; ends with "lint: N passed, N failed[, N skipped]".
+# One test per file checked (tests/lib/common.sh's accounting); ends with
+# "lint: N passed, N failed[, N skipped]".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-pass=0 fail=0 skip=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "lint: FAIL $*"; }
+# shellcheck source=tests/lib/common.sh
+. tests/lib/common.sh
+T_TAG=lint
 
 # Shell scripts: *.sh, and files whose first line names a shell.
 shell_files() {
@@ -37,37 +37,31 @@ shell_files() {
 if command -v shellcheck >/dev/null; then
 	while read -r f; do
 		if out=$(shellcheck -S warning -x -P SCRIPTDIR "$f" 2>&1); then
-			ok
+			t_pass "shellcheck $f"
 		else
-			bad "shellcheck $f"
+			t_fail "shellcheck $f"
 			printf '%s\n' "$out"
 		fi
 	done < <(shell_files)
 else
-	echo "lint: shellcheck missing (scripts/install-deps.sh installs it): shell scripts skipped"
-	skip=$((skip + 1))
+	t_skip "shellcheck" "missing (scripts/install-deps.sh installs it): shell scripts not checked"
 fi
 
 base=${LINT_BASE:-$(cat tests/lint/BASE 2>/dev/null)}
 if ! command -v clang-format >/dev/null; then
-	echo "lint: clang-format missing (scripts/install-deps.sh installs it): C skipped"
-	skip=$((skip + 1))
+	t_skip "clang-format" "missing (scripts/install-deps.sh installs it): C not checked"
 elif ! git rev-parse -q --verify "$base^{commit}" >/dev/null 2>&1; then
-	echo "lint: base '$base' is not a commit here (shallow clone?): C skipped"
-	skip=$((skip + 1))
+	t_skip "clang-format" "base '$base' is not a commit here (shallow clone?): C not checked"
 else
 	while read -r f; do
 		[ -f "$f" ] || continue
 		if d=$(clang-format --dry-run -Werror "$f" 2>&1); then
-			ok
+			t_pass "clang-format $f"
 		else
-			bad "clang-format $f (added since ${base:0:12}; fix: clang-format -i $f)"
+			t_fail "clang-format $f" "added since ${base:0:12}; fix: clang-format -i $f"
 			printf '%s\n' "$d" | head -n 30
 		fi
 	done < <(git diff --name-only --diff-filter=A "$base" -- '*.c' '*.h')
 fi
 
-summary="lint: $pass passed, $fail failed"
-[ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
-echo "$summary"
-[ "$fail" -eq 0 ]
+t_summary

@@ -70,7 +70,5 @@ for ns in $left; do
 	fi
 done
 
-summary="net: $pass passed, $fail failed"
-[ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
-echo "$summary"
-[ "$fail" -eq 0 ]
+T_PASS=$pass T_FAIL=$fail T_SKIP=$skip
+t_summary net
