@@ -44,6 +44,7 @@
 #include "run.h"
 #include "sdnotify.h"
 #include "sync.h"
+#include "fib4.h"
 
 /* ---------------------------------------------------------------- */
 /* flags                                                              */
@@ -123,6 +124,9 @@ struct daemon {
 	const struct vta_conf *c;
 	struct vta_loader *l;
 	struct vta_maps maps;
+	struct vta_fib4_view fv;	/* the IPv4 tables, mmap'ed */
+	struct vta_fib4 *fib4;		/* their writer */
+	struct vta_maps_out mo;
 	struct vta_nl nl;
 	struct vta_sync *s;
 	struct vta_attach *att;
@@ -606,6 +610,23 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	vta_loader_maps(d.l, &d.maps);
 	pin_progs(&d, true, false);
 	maps_clear(&d.maps);
+	err = vta_fib4_map(&d.fv, &d.maps, true);
+	if (err) {
+		pr_warn("mmap the IPv4 FIB maps (vta_fib4_l1, vta_fib4_l2, "
+			"vta_fib4_rt): %s\n", strerror(-err));
+		goto out;
+	}
+	/* what a dead daemon left; the lease is withheld until the first
+	 * sync is written, so the programs pass everything meanwhile */
+	memset((void *)d.fv.l1, 0, (size_t)1 << 26);
+	d.fib4 = vta_fib4_new(&d.fv, 0, 0);
+	if (!d.fib4) {
+		pr_warn("out of memory\n");
+		goto out;
+	}
+	/* freed blocks and route slots wait two lease ticks, as retired
+	 * groups do (sync.c, retire()) */
+	vta_fib4_set_grace(d.fib4, 2);
 
 	d.cfg.hash_seed = c->hash_seed;
 	if (!d.cfg.hash_seed && getrandom(&d.cfg.hash_seed, 4, 0) != 4)
@@ -631,7 +652,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (c->xdp && !c->xdp_guard)
 		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
-	vta_sync_out_maps(&out, &d.maps);
+	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
+	vta_sync_out_maps(&out, &d.mo);
 	d.s = vta_sync_new(c, &out, &hooks);
 	if (!d.att || !d.s) {
 		pr_warn("out of memory\n");
@@ -709,6 +731,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				kfeatures_check(&d);
 				lease_renew(&d);
 				vta_sync_tick(d.s);
+				vta_fib4_tick(d.fib4);
 				/* failed map writes, again (sync.c keeps
 				 * what the maps hold) */
 				writes_retry(&d);
@@ -775,6 +798,8 @@ out:
 	vta_live_free(d.live);
 	d.live = NULL;
 	vta_sync_free(d.s);
+	vta_fib4_free(d.fib4);
+	vta_fib4_unmap(&d.fv);
 	vta_nl_close(&d.nl);
 	if (d.l) {
 		unpin_all(&d, keep_clamp);

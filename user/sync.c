@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "sync.h"
+#include "fib4.h"
 #include "loader.h"
 #include "log.h"
 
@@ -2680,55 +2681,72 @@ static void fib_keys(int family, uint8_t len, const union vta_addr *a,
 	memcpy(k6->addr, a->b, 16);
 }
 
+/*
+ * IPv4: the DIR-24-8 tables the programs read first (user/fib4.c), then
+ * the LPM trie that lists the prefixes (routes, verify).  A prefix the
+ * tables refused is not listed either, so a retry writes both again.
+ */
 static int m_fib_put(void *ctx, int family, uint8_t len,
 		     const union vta_addr *a, const struct vta_route *v)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps_out *mo = ctx;
+	const struct vta_maps *m = mo->maps;
 	struct vta_fib4_key k4;
 	struct vta_fib6_key k6;
+	int err;
 
 	fib_keys(family, len, a, &k4, &k6);
-	if (family == AF_INET)
+	if (family == AF_INET) {
+		if (mo->fib4 && (err = vta_fib4_put(mo->fib4, ntohl(k4.addr),
+						    len, v)))
+			return err;
 		return bpf_map_update_elem(m->fib4, &k4, v, BPF_ANY) ? -errno : 0;
+	}
 	return bpf_map_update_elem(m->fib6, &k6, v, BPF_ANY) ? -errno : 0;
 }
 
 static int m_fib_del(void *ctx, int family, uint8_t len, const union vta_addr *a)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps_out *mo = ctx;
+	const struct vta_maps *m = mo->maps;
 	struct vta_fib4_key k4;
 	struct vta_fib6_key k6;
+	int err;
 
 	fib_keys(family, len, a, &k4, &k6);
-	if (family == AF_INET)
+	if (family == AF_INET) {
+		if (mo->fib4 && (err = vta_fib4_del(mo->fib4, ntohl(k4.addr),
+						    len)) && err != -ENOENT)
+			return err;
 		return bpf_map_delete_elem(m->fib4, &k4) ? -errno : 0;
+	}
 	return bpf_map_delete_elem(m->fib6, &k6) ? -errno : 0;
 }
 
 static int m_group_put(void *ctx, uint32_t id, const struct vta_group *g)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_update_elem(m->groups, &id, g, BPF_ANY) ? -errno : 0;
 }
 
 static int m_group_del(void *ctx, uint32_t id)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_delete_elem(m->groups, &id) ? -errno : 0;
 }
 
 static int m_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY) ? -errno : 0;
 }
 
 static int m_iface_del(void *ctx, uint32_t ifindex)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_delete_elem(m->ifaces, &ifindex) ? -errno : 0;
 }
@@ -2736,22 +2754,22 @@ static int m_iface_del(void *ctx, uint32_t ifindex)
 static int m_peer_put(void *ctx, const struct vta_peer_key *k,
 		      const struct vta_peer *v)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_update_elem(m->peers, k, v, BPF_ANY) ? -errno : 0;
 }
 
 static int m_peer_del(void *ctx, const struct vta_peer_key *k)
 {
-	const struct vta_maps *m = ctx;
+	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
 
 	return bpf_map_delete_elem(m->peers, k) ? -errno : 0;
 }
 
-void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps *maps)
+void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps_out *mo)
 {
 	*o = (struct vta_sync_out){
-		.ctx = (void *)maps,
+		.ctx = (void *)mo,
 		.fib_put = m_fib_put, .fib_del = m_fib_del,
 		.group_put = m_group_put, .group_del = m_group_del,
 		.iface_put = m_iface_put, .iface_del = m_iface_del,

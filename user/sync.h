@@ -191,8 +191,14 @@ struct vta_mem;
 struct vta_mem *vta_mem_new(void);
 void vta_mem_free(struct vta_mem *m);
 void vta_sync_out_mem(struct vta_sync_out *o, struct vta_mem *m);
-/* The BPF maps. */
-void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps *maps);
+/* The BPF maps; with fib4, IPv4 routes also go to its tables (the
+ * programs read those: user/fib4.h).  mo must outlive o. */
+struct vta_fib4;
+struct vta_maps_out {
+	const struct vta_maps *maps;
+	struct vta_fib4 *fib4;
+};
+void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps_out *mo);
 
 /* Exact-prefix lookups; 0 or -ENOENT. */
 int vta_mem_fib(const struct vta_mem *m, int family, uint8_t len,

@@ -44,6 +44,7 @@
 
 #include "cli.h"
 #include "loader.h"
+#include "fib4.h"
 #include "vtiaccel.h"
 
 static int line_no;
@@ -305,6 +306,10 @@ static void do_route(const struct vta_maps *m, char **kv, int n)
 	}
 	if (err)
 		die("update route: %s", strerror(errno));
+	/* the programs and `lookup` read the IPv4 tables */
+	err = vta_fib4_rebuild(m);
+	if (err)
+		die("write the IPv4 FIB tables: %s", strerror(-err));
 }
 
 static void do_peer(const struct vta_maps *m, char **kv, int n)
@@ -392,6 +397,7 @@ static void do_stat(const struct vta_maps *m, char **kv, int n)
 static int create_maps(const char *pin_root, struct vta_maps *m)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
+	LIBBPF_OPTS(bpf_map_create_opts, mm, .map_flags = BPF_F_MMAPABLE);
 	char path[512];
 	size_t i;
 	int err;
@@ -418,6 +424,14 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 				  sizeof(struct vta_stats), VTA_STATS_SLOTS, NULL);
 	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(health), 4,
 				   sizeof(struct vta_health), 1, NULL);
+	m->fib4_l1 = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_l1), 4,
+				    sizeof(struct vta_fib4_tbl), 1U << 16, &mm);
+	m->fib4_l2 = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_l2), 4,
+				    sizeof(struct vta_fib4_tbl), VTA_FIB4_BLOCKS,
+				    &mm);
+	m->fib4_rt = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_rt), 4,
+				    sizeof(struct vta_fib4_slot), VTA_FIB4_ROUTES,
+				    &mm);
 	for (i = 0; vta_map_name(i); i++) {
 		if (*vta_maps_slot(m, i) < 0)
 			return -errno;

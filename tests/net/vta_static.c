@@ -56,6 +56,7 @@
 
 #include "vtiaccel.h"
 #include "loader.h"
+#include "fib4.h"
 #include "log.h"
 
 #define MAX_ATTACH	32
@@ -675,7 +676,24 @@ static int apply_text(struct state *st, char *text)
 	return 0;
 }
 
+static int apply_args1(struct state *st, const char *file, int argc,
+		       char **argv);
+
+/* The programs read the IPv4 tables: written anew from vta_fib4 after
+ * the spec (this tool keeps no writer state between runs). */
 static int apply_args(struct state *st, const char *file, int argc, char **argv)
+{
+	int err = apply_args1(st, file, argc, argv), e2;
+
+	e2 = vta_fib4_rebuild(&st->maps);
+	if (e2)
+		fprintf(stderr, "vta_static: write the IPv4 FIB tables: %s\n",
+			strerror(-e2));
+	return err ? err : e2;
+}
+
+static int apply_args1(struct state *st, const char *file, int argc,
+		       char **argv)
 {
 	char *buf = NULL;
 	size_t len = 0;
