@@ -12,8 +12,8 @@
 #include "fib4.h"
 #include "loader.h"
 
-#define L1_ENTRIES	(1U << 24)
-#define NONE		UINT32_MAX
+#define L1_ENTRIES (1U << 24)
+#define NONE UINT32_MAX
 
 /* ids of blocks or route slots: fresh ones, freed ones ready for reuse,
  * and freed ones in quarantine until their tick comes */
@@ -32,7 +32,7 @@ struct pool {
 
 struct pfx {
 	uint32_t addr;
-	uint32_t slot;		/* 0: empty */
+	uint32_t slot; /* 0: empty */
 	uint8_t len;
 };
 
@@ -41,8 +41,8 @@ struct vta_fib4 {
 	struct vta_fib4_slot *rt;
 	uint32_t n_blocks, n_routes;
 	bool own;
-	uint8_t *slot_len;	/* prefix length of each slot's owner */
-	struct pfx *tab;	/* exact prefixes, linear probing */
+	uint8_t *slot_len; /* prefix length of each slot's owner */
+	struct pfx *tab; /* exact prefixes, linear probing */
 	size_t tab_cap, tab_n;
 	struct pool blocks, slots;
 	uint64_t tick;
@@ -100,7 +100,7 @@ static void pool_put(struct vta_fib4 *f, struct pool *p, uint32_t id)
 		size_t n;
 		struct held *h;
 
-		if (p->h_head) {	/* compact before growing */
+		if (p->h_head) { /* compact before growing */
 			memmove(p->held, p->held + p->h_head,
 				(p->h_n - p->h_head) * sizeof(*h));
 			p->h_n -= p->h_head;
@@ -212,8 +212,8 @@ static void tab_remove(struct vta_fib4 *f, struct pfx *e)
 
 /* ---------------------------------------------------------------- */
 
-struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v,
-			      uint32_t n_blocks, uint32_t n_routes)
+struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
+			      uint32_t n_routes)
 {
 	struct vta_fib4 *f = calloc(1, sizeof(*f));
 
@@ -237,7 +237,7 @@ struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v,
 	f->tab_cap = 1024;
 	f->tab = calloc(f->tab_cap, sizeof(*f->tab));
 	f->blocks.limit = n_blocks;
-	f->slots.next = 1;	/* slot 0: no route */
+	f->slots.next = 1; /* slot 0: no route */
 	f->slots.limit = n_routes;
 	if (!f->l1 || !f->l2 || !f->rt || !f->slot_len || !f->tab ||
 	    n_routes < 2) {
@@ -268,7 +268,9 @@ void vta_fib4_free(struct vta_fib4 *f)
 
 void vta_fib4_get_view(const struct vta_fib4 *f, struct vta_fib4_view *v)
 {
-	*v = (struct vta_fib4_view){ .l1 = f->l1, .l2 = f->l2, .rt = f->rt,
+	*v = (struct vta_fib4_view){ .l1 = f->l1,
+				     .l2 = f->l2,
+				     .rt = f->rt,
 				     .n_blocks = f->n_blocks,
 				     .n_routes = f->n_routes };
 }
@@ -304,8 +306,8 @@ void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c)
  */
 struct walk {
 	bool swap;
-	uint32_t old;		/* swap */
-	uint8_t len;		/* insert */
+	uint32_t old; /* swap */
+	uint8_t len; /* insert */
 	uint32_t nv;
 };
 
@@ -327,17 +329,20 @@ static void walk(const struct vta_fib4 *f, uint32_t a, uint8_t len,
 	uint32_t i, e, n;
 
 	if (len > 24) {
-		e = f->l1[a >> 8];	/* a block: the caller made sure */
-		walk_entries(f, f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) * 256 +
-				(a & 0xff), 1U << (32 - len), w);
+		e = f->l1[a >> 8]; /* a block: the caller made sure */
+		walk_entries(f,
+			     f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) * 256 +
+				     (a & 0xff),
+			     1U << (32 - len), w);
 		return;
 	}
 	n = 1U << (24 - len);
 	for (i = a >> 8; n--; i++) {
 		e = f->l1[i];
 		if (e & VTA_FIB4_BLOCK)
-			walk_entries(f, f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) *
-					256, 256, w);
+			walk_entries(
+				f, f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) * 256,
+				256, w);
 		else
 			walk_entries(f, &f->l1[i], 1, w);
 	}
@@ -411,7 +416,7 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	if (s == NONE)
 		return -ENOSPC;
 	if (len > 24 && (err = ensure_block(f, addr))) {
-		pool_free_now(&f->slots, s);	/* never published */
+		pool_free_now(&f->slots, s); /* never published */
 		return err;
 	}
 	memcpy(&f->rt[s].r, r, sizeof(*r));
@@ -420,8 +425,8 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	f->slot_len[s] = len;
 	if (e) {
 		old = e->slot;
-		walk(f, addr, len, &(struct walk){ .swap = true, .old = old,
-						   .nv = s });
+		walk(f, addr, len,
+		     &(struct walk){ .swap = true, .old = old, .nv = s });
 		e->slot = s;
 		pool_put(f, &f->slots, old);
 	} else {
@@ -447,8 +452,8 @@ int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len)
 	s = e->slot;
 	for (l = len - 1; l >= 0 && !c; l--)
 		c = find(f, addr & mask(l), l);
-	walk(f, addr, len, &(struct walk){ .swap = true, .old = s,
-					   .nv = c ? c->slot : 0 });
+	walk(f, addr, len,
+	     &(struct walk){ .swap = true, .old = s, .nv = c ? c->slot : 0 });
 	if (len > 24)
 		maybe_collapse(f, addr);
 	tab_remove(f, e);
@@ -549,8 +554,8 @@ int vta_fib4_rebuild(const struct vta_maps *m)
 	memset((void *)v.l1, 0, (size_t)L1_ENTRIES * sizeof(*v.l1));
 	f = vta_fib4_new(&v, 0, 0);
 	err = f ? 0 : -ENOMEM;
-	while (!err && !bpf_map_get_next_key(m->fib4, first ? NULL : &k,
-					      &next)) {
+	while (!err &&
+	       !bpf_map_get_next_key(m->fib4, first ? NULL : &k, &next)) {
 		first = false;
 		k = next;
 		if (bpf_map_lookup_elem(m->fib4, &k, &r))

@@ -33,9 +33,9 @@ struct vta_maps;
 
 /* The three arrays, for reading (the programs' lookup, in C). */
 struct vta_fib4_view {
-	const uint32_t *l1;		/* 1 << 24 entries */
-	const uint32_t *l2;		/* n_blocks * 256 entries */
-	const struct vta_fib4_slot *rt;	/* n_routes slots, slot 0 unused */
+	const uint32_t *l1; /* 1 << 24 entries */
+	const uint32_t *l2; /* n_blocks * 256 entries */
+	const struct vta_fib4_slot *rt; /* n_routes slots, slot 0 unused */
 	uint32_t n_blocks, n_routes;
 };
 
@@ -78,8 +78,8 @@ struct vta_fib4;
  * A writer on the arrays of v (all zero: empty), or on memory of its own
  * (v NULL: n_blocks and n_routes give the sizes).  NULL + errno.
  */
-struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v,
-			      uint32_t n_blocks, uint32_t n_routes);
+struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
+			      uint32_t n_routes);
 void vta_fib4_free(struct vta_fib4 *f);
 void vta_fib4_get_view(const struct vta_fib4 *f, struct vta_fib4_view *v);
 
@@ -102,7 +102,7 @@ void vta_fib4_tick(struct vta_fib4 *f);
 
 struct vta_fib4_counts {
 	unsigned long prefixes;
-	unsigned long blocks, blocks_held;	/* in use / in quarantine */
+	unsigned long blocks, blocks_held; /* in use / in quarantine */
 	unsigned long slots, slots_held;
 };
 void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c);

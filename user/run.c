@@ -252,7 +252,13 @@ static void lease_renew(struct daemon *d)
 	 * covering prefix written before the more specific route, or a
 	 * route the kernel deleted while events were lost, would send
 	 * packets where the kernel does not. */
-	d->cfg.lease_deadline_ns = d->current ?
+	/* A prefix the IPv4 tables had no room for would be forwarded by
+	 * its covering route: pass everything until a retry wrote it. */
+	if (d->mo.fib4_full && d->s && !vta_sync_write_pending(d->s))
+		d->mo.fib4_full = false;
+	if (d->mo.fib4_full)
+		pr_debug("IPv4 FIB tables full: lease withheld\n");
+	d->cfg.lease_deadline_ns = d->current && !d->mo.fib4_full ?
 		now + (uint64_t)d->c->lease_ms * 1000000ULL : 0;
 	if (d->current)
 		d->cfg.flags &= ~VTA_CFG_F_RESYNC;

@@ -2698,8 +2698,11 @@ static int m_fib_put(void *ctx, int family, uint8_t len,
 	fib_keys(family, len, a, &k4, &k6);
 	if (family == AF_INET) {
 		if (mo->fib4 && (err = vta_fib4_put(mo->fib4, ntohl(k4.addr),
-						    len, v)))
+						    len, v))) {
+			if (err == -ENOSPC)
+				((struct vta_maps_out *)mo)->fib4_full = true;
 			return err;
+		}
 		return bpf_map_update_elem(m->fib4, &k4, v, BPF_ANY) ? -errno : 0;
 	}
 	return bpf_map_update_elem(m->fib6, &k6, v, BPF_ANY) ? -errno : 0;

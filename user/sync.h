@@ -197,6 +197,7 @@ struct vta_fib4;
 struct vta_maps_out {
 	const struct vta_maps *maps;
 	struct vta_fib4 *fib4;
+	bool fib4_full;		/* a put found no free block or slot */
 };
 void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps_out *mo);
 

@@ -118,7 +118,7 @@ static void test_every_length_nested(void **state)
 	assert_int_equal(lk(f, base), 132);
 	vta_fib4_get_counts(f, &c);
 	assert_int_equal(c.prefixes, 33);
-	assert_int_equal(c.blocks, 1);	/* one /24 holds the long ones */
+	assert_int_equal(c.blocks, 1); /* one /24 holds the long ones */
 	/* delete odd lengths: their addresses fall to len - 1 */
 	for (len = 1; len <= 32; len += 2)
 		assert_int_equal(vta_fib4_del(f, base, len), 0);
@@ -132,8 +132,9 @@ static void test_every_length_nested(void **state)
 		assert_int_equal(vta_fib4_del(f, base, len), 0);
 		for (k = 0; k < 32; k++)
 			assert_int_equal(lk(f, base ^ (1U << (31 - k))),
-					 k < len - 1 ? 100 + (k & ~1) :
-					 len >= 2 ? 100 + len - 2 : 0);
+					 k < len - 1 ? 100 + (k & ~1)
+					 : len >= 2  ? 100 + len - 2
+						     : 0);
 	}
 	assert_int_equal(lk(f, base), 0);
 	vta_fib4_get_counts(f, &c);
@@ -149,7 +150,7 @@ static void test_short_after_long(void **state)
 	struct vta_fib4 *f = vta_fib4_new(NULL, 16, 64);
 
 	assert_non_null(f);
-	assert_int_equal(put(f, 0xc0000280, 25, 1), 0);	/* 192.0.2.128/25 */
+	assert_int_equal(put(f, 0xc0000280, 25, 1), 0); /* 192.0.2.128/25 */
 	assert_int_equal(put(f, 0xc0000200, 24, 2), 0);
 	assert_int_equal(put(f, 0xc0000000, 16, 3), 0);
 	assert_int_equal(put(f, 0, 0, 4), 0);
@@ -185,7 +186,7 @@ static void test_block_quarantine(void **state)
 	vta_fib4_set_grace(f, 2);
 	vta_fib4_get_view(f, &v);
 	assert_int_equal(put(f, 0x0a000000, 8, 7), 0);
-	assert_int_equal(put(f, 0x0a000180, 25, 8), 0);	/* block A */
+	assert_int_equal(put(f, 0x0a000180, 25, 8), 0); /* block A */
 	e1 = v.l1[0x0a0001];
 	assert_true(e1 & VTA_FIB4_BLOCK);
 	assert_int_equal(vta_fib4_del(f, 0x0a000180, 25), 0);
@@ -203,14 +204,14 @@ static void test_block_quarantine(void **state)
 	assert_int_not_equal(e1, e2);
 	/* no third block until two ticks have passed */
 	assert_int_equal(put(f, 0x0a000380, 25, 10), -ENOSPC);
-	assert_int_equal(lk(f, 0x0a0003ff), 7);	/* unchanged */
+	assert_int_equal(lk(f, 0x0a0003ff), 7); /* unchanged */
 	vta_fib4_tick(f);
 	assert_int_equal(put(f, 0x0a000380, 25, 10), -ENOSPC);
 	vta_fib4_tick(f);
 	vta_fib4_get_counts(f, &c);
 	assert_int_equal(c.blocks_held, 0);
 	assert_int_equal(put(f, 0x0a000380, 25, 10), 0);
-	assert_int_equal(v.l1[0x0a0003], e1);	/* the freed one, reused */
+	assert_int_equal(v.l1[0x0a0003], e1); /* the freed one, reused */
 	assert_int_equal(lk(f, 0x0a0003ff), 10);
 	assert_int_equal(lk(f, 0x0a00037f), 7);
 	vta_fib4_free(f);
@@ -231,7 +232,7 @@ static void test_change_new_slot(void **state)
 	assert_int_equal(put(f, 0xc6336400, 24, 2), 0);
 	s2 = vta_fib4_view_lookup(&v, 0xc6336401);
 	assert_ptr_not_equal(s1, s2);
-	assert_int_equal(s1->r.group_id, 1);	/* old readers: old route */
+	assert_int_equal(s1->r.group_id, 1); /* old readers: old route */
 	assert_int_equal(s2->r.group_id, 2);
 	assert_int_equal(s2->len, 24);
 	assert_int_equal(s2->addr, htonl(0xc6336400));
@@ -269,28 +270,31 @@ static void test_random_against_naive(void **state)
 			    (rnd() % 8) << 8 | (rnd() & 0xff);
 			len = rnd() % 3 ? 20 + rnd() % 13 : rnd() % 33;
 			if (r.n < 8000) {
-				assert_int_equal(put(f, a, len, 1 + rnd() % 50), 0);
-				ref_put(&r, a, len, 0);	/* gid: below */
+				assert_int_equal(put(f, a, len, 1 + rnd() % 50),
+						 0);
+				ref_put(&r, a, len, 0); /* gid: below */
 			}
 		}
 		/* the gids the writer holds, into the reference */
 		for (i = 0; i < r.n; i++) {
 			struct vta_route rt;
 
-			assert_int_equal(vta_fib4_get(f, r.addr[i], r.len[i],
-						      &rt), 0);
+			assert_int_equal(
+				vta_fib4_get(f, r.addr[i], r.len[i], &rt), 0);
 			r.gid[i] = rt.group_id;
 		}
 		/* delete a third, change a tenth */
 		for (i = 0; i < r.n / 3; i++) {
 			k = rnd() % r.n;
-			assert_int_equal(vta_fib4_del(f, r.addr[k], r.len[k]), 0);
+			assert_int_equal(vta_fib4_del(f, r.addr[k], r.len[k]),
+					 0);
 			ref_del(&r, k);
 		}
 		for (i = 0; i < r.n / 10; i++) {
 			k = rnd() % r.n;
 			r.gid[k] = 1000 + rnd() % 50;
-			assert_int_equal(put(f, r.addr[k], r.len[k], r.gid[k]), 0);
+			assert_int_equal(put(f, r.addr[k], r.len[k], r.gid[k]),
+					 0);
 		}
 		vta_fib4_tick(f);
 		for (i = 0; i < 4000; i++) {
