@@ -140,7 +140,8 @@ static size_t home(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
 {
 	uint64_t x = ((uint64_t)addr << 8 | len) * 0x9e3779b97f4a7c15ULL;
 
-	return (x ^ x >> 29) & (f->tab_cap - 1);
+	/* the product's high bits mix every key bit (Fibonacci hashing) */
+	return x >> (64 - __builtin_ctzl(f->tab_cap));
 }
 
 static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
