@@ -112,5 +112,6 @@ void fixtures_mss(void);
 void fixtures_ecmp(void);
 void fixtures_fid(void);
 void fixtures_out(void);
+void fixtures_fib4(void);
 
 #endif
