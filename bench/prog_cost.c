@@ -28,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "fib4.h"
 #include "log.h"
 
 #define IF_IN		1
@@ -107,13 +108,19 @@ static void iface(__u32 ifindex, __u32 role, __u32 slot, __u16 mss, __u32 fl)
 	bpf_map_update_elem(M.ifaces, &ifindex, &v, 0);
 }
 
+/* The programs read the DIR-24-8 tables (user/fib4.h), written as the
+ * daemon writes them; the LPM trie only lists the prefixes. */
+static struct vta_fib4 *F;
+
 static void route(__be32 addr, int plen, __u32 gid)
 {
 	struct vta_fib4_key k = { .prefixlen = plen, .addr = addr };
 	struct vta_route r = { .group_id = gid, .flags = VTA_RT_F_VIA_TUNNEL };
+	int err = vta_fib4_put(F, ntohl(addr), plen, &r);
 
-	if (bpf_map_update_elem(M.fib4, &k, &r, 0)) {
-		fprintf(stderr, "prog_cost: add route: %s\n", strerror(errno));
+	if (err || bpf_map_update_elem(M.fib4, &k, &r, 0)) {
+		fprintf(stderr, "prog_cost: add route: %s\n",
+			strerror(err ? -err : errno));
 		exit(1);
 	}
 }
@@ -304,12 +311,24 @@ int main(int argc, char **argv)
 	int err;
 
 	vta_log_setup_libbpf();
+	/* a block per route at most (random /25../32 each need their own) */
+	vta_loader_fib4_blocks = max + 16;
 	err = vta_loader_open(&l, NULL);
 	if (err) {
 		fprintf(stderr, "prog_cost: load: %s\n", strerror(-err));
 		return 1;
 	}
 	vta_loader_maps(l, &M);
+	{
+		static struct vta_fib4_view v;
+
+		if (vta_fib4_map(&v, &M, true) ||
+		    !(F = vta_fib4_new(&v, 0, 0))) {
+			fprintf(stderr, "prog_cost: IPv4 FIB tables: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
 	for (i = 0; i < VTA_PROG_MAX; i++)
 		prog_fd[i] = vta_loader_prog_fd(l, i);
 	empty_fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, NULL, "GPL", empty,

@@ -16,9 +16,7 @@ static __always_inline const struct vta_route *
 vta_fib_lookup(__u16 family, const __u32 *addr)
 {
 	if (family == VTA_AF_INET) {
-		struct vta_fib4_key k4 = { .prefixlen = 32, .addr = addr[0] };
-
-		return bpf_map_lookup_elem(&vta_fib4, &k4);
+		return vta_fib4_lookup(addr[0]);
 	} else {
 		struct vta_fib6_key k6 = { .prefixlen = 128 };
 

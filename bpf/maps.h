@@ -11,6 +11,7 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "vtiaccel.h"
 
 /* IPv4 FIB: longest-prefix match on the destination -> route. */
@@ -22,6 +23,34 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_fib4 SEC(".maps");
+
+/* IPv4 FIB the programs read: DIR-24-8 (include/vtiaccel.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_fib4_tbl);
+	__uint(max_entries, 1U << 16);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fib4_l1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_fib4_tbl);
+	__uint(max_entries, VTA_FIB4_BLOCKS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fib4_l2 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_fib4_slot);
+	__uint(max_entries, VTA_FIB4_ROUTES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fib4_rt SEC(".maps");
 
 /* IPv6 FIB, same as vta_fib4. */
 struct {
@@ -86,6 +115,35 @@ struct {
 	__uint(max_entries, 1);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_health SEC(".maps");
+
+/*
+ * IPv4: DIR-24-8 (include/vtiaccel.h; user/fib4.h reads it the same way
+ * for `vtiaccel lookup`).  The daemon fills a block and a route slot
+ * before it publishes them with a release store, and reuses neither for
+ * two lease ticks after it unlinked them, so whatever entry is read here
+ * leads to a complete route, old or new.  The entry loads are READ_ONCE:
+ * the writer changes them concurrently.
+ */
+static __always_inline const struct vta_route *vta_fib4_lookup(__be32 daddr)
+{
+	__u32 a = bpf_ntohl(daddr), k = a >> 16, v;
+	const struct vta_fib4_tbl *t;
+
+	t = bpf_map_lookup_elem(&vta_fib4_l1, &k);
+	if (!t)
+		return NULL;
+	v = *(volatile const __u32 *)&t->e[(a >> 8) & 0xff];
+	if (v & VTA_FIB4_BLOCK) {
+		k = v & ~VTA_FIB4_BLOCK;
+		t = bpf_map_lookup_elem(&vta_fib4_l2, &k);
+		if (!t)
+			return NULL;
+		v = *(volatile const __u32 *)&t->e[a & 0xff];
+	}
+	if (!v)
+		return NULL;
+	return bpf_map_lookup_elem(&vta_fib4_rt, &v);	/* .r at offset 0 */
+}
 
 /* Every map of the contract's list is defined above, under its name. */
 #define VTA__MAP_DEFINED(var)						\

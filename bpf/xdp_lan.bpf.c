@@ -53,12 +53,10 @@ int vta_xdp_lan(struct xdp_md *ctx)
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = (void *)(eth + 1);
-		struct vta_fib4_key k4 = { .prefixlen = 32 };
 
 		if ((void *)(iph + 1) > end || iph->version != 4)
 			return XDP_PASS;
-		k4.addr = iph->saddr;
-		rt = bpf_map_lookup_elem(&vta_fib4, &k4);
+		rt = vta_fib4_lookup(iph->saddr);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 		struct vta_fib6_key k6 = { .prefixlen = 128 };

@@ -29,6 +29,18 @@
 #ifndef VTA_FIB6_MAX
 #define VTA_FIB6_MAX		(1U << 18)	/* IPv6 prefixes */
 #endif
+/*
+ * The IPv4 FIB the programs read (DIR-24-8, below): second-level blocks
+ * (1 KiB each: one per /24 that holds a prefix longer than /24) and route
+ * slots (16 B each: one per prefix, plus as many again for the ones
+ * quarantined after a change, docs/datapath-notes.md "The IPv4 FIB").
+ */
+#ifndef VTA_FIB4_BLOCKS
+#define VTA_FIB4_BLOCKS		8192
+#endif
+#ifndef VTA_FIB4_ROUTES
+#define VTA_FIB4_ROUTES		(2 * VTA_FIB4_MAX)
+#endif
 #ifndef VTA_GROUPS_MAX
 #define VTA_GROUPS_MAX		65536		/* nexthop groups */
 #endif
@@ -67,6 +79,24 @@ struct vta_fib6_key {
 	__u8 addr[16];
 };
 
+/*
+ * IPv4 FIB as the programs read it: DIR-24-8 in three BPF_F_MMAPABLE
+ * arrays the daemon writes through mmap (user/fib4.c).  vta_fib4_l1 holds
+ * 2^24 u32 entries, one per /24, as 65536 elements of 256 (an array map
+ * stores each element 8-byte aligned, so u32 elements would take 8 bytes
+ * each).  An entry is a route slot (0: no route), or VTA_FIB4_BLOCK | n:
+ * the /24 is resolved by block n of vta_fib4_l2, 256 entries by the last
+ * byte of the address.  Route slots index vta_fib4_rt.  At most two
+ * table reads and one route read per lookup, at any size.  The LPM trie
+ * vta_fib4 stays as the list of prefixes (`routes`, `verify`, bpftool);
+ * no program reads it.
+ */
+#define VTA_FIB4_BLOCK		(1U << 31)
+
+struct vta_fib4_tbl {
+	__u32 e[256];
+};
+
 enum vta_route_type {
 	VTA_RT_UNICAST = 0,	/* forward through group_id */
 	VTA_RT_LOCAL = 1,	/* local/broadcast address: kernel */
@@ -91,6 +121,15 @@ struct vta_route {
 #define VTA_RT_F_VIA_TUNNEL	(1U << 0)
 /* The route was learned with a gateway (not directly connected). */
 #define VTA_RT_F_GATEWAY	(1U << 1)
+
+/* A route slot: the route the programs use, and which prefix it is for
+ * (`vtiaccel lookup` prints the match without walking the prefixes). */
+struct vta_fib4_slot {
+	struct vta_route r;
+	__be32 addr;		/* the prefix, network byte order */
+	__u8 len;
+	__u8 pad[3];
+};
 
 /* ------------------------------------------------------------------ */
 /* Nexthop groups: BPF_MAP_TYPE_HASH, id -> group.  Never rewritten in
@@ -392,12 +431,16 @@ struct vta_health {
  * (user/loader.h).  bpf/maps.h checks that each one is defined.
  */
 #define VTA_MAPS(X) X(fib4) X(fib6) X(groups) X(ifaces) X(peers) X(config) \
-	X(stats) X(health)
+	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt)
 #define VTA_MAP_NAME(var) "vta_" #var
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
 _Static_assert(sizeof(struct vta_fib6_key) == 20, "vta_fib6_key");
 _Static_assert(sizeof(struct vta_route) == 8, "vta_route");
+_Static_assert(sizeof(struct vta_fib4_tbl) == 1024, "vta_fib4_tbl");
+_Static_assert(sizeof(struct vta_fib4_slot) == 16, "vta_fib4_slot");
+_Static_assert(VTA_FIB4_BLOCKS < (1U << 22), "vta_fib4_l2 under 4 GiB");
+_Static_assert(VTA_FIB4_ROUTES < VTA_FIB4_BLOCK, "route slots");
 _Static_assert(sizeof(struct vta_nh) == 24, "vta_nh");
 _Static_assert(sizeof(struct vta_group) == 8 + 24 * VTA_MAX_PATHS,
 	       "vta_group");

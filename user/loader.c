@@ -219,6 +219,8 @@ static int set_pin_paths(struct bpf_object *obj, const char *pin_root)
 	return 0;
 }
 
+unsigned int vta_loader_fib4_blocks;
+
 int vta_loader_open(struct vta_loader **out, const char *pin_root)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
@@ -254,6 +256,9 @@ int vta_loader_open(struct vta_loader **out, const char *pin_root)
 
 		if (!obj)	/* a second program of an object */
 			continue;
+		map = bpf_object__find_map_by_name(obj, VTA_MAP_NAME(fib4_l2));
+		if (vta_loader_fib4_blocks && map)
+			bpf_map__set_max_entries(map, vta_loader_fib4_blocks);
 		if (pin_root) {
 			err = set_pin_paths(obj, pin_root);
 			if (err)

@@ -43,6 +43,9 @@ struct vta_loader;
  * everything private to this process (tests, benchmarks).
  */
 int vta_loader_open(struct vta_loader **out, const char *pin_root);
+/* Benchmarks: blocks of vta_fib4_l2 for the next vta_loader_open()
+ * (0: VTA_FIB4_BLOCKS); pinned maps of another size are not reused. */
+extern unsigned int vta_loader_fib4_blocks;
 void vta_loader_close(struct vta_loader *l);
 int vta_loader_prog_fd(const struct vta_loader *l, enum vta_prog p);
 const char *vta_prog_name(enum vta_prog p);

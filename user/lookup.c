@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "fib4.h"
 #include "cmd.h"
 #include "netlink.h"
 #include "print.h"
@@ -67,13 +68,44 @@ static __u32 flow_hash(const struct pkt *p, __u32 seed)
 	return vta_flow_hash6(s, d, ports, p->proto, seed);
 }
 
-/* The longest prefix containing addr, as the LPM trie answers it. */
+/*
+ * IPv4: what the programs read (bpf/maps.h, vta_fib4_lookup()), from the
+ * same tables mmap'ed read-only: two or three loads, at any FIB size.
+ */
+static int fib4_match(const struct vta_maps *m, const __u8 *addr,
+		      struct vta_cli_route *out)
+{
+	const struct vta_fib4_slot *sl;
+	struct vta_fib4_view v;
+	__u32 a;
+	int err;
+
+	err = vta_fib4_map(&v, m, false);
+	if (err)
+		return err;
+	memcpy(&a, addr, 4);
+	sl = vta_fib4_view_lookup(&v, ntohl(a));
+	if (sl) {
+		memset(out, 0, sizeof(*out));
+		out->family = VTA_AF_INET;
+		out->plen = sl->len;
+		memcpy(out->addr, &sl->addr, 4);
+		out->r = sl->r;
+	}
+	vta_fib4_unmap(&v);
+	return sl ? 0 : -ENOENT;
+}
+
+/* The longest prefix containing addr, as the programs find it (IPv6:
+ * the LPM trie). */
 static int fib_match(const struct vta_maps *m, int family, const __u8 *addr,
 		     struct vta_cli_route *out)
 {
 	struct vta_cli_route *r;
 	int n, i, best = -1;
 
+	if (family == VTA_AF_INET)
+		return fib4_match(m, addr, out);
 	n = vta_cli_routes(m, family, &r);
 	if (n < 0)
 		return n;

@@ -44,6 +44,7 @@
 #include "run.h"
 #include "sdnotify.h"
 #include "sync.h"
+#include "fib4.h"
 
 /* ---------------------------------------------------------------- */
 /* flags                                                              */
@@ -123,6 +124,9 @@ struct daemon {
 	const struct vta_conf *c;
 	struct vta_loader *l;
 	struct vta_maps maps;
+	struct vta_fib4_view fv;	/* the IPv4 tables, mmap'ed */
+	struct vta_fib4 *fib4;		/* their writer */
+	struct vta_maps_out mo;
 	struct vta_nl nl;
 	struct vta_sync *s;
 	struct vta_attach *att;
@@ -248,7 +252,13 @@ static void lease_renew(struct daemon *d)
 	 * covering prefix written before the more specific route, or a
 	 * route the kernel deleted while events were lost, would send
 	 * packets where the kernel does not. */
-	d->cfg.lease_deadline_ns = d->current ?
+	/* A prefix the IPv4 tables had no room for would be forwarded by
+	 * its covering route: pass everything until a retry wrote it. */
+	if (d->mo.fib4_full && d->s && !vta_sync_write_pending(d->s))
+		d->mo.fib4_full = false;
+	if (d->mo.fib4_full)
+		pr_debug("IPv4 FIB tables full: lease withheld\n");
+	d->cfg.lease_deadline_ns = d->current && !d->mo.fib4_full ?
 		now + (uint64_t)d->c->lease_ms * 1000000ULL : 0;
 	if (d->current)
 		d->cfg.flags &= ~VTA_CFG_F_RESYNC;
@@ -411,7 +421,10 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 	}
 	lease_maybe(d);
 	d->last_resync = t0;
+	d->mo.batch = true;
 	err = vta_sync_full(d->s, &d->nl);
+	vta_maps_out_flush(&d->mo);
+	d->mo.batch = false;
 	if (!err && !d->current) {
 		d->current = true;
 		lease_renew(d);
@@ -606,6 +619,23 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	vta_loader_maps(d.l, &d.maps);
 	pin_progs(&d, true, false);
 	maps_clear(&d.maps);
+	err = vta_fib4_map(&d.fv, &d.maps, true);
+	if (err) {
+		pr_warn("mmap the IPv4 FIB maps (vta_fib4_l1, vta_fib4_l2, "
+			"vta_fib4_rt): %s\n", strerror(-err));
+		goto out;
+	}
+	/* what a dead daemon left; the lease is withheld until the first
+	 * sync is written, so the programs pass everything meanwhile */
+	memset((void *)d.fv.l1, 0, (size_t)1 << 26);
+	d.fib4 = vta_fib4_new(&d.fv, 0, 0);
+	if (!d.fib4) {
+		pr_warn("out of memory\n");
+		goto out;
+	}
+	/* freed blocks and route slots wait two lease ticks, as retired
+	 * groups do (sync.c, retire()) */
+	vta_fib4_set_grace(d.fib4, 2);
 
 	d.cfg.hash_seed = c->hash_seed;
 	if (!d.cfg.hash_seed && getrandom(&d.cfg.hash_seed, 4, 0) != 4)
@@ -631,7 +661,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (c->xdp && !c->xdp_guard)
 		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
-	vta_sync_out_maps(&out, &d.maps);
+	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
+	vta_sync_out_maps(&out, &d.mo);
 	d.s = vta_sync_new(c, &out, &hooks);
 	if (!d.att || !d.s) {
 		pr_warn("out of memory\n");
@@ -709,6 +740,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				kfeatures_check(&d);
 				lease_renew(&d);
 				vta_sync_tick(d.s);
+				vta_fib4_tick(d.fib4);
 				/* failed map writes, again (sync.c keeps
 				 * what the maps hold) */
 				writes_retry(&d);
@@ -775,6 +807,9 @@ out:
 	vta_live_free(d.live);
 	d.live = NULL;
 	vta_sync_free(d.s);
+	vta_maps_out_free(&d.mo);
+	vta_fib4_free(d.fib4);
+	vta_fib4_unmap(&d.fv);
 	vta_nl_close(&d.nl);
 	if (d.l) {
 		unpin_all(&d, keep_clamp);

@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "fib4.h"
 #include "cmd.h"
 #include "conf.h"
 #include "loader.h"
@@ -51,6 +52,7 @@ struct vctx {
 	struct diff *d;
 	size_t n_d, cap_d;
 	bool nomem;
+	struct vta_fib4_view fv;	/* the tables the programs read */
 };
 
 static void report(struct vctx *v, const char *kind, const char *table,
@@ -207,6 +209,68 @@ static void gid_add(struct vctx *v, uint32_t id)
 	v->gids[v->n_gids++] = id;
 }
 
+/* The longest prefix of the expectation that holds addr (host order). */
+static int want4_match(const struct vta_mem *m, uint32_t addr, uint8_t *len,
+		       struct vta_route *r)
+{
+	union vta_addr a;
+	uint32_t n;
+	int l;
+
+	for (l = 32; l >= 0; l--) {
+		memset(&a, 0, sizeof(a));
+		n = htonl(l ? addr & ~0U << (32 - l) : 0);
+		memcpy(a.b, &n, 4);
+		if (!vta_mem_fib(m, AF_INET, l, &a, r)) {
+			*len = l;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * The programs' IPv4 answer (the DIR-24-8 tables, not the LPM trie) at
+ * the first and the last address of a prefix the kernel has: the same
+ * longest match as the kernel's routes give.
+ */
+static void check_tables4(struct vctx *v, uint8_t len, const union vta_addr *a)
+{
+	const struct vta_fib4_slot *sl;
+	struct vta_route wr;
+	uint32_t x, ends[2];
+	uint8_t wl;
+	char p[64], d1[512], d2[512];
+	int i;
+
+	if (!v->fv.l1)
+		return;
+	memcpy(&x, a->b, 4);
+	ends[0] = ntohl(x);
+	ends[1] = ends[0] | (len ? ~(~0U << (32 - len)) : ~0U);
+	for (i = 0; i < 2; i++) {
+		if (want4_match(v->want, ends[i], &wl, &wr))
+			continue;
+		sl = vta_fib4_view_lookup(&v->fv, ends[i]);
+		if (sl && sl->len == wl && route_same(v, &wr, &sl->r))
+			continue;
+		x = htonl(ends[i]);
+		inet_ntop(AF_INET, &x, p, sizeof(p));
+		snprintf(p + strlen(p), sizeof(p) - strlen(p), "/32");
+		route_desc(v->want, &wr, d1, sizeof(d1));
+		if (sl) {
+			char q[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &sl->addr, q, sizeof(q));
+			snprintf(d2, sizeof(d2), "%s/%u: ", q, sl->len);
+			route_desc(v->have, &sl->r, d2 + strlen(d2),
+				   sizeof(d2) - strlen(d2));
+		}
+		report(v, "differs", "fib4 tables", p, d1, sl ? d2 : "no route");
+		return;
+	}
+}
+
 static void want_fib_cb(int family, uint8_t len, const union vta_addr *a,
 			const struct vta_route *r, void *data)
 {
@@ -217,6 +281,8 @@ static void want_fib_cb(int family, uint8_t len, const union vta_addr *a,
 	v->routes++;
 	if (r->type == VTA_RT_UNICAST && v->n_gids < 4096)
 		gid_add(v, r->group_id);
+	if (family == AF_INET)
+		check_tables4(v, len, a);
 	if (vta_mem_fib(v->have, family, len, a, &h)) {
 		pfx_str(family, len, a, p, sizeof(p));
 		route_desc(v->want, r, d1, sizeof(d1));
@@ -510,6 +576,12 @@ int cmd_verify(int argc, char **argv)
 
 	v.want = want;
 	v.have = have;
+	err = vta_fib4_map(&v.fv, &maps, false);
+	if (err) {
+		vta_print_error("verify: mmap the IPv4 FIB tables under %s: %s",
+				c.pin_root, strerror(-err));
+		goto out_nl;
+	}
 	vta_mem_foreach_fib(want, want_fib_cb, &v);
 	vta_mem_foreach_fib(have, have_fib_cb, &v);
 	vta_mem_foreach_iface(want, want_if_cb, &v);
@@ -528,6 +600,7 @@ out_nl:
 out:
 	vta_mem_free(want);
 	vta_mem_free(have);
+	vta_fib4_unmap(&v.fv);
 	vta_maps_close(&maps);
 	for (i = 0; i < v.n_d; i++) {
 		free(v.d[i].kernel);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "vtiaccel.h"
 #include "loader.h"
+#include "fib4.h"
 #include "pkt.h"
 
 /* Test topology (ifindex = stats slot for the managed ones). */
@@ -53,6 +54,8 @@ struct fx {
 struct env {
 	struct vta_loader *l;
 	struct vta_maps m;
+	struct vta_fib4_view fv;	/* the IPv4 tables, mmap'ed */
+	struct vta_fib4 *fib4;		/* written as the daemon does */
 	int prog_fd[VTA_PROG_MAX];
 	int ncpu;
 	int pass, fail, skip;
@@ -74,6 +77,8 @@ void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags);
 /* The same with the route's MTU metric. */
 void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
 		   __u16 mtu);
+/* Remove an IPv4 route (the covering one takes its addresses again). */
+void del_route4(const char *cidr);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags);
@@ -107,5 +112,6 @@ void fixtures_mss(void);
 void fixtures_ecmp(void);
 void fixtures_fid(void);
 void fixtures_out(void);
+void fixtures_fib4(void);
 
 #endif

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	group("wan", fixtures_wan);
 	group("xdp", fixtures_xdp);
 	group("out", fixtures_out);
+	group("fib4", fixtures_fib4);
 
 	vta_loader_close(E.l);
 	for (i = 0; i < VTA_PROG_MAX; i++)

@@ -42,6 +42,7 @@
 static int create_maps(const char *pin_root, struct vta_maps *m)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
+	LIBBPF_OPTS(bpf_map_create_opts, mm, .map_flags = BPF_F_MMAPABLE);
 	char path[512];
 	size_t i;
 	int err;
@@ -68,6 +69,14 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 				  sizeof(struct vta_stats), VTA_STATS_SLOTS, NULL);
 	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(health), 4,
 				   sizeof(struct vta_health), 1, NULL);
+	m->fib4_l1 = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_l1), 4,
+				    sizeof(struct vta_fib4_tbl), 1U << 16, &mm);
+	m->fib4_l2 = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_l2), 4,
+				    sizeof(struct vta_fib4_tbl), VTA_FIB4_BLOCKS,
+				    &mm);
+	m->fib4_rt = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_rt), 4,
+				    sizeof(struct vta_fib4_slot), VTA_FIB4_ROUTES,
+				    &mm);
 	for (i = 0; vta_map_name(i); i++) {
 		if (*vta_maps_slot(m, i) < 0)
 			return -errno;

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "fib4.h"
 #include "vtiaccel.h"
 #include "cli.h"
 #include "mapspec.h"
@@ -719,7 +720,12 @@ int mapspec_apply(struct mapspec *ms, char *text)
 		}
 	}
 	ms->line = 0;
-	return 0;
+	/* The programs and `lookup` read the IPv4 tables: written anew from
+	 * vta_fib4 after the spec (the tools keep no writer state). */
+	err = vta_fib4_rebuild(ms->maps);
+	if (err)
+		mapspec_err(ms, "write the IPv4 FIB tables: %s", strerror(-err));
+	return err;
 }
 
 int mapspec_apply_file(struct mapspec *ms, const char *path)

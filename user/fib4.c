@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * fib4.c - the DIR-24-8 IPv4 FIB writer (fib4.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include "fib4.h"
+#include "loader.h"
+
+#define L1_ENTRIES (1U << 24)
+#define NONE UINT32_MAX
+
+/* ids of blocks or route slots: fresh ones, freed ones ready for reuse,
+ * and freed ones in quarantine until their tick comes */
+struct held {
+	uint32_t id;
+	uint64_t tick;
+};
+
+struct pool {
+	uint32_t next, limit;
+	uint32_t *free;
+	size_t n_free, cap_free;
+	struct held *held;
+	size_t h_head, h_n, h_cap;
+};
+
+struct pfx {
+	uint32_t addr;
+	uint32_t slot; /* 0: empty */
+	uint8_t len;
+};
+
+struct vta_fib4 {
+	uint32_t *l1, *l2;
+	struct vta_fib4_slot *rt;
+	uint32_t n_blocks, n_routes;
+	bool own;
+	uint8_t *slot_len; /* prefix length of each slot's owner */
+	struct pfx *tab; /* exact prefixes, linear probing */
+	size_t tab_cap, tab_n;
+	struct pool blocks, slots;
+	uint64_t tick;
+	unsigned int grace;
+};
+
+static uint32_t mask(uint8_t len)
+{
+	return len ? ~0U << (32 - len) : 0;
+}
+
+/* Release stores: what an entry points to is written before it. */
+static void st(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* ---------------------------------------------------------------- */
+
+static uint32_t pool_get(struct pool *p)
+{
+	if (p->n_free)
+		return p->free[--p->n_free];
+	if (p->next < p->limit)
+		return p->next++;
+	return NONE;
+}
+
+static int pool_free_now(struct pool *p, uint32_t id)
+{
+	if (p->n_free == p->cap_free) {
+		size_t n = p->cap_free ? 2 * p->cap_free : 1024;
+		uint32_t *f = realloc(p->free, n * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		p->free = f;
+		p->cap_free = n;
+	}
+	p->free[p->n_free++] = id;
+	return 0;
+}
+
+/* Unlinked now: reusable once grace ticks have passed.  On ENOMEM the
+ * id is leaked, never reused early. */
+static void pool_put(struct vta_fib4 *f, struct pool *p, uint32_t id)
+{
+	if (!f->grace) {
+		pool_free_now(p, id);
+		return;
+	}
+	if (p->h_head && p->h_head == p->h_n)
+		p->h_head = p->h_n = 0;
+	if (p->h_n == p->h_cap) {
+		size_t n;
+		struct held *h;
+
+		if (p->h_head) { /* compact before growing */
+			memmove(p->held, p->held + p->h_head,
+				(p->h_n - p->h_head) * sizeof(*h));
+			p->h_n -= p->h_head;
+			p->h_head = 0;
+		}
+		if (p->h_n == p->h_cap) {
+			n = p->h_cap ? 2 * p->h_cap : 1024;
+			h = realloc(p->held, n * sizeof(*h));
+			if (!h)
+				return;
+			p->held = h;
+			p->h_cap = n;
+		}
+	}
+	p->held[p->h_n++] = (struct held){ .id = id, .tick = f->tick };
+}
+
+static void pool_tick(struct vta_fib4 *f, struct pool *p)
+{
+	while (p->h_head < p->h_n &&
+	       p->held[p->h_head].tick + f->grace <= f->tick) {
+		if (pool_free_now(p, p->held[p->h_head].id))
+			break;
+		p->h_head++;
+	}
+}
+
+static unsigned long pool_used(const struct pool *p, uint32_t first)
+{
+	return p->next - first - p->n_free - (p->h_n - p->h_head);
+}
+
+/* ---------------------------------------------------------------- */
+/* the exact prefix table                                             */
+
+static size_t home(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+{
+	uint64_t x = ((uint64_t)addr << 8 | len) * 0x9e3779b97f4a7c15ULL;
+
+	/* the product's high bits mix every key bit (Fibonacci hashing) */
+	return x >> (64 - __builtin_ctzl(f->tab_cap));
+}
+
+static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+{
+	size_t i = home(f, addr, len);
+
+	for (;; i = (i + 1) & (f->tab_cap - 1)) {
+		struct pfx *e = &f->tab[i];
+
+		if (!e->slot)
+			return NULL;
+		if (e->addr == addr && e->len == len)
+			return e;
+	}
+}
+
+static void tab_insert(struct vta_fib4 *f, uint32_t addr, uint8_t len,
+		       uint32_t slot)
+{
+	size_t i = home(f, addr, len);
+
+	while (f->tab[i].slot)
+		i = (i + 1) & (f->tab_cap - 1);
+	f->tab[i] = (struct pfx){ .addr = addr, .slot = slot, .len = len };
+	f->tab_n++;
+}
+
+static int tab_grow(struct vta_fib4 *f)
+{
+	struct pfx *old = f->tab;
+	size_t n = f->tab_cap, i;
+
+	if (2 * (f->tab_n + 1) <= f->tab_cap)
+		return 0;
+	f->tab = calloc(2 * n, sizeof(*f->tab));
+	if (!f->tab) {
+		f->tab = old;
+		return -ENOMEM;
+	}
+	f->tab_cap = 2 * n;
+	f->tab_n = 0;
+	for (i = 0; i < n; i++)
+		if (old[i].slot)
+			tab_insert(f, old[i].addr, old[i].len, old[i].slot);
+	free(old);
+	return 0;
+}
+
+/* Backward-shift deletion keeps every probe sequence unbroken. */
+static void tab_remove(struct vta_fib4 *f, struct pfx *e)
+{
+	size_t m = f->tab_cap - 1, i = e - f->tab, j = i, k;
+
+	f->tab[i].slot = 0;
+	f->tab_n--;
+	for (;;) {
+		j = (j + 1) & m;
+		if (!f->tab[j].slot)
+			return;
+		k = home(f, f->tab[j].addr, f->tab[j].len);
+		/* stays when its home lies cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		f->tab[i] = f->tab[j];
+		f->tab[j].slot = 0;
+		i = j;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+
+struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
+			      uint32_t n_routes)
+{
+	struct vta_fib4 *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	if (v) {
+		f->l1 = (uint32_t *)v->l1;
+		f->l2 = (uint32_t *)v->l2;
+		f->rt = (struct vta_fib4_slot *)v->rt;
+		n_blocks = v->n_blocks;
+		n_routes = v->n_routes;
+	} else {
+		f->own = true;
+		f->l1 = calloc(L1_ENTRIES, sizeof(*f->l1));
+		f->l2 = calloc((size_t)n_blocks * 256 + 1, sizeof(*f->l2));
+		f->rt = calloc(n_routes ? n_routes : 1, sizeof(*f->rt));
+	}
+	f->n_blocks = n_blocks;
+	f->n_routes = n_routes;
+	f->slot_len = calloc(n_routes ? n_routes : 1, 1);
+	f->tab_cap = 1024;
+	f->tab = calloc(f->tab_cap, sizeof(*f->tab));
+	f->blocks.limit = n_blocks;
+	f->slots.next = 1; /* slot 0: no route */
+	f->slots.limit = n_routes;
+	if (!f->l1 || !f->l2 || !f->rt || !f->slot_len || !f->tab ||
+	    n_routes < 2) {
+		vta_fib4_free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return f;
+}
+
+void vta_fib4_free(struct vta_fib4 *f)
+{
+	if (!f)
+		return;
+	if (f->own) {
+		free(f->l1);
+		free(f->l2);
+		free(f->rt);
+	}
+	free(f->slot_len);
+	free(f->tab);
+	free(f->blocks.free);
+	free(f->blocks.held);
+	free(f->slots.free);
+	free(f->slots.held);
+	free(f);
+}
+
+void vta_fib4_get_view(const struct vta_fib4 *f, struct vta_fib4_view *v)
+{
+	*v = (struct vta_fib4_view){ .l1 = f->l1,
+				     .l2 = f->l2,
+				     .rt = f->rt,
+				     .n_blocks = f->n_blocks,
+				     .n_routes = f->n_routes };
+}
+
+void vta_fib4_set_grace(struct vta_fib4 *f, unsigned int ticks)
+{
+	f->grace = ticks;
+}
+
+void vta_fib4_tick(struct vta_fib4 *f)
+{
+	f->tick++;
+	pool_tick(f, &f->blocks);
+	pool_tick(f, &f->slots);
+}
+
+void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c)
+{
+	c->prefixes = f->tab_n;
+	c->blocks = pool_used(&f->blocks, 0);
+	c->blocks_held = f->blocks.h_n - f->blocks.h_head;
+	c->slots = pool_used(&f->slots, 1);
+	c->slots_held = f->slots.h_n - f->slots.h_head;
+}
+
+/* ---------------------------------------------------------------- */
+/* the tables                                                         */
+
+/*
+ * Which entries in a prefix's range change: an insert takes those held
+ * by no route or by a shorter prefix (a longer one stays), a swap those
+ * held by the prefix's old slot (value change, delete).
+ */
+struct walk {
+	bool swap;
+	uint32_t old; /* swap */
+	uint8_t len; /* insert */
+	uint32_t nv;
+};
+
+static void walk_entries(const struct vta_fib4 *f, uint32_t *p, uint32_t n,
+			 const struct walk *w)
+{
+	uint32_t j, e;
+
+	for (j = 0; j < n; j++) {
+		e = p[j];
+		if (w->swap ? e == w->old : !e || f->slot_len[e] < w->len)
+			st(&p[j], w->nv);
+	}
+}
+
+static void walk(const struct vta_fib4 *f, uint32_t a, uint8_t len,
+		 const struct walk *w)
+{
+	uint32_t i, e, n;
+
+	if (len > 24) {
+		e = f->l1[a >> 8]; /* a block: the caller made sure */
+		walk_entries(f,
+			     f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) * 256 +
+				     (a & 0xff),
+			     1U << (32 - len), w);
+		return;
+	}
+	n = 1U << (24 - len);
+	for (i = a >> 8; n--; i++) {
+		e = f->l1[i];
+		if (e & VTA_FIB4_BLOCK)
+			walk_entries(
+				f, f->l2 + (size_t)(e & ~VTA_FIB4_BLOCK) * 256,
+				256, w);
+		else
+			walk_entries(f, &f->l1[i], 1, w);
+	}
+}
+
+/* A block for the /24 of a: filled with what the first-level entry
+ * resolved to, then published. */
+static int ensure_block(struct vta_fib4 *f, uint32_t a)
+{
+	uint32_t i = a >> 8, e = f->l1[i], b, j, *p;
+
+	if (e & VTA_FIB4_BLOCK)
+		return 0;
+	b = pool_get(&f->blocks);
+	if (b == NONE)
+		return -ENOSPC;
+	p = f->l2 + (size_t)b * 256;
+	for (j = 0; j < 256; j++)
+		p[j] = e;
+	st(&f->l1[i], VTA_FIB4_BLOCK | b);
+	return 0;
+}
+
+/* After a delete below /24: a block whose entries are all alike is not
+ * needed (no longer prefix is left in it): unlink and quarantine it. */
+static void maybe_collapse(struct vta_fib4 *f, uint32_t a)
+{
+	uint32_t i = a >> 8, e = f->l1[i], b, j, *p;
+
+	if (!(e & VTA_FIB4_BLOCK))
+		return;
+	b = e & ~VTA_FIB4_BLOCK;
+	p = f->l2 + (size_t)b * 256;
+	for (j = 1; j < 256; j++)
+		if (p[j] != p[0])
+			return;
+	st(&f->l1[i], p[0]);
+	pool_put(f, &f->blocks, b);
+}
+
+int vta_fib4_get(const struct vta_fib4 *f, uint32_t addr, uint8_t len,
+		 struct vta_route *out)
+{
+	const struct pfx *e;
+
+	if (len > 32)
+		return -EINVAL;
+	e = find(f, addr & mask(len), len);
+	if (!e)
+		return -ENOENT;
+	*out = f->rt[e->slot].r;
+	return 0;
+}
+
+int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
+		 const struct vta_route *r)
+{
+	struct pfx *e;
+	uint32_t s, old;
+	int err;
+
+	if (len > 32)
+		return -EINVAL;
+	addr &= mask(len);
+	e = find(f, addr, len);
+	if (e && !memcmp(&f->rt[e->slot].r, r, sizeof(*r)))
+		return 0;
+	if (!e && (err = tab_grow(f)))
+		return err;
+	s = pool_get(&f->slots);
+	if (s == NONE)
+		return -ENOSPC;
+	if (len > 24 && (err = ensure_block(f, addr))) {
+		pool_free_now(&f->slots, s); /* never published */
+		return err;
+	}
+	memcpy(&f->rt[s].r, r, sizeof(*r));
+	f->rt[s].addr = htonl(addr);
+	f->rt[s].len = len;
+	f->slot_len[s] = len;
+	if (e) {
+		old = e->slot;
+		walk(f, addr, len,
+		     &(struct walk){ .swap = true, .old = old, .nv = s });
+		e->slot = s;
+		pool_put(f, &f->slots, old);
+	} else {
+		walk(f, addr, len, &(struct walk){ .len = len, .nv = s });
+		tab_insert(f, addr, len, s);
+	}
+	return 0;
+}
+
+int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len)
+{
+	const struct pfx *c = NULL;
+	struct pfx *e;
+	uint32_t s;
+	int l;
+
+	if (len > 32)
+		return -EINVAL;
+	addr &= mask(len);
+	e = find(f, addr, len);
+	if (!e)
+		return -ENOENT;
+	s = e->slot;
+	for (l = len - 1; l >= 0 && !c; l--)
+		c = find(f, addr & mask(l), l);
+	walk(f, addr, len,
+	     &(struct walk){ .swap = true, .old = s, .nv = c ? c->slot : 0 });
+	if (len > 24)
+		maybe_collapse(f, addr);
+	tab_remove(f, e);
+	pool_put(f, &f->slots, s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* the maps                                                           */
+
+static void *map_mmap(int fd, uint32_t value_size, uint32_t *n, size_t *len,
+		      bool writable)
+{
+	struct bpf_map_info info = {};
+	__u32 il = sizeof(info);
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (fd < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &il))
+		return NULL;
+	if (info.value_size != value_size ||
+	    !(info.map_flags & BPF_F_MMAPABLE)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*n = info.max_entries;
+	*len = ((size_t)info.max_entries * value_size + pg - 1) / pg * pg;
+	p = mmap(NULL, *len, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static size_t view_len(uint32_t n, uint32_t value_size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return ((size_t)n * value_size + pg - 1) / pg * pg;
+}
+
+int vta_fib4_map(struct vta_fib4_view *v, const struct vta_maps *m,
+		 bool writable)
+{
+	uint32_t n1 = 0;
+	size_t len;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	v->l1 = map_mmap(m->fib4_l1, sizeof(struct vta_fib4_tbl), &n1, &len,
+			 writable);
+	if (!v->l1)
+		goto fail;
+	if (n1 != L1_ENTRIES / 256) {
+		errno = EINVAL;
+		goto fail;
+	}
+	v->l2 = map_mmap(m->fib4_l2, sizeof(struct vta_fib4_tbl), &v->n_blocks,
+			 &len, writable);
+	if (!v->l2)
+		goto fail;
+	v->rt = map_mmap(m->fib4_rt, sizeof(struct vta_fib4_slot), &v->n_routes,
+			 &len, writable);
+	if (!v->rt)
+		goto fail;
+	return 0;
+fail:
+	err = -errno;
+	vta_fib4_unmap(v);
+	return err;
+}
+
+void vta_fib4_unmap(struct vta_fib4_view *v)
+{
+	if (v->l1)
+		munmap((void *)v->l1, view_len(L1_ENTRIES / 256, 1024));
+	if (v->l2)
+		munmap((void *)v->l2, view_len(v->n_blocks, 1024));
+	if (v->rt)
+		munmap((void *)v->rt, view_len(v->n_routes, sizeof(*v->rt)));
+	memset(v, 0, sizeof(*v));
+}
+
+int vta_fib4_rebuild(const struct vta_maps *m)
+{
+	struct vta_fib4_key k, next;
+	struct vta_fib4_view v;
+	struct vta_fib4 *f;
+	struct vta_route r;
+	bool first = true;
+	int err;
+
+	err = vta_fib4_map(&v, m, true);
+	if (err)
+		return err;
+	memset((void *)v.l1, 0, (size_t)L1_ENTRIES * sizeof(*v.l1));
+	f = vta_fib4_new(&v, 0, 0);
+	err = f ? 0 : -ENOMEM;
+	while (!err &&
+	       !bpf_map_get_next_key(m->fib4, first ? NULL : &k, &next)) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(m->fib4, &k, &r))
+			continue;
+		err = vta_fib4_put(f, ntohl(k.addr), k.prefixlen, &r);
+	}
+	vta_fib4_free(f);
+	vta_fib4_unmap(&v);
+	return err;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fib4.h - the IPv4 FIB the programs read: DIR-24-8 (include/vtiaccel.h,
+ * docs/datapath-notes.md "The IPv4 FIB").
+ *
+ * The writer keeps its own prefix table (exact prefix -> route slot) and
+ * works on three plain arrays: the first level (2^24 entries), the
+ * second-level blocks (256 entries each) and the route slots.  They are
+ * either the mmap'ed BPF maps (the daemon) or memory of its own (unit
+ * tests), so the same code is tested that the daemon runs.
+ *
+ * One route slot per prefix: a slot's owner is known from the slot
+ * alone, which is what a delete needs (the entries that hold the deleted
+ * prefix's slot get the covering prefix's).  A prefix whose value
+ * changes gets a new slot, filled before the entries are repointed.
+ *
+ * Updates are safe for concurrent readers: a block is filled before the
+ * first-level entry that points to it is stored, a route slot before any
+ * entry points to it (release stores), and a block or slot that was
+ * unlinked is reused only after the grace period (vta_fib4_set_grace, in
+ * ticks of vta_fib4_tick), so a reader that loaded the old entry still
+ * finds what it pointed to.  Addresses are in host byte order.
+ */
+#ifndef VTA_FIB4_H
+#define VTA_FIB4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vtiaccel.h"
+
+struct vta_maps;
+
+/* The three arrays, for reading (the programs' lookup, in C). */
+struct vta_fib4_view {
+	const uint32_t *l1; /* 1 << 24 entries */
+	const uint32_t *l2; /* n_blocks * 256 entries */
+	const struct vta_fib4_slot *rt; /* n_routes slots, slot 0 unused */
+	uint32_t n_blocks, n_routes;
+};
+
+/* What vta_fib4_lookup() in bpf/maps.h returns for addr: NULL, no route. */
+static inline const struct vta_fib4_slot *
+vta_fib4_view_lookup(const struct vta_fib4_view *v, uint32_t addr)
+{
+	uint32_t e = __atomic_load_n(&v->l1[addr >> 8], __ATOMIC_ACQUIRE);
+
+	if (e & VTA_FIB4_BLOCK) {
+		uint32_t b = e & ~VTA_FIB4_BLOCK;
+
+		if (b >= v->n_blocks)
+			return NULL;
+		e = __atomic_load_n(&v->l2[(size_t)b * 256 + (addr & 0xff)],
+				    __ATOMIC_ACQUIRE);
+	}
+	if (!e || e >= v->n_routes)
+		return NULL;
+	return &v->rt[e];
+}
+
+/*
+ * The maps of m mmap'ed (writable for the daemon, read-only for the read
+ * commands).  0 or -errno; vta_fib4_unmap() undoes it.
+ */
+int vta_fib4_map(struct vta_fib4_view *v, const struct vta_maps *m,
+		 bool writable);
+void vta_fib4_unmap(struct vta_fib4_view *v);
+
+/*
+ * Test tools only: write the tables anew from the LPM trie vta_fib4 (all
+ * entries cleared first: not for maps programs forward with).
+ */
+int vta_fib4_rebuild(const struct vta_maps *m);
+
+struct vta_fib4;
+
+/*
+ * A writer on the arrays of v (all zero: empty), or on memory of its own
+ * (v NULL: n_blocks and n_routes give the sizes).  NULL + errno.
+ */
+struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
+			      uint32_t n_routes);
+void vta_fib4_free(struct vta_fib4 *f);
+void vta_fib4_get_view(const struct vta_fib4 *f, struct vta_fib4_view *v);
+
+/*
+ * Insert or replace addr/len (bits past len ignored): 0, -EINVAL for a
+ * length past 32, -ENOSPC when no block or route slot is free (the FIB is
+ * then unchanged).
+ */
+int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
+		 const struct vta_route *r);
+/* Remove addr/len: 0 or -ENOENT. */
+int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len);
+/* The exact prefix's route: 0 or -ENOENT. */
+int vta_fib4_get(const struct vta_fib4 *f, uint32_t addr, uint8_t len,
+		 struct vta_route *out);
+
+/* Ticks a freed block or slot waits before reuse (0: reused at once). */
+void vta_fib4_set_grace(struct vta_fib4 *f, unsigned int ticks);
+void vta_fib4_tick(struct vta_fib4 *f);
+
+struct vta_fib4_counts {
+	unsigned long prefixes;
+	unsigned long blocks, blocks_held; /* in use / in quarantine */
+	unsigned long slots, slots_held;
+};
+void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c);
+
+#endif
