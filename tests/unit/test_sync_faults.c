@@ -368,7 +368,7 @@ static void test_group_delete_failure_then_rewritten(void **state)
 			   grp_ids, grp_w, 2));
 	f->fail_group_del = false;
 	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 1));	/* vti1 only */
+			   grp_ids, grp_w, 1)); /* vti1 only */
 	assert_int_equal(vta_sync_retry(f->s), 0);
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_int_equal(g.n_paths, 1);
@@ -419,7 +419,7 @@ static void test_group_rewritten_in_place_not_retired(void **state)
 	f->groups_full = true;
 	msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
 			   grp_ids, grp_w, 1));
-	assert_true(f->failed > 0);	/* the copy under a new id */
+	assert_true(f->failed > 0); /* the copy under a new id */
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_int_equal(g.n_paths, 1);
 	for (i = 0; i < 3; i++)
