@@ -118,11 +118,15 @@ static __always_inline int vta_src_verdict(__u16 family,
 	if (!g || g->n_paths == 0)
 		return VTA_PASS_RPF;
 	n = g->n_paths;
+	/* Members held down by liveness follow paths[n_paths - 1]
+	 * (user/sync.c, build_group()): the kernel does not know about the
+	 * hold, its route still lists them, and fib_validate_source()
+	 * accepts a source arriving through any member.  So do we. */
 #ifdef __clang__
 #pragma unroll
 #endif
 	for (i = 0; i < VTA_MAX_PATHS; i++) {
-		if ((__u32)i >= n)
+		if ((__u32)i >= n && !g->paths[i].ifindex)
 			break;
 		if (g->paths[i].ifindex == in_ifindex)
 			return VTA_CONTINUE;

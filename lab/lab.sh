@@ -4,7 +4,8 @@
 # The seed's whole gateway as a lab in network namespaces (bash library,
 # sourced by tests/vm/test_lab_*.sh and scripts/demo.sh).  Needs a kernel
 # with ip_vti/esp4/xfrm_user (tests/vm/vm-run boots one), strongSwan's
-# charon + swanctl, FRR's zebra + bgpd, iptables (in the wan namespace only).
+# charon + swanctl, FRR's zebra + bgpd, iptables (in the wan namespace: the
+# NAT and the path loss; in aws: where AWS answers ICMP).
 #
 #   lan 10.16.16.10 -- eth1 cgw eth0 10.16.1.254 -- wan (1:1 NAT to the
 #   "Elastic IP" 198.51.100.10) -- 203.0.113.1, .2 aws 172.31.0.1 -- vpc
@@ -181,11 +182,14 @@ lab_zebra_up() {
 		{ lab_log "zebra in $1 did not open its socket: $(cat "$LAB_DIR/$1/zebra.out")"; return 1; }
 }
 
+# LAB_VTA_ARGS: further options of `vtiaccel run` (words), e.g.
+# "--liveness no".
 lab_start_vtiaccel() {
 	# `ip netns exec` hides /sys/fs/bpf behind a fresh /sys: mount bpffs
 	# again in the daemon's own mount namespace.
-	lab_start "$LAB_CGW" vtiaccel sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$0" run --lan eth1 --wan eth0 --tunnel "$1*"' \
-		"$LAB_VTA" "$LAB_TUN"
+	# shellcheck disable=SC2086 # LAB_VTA_ARGS: words
+	lab_start "$LAB_CGW" vtiaccel sh -c 'mount -t bpf bpf /sys/fs/bpf && t=$1 && shift && exec "$0" run --lan eth1 --wan eth0 --tunnel "$t*" "$@"' \
+		"$LAB_VTA" "$LAB_TUN" ${LAB_VTA_ARGS:-}
 }
 
 lab_links() {
@@ -273,6 +277,18 @@ lab_links() {
 	*filter
 	:LABPATH - [0:0]
 	-A FORWARD -j LABPATH
+	COMMIT
+	EOF
+	# AWS answers ICMP echo through a tunnel on its inside address only
+	# (the BGP neighbour, 169.254.x.y: what vtiaccel's liveness probes),
+	# not on its outside (public) or VPC-side addresses, and nothing
+	# sourced from a tunnel's inside address reaches the VPC (169.254/16
+	# is link-local there: no route back).  Filter rules in aws for that
+	# alone.
+	lab_ns "$LAB_AWS" iptables-restore <<-EOF
+	*filter
+	-A INPUT -i $LAB_TUN+ -s 169.254.0.0/16 -p icmp --icmp-type echo-request ! -d 169.254.0.0/16 -j DROP
+	-A FORWARD -i $LAB_TUN+ -s 169.254.0.0/16 -j DROP
 	COMMIT
 	EOF
 }

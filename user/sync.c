@@ -258,6 +258,8 @@ struct snc {
 	int32_t forwarding, rp_filter;
 };
 
+enum pdel_kind { PDEL_GROUP, PDEL_IFACE, PDEL_PEER };
+
 struct vta_sync {
 	struct vta_conf conf;
 	struct vta_sync_out out;
@@ -283,6 +285,15 @@ struct vta_sync {
 	bool grace;		/* readers in flight: vta_sync_set_grace() */
 	bool sa_aware, xfrm, want_resync;
 	bool write_dirty;	/* a map write failed: the maps lag the model */
+	/* map deletes that failed, for keys the model no longer holds:
+	 * retried by vta_sync_retry(), dropped when the key is written
+	 * again meanwhile (del_failed(), key_written()) */
+	struct pdel {
+		enum pdel_kind kind;
+		uint32_t id;		/* group id or ifindex */
+		struct vta_peer_key pk;
+	} *pdel;
+	size_t n_pdel, cap_pdel;
 	uint32_t nu_stamp;
 	/* tunnels held down by liveness (user/liveness.h), by ifindex */
 	int held[VTA_SYNC_MAX_HELD];
@@ -313,12 +324,148 @@ static int werr(struct vta_sync *s, int err, const char *what, const char *obj)
 	return err;
 }
 
-/* A failed delete of something the model drops: counted and logged (the
- * entry stays in the map until a later write of the same key). */
-static void derr(struct vta_sync *s, int err, const char *what, const char *obj)
+static bool pdel_match(const struct pdel *d, enum pdel_kind kind, uint32_t id,
+		       const struct vta_peer_key *pk)
 {
-	if (err && err != -ENOENT)
-		werr(s, err, what, obj);
+	if (d->kind != kind)
+		return false;
+	if (kind == PDEL_PEER)
+		return !memcmp(&d->pk, pk, sizeof(*pk));
+	return d->id == id;
+}
+
+/*
+ * A failed delete of something the model drops: counted and logged, and
+ * remembered, so that vta_sync_retry() deletes it again (the model no
+ * longer has the object: without the list nothing would, and a group,
+ * interface or peer entry would stay in the map for ever).
+ */
+static void del_failed(struct vta_sync *s, int err, enum pdel_kind kind,
+		       uint32_t id, const struct vta_peer_key *pk,
+		       const char *what, const char *obj)
+{
+	static const struct vta_peer_key nopk;
+	size_t i;
+
+	if (!err || err == -ENOENT)
+		return;
+	werr(s, err, what, obj);
+	if (!pk)
+		pk = &nopk;
+	for (i = 0; i < s->n_pdel; i++)
+		if (pdel_match(&s->pdel[i], kind, id, pk))
+			return;
+	if (s->n_pdel == s->cap_pdel) {
+		size_t cap = s->cap_pdel ? s->cap_pdel * 2 : 16;
+		struct pdel *n = realloc(s->pdel, cap * sizeof(*n));
+
+		if (!n) {	/* a resync's sweep cannot find it either */
+			pr_warn("no memory to retry the delete of %s %s\n",
+				what, obj);
+			return;
+		}
+		s->pdel = n;
+		s->cap_pdel = cap;
+	}
+	s->pdel[s->n_pdel].kind = kind;
+	s->pdel[s->n_pdel].id = id;
+	s->pdel[s->n_pdel++].pk = *pk;
+}
+
+static bool is_retired(const struct vta_sync *s, uint32_t id);
+
+/*
+ * A key was written: it is live again, whatever was pending for it.  A
+ * failed delete must not be retried over it, and a group id waiting for
+ * its grace period (retire()) must not be deleted under the routes now
+ * using it: group_refresh() writes a group in place, under an id still
+ * retired, when the map has no room for a copy under a new id (a group
+ * deleted and re-created by the kernel while the map is full).
+ */
+static void key_written(struct vta_sync *s, enum pdel_kind kind, uint32_t id,
+			const struct vta_peer_key *pk)
+{
+	static const struct vta_peer_key nopk;
+	size_t i, k = 0;
+
+	if (!pk)
+		pk = &nopk;
+	for (i = 0; i < s->n_pdel; i++)
+		if (!pdel_match(&s->pdel[i], kind, id, pk))
+			s->pdel[k++] = s->pdel[i];
+	s->n_pdel = k;
+	if (kind == PDEL_GROUP && is_retired(s, id)) {
+		for (i = 0, k = 0; i < s->n_retired; i++)
+			if (s->retired[i].id != id)
+				s->retired[k++] = s->retired[i];
+		s->n_retired = k;
+	}
+}
+
+/* The map writes of groups, interfaces and peers, through the lists above. */
+static int group_put(struct vta_sync *s, uint32_t id, const struct vta_group *g)
+{
+	int err = s->out.group_put(s->out.ctx, id, g);
+
+	if (!err)
+		key_written(s, PDEL_GROUP, id, NULL);
+	return err;
+}
+
+static void group_del(struct vta_sync *s, uint32_t id, const char *obj)
+{
+	del_failed(s, s->out.group_del(s->out.ctx, id), PDEL_GROUP, id, NULL,
+		   "group", obj);
+}
+
+static int iface_put(struct vta_sync *s, uint32_t ifindex,
+		     const struct vta_iface *v)
+{
+	int err = s->out.iface_put(s->out.ctx, ifindex, v);
+
+	if (!err)
+		key_written(s, PDEL_IFACE, ifindex, NULL);
+	return err;
+}
+
+static int peer_put(struct vta_sync *s, const struct vta_peer_key *k,
+		    const struct vta_peer *v)
+{
+	int err = s->out.peer_put(s->out.ctx, k, v);
+
+	if (!err)
+		key_written(s, PDEL_PEER, 0, k);
+	return err;
+}
+
+/* The failed deletes again (those failing again stay listed). */
+static void pdel_retry(struct vta_sync *s)
+{
+	size_t i, k = 0;
+	int err;
+
+	for (i = 0; i < s->n_pdel; i++) {
+		struct pdel *d = &s->pdel[i];
+
+		switch (d->kind) {
+		case PDEL_GROUP:
+			err = s->out.group_del(s->out.ctx, d->id);
+			break;
+		case PDEL_IFACE:
+			err = s->out.iface_del(s->out.ctx, d->id);
+			break;
+		default:
+			err = s->out.peer_del(s->out.ctx, &d->pk);
+			break;
+		}
+		if (err && err != -ENOENT) {
+			werr(s, err, d->kind == PDEL_GROUP ? "group" :
+				     d->kind == PDEL_IFACE ? "iface" : "peer",
+			     "delete retried");
+			s->pdel[k++] = *d;
+		}
+	}
+	s->n_pdel = k;
 }
 
 /* ---------------------------------------------------------------- */
@@ -714,18 +861,18 @@ static void link_write(struct vta_sync *s, struct slink *l)
 		return;
 	link_iface(s, l, &v);
 	if ((!l->written || memcmp(&v, &l->wv, sizeof(v))) &&
-	    !werr(s, s->out.iface_put(s->out.ctx, l->nl.ifindex, &v), "iface",
-		  l->nl.name)) {
+	    !werr(s, iface_put(s, l->nl.ifindex, &v), "iface", l->nl.name)) {
 		l->wv = v;
 		l->written = true;
 	}
 	has_peer = link_peer(s, l, &pk, &pv);
 	if (l->peer_written && (!has_peer || memcmp(&pk, &l->pk, sizeof(pk)))) {
-		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
+		del_failed(s, s->out.peer_del(s->out.ctx, &l->pk), PDEL_PEER, 0,
+			   &l->pk, "peer", l->nl.name);
 		l->peer_written = false;
 	}
 	if (has_peer && (!l->peer_written || memcmp(&pv, &l->pv, sizeof(pv))) &&
-	    !werr(s, s->out.peer_put(s->out.ctx, &pk, &pv), "peer", l->nl.name)) {
+	    !werr(s, peer_put(s, &pk, &pv), "peer", l->nl.name)) {
 		l->pk = pk;
 		l->pv = pv;
 		l->peer_written = true;
@@ -738,10 +885,11 @@ static void link_unmanage(struct vta_sync *s, struct slink *l, bool gone)
 	if (l->role == VTA_ROLE_NONE)
 		return;
 	if (l->peer_written)
-		derr(s, s->out.peer_del(s->out.ctx, &l->pk), "peer", l->nl.name);
+		del_failed(s, s->out.peer_del(s->out.ctx, &l->pk), PDEL_PEER, 0,
+			   &l->pk, "peer", l->nl.name);
 	if (l->written)
-		derr(s, s->out.iface_del(s->out.ctx, l->nl.ifindex), "iface",
-		     l->nl.name);
+		del_failed(s, s->out.iface_del(s->out.ctx, l->nl.ifindex),
+			   PDEL_IFACE, l->nl.ifindex, NULL, "iface", l->nl.name);
 	if (l->slot)
 		s->slot_used[l->slot] = false;
 	if (s->hooks.link_removed)
@@ -945,7 +1093,7 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 static void retire(struct vta_sync *s, uint32_t id)
 {
 	if (!s->grace) {
-		derr(s, s->out.group_del(s->out.ctx, id), "group", "retired");
+		group_del(s, id, "retired");
 		return;
 	}
 	if (s->n_retired == s->cap_retired) {
@@ -953,7 +1101,7 @@ static void retire(struct vta_sync *s, uint32_t id)
 		struct retired *n = realloc(s->retired, cap * sizeof(*n));
 
 		if (!n) {	/* cannot wait: delete now */
-			s->out.group_del(s->out.ctx, id);
+			group_del(s, id, "retired");
 			return;
 		}
 		s->retired = n;
@@ -997,8 +1145,7 @@ void vta_sync_tick(struct vta_sync *s)
 
 	for (i = 0; i < s->n_retired; i++) {
 		if (s->retired[i].tick != s->ticks)
-			derr(s, s->out.group_del(s->out.ctx, s->retired[i].id),
-			     "group", "retired");
+			group_del(s, s->retired[i].id, "retired");
 		else
 			s->retired[k++] = s->retired[i];
 	}
@@ -1026,8 +1173,7 @@ static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 		if (s->grace && (*written || is_retired(s, id)))
 			id = remap_id(s);
 		snprintf(name, sizeof(name), "%#x", *mid);
-		if (id != *mid &&
-		    s->out.group_put(s->out.ctx, id, &g) == 0) {
+		if (id != *mid && group_put(s, id, &g) == 0) {
 			if (*written)
 				retire(s, *mid);
 			*mid = id;
@@ -1035,8 +1181,7 @@ static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 			ok = true;
 		} else {
 			/* a new group, or no room for a second copy */
-			ok = !werr(s, s->out.group_put(s->out.ctx, *mid, &g),
-				   "group", name);
+			ok = !werr(s, group_put(s, *mid, &g), "group", name);
 		}
 		/* the model keeps what the map holds (a failed write is
 		 * retried) */
@@ -2437,6 +2582,7 @@ void vta_sync_free(struct vta_sync *s)
 	free(s->links);
 	free(s->ncs);
 	free(s->retired);
+	free(s->pdel);
 	free(s);
 }
 
@@ -2538,6 +2684,7 @@ int vta_sync_retry(struct vta_sync *s)
 	if (!s->write_dirty)
 		return 0;
 	s->write_dirty = false;	/* set again by a write failing again */
+	pdel_retry(s);
 	refresh_links(s);
 	ht_for_each(&s->nhs, i, n, tn)
 		nh_refresh(s, n);

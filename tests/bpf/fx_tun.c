@@ -1,10 +1,29 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Tunnel ingress fixtures: forwarding to the LAN, RPF, mark clearing. */
 #include <linux/in.h>
+#include <stdlib.h>
 #include "fx.h"
 
 #define TUN_FLAGS (VTA_IF_F_UP | VTA_IF_F_SA_UP | VTA_IF_F_L2 | \
 		   VTA_IF_F_CLEAR_MARK)
+
+/*
+ * A group of two members whose second (this tunnel) is held down by
+ * liveness: the daemon keeps it after paths[n_paths - 1] (user/sync.c,
+ * build_group()), where forwarding never picks it; the kernel's route
+ * still lists it.
+ */
+static void held_group(__u32 gid, struct vta_nh live, struct vta_nh held)
+{
+	struct vta_group g = { .n_paths = 1, .total_weight = live.weight };
+
+	g.paths[0] = live;
+	g.paths[1] = held;
+	if (bpf_map_update_elem(E.m.groups, &gid, &g, 0)) {
+		perror("held group");
+		exit(1);
+	}
+}
 
 static void setup_tun_flags(__u32 flags, __u32 mark, __u32 mask)
 {
@@ -31,6 +50,7 @@ static void setup_tun_flags(__u32 flags, __u32 mark, __u32 mask)
 	two[0] = nh_tun(IF_TUN2, 1);
 	two[1] = nh_tun(IF_IN, 1);
 	add_group(9, 2, two);
+	held_group(10, two[0], two[1]);
 
 	add_route("10.1.0.0/16", VTA_RT_UNICAST, 4, 0);
 	add_route("10.1.0.1/32", VTA_RT_LOCAL, 0, 0);
@@ -40,6 +60,7 @@ static void setup_tun_flags(__u32 flags, __u32 mark, __u32 mask)
 	add_route("172.30.0.0/16", VTA_RT_UNICAST, 8, VTA_RT_F_VIA_TUNNEL);
 	add_route("172.29.0.0/16", VTA_RT_UNICAST, 9, VTA_RT_F_VIA_TUNNEL);
 	add_route("172.28.0.0/16", VTA_RT_UNICAST, 98, VTA_RT_F_VIA_TUNNEL);
+	add_route("172.27.0.0/16", VTA_RT_UNICAST, 10, VTA_RT_F_VIA_TUNNEL);
 	add_route("fd00:1::/32", VTA_RT_UNICAST, 4, 0);
 	add_route("fd00:1::1/128", VTA_RT_LOCAL, 0, 0);
 	add_route("fd00:2::/32", VTA_RT_UNICAST, 7, VTA_RT_F_GATEWAY);
@@ -195,6 +216,15 @@ static const struct fx tun[] = {
 	{ "tun6 rpf strict: ecmp with this tunnel second", T,
 	  .setup = tun_strict, .in = { T6, .src = "fd00:29::5" }, TO_LAN,
 	  .out = { T6, .src = "fd00:29::5", .ttl = 63 } },
+	/* A source routed over this tunnel and another while liveness
+	 * holds this one down: the kernel's route still has it, and
+	 * fib_validate_source() accepts the source (strict or loose). */
+	{ "tun4 rpf strict: ecmp member held down by liveness", T,
+	  .setup = tun_strict, .in = { T4, .src = "172.27.0.5" }, TO_LAN,
+	  .out = { T4, .src = "172.27.0.5", .ttl = 63 } },
+	{ "tun4 rp_filter on: ecmp member held down by liveness", T,
+	  .setup = tun_rp_filter, .in = { T4, .src = "172.27.0.5" }, TO_LAN,
+	  .out = { T4, .src = "172.27.0.5", .ttl = 63 } },
 	{ "tun4 rpf strict: source group missing", T, .setup = tun_strict,
 	  .in = { T4, .src = "172.28.0.5" }, PASS(PASS_RPF) },
 	{ "tun4 rpf strict: source without route", T, .setup = tun_strict,

@@ -21,7 +21,12 @@
 /* The failing output's switches, and the store behind it. */
 static struct {
 	struct vta_sync_out mem_out; /* the store itself */
+	struct vta_mem *mem;
 	bool fail_fib_put, fail_fib_del, fail_group_put, fail_iface_put;
+	bool fail_group_del, fail_iface_del, fail_peer_del;
+	/* the group map full: a write of a new key fails (E2BIG, as
+	 * htab_map_update_elem() on a full map), of an existing one not */
+	bool groups_full;
 	int failed;
 } flt;
 
@@ -47,13 +52,20 @@ static int f_fib_del(void *ctx, int family, uint8_t len,
 
 static int f_group_put(void *ctx, uint32_t id, const struct vta_group *g)
 {
+	struct vta_group old;
+
 	if (flt.fail_group_put)
 		return flt.failed++, -ENOMEM;
+	if (flt.groups_full && vta_mem_group(flt.mem, id, &old) == -ENOENT)
+		return flt.failed++, -E2BIG;
 	return flt.mem_out.group_put(flt.mem_out.ctx, id, g);
 }
 
+/* A delete that fails (-EFAULT: the kernel could not read the key) */
 static int f_group_del(void *ctx, uint32_t id)
 {
+	if (flt.fail_group_del)
+		return flt.failed++, -EFAULT;
 	return flt.mem_out.group_del(flt.mem_out.ctx, id);
 }
 
@@ -66,6 +78,8 @@ static int f_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
 
 static int f_iface_del(void *ctx, uint32_t ifindex)
 {
+	if (flt.fail_iface_del)
+		return flt.failed++, -EFAULT;
 	return flt.mem_out.iface_del(flt.mem_out.ctx, ifindex);
 }
 
@@ -77,6 +91,8 @@ static int f_peer_put(void *ctx, const struct vta_peer_key *k,
 
 static int f_peer_del(void *ctx, const struct vta_peer_key *k)
 {
+	if (flt.fail_peer_del)
+		return flt.failed++, -EFAULT;
 	return flt.mem_out.peer_del(flt.mem_out.ctx, k);
 }
 
@@ -98,6 +114,7 @@ static int setup(void **state)
 	sfx_conf(f);
 	f->mem = vta_mem_new();
 	vta_sync_out_mem(&flt.mem_out, f->mem);
+	flt.mem = f->mem;
 	sfx_start(f, &out, NULL);
 	sfx_links(f, SFX_ETH | SFX_VTI);
 	*state = f;
@@ -242,6 +259,116 @@ static void test_iface_put_failure_retried(void **state)
 	assert_int_equal(v.mtu, 1400);
 }
 
+static const unsigned int grp_ids[] = { 1, 2 };
+static const int grp_w[] = { 1, 1 };
+
+/* Nexthops 1 (vti1), 2 (vti2) and group 10 of both. */
+static void group_10(struct sfx *f)
+{
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
+			   "169.254.10.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
+			   "169.254.11.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 2));
+}
+
+/* A deleted group whose map delete fails stays in the map: the retry
+ * deletes it (before, nothing did: the model had dropped it). */
+static void test_group_delete_failure_retried(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_group g;
+
+	group_10(f);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	flt.fail_group_del = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 2));
+	assert_true(flt.failed > 0);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_true(vta_sync_write_pending(f->s));
+	assert_int_equal(vta_sync_retry(f->s), -EAGAIN); /* fails again */
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	flt.fail_group_del = false;
+	assert_int_equal(vta_sync_retry(f->s), 0);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), -ENOENT);
+	assert_false(vta_sync_write_pending(f->s));
+}
+
+/* A failed delete whose key is written again before the retry: the
+ * retry must not delete the live entry. */
+static void test_group_delete_failure_then_rewritten(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_group g;
+
+	group_10(f);
+	flt.fail_group_del = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 2));
+	flt.fail_group_del = false;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 1)); /* vti1 only */
+	assert_int_equal(vta_sync_retry(f->s), 0);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+}
+
+/* An interface (and its ESP peer) deleted while the map deletes fail:
+ * both entries go at the retry. */
+static void test_iface_peer_delete_failure_retried(void **state)
+{
+	struct sfx *f = *state;
+	unsigned long peers = vta_mem_count_peers(f->mem);
+	struct vta_iface v;
+
+	assert_true(peers > 0);
+	flt.fail_iface_del = true;
+	flt.fail_peer_del = true;
+	sfx_msg(f, nlb_link(buf, RTM_DELLINK, VTI2, "vti2", ARPHRD_TUNNEL, NLB_UP,
+			1436, NULL));
+	assert_int_equal(vta_mem_iface(f->mem, VTI2, &v), 0);
+	assert_int_equal(vta_mem_count_peers(f->mem), peers);
+	assert_true(vta_sync_write_pending(f->s));
+	flt.fail_iface_del = false;
+	flt.fail_peer_del = false;
+	assert_int_equal(vta_sync_retry(f->s), 0);
+	assert_int_equal(vta_mem_iface(f->mem, VTI2, &v), -ENOENT);
+	assert_int_equal(vta_mem_count_peers(f->mem), peers - 1);
+	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
+}
+
+/*
+ * Found by tests/net/sync/test_churn.sh: with the daemon's grace period
+ * on, a group the kernel deletes and re-creates (a link flap empties it,
+ * `ip nexthop replace` makes it again) while the group map is full: no
+ * room for a copy under a new id, so it is written in place under its
+ * id, which is still waiting for its deferred delete.  That delete must
+ * not take the live group away from the routes using it.
+ */
+static void test_group_rewritten_in_place_not_retired(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_group g;
+	int i;
+
+	vta_sync_set_grace(f->s, true);
+	group_10(f);
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 2));
+	flt.groups_full = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
+			   grp_ids, grp_w, 1));
+	assert_true(flt.failed > 0); /* the copy under a new id */
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+	for (i = 0; i < 3; i++)
+		vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +383,17 @@ int main(void)
 			test_group_put_failure_rewritten, setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(test_iface_put_failure_retried,
 						setup, sfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_group_delete_failure_retried, setup, sfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_group_delete_failure_then_rewritten, setup,
+			sfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_iface_peer_delete_failure_retried, setup,
+			sfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_group_rewritten_in_place_not_retired, setup,
+			sfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

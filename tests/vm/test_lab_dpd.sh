@@ -16,6 +16,11 @@
 #      group in under a second, long before DPD or BGP notice, so every
 #      lan -> vpc flow must resume within 1 s (docs/guide.md, "Tunnel
 #      liveness"; before liveness: outage median 16 s, max 31.6 s).
+#      Then vtiaccel again with liveness off (today's behaviour without
+#      it: the outage lasts until DPD or BGP), and the kernel path.
+#  The aws namespace answers ICMP through a tunnel only where AWS does
+#  (lab/lab.sh): on its inside address, not on its outside address or
+#  from the VPC to a tunnel's inside address; liveness still works.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +45,17 @@ t_check "ping lan -> vpc: 20 of 20" ns_exec "$LAB_LAN" ping -n -q -c 20 -i 0.05 
 lab_vta stats -j > "$T_TMP/s1.json"
 t_check "lan -> tunnels on the fast path (eth1 >= 99%)" \
 	$PY "$REPO/lab/vta_share.py" --min 99 "$T_TMP/s0.json" "$T_TMP/s1.json" eth1
+
+# Where the simulated AWS answers ICMP from a tunnel's inside address
+# (169.254.12.38, ping bound to tunnel 1): only on its own inside address.
+t_check "aws answers echo on its inside address 169.254.12.37 through tunnel 1" \
+	ns_exec "$LAB_CGW" ping -n -q -c 3 -i 0.2 -W 2 -I "${LAB_TUN}1" 169.254.12.37
+t_check "aws does not answer echo on its outside address $LAB_AWS_PUB1 through tunnel 1" \
+	eval "! ns_exec $LAB_CGW ping -n -q -c 2 -i 0.2 -W 1 -I ${LAB_TUN}1 $LAB_AWS_PUB1"
+t_check "the vpc does not answer echo from tunnel 1's inside address" \
+	eval "! ns_exec $LAB_CGW ping -n -q -c 2 -i 0.2 -W 1 -I ${LAB_TUN}1 $LAB_VPC_HOST"
+t_check "liveness probes 169.254.12.37 and holds no tunnel down" \
+	eval "grep -q 'liveness: ${LAB_TUN}1: probing 169.254.12.37' $LAB_DIR/$LAB_CGW/vtiaccel.out && ! lab_vta routes | grep -q 'held down'"
 
 # dpd PATH: one loss-of-path case with traffic, checked and recorded.
 OUT=$(mktemp /tmp/vta-lab-dpd.XXXXXX)
@@ -95,10 +111,18 @@ dpd() {
 t_cleanup lab_path_up
 dpd vtiaccel
 lab_stop "$LAB_CGW/vtiaccel"
+# Liveness off: today's behaviour without it, next to the figures above.
+LAB_VTA_ARGS="--liveness no" lab_start_vtiaccel
+t_check "vtiaccel restarted with --liveness no" \
+	lab_wait "$LAB_VTA_START_S" lab_vta_ready
+t_check "it mirrors the ECMP route with both tunnels" \
+	wait_until 60 lab_vta_ecmp_ok
+dpd vta-nolive
+lab_stop "$LAB_CGW/vtiaccel"
 t_check "SIGTERM detached vtiaccel (no tc filter left on eth1)" \
 	eval "! ip netns exec $LAB_CGW tc filter show dev eth1 ingress | grep -q bpf"
 dpd kernel
 
-t_info "per-flow outage when tunnel 1's path dies (longest gap of each interrupted flow), vtiaccel (liveness on) vs kernel path:"
+t_info "per-flow outage when tunnel 1's path dies (longest gap of each interrupted flow): vtiaccel (liveness on), vtiaccel with liveness off (vta-nolive), kernel path:"
 sed 's/^/#   /' "$OUT"
 t_info "before liveness (issue 15): vtiaccel lan -> vpc 16 of 16 flows interrupted, outage median 16 s, max 31.6 s"
