@@ -40,6 +40,7 @@
 #endif
 #define VTA_STATS_SLOTS		VTA_IFACES_MAX	/* slot 0: unknown interface */
 #define VTA_MAX_PATHS		8		/* ECMP members per group */
+#define VTA_GROUP_BUCKETS	128		/* resilient ECMP buckets */
 
 /*
  * Where vta_xdp_lan runs among the programs of libxdp's dispatcher: after
@@ -120,6 +121,15 @@ struct vta_group {
 	__u32 n_paths;		/* 0..VTA_MAX_PATHS; 0 means no usable path */
 	__u32 total_weight;	/* sum of paths[i].weight */
 	struct vta_nh paths[VTA_MAX_PATHS];
+	/* Resilient ECMP (vta_group_pick(), docs/datapath-notes.md "ECMP
+	 * member pick"): the flow hash picks a bucket, the bucket names a
+	 * member (index into paths, < n_paths).  The daemon fills the
+	 * buckets in proportion to the weights and, when the members
+	 * change, reassigns only the buckets it must.  n_buckets is
+	 * VTA_GROUP_BUCKETS when the table is valid, 0 for none
+	 * (hash-threshold over the weights). */
+	__u32 n_buckets;
+	__u8 buckets[VTA_GROUP_BUCKETS];
 };
 
 /* ------------------------------------------------------------------ */
@@ -399,8 +409,11 @@ _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
 _Static_assert(sizeof(struct vta_fib6_key) == 20, "vta_fib6_key");
 _Static_assert(sizeof(struct vta_route) == 8, "vta_route");
 _Static_assert(sizeof(struct vta_nh) == 24, "vta_nh");
-_Static_assert(sizeof(struct vta_group) == 8 + 24 * VTA_MAX_PATHS,
-	       "vta_group");
+_Static_assert(sizeof(struct vta_group) ==
+	       8 + 24 * VTA_MAX_PATHS + 4 + VTA_GROUP_BUCKETS, "vta_group");
+_Static_assert(VTA_GROUP_BUCKETS <= 256 &&
+	       !(VTA_GROUP_BUCKETS & (VTA_GROUP_BUCKETS - 1)),
+	       "buckets: a power of two, member index in a byte");
 _Static_assert(sizeof(struct vta_iface) == 28, "vta_iface");
 _Static_assert(sizeof(struct vta_peer_key) == 36, "vta_peer_key");
 _Static_assert(sizeof(struct vta_peer) == 16, "vta_peer");

@@ -454,6 +454,12 @@ int vta_nl_parse_nexthop(const struct nlmsghdr *nlh, struct vta_nl_nexthop *n)
 	n->blackhole = tb[NHA_BLACKHOLE] != NULL;
 	n->fdb = tb[NHA_FDB] != NULL;
 	n->encap = tb[NHA_ENCAP] != NULL;
+	if (tb[NHA_GROUP_TYPE]) {
+		if (mnl_attr_validate(tb[NHA_GROUP_TYPE], MNL_TYPE_U16) < 0)
+			return -EBADMSG;
+		n->resilient = mnl_attr_get_u16(tb[NHA_GROUP_TYPE]) ==
+			       NEXTHOP_GRP_TYPE_RES;
+	}
 	if (tb[NHA_OIF]) {
 		if (get_u32(tb[NHA_OIF], &v))
 			return -EBADMSG;

@@ -95,6 +95,7 @@ struct vta_nl_nexthop {
 	int n_grp;		/* > 0: a group */
 	bool encap;		/* NHA_ENCAP: lightweight tunnel */
 	bool too_many;
+	bool resilient;		/* NHA_GROUP_TYPE resilient (buckets) */
 	struct vta_nl_nhgrp grp[VTA_NL_MAX_NH];
 };
 

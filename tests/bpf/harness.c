@@ -126,6 +126,23 @@ void add_group(__u32 gid, int n, const struct vta_nh *nh)
 		die("add group", errno);
 }
 
+/* A group with a bucket table (buckets: VTA_GROUP_BUCKETS entries). */
+void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
+		       const __u8 *buckets)
+{
+	struct vta_group g = { .n_paths = n,
+			       .n_buckets = VTA_GROUP_BUCKETS };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		g.paths[i] = nh[i];
+		g.total_weight += nh[i].weight;
+	}
+	memcpy(g.buckets, buckets, VTA_GROUP_BUCKETS);
+	if (bpf_map_update_elem(E.m.groups, &gid, &g, 0))
+		die("add group", errno);
+}
+
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags)
 {

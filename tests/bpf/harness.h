@@ -75,6 +75,8 @@ void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags);
 void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
 		   __u16 mtu);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
+void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
+		       const __u8 *buckets);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags);
 struct vta_nh nh_tun(__u32 ifindex, __u16 weight);

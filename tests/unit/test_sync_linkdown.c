@@ -19,6 +19,7 @@
 #include "nlmsg_build.h"
 #include "conf.h"
 #include "netlink.h"
+#include "resilient.h"
 #include "sync.h"
 
 enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6 };
@@ -236,8 +237,9 @@ static void fib_cb(int family, uint8_t len, const union vta_addr *a,
 			      r->group_id, o.group_id);
 		c->diffs++;
 	}
-	qsort(ga.paths, ga.n_paths, sizeof(ga.paths[0]), path_cmp);
-	qsort(gb.paths, gb.n_paths, sizeof(gb.paths[0]), path_cmp);
+	/* bucket tables depend on history: compare the shares */
+	vta_rb_canon(&ga, path_cmp);
+	vta_rb_canon(&gb, path_cmp);
 	if (memcmp(&ga, &gb, sizeof(ga))) {
 		print_message("%s: %s/%u group content: %u vs %u paths\n",
 			      c->what, s, len, ga.n_paths, gb.n_paths);

@@ -263,6 +263,9 @@ ZONES6 = ["fd20::/16", "2001:db8::/32", "::/0"]
 class Scenario:
     def __init__(self, rng, idx, pid):
         self.rng, self.idx = rng, idx
+        # draws added after the fixtures in oracle_seeds were picked come
+        # from their own generator, so those scenarios stay what they were
+        self.xrng = random.Random("x-%r" % (rng.getstate()[1][:8],))
         self.gw = "vtaNT%d-or%d-gw" % (pid, idx)
         self.pe = "vtaNT%d-or%d-pe" % (pid, idx)
         self.pin = "/sys/fs/bpf/vtaNT%d-oracle%d" % (pid, idx)
@@ -378,8 +381,13 @@ class Scenario:
             for _ in range(3):
                 self.nhid += 1
                 mem = r.sample(ids, r.randint(2, 3))
-                self.pre.append("nexthop add id %d group %s" % (
-                    self.nhid, "/".join("%d,%d" % (i, r.randint(1, 5)) for i, _ in mem)))
+                # a kernel resilient group now and then: its routes must be
+                # left to the kernel (they are never mirrored)
+                kind = " type resilient buckets %d" % self.xrng.choice([8, 64]) \
+                    if self.xrng.random() < 0.25 else ""
+                self.pre.append("nexthop add id %d group %s%s" % (
+                    self.nhid, "/".join("%d,%d" % (i, r.randint(1, 5)) for i, _ in mem),
+                    kind))
                 self.groups[fam].append(self.nhid)
         # extra addresses
         for _ in range(r.randint(1, 4)):
