@@ -153,6 +153,10 @@ struct vta_iface {
 	__u32 mark;		/* tunnel: the mark its ESP got (ikey) */
 	__u32 mark_mask;	/* tunnel: bits cleared on decapsulated
 				 * packets (VTA_IF_F_CLEAR_MARK) */
+	__u32 mtu6;		/* the device's IPv6 MTU (net.ipv6.conf.DEV.mtu,
+				 * may be below mtu) for IPv6 packets
+				 * leaving here; 0 = unknown: mtu
+				 * (vta_dev_mtu()) */
 };
 
 /*
@@ -414,7 +418,7 @@ _Static_assert(sizeof(struct vta_group) ==
 _Static_assert(VTA_GROUP_BUCKETS <= 256 &&
 	       !(VTA_GROUP_BUCKETS & (VTA_GROUP_BUCKETS - 1)),
 	       "buckets: a power of two, member index in a byte");
-_Static_assert(sizeof(struct vta_iface) == 28, "vta_iface");
+_Static_assert(sizeof(struct vta_iface) == 32, "vta_iface");
 _Static_assert(sizeof(struct vta_peer_key) == 36, "vta_peer_key");
 _Static_assert(sizeof(struct vta_peer) == 16, "vta_peer");
 _Static_assert(sizeof(struct vta_config) == 16, "vta_config");

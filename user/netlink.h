@@ -40,6 +40,10 @@ struct vta_nl_link {
 	/* xfrm */
 	bool has_if_id;
 	uint32_t if_id;
+	/* IPv6: the device's IPv6 MTU (net.ipv6.conf.DEV.mtu, IFLA_AF_SPEC
+	 * AF_INET6 IFLA_INET6_CONF[DEVCONF_MTU6]), when the message has it */
+	bool has_mtu6;
+	uint32_t mtu6;
 };
 
 struct vta_nl_addr {

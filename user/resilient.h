@@ -65,7 +65,6 @@ void vta_rb_quotas(const struct vta_group *g, uint32_t *q);
  * memcmp when their members and shares are the same (`verify`, tests).
  * A table naming a member that is not there becomes all 0xff.
  */
-void vta_rb_canon(struct vta_group *g,
-		  int (*cmp)(const void *, const void *));
+void vta_rb_canon(struct vta_group *g, int (*cmp)(const void *, const void *));
 
 #endif

@@ -726,6 +726,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				kfeatures_check(&d);
+				/* sysctls without a change message */
+				vta_sync_poll_sysctls(d.s);
 				lease_renew(&d);
 				vta_sync_tick(d.s);
 				/* failed map writes, again (sync.c keeps

@@ -624,6 +624,7 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 	v->role = l->role;
 	v->slot = l->slot;
 	v->mtu = l->nl.mtu;
+	v->mtu6 = l->nl.has_mtu6 ? l->nl.mtu6 : 0;
 	if (link_up(l))
 		v->flags |= VTA_IF_F_UP;
 	if (l->nl.type == ARPHRD_ETHER)
@@ -1850,6 +1851,12 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 		if (strcmp(l->nl.name, nl.name) && l->role != VTA_ROLE_NONE &&
 		    role_for(s, nl.name) != l->role)
 			link_unmanage(s, l, false);
+		/* a message without the IPv6 configuration keeps what was
+		 * known (vta_dev_mtu() never goes above the link MTU) */
+		if (!nl.has_mtu6 && l->nl.has_mtu6) {
+			nl.has_mtu6 = true;
+			nl.mtu6 = l->nl.mtu6;
+		}
 		l->nl = nl;
 	}
 	l->gen = s->gen;
@@ -2603,6 +2610,41 @@ void vta_sync_set_sa_aware(struct vta_sync *s, bool on)
 	s->sa_aware = on;
 	refresh_links(s);
 	refresh_groups(s);
+}
+
+/*
+ * net.ipv6.conf.DEV.mtu: writing the sysctl sends no message (no
+ * RTM_NEWLINK, no netconf: measured on 6.18 with `ip monitor all`), only
+ * link messages carry it (IFLA_INET6_CONF), so it is read here, once per
+ * lease renewal, for every managed interface.  A device without IPv6
+ * (no file) keeps what its link messages said.
+ */
+void vta_sync_poll_sysctls(struct vta_sync *s)
+{
+	char path[64 + IFNAMSIZ];
+	unsigned int v;
+	int i;
+
+	for (i = 0; i < s->n_links; i++) {
+		struct slink *l = &s->links[i];
+		FILE *f;
+		int n;
+
+		if (l->role == VTA_ROLE_NONE || !l->nl.name[0])
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/mtu",
+			 l->nl.name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = fscanf(f, "%u", &v);
+		fclose(f);
+		if (n != 1 || !v || (l->nl.has_mtu6 && l->nl.mtu6 == v))
+			continue;
+		l->nl.has_mtu6 = true;
+		l->nl.mtu6 = v;
+		link_write(s, l);
+	}
 }
 
 int vta_sync_set_held(struct vta_sync *s, int ifindex, bool on)

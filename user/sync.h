@@ -178,6 +178,13 @@ void vta_sync_set_grace(struct vta_sync *s, bool on);
  */
 void vta_sync_seed_group(struct vta_sync *s, const struct vta_group *g);
 
+/*
+ * Read the mirrored sysctls the kernel announces no change of
+ * (net.ipv6.conf.DEV.mtu of managed interfaces) and write what changed:
+ * the daemon calls it every lease renewal.
+ */
+void vta_sync_poll_sysctls(struct vta_sync *s);
+
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);
 
 /* Whether a tunnel's SAs allow forwarding into it (the SA_UP rule):

@@ -75,6 +75,8 @@ void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags);
 void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
 		   __u16 mtu);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
+/* Set the IPv6 MTU (vta_iface.mtu6) of an interface added before. */
+void set_iface_mtu6(__u32 ifindex, __u32 mtu6);
 void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
 		       const __u8 *buckets);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,

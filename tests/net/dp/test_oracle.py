@@ -4,10 +4,11 @@
 
 For each scenario: a gateway namespace with random routes and router
 settings (IPv4 and IPv6 prefixes of every length, multipath with weights,
-nexthop objects and groups, blackhole/unreachable/prohibit/throw, route
-MTU metrics, local and broadcast routes, ip rules, TOS and IPv6
-source-specific routes, extra addresses, rp_filter, accept_local and
-forwarding sysctls, an nftables FORWARD rule, an XFRM forward policy),
+nexthop objects and groups (some resilient), blackhole/unreachable/
+prohibit/throw, route MTU metrics, IPv6 device MTUs below the link's,
+local and broadcast routes, ip rules, TOS and IPv6 source-specific routes,
+extra addresses, rp_filter, accept_local and forwarding sysctls, an
+nftables FORWARD rule, an XFRM forward policy),
 `vtiaccel run` mirroring them (started as an operator starts it, with a
 private pin root; part of the configuration is changed after it is ready
 so that the event path is exercised too), then thousands of random frames
@@ -277,6 +278,7 @@ class Scenario:
         self.pfx4, self.pfx6 = [], []     # route prefixes, for addresses
         self.own4, self.own6 = [], []
         self.mtu = {}
+        self.mtu6 = {}                    # net.ipv6.conf.DEV.mtu when set
         self.routes6 = []                 # table main's IPv6 prefixes
         self.nhid = 10
         self.notes = []
@@ -465,6 +467,11 @@ class Scenario:
         if r.random() < 0.3:
             d = r.choice(list(MANAGED_IN))
             s["net.ipv4.conf.%s.forwarding" % d] = 0
+        # a device's IPv6 MTU below its link MTU (ip6_forward() checks it)
+        for d in DEVS:
+            if self.xrng.random() < 0.3:
+                self.mtu6[d] = self.xrng.randint(1280, self.mtu[d])
+                s["net.ipv6.conf.%s.mtu" % d] = self.mtu6[d]
         # netfilter FORWARD rule, XFRM forward policy; and their harmless
         # relatives (an empty forward chain, an input rule, a marked
         # policy as a VTI set-up has)
@@ -685,7 +692,7 @@ def edge_addrs(rng, net):
 
 def make_cases(sc, rng, n, ifx, own4, own6, macs):
     cases = []
-    mtus = sorted(set(sc.mtu.values()) | {576, 1280, 1419, 1420})
+    mtus = sorted(set(sc.mtu.values()) | set(sc.mtu6.values()) | {576, 1280, 1419, 1420})
     for i in range(n):
         fam = 4 if rng.random() < 0.6 else 6
         dev = rng.choice(list(MANAGED_IN))
@@ -855,7 +862,11 @@ def kernel_mtu(sc, c, plain, oif, ifx_name):
     ip6_dst_mtu_maybe_forward() and, for IPv6 with an unlocked route MTU,
     ip6_fragment()'s too-big check on output (IPv4 without DF is
     fragmented: not the same bytes either).  None if it fits."""
-    dev_mtu = sc.mtu.get(ifx_name.get(oif, "?"), 65536)
+    dev = ifx_name.get(oif, "?")
+    dev_mtu = sc.mtu.get(dev, 65536)
+    if c["fam"] == 6:
+        # the device's IPv6 MTU (idev->cnf.mtu6), net.ipv6.conf.DEV.mtu
+        dev_mtu = sc.mtu6.get(dev, dev_mtu)
     mtu = plain.get("mtu") or dev_mtu
     if c["fam"] == 6:
         locked = plain.get("lock", 0) & (1 << RTAX_MTU)
