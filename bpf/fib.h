@@ -101,7 +101,7 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 	path->nh = nh;
 	path->out = out;
 	path->ifindex = ifindex;
-	path->mtu = vta_path_mtu(rt->mtu, out->mtu);
+	path->mtu = vta_path_mtu(rt->mtu, vta_dev_mtu(out, p->family));
 	return VTA_CONTINUE;
 }
 

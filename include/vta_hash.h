@@ -65,14 +65,17 @@ static __always_inline __u32 vta_flow_hash6(const __u32 *saddr,
 }
 
 /*
- * Pick a member of a group by weight, hash-threshold (RFC 2992, as the
- * kernel's fib_select_multipath()): the hash scaled to [0, total_weight)
- * by its high bits falls into member i's share.  Members own contiguous
- * ranges in group order, so removing one member moves only its flows
- * (the others' ranges grow around theirs); `hash % total` moved about
- * half of the survivors' flows.  The group order is stable (user/sync.c
- * orders members by interface name and gateway, not ifindex).  Returns
- * -1 when the group has no usable member.
+ * Pick a member of a group.  With a bucket table (n_buckets ==
+ * VTA_GROUP_BUCKETS, always from the daemon) the hash's high bits pick a
+ * bucket and the bucket names the member: a resilient table (the
+ * daemon, user/resilient.c, changes only the buckets it must when
+ * members come and go, so a removed member's flows are the only ones
+ * that move).  Without one (or a bucket naming no member, which the
+ * daemon never writes), hash-threshold (RFC 2992, as the kernel's
+ * fib_select_multipath()): the hash scaled to [0, total_weight) by its
+ * high bits falls into member i's share.  Either way the member is one
+ * of the kernel's ECMP set.  Returns -1 when the group has no usable
+ * member.
  */
 static __always_inline int vta_group_pick(const struct vta_group *g,
 					  __u32 hash)
@@ -82,6 +85,13 @@ static __always_inline int vta_group_pick(const struct vta_group *g,
 
 	if (n == 0 || n > VTA_MAX_PATHS || total == 0)
 		return -1;
+	if (g->n_buckets == VTA_GROUP_BUCKETS) {
+		__u32 b = (__u32)(((__u64)hash * VTA_GROUP_BUCKETS) >> 32);
+		__u32 m = g->buckets[b & (VTA_GROUP_BUCKETS - 1)];
+
+		if (m < n)
+			return (int)m;
+	}
 	point = (__u32)(((__u64)hash * total) >> 32);
 #ifdef __clang__
 #pragma unroll

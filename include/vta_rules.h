@@ -135,6 +135,22 @@ static __always_inline int vta_src_verdict(__u16 family,
 }
 
 /*
+ * The device MTU a forwarded packet of this family is checked against:
+ * IPv6 forwarding uses the device's IPv6 MTU (idev->cnf.mtu6 in
+ * ip6_dst_mtu_maybe_forward() and ip6_mtu()), net.ipv6.conf.DEV.mtu,
+ * which may be set below the link MTU; never above the link's here (the
+ * mirrored value may be older than a link MTU change, which resets it).
+ */
+static __always_inline __u32 vta_dev_mtu(const struct vta_iface *out,
+					 __u16 family)
+{
+	if (family == VTA_AF_INET6 && out->mtu6 &&
+	    (!out->mtu || out->mtu6 < out->mtu))
+		return out->mtu6;
+	return out->mtu;
+}
+
+/*
  * The MTU a forwarded packet is checked against: the route's MTU metric
  * when it has one (ip_dst_mtu_maybe_forward(): IPv4 forwarding honours
  * it locked or not; IPv6 checks it in ip6_forward() when locked and in

@@ -52,6 +52,7 @@
 #endif
 #define VTA_STATS_SLOTS		VTA_IFACES_MAX	/* slot 0: unknown interface */
 #define VTA_MAX_PATHS		8		/* ECMP members per group */
+#define VTA_GROUP_BUCKETS	128		/* resilient ECMP buckets */
 
 /*
  * Where vta_xdp_lan runs among the programs of libxdp's dispatcher: after
@@ -159,6 +160,15 @@ struct vta_group {
 	__u32 n_paths;		/* 0..VTA_MAX_PATHS; 0 means no usable path */
 	__u32 total_weight;	/* sum of paths[i].weight */
 	struct vta_nh paths[VTA_MAX_PATHS];
+	/* Resilient ECMP (vta_group_pick(), docs/datapath-notes.md "ECMP
+	 * member pick"): the flow hash picks a bucket, the bucket names a
+	 * member (index into paths, < n_paths).  The daemon fills the
+	 * buckets in proportion to the weights and, when the members
+	 * change, reassigns only the buckets it must.  n_buckets is
+	 * VTA_GROUP_BUCKETS when the table is valid, 0 for none
+	 * (hash-threshold over the weights). */
+	__u32 n_buckets;
+	__u8 buckets[VTA_GROUP_BUCKETS];
 };
 
 /* ------------------------------------------------------------------ */
@@ -182,6 +192,10 @@ struct vta_iface {
 	__u32 mark;		/* tunnel: the mark its ESP got (ikey) */
 	__u32 mark_mask;	/* tunnel: bits cleared on decapsulated
 				 * packets (VTA_IF_F_CLEAR_MARK) */
+	__u32 mtu6;		/* the device's IPv6 MTU (net.ipv6.conf.DEV.mtu,
+				 * may be below mtu) for IPv6 packets
+				 * leaving here; 0 = unknown: mtu
+				 * (vta_dev_mtu()) */
 };
 
 /*
@@ -442,9 +456,12 @@ _Static_assert(sizeof(struct vta_fib4_slot) == 16, "vta_fib4_slot");
 _Static_assert(VTA_FIB4_BLOCKS < (1U << 22), "vta_fib4_l2 under 4 GiB");
 _Static_assert(VTA_FIB4_ROUTES < VTA_FIB4_BLOCK, "route slots");
 _Static_assert(sizeof(struct vta_nh) == 24, "vta_nh");
-_Static_assert(sizeof(struct vta_group) == 8 + 24 * VTA_MAX_PATHS,
-	       "vta_group");
-_Static_assert(sizeof(struct vta_iface) == 28, "vta_iface");
+_Static_assert(sizeof(struct vta_group) ==
+	       8 + 24 * VTA_MAX_PATHS + 4 + VTA_GROUP_BUCKETS, "vta_group");
+_Static_assert(VTA_GROUP_BUCKETS <= 256 &&
+	       !(VTA_GROUP_BUCKETS & (VTA_GROUP_BUCKETS - 1)),
+	       "buckets: a power of two, member index in a byte");
+_Static_assert(sizeof(struct vta_iface) == 32, "vta_iface");
 _Static_assert(sizeof(struct vta_peer_key) == 36, "vta_peer_key");
 _Static_assert(sizeof(struct vta_peer) == 16, "vta_peer");
 _Static_assert(sizeof(struct vta_config) == 16, "vta_config");

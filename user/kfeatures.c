@@ -47,6 +47,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <libmnl/libmnl.h>
@@ -899,6 +900,23 @@ static int prefix_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* Resilient nexthop groups: every route using one is left to the kernel
+ * (user/sync.c, nh_members()). */
+static int nexthop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vta_prefix_features *pf = data;
+	const struct nlattr *tb[64];
+
+	if (nlh->nlmsg_type != RTM_NEWNEXTHOP)
+		return 0;
+	parse(nlh, sizeof(struct nhmsg), tb);
+	if (tb[NHA_GROUP_TYPE] &&
+	    mnl_attr_get_payload_len(tb[NHA_GROUP_TYPE]) >= 2 &&
+	    mnl_attr_get_u16(tb[NHA_GROUP_TYPE]) == NEXTHOP_GRP_TYPE_RES)
+		pf->resilient++;
+	return 0;
+}
+
 struct table_filter {
 	uint32_t table;
 	struct vta_prefix_features *pf;
@@ -928,6 +946,13 @@ void vta_prefix_features_scan(const struct vta_conf *c,
 	int err;
 
 	memset(pf, 0, sizeof(*pf));
+	{
+		struct nhmsg nhm = { .nh_family = AF_UNSPEC };
+
+		/* kernels without nexthop objects answer an error: none */
+		dump(NETLINK_ROUTE, RTM_GETNEXTHOP, &nhm, sizeof(nhm), NULL,
+		     NULL, nexthop_cb, pf);
+	}
 	for (k = 0; k < 2; k++) {
 		struct rtmsg rtm = { .rtm_family = fams[k],
 				     .rtm_table = c->table < 256

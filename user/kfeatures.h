@@ -59,6 +59,7 @@ struct vta_prefix_features {
 	unsigned long encap; /* lightweight-tunnel encap */
 	unsigned long reject; /* blackhole/unreachable/prohibit/throw */
 	int err; /* 0, or -errno of the dump */
+	unsigned long resilient; /* resilient nexthop groups (their routes) */
 };
 
 /* Dump the mirrored table (both families) and count them. */

@@ -340,6 +340,8 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 		     vta_cli_ifname(g.paths[pick].ifindex, name));
 	print_string(PRINT_ANY, "role", " (%s)", vta_role_name(out.role));
 	print_uint(PRINT_ANY, "mtu", " mtu %" PRIu64, out.mtu);
+	if (p->family == VTA_AF_INET6 && out.mtu6 && out.mtu6 != out.mtu)
+		print_uint(PRINT_ANY, "mtu6", " ipv6 mtu %" PRIu64, out.mtu6);
 	print_bool(PRINT_ANY, "up", " up %s", out.flags & VTA_IF_F_UP);
 	print_bool(PRINT_ANY, "sa_up", " sa_up %s", out.flags & VTA_IF_F_SA_UP);
 	print_nl();
@@ -350,7 +352,7 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 			"the tunnel has no SAs" : "the egress interface is down");
 		return 0;
 	}
-	mtu = vta_path_mtu(rt.r.mtu, out.mtu);
+	mtu = vta_path_mtu(rt.r.mtu, vta_dev_mtu(&out, p->family));
 	if (rt.r.mtu)
 		print_uint(PRINT_ANY, "route_mtu", "route mtu %" PRIu64 "\n",
 			   rt.r.mtu);

@@ -17,6 +17,7 @@
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
+#include <linux/ipv6.h>
 #include <linux/if_addr.h>
 #include <linux/nexthop.h>
 #include <linux/netconf.h>
@@ -170,6 +171,28 @@ static void parse_vti(const struct nlattr *data, struct vta_nl_link *l)
 		l->okey = ntohl(v);
 }
 
+/* IFLA_AF_SPEC: the IPv6 MTU out of AF_INET6's IFLA_INET6_CONF (an
+ * array of s32 indexed by DEVCONF_*). */
+static void parse_af_spec(const struct nlattr *spec, struct vta_nl_link *l)
+{
+	const struct nlattr *af;
+
+	mnl_attr_for_each_nested(af, spec) {
+		const struct nlattr *i6[IFLA_INET6_MAX + 1];
+		const int32_t *conf;
+
+		if (mnl_attr_get_type(af) != AF_INET6 ||
+		    parse_nested(af, i6, IFLA_INET6_MAX))
+			continue;
+		conf = attr_min(i6[IFLA_INET6_CONF],
+				(DEVCONF_MTU6 + 1) * sizeof(*conf));
+		if (conf && conf[DEVCONF_MTU6] > 0) {
+			l->mtu6 = conf[DEVCONF_MTU6];
+			l->has_mtu6 = true;
+		}
+	}
+}
+
 int vta_nl_parse_link(const struct nlmsghdr *nlh, struct vta_nl_link *l)
 {
 	const struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
@@ -195,6 +218,8 @@ int vta_nl_parse_link(const struct nlmsghdr *nlh, struct vta_nl_link *l)
 	}
 	if (tb[IFLA_MTU] && get_u32(tb[IFLA_MTU], &l->mtu))
 		return -EBADMSG;
+	if (tb[IFLA_AF_SPEC])
+		parse_af_spec(tb[IFLA_AF_SPEC], l);
 	if (tb[IFLA_OPERSTATE]) {
 		if (mnl_attr_validate(tb[IFLA_OPERSTATE], MNL_TYPE_U8) < 0)
 			return -EBADMSG;
@@ -454,6 +479,12 @@ int vta_nl_parse_nexthop(const struct nlmsghdr *nlh, struct vta_nl_nexthop *n)
 	n->blackhole = tb[NHA_BLACKHOLE] != NULL;
 	n->fdb = tb[NHA_FDB] != NULL;
 	n->encap = tb[NHA_ENCAP] != NULL;
+	if (tb[NHA_GROUP_TYPE]) {
+		if (mnl_attr_validate(tb[NHA_GROUP_TYPE], MNL_TYPE_U16) < 0)
+			return -EBADMSG;
+		n->resilient = mnl_attr_get_u16(tb[NHA_GROUP_TYPE]) ==
+			       NEXTHOP_GRP_TYPE_RES;
+	}
 	if (tb[NHA_OIF]) {
 		if (get_u32(tb[NHA_OIF], &v))
 			return -EBADMSG;

@@ -40,6 +40,10 @@ struct vta_nl_link {
 	/* xfrm */
 	bool has_if_id;
 	uint32_t if_id;
+	/* IPv6: the device's IPv6 MTU (net.ipv6.conf.DEV.mtu, IFLA_AF_SPEC
+	 * AF_INET6 IFLA_INET6_CONF[DEVCONF_MTU6]), when the message has it */
+	bool has_mtu6;
+	uint32_t mtu6;
 };
 
 struct vta_nl_addr {
@@ -95,6 +99,7 @@ struct vta_nl_nexthop {
 	int n_grp;		/* > 0: a group */
 	bool encap;		/* NHA_ENCAP: lightweight tunnel */
 	bool too_many;
+	bool resilient;		/* NHA_GROUP_TYPE resilient (buckets) */
 	struct vta_nl_nhgrp grp[VTA_NL_MAX_NH];
 };
 

@@ -278,6 +278,24 @@ static void lease_renew(struct daemon *d)
  * it changes and named by `status`.  Checked before the first lease and
  * on every renewal (issue 11, item 4).
  */
+/*
+ * The bucket tables of the groups a previous daemon left in the pinned
+ * maps seed the model's (vta_sync_seed_group()): a restart keeps every
+ * flow on its tunnel.
+ */
+static void seed_groups(struct daemon *d)
+{
+	uint32_t key, next, *prev = NULL;
+	struct vta_group g;
+
+	while (!bpf_map_get_next_key(d->maps.groups, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(d->maps.groups, &key, &g))
+			vta_sync_seed_group(d->s, &g);
+	}
+}
+
 static void kfeatures_check(struct daemon *d)
 {
 	char sum[sizeof(d->feat_sum)];
@@ -678,6 +696,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (err)
 		pr_warn("liveness: %s: tunnels not probed\n", strerror(-err));
 	vta_live_set_maps(d.live, d.maps.ifaces, d.maps.stats);
+	seed_groups(&d);
 	/* subscribed before the first scan: nothing falls between */
 	vta_features_watch_open(d.kf_fd);
 	kfeatures_check(&d);
@@ -738,6 +757,8 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					pr_debug("timerfd: %s\n", strerror(errno));
 				kfeatures_check(&d);
+				/* sysctls without a change message */
+				vta_sync_poll_sysctls(d.s);
 				lease_renew(&d);
 				vta_sync_tick(d.s);
 				vta_fib4_tick(d.fib4);

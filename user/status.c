@@ -417,7 +417,11 @@ static void print_kfeatures(const struct vta_config *cfg)
 		print_uint(PRINT_ANY, "reject",
 			   ", %" PRIu64 " blackhole/unreachable/prohibit/throw",
 			   pf.reject);
-		print_text(" routes (and routes through unmanaged interfaces: `vtiaccel routes` shows them as kernel)\n");
+		print_text(" routes");
+		print_uint(PRINT_ANY, "resilient",
+			   ", the routes using %" PRIu64 " resilient nexthop groups",
+			   pf.resilient);
+		print_text(" (and routes through unmanaged interfaces: `vtiaccel routes` shows them as kernel)\n");
 	}
 	close_json_object();
 	close_json_object();

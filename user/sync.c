@@ -21,6 +21,7 @@
 #include "sync.h"
 #include "fib4.h"
 #include "loader.h"
+#include "resilient.h"
 #include "log.h"
 
 /* ---------------------------------------------------------------- */
@@ -164,6 +165,7 @@ struct snh {
 	bool written;
 	struct vta_group wg;
 	uint8_t sum_type, sum_flags;
+	struct vta_rb_state rb;	/* its bucket table, kept across rewrites */
 };
 
 struct mset_key {
@@ -180,6 +182,24 @@ struct mset {
 	bool written;
 	struct vta_group wg;
 	uint8_t sum_type, sum_flags;
+	struct vta_rb_state rb;	/* its bucket table, kept across rewrites */
+};
+
+/* A group the maps held when this model started (a restarted daemon),
+ * by its usable members: vta_sync_seed_group(). */
+struct seed_key {
+	uint32_t n;
+	struct seed_member {
+		uint32_t ifindex;
+		uint8_t gw_family, pad[3];
+		uint8_t gw[16];
+	} m[VTA_MAX_PATHS];
+};
+
+struct seed {
+	struct hent he;
+	struct seed_key k;
+	struct vta_rb_state rb;
 };
 
 /* One kernel route for a prefix: (table, tos, priority) tells them apart. */
@@ -301,6 +321,11 @@ struct vta_sync {
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
+	/* bucket tables of groups just freed (a route removed with a link
+	 * and added again): the start of a new group's table */
+	struct vta_rb_state rb_recent[VTA_SYNC_RB_RECENT];
+	unsigned int n_rb_recent;
+	struct ht seeds;	/* struct seed */
 };
 
 /*
@@ -747,6 +772,7 @@ static void link_iface(const struct vta_sync *s, const struct slink *l,
 	v->role = l->role;
 	v->slot = l->slot;
 	v->mtu = l->nl.mtu;
+	v->mtu6 = l->nl.has_mtu6 ? l->nl.mtu6 : 0;
 	if (link_up(l))
 		v->flags |= VTA_IF_F_UP;
 	if (l->nl.type == ARPHRD_ETHER)
@@ -978,12 +1004,16 @@ static bool held(const struct vta_sync *s, int ifindex)
  * `routes` and `lookup` can show them as held down (docs/guide.md).
  */
 static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
-			int n, bool unrep, struct vta_group *g)
+			int n, bool unrep, struct vta_group *g,
+			struct vta_rb_member *cur)
 {
+	uint32_t k;
+
 	bool skip_held = false;
 	int i, pass, slot = 0;
 
 	memset(g, 0, sizeof(*g));
+	memset(cur, 0, VTA_MAX_PATHS * sizeof(*cur));
 	if (unrep)
 		return;
 	for (i = 0; i < n && s->n_held; i++) {
@@ -1016,6 +1046,117 @@ static void build_group(const struct vta_sync *s, const struct vta_nl_nh *m,
 			g->total_weight += p->weight;
 	}
 	sort_members(s, g);
+	for (k = 0; k < g->n_paths; k++) {
+		const char *name = vta_sync_link_name(s, g->paths[k].ifindex);
+
+		if (name)
+			snprintf(cur[k].name, sizeof(cur[k].name), "%s", name);
+		cur[k].ifindex = g->paths[k].ifindex;
+		cur[k].gw_family = g->paths[k].gw_family;
+		memcpy(cur[k].gw, g->paths[k].gw6, 16);
+	}
+}
+
+/* A freed group's bucket table, for a group created soon after. */
+static void rb_remember(struct vta_sync *s, const struct vta_rb_state *rb)
+{
+	if (!rb->n)
+		return;
+	memmove(&s->rb_recent[1], &s->rb_recent[0],
+		(VTA_SYNC_RB_RECENT - 1) * sizeof(s->rb_recent[0]));
+	s->rb_recent[0] = *rb;
+	if (s->n_rb_recent < VTA_SYNC_RB_RECENT)
+		s->n_rb_recent++;
+}
+
+/*
+ * The table a group starts from: its own, or when that shares no member
+ * with the group any more (a new group), the freed one sharing the most
+ * buckets with it.  A route the kernel removed with a deleted link and
+ * that comes back with the surviving members then keeps their flows
+ * where they were.  Else a group with the same members that the maps
+ * held when the daemon started: a restart moves no flow.
+ */
+static void seed_key(struct seed_key *k, const struct vta_rb_member *m,
+		     uint32_t n);
+
+static void rb_seed(const struct vta_sync *s, struct vta_rb_state *rb,
+		    const struct vta_rb_member *cur, uint32_t n)
+{
+	unsigned int best = vta_rb_overlap(rb, cur, n), i, k;
+	int pick = -1;
+
+	if (best || !n)
+		return;
+	for (i = 0; i < s->n_rb_recent; i++) {
+		k = vta_rb_overlap(&s->rb_recent[i], cur, n);
+		if (k > best) {
+			best = k;
+			pick = i;
+		}
+	}
+	if (pick >= 0) {
+		*rb = s->rb_recent[pick];
+		return;
+	}
+	if (s->seeds.n) {
+		struct seed_key k;
+		const struct seed *sd;
+
+		seed_key(&k, cur, n);
+		sd = ht_find(&s->seeds, &k);
+		if (sd)
+			*rb = sd->rb;
+	}
+}
+
+static int seed_member_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct seed_member));
+}
+
+static void seed_key(struct seed_key *k, const struct vta_rb_member *m,
+		     uint32_t n)
+{
+	uint32_t i;
+
+	memset(k, 0, sizeof(*k));
+	k->n = n;
+	for (i = 0; i < n && i < VTA_MAX_PATHS; i++) {
+		k->m[i].ifindex = m[i].ifindex;
+		k->m[i].gw_family = m[i].gw_family;
+		memcpy(k->m[i].gw, m[i].gw, 16);
+	}
+	qsort(k->m, k->n, sizeof(k->m[0]), seed_member_cmp);
+}
+
+void vta_sync_seed_group(struct vta_sync *s, const struct vta_group *g)
+{
+	struct vta_rb_member m[VTA_MAX_PATHS];
+	struct seed *sd;
+	uint32_t i;
+
+	if (!g->n_paths || g->n_paths > VTA_MAX_PATHS ||
+	    g->n_buckets != VTA_GROUP_BUCKETS)
+		return;
+	for (i = 0; i < VTA_GROUP_BUCKETS; i++)
+		if (g->buckets[i] >= g->n_paths)
+			return;
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < g->n_paths; i++) {
+		m[i].ifindex = g->paths[i].ifindex;
+		m[i].gw_family = g->paths[i].gw_family;
+		memcpy(m[i].gw, g->paths[i].gw6, 16);
+	}
+	sd = calloc(1, sizeof(*sd));
+	if (!sd)
+		return;
+	seed_key(&sd->k, m, g->n_paths);
+	if (ht_find(&s->seeds, &sd->k) || ht_add(&s->seeds, &sd->he)) {
+		free(sd);	/* the first one wins */
+		return;
+	}
+	vta_rb_save(&sd->rb, g, m);
 }
 
 static void summarize(const struct vta_sync *s, const struct vta_nl_nh *m,
@@ -1046,8 +1187,13 @@ static int nh_members(const struct vta_sync *s, const struct snh *n,
 {
 	int i;
 
+	/* A resilient group's bucket table cannot be mirrored: the kernel
+	 * moves buckets on its idle and unbalanced timers without a
+	 * message (RTM_GETNEXTHOPBUCKET only dumps it), and hashes flows
+	 * with its own seed.  Its routes stay with the kernel
+	 * (docs/datapath-notes.md, "ECMP member pick"). */
 	*unrep = n->nl.blackhole || n->nl.fdb || n->nl.too_many ||
-		 n->nl.encap;
+		 n->nl.encap || n->nl.resilient;
 	if (!n->nl.n_grp) {
 		memset(m, 0, sizeof(*m));
 		m->ifindex = n->nl.ifindex;
@@ -1158,14 +1304,18 @@ void vta_sync_tick(struct vta_sync *s)
 static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 			  const struct vta_nl_nh *m, int n, bool unrep,
 			  bool *written, struct vta_group *wg,
-			  uint8_t *sum_type, uint8_t *sum_flags)
+			  uint8_t *sum_type, uint8_t *sum_flags,
+			  struct vta_rb_state *rb)
 {
+	struct vta_rb_member cur[VTA_MAX_PATHS];
 	struct vta_group g;
 	uint8_t t, f;
 	bool changed, moved = false;
 	char name[16];
 
-	build_group(s, m, n, unrep, &g);
+	build_group(s, m, n, unrep, &g, cur);
+	rb_seed(s, rb, cur, g.n_paths);
+	vta_rb_fill(&g, cur, rb);
 	if (!*written || memcmp(&g, wg, sizeof(g))) {
 		uint32_t id = *mid;
 		bool ok;
@@ -1190,6 +1340,9 @@ static bool group_refresh(struct vta_sync *s, uint32_t *mid,
 			*written = true;
 		}
 	}
+	/* the next table starts from the one the map holds */
+	if (*written && !memcmp(&g, wg, sizeof(g)))
+		vta_rb_save(rb, &g, cur);
 	summarize(s, m, n, unrep, &t, &f);
 	changed = t != *sum_type || f != *sum_flags || moved;
 	*sum_type = t;
@@ -1204,14 +1357,14 @@ static bool nh_refresh(struct vta_sync *s, struct snh *n)
 	int cnt = nh_members(s, n, m, &unrep);
 
 	return group_refresh(s, &n->mid, m, cnt, unrep, &n->written, &n->wg,
-			     &n->sum_type, &n->sum_flags);
+			     &n->sum_type, &n->sum_flags, &n->rb);
 }
 
 static bool mset_refresh(struct vta_sync *s, struct mset *ms)
 {
 	return group_refresh(s, &ms->mid, ms->k.m, ms->k.n, false,
 			     &ms->written, &ms->wg, &ms->sum_type,
-			     &ms->sum_flags);
+			     &ms->sum_flags, &ms->rb);
 }
 
 static int nh_cmp(const void *a, const void *b)
@@ -1252,6 +1405,9 @@ static struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
 		return NULL;
 	ms->k = k;
 	ms->refs = 1;
+	/* the route's members changed: start from the table it had */
+	if (hint)
+		ms->rb = hint->rb;
 	do {
 		ms->id = s->next_mset_id++;
 		if (s->next_mset_id < VTA_SYNC_MSET_ID_BASE)
@@ -1272,6 +1428,7 @@ static void mset_put(struct vta_sync *s, struct mset *ms)
 		return;
 	if (ms->written)
 		retire(s, ms->mid);
+	rb_remember(s, &ms->rb);
 	ht_del(&s->msets, &ms->he);
 	free(ms);
 }
@@ -1616,6 +1773,7 @@ static void nh_delete(struct vta_sync *s, struct snh *n)
 	free(users);
 	if (n->written)
 		retire(s, n->mid);
+	rb_remember(s, &n->rb);
 	free(n);
 	/* ... and drops it from the groups holding it; an emptied group
 	 * goes too (restart the scan after such a recursive delete). */
@@ -1839,6 +1997,12 @@ static int on_link(struct vta_sync *s, const struct nlmsghdr *nlh)
 		if (strcmp(l->nl.name, nl.name) && l->role != VTA_ROLE_NONE &&
 		    role_for(s, nl.name) != l->role)
 			link_unmanage(s, l, false);
+		/* a message without the IPv6 configuration keeps what was
+		 * known (vta_dev_mtu() never goes above the link MTU) */
+		if (!nl.has_mtu6 && l->nl.has_mtu6) {
+			nl.has_mtu6 = true;
+			nl.mtu6 = l->nl.mtu6;
+		}
 		l->nl = nl;
 	}
 	l->gen = s->gen;
@@ -2037,7 +2201,7 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p,
 	v->big = NULL;
 	v->n_big = 0;
 	v->unrep = false;
-	v->ms = mset_get(s, &rest, NULL);
+	v->ms = mset_get(s, &rest, old);
 	if (!v->ms)
 		v->unrep = true;
 	pfx_update(s, p);
@@ -2553,6 +2717,7 @@ struct vta_sync *vta_sync_new(const struct vta_conf *conf,
 	ht_init(&s->pfxs, offsetof(struct pfx, k), sizeof(struct pfx_key));
 	ht_init(&s->sas, offsetof(struct ssa, k), sizeof(struct sa_key));
 	ht_init(&s->nhus, offsetof(struct nhu, id), sizeof(uint32_t));
+	ht_init(&s->seeds, offsetof(struct seed, k), sizeof(struct seed_key));
 	s->next_mset_id = VTA_SYNC_MSET_ID_BASE;
 	s->sa_aware = true;
 	s->gen = 1;
@@ -2579,6 +2744,7 @@ void vta_sync_free(struct vta_sync *s)
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
 	ht_free_all(&s->nhus);
+	ht_free_all(&s->seeds);
 	free(s->links);
 	free(s->ncs);
 	free(s->retired);
@@ -2591,6 +2757,41 @@ void vta_sync_set_sa_aware(struct vta_sync *s, bool on)
 	s->sa_aware = on;
 	refresh_links(s);
 	refresh_groups(s);
+}
+
+/*
+ * net.ipv6.conf.DEV.mtu: writing the sysctl sends no message (no
+ * RTM_NEWLINK, no netconf: measured on 6.18 with `ip monitor all`), only
+ * link messages carry it (IFLA_INET6_CONF), so it is read here, once per
+ * lease renewal, for every managed interface.  A device without IPv6
+ * (no file) keeps what its link messages said.
+ */
+void vta_sync_poll_sysctls(struct vta_sync *s)
+{
+	char path[64 + IFNAMSIZ];
+	unsigned int v;
+	int i;
+
+	for (i = 0; i < s->n_links; i++) {
+		struct slink *l = &s->links[i];
+		FILE *f;
+		int n;
+
+		if (l->role == VTA_ROLE_NONE || !l->nl.name[0])
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/mtu",
+			 l->nl.name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = fscanf(f, "%u", &v);
+		fclose(f);
+		if (n != 1 || !v || (l->nl.has_mtu6 && l->nl.mtu6 == v))
+			continue;
+		l->nl.has_mtu6 = true;
+		l->nl.mtu6 = v;
+		link_write(s, l);
+	}
 }
 
 int vta_sync_set_held(struct vta_sync *s, int ifindex, bool on)

@@ -104,6 +104,8 @@ void vta_sync_set_xfrm(struct vta_sync *s, bool available);
  * by ifindex across resyncs.  0, or -ENOSPC past VTA_SYNC_MAX_HELD.
  */
 #define VTA_SYNC_MAX_HELD	64
+/* Bucket tables of freed groups kept to seed new ones (resilient.h). */
+#define VTA_SYNC_RB_RECENT	8
 int vta_sync_set_held(struct vta_sync *s, int ifindex, bool on);
 
 /*
@@ -166,6 +168,22 @@ void vta_sync_tick(struct vta_sync *s);
  * off: `verify` and tests, whose in-memory maps nobody reads meanwhile:
  * groups are then rewritten in place and deleted at once). */
 void vta_sync_set_grace(struct vta_sync *s, bool on);
+
+/*
+ * A group the maps hold from before this model (a restarted daemon
+ * reusing its pinned maps): a group the model creates with the same
+ * usable members (ifindex and gateway) starts from its bucket table, so
+ * that a restart moves no flow (user/resilient.h).  Call for each group
+ * before the first vta_sync_full().
+ */
+void vta_sync_seed_group(struct vta_sync *s, const struct vta_group *g);
+
+/*
+ * Read the mirrored sysctls the kernel announces no change of
+ * (net.ipv6.conf.DEV.mtu of managed interfaces) and write what changed:
+ * the daemon calls it every lease renewal.
+ */
+void vta_sync_poll_sysctls(struct vta_sync *s);
 
 void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c);
 

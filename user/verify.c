@@ -32,6 +32,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "print.h"
+#include "resilient.h"
 #include "run.h"
 #include "sync.h"
 
@@ -116,14 +117,15 @@ static int path_cmp(const void *a, const void *b)
 	return memcmp(x->gw6, y->gw6, 16);
 }
 
-/* Canonical form: paths sorted, unused slots zero. */
+/* Canonical form: paths sorted, unused slots zero, buckets counted. */
 static void group_norm(struct vta_group *g)
 {
 	if (g->n_paths > VTA_MAX_PATHS)
 		g->n_paths = VTA_MAX_PATHS;
 	memset(&g->paths[g->n_paths], 0,
 	       (VTA_MAX_PATHS - g->n_paths) * sizeof(g->paths[0]));
-	qsort(g->paths, g->n_paths, sizeof(g->paths[0]), path_cmp);
+	/* bucket tables depend on history: compare the shares */
+	vta_rb_canon(g, path_cmp);
 }
 
 static void route_desc(const struct vta_mem *m, const struct vta_route *r,

@@ -168,6 +168,58 @@ static void seed_matters(int family)
 	result(name, differ > 8 && differ < 56, "%d of 64 flows moved", differ);
 }
 
+/*
+ * A group with a bucket table: the member is the one its bucket names,
+ * not the hash-threshold share (the table below gives member 1 every
+ * third bucket, which hash-threshold over 1:1 weights never would), and
+ * a table naming a member the group does not have falls back to
+ * hash-threshold instead of dropping or reading past the members.
+ */
+static void buckets(int family, bool broken)
+{
+	struct vta_nh two[2] = { nh_tun(IF_TUN1, 1), nh_tun(IF_TUN2, 1) };
+	__u8 tab[VTA_GROUP_BUCKETS];
+	char src[64], dst[64], name[128];
+	int i, n = 600, wrong = 0, first = -1, c2 = 0;
+	struct pkt_spec s;
+
+	for (i = 0; i < VTA_GROUP_BUCKETS; i++)
+		tab[i] = broken ? 7 : i % 3 == 0;
+	setup_ecmp(1, 1, 0x5eed);
+	add_group_buckets(GID, 2, two, tab);
+	for (i = 0; i < n; i++) {
+		__u32 sa[4] = {}, da[4] = {}, ports, h;
+		int want, got;
+
+		flow_spec(family, i, 17, src, dst, &s);
+		inet_pton(family == 4 ? AF_INET : AF_INET6, s.src, sa);
+		inet_pton(family == 4 ? AF_INET : AF_INET6, s.dst, da);
+		ports = (__u32)htons(s.sport) << 16 | htons(s.dport);
+		h = family == 4 ? vta_flow_hash4(sa[0], da[0], ports, 17, 0x5eed) :
+				  vta_flow_hash6(sa, da, ports, 17, 0x5eed);
+		if (broken)
+			want = expected_slot(&s, 1, 1, 0x5eed);
+		else
+			want = tab[((__u64)h * VTA_GROUP_BUCKETS) >> 32] ?
+				       SLOT_TUN2 : SLOT_TUN1;
+		got = send_one(&s);
+		c2 += got == SLOT_TUN2;
+		if (got != want) {
+			wrong++;
+			if (first < 0)
+				first = i;
+		}
+	}
+	snprintf(name, sizeof(name), "ecmp%d %s: %d of %d flows on member 2",
+		 family,
+		 broken ? "bucket table naming no member -> hash-threshold" :
+			  "bucket table picks the member",
+		 c2, n);
+	/* the table's share (1/3) shows, not hash-threshold's 1/2 */
+	result(name, !wrong && (broken || (c2 > n / 4 && c2 < n * 5 / 12)),
+	       "%d of %d flows differ (first: flow %d)", wrong, n, first);
+}
+
 void fixtures_ecmp(void)
 {
 	int fam;
@@ -182,5 +234,7 @@ void fixtures_ecmp(void)
 		contract(fam, fam == 4 ? 1 : 58, 1, 1, 7);
 		sticky(fam);
 		seed_matters(fam);
+		buckets(fam, false);
+		buckets(fam, true);
 	}
 }

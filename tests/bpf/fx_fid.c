@@ -83,6 +83,13 @@ static void lan_route_mtu_dev0(void)
 		  0xffffffff);
 }
 
+/* vti1's IPv6 MTU (net.ipv6.conf.vti1.mtu) 1300, below its link MTU 1436 */
+static void lan_dev_mtu6(void)
+{
+	setup_lan();
+	set_iface_mtu6(IF_TUN1, 1300);
+}
+
 #define F .prog = VTA_PROG_LAN, .setup = lan_src
 #define FT .prog = VTA_PROG_TUNNEL
 
@@ -195,6 +202,17 @@ static const struct fx fid[] = {
 	{ "lan4 route mtu 1419, device mtu 0: 1419 fits", F,
 	  .setup = lan_route_mtu_dev0, .in = { UDP4, .payload_len = 1419 - 28 },
 	  TO_TUN1, .out = { UDP4, .payload_len = 1419 - 28, .ttl = 63 } },
+
+	/* the device's IPv6 MTU (ip6_dst_mtu_maybe_forward(): idev->cnf.mtu6) */
+	{ "lan6 device ipv6 mtu 1300 (link 1436): 1301", F,
+	  .setup = lan_dev_mtu6, .in = { UDP6, .payload_len = 1301 - 48 },
+	  PASS(PASS_MTU) },
+	{ "lan6 device ipv6 mtu 1300 (link 1436): 1300 fits", F,
+	  .setup = lan_dev_mtu6, .in = { UDP6, .payload_len = 1300 - 48 },
+	  TO_TUN1, .out = { UDP6, .payload_len = 1300 - 48, .ttl = 63 } },
+	{ "lan4 device ipv6 mtu 1300: IPv4 keeps the link's 1436", F,
+	  .setup = lan_dev_mtu6, .in = { UDP4, .payload_len = 1436 - 28 },
+	  TO_TUN1, .out = { UDP4, .payload_len = 1436 - 28, .ttl = 63 } },
 
 	/* 8. forwarding switched off */
 	{ "lan4 ipv4 forwarding off on the LAN", F, .setup = lan_nofwd4,

@@ -151,6 +151,34 @@ void add_group(__u32 gid, int n, const struct vta_nh *nh)
 		die("add group", errno);
 }
 
+void set_iface_mtu6(__u32 ifindex, __u32 mtu6)
+{
+	struct vta_iface v;
+
+	if (bpf_map_lookup_elem(E.m.ifaces, &ifindex, &v))
+		die("set mtu6: no iface", errno);
+	v.mtu6 = mtu6;
+	if (bpf_map_update_elem(E.m.ifaces, &ifindex, &v, 0))
+		die("set mtu6", errno);
+}
+
+/* A group with a bucket table (buckets: VTA_GROUP_BUCKETS entries). */
+void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
+		       const __u8 *buckets)
+{
+	struct vta_group g = { .n_paths = n,
+			       .n_buckets = VTA_GROUP_BUCKETS };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		g.paths[i] = nh[i];
+		g.total_weight += nh[i].weight;
+	}
+	memcpy(g.buckets, buckets, VTA_GROUP_BUCKETS);
+	if (bpf_map_update_elem(E.m.groups, &gid, &g, 0))
+		die("add group", errno);
+}
+
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags)
 {

@@ -80,6 +80,10 @@ void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
 /* Remove an IPv4 route (the covering one takes its addresses again). */
 void del_route4(const char *cidr);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
+/* Set the IPv6 MTU (vta_iface.mtu6) of an interface added before. */
+void set_iface_mtu6(__u32 ifindex, __u32 mtu6);
+void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
+		       const __u8 *buckets);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,
 	      __u32 mask, __u32 flags);
 struct vta_nh nh_tun(__u32 ifindex, __u16 weight);

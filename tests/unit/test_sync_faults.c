@@ -266,11 +266,11 @@ static const int grp_w[] = { 1, 1 };
 static void group_10(struct sfx *f)
 {
 	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 1, AF_INET, VTI1,
-			   "169.254.10.1", false, NULL, NULL, 0));
+			       "169.254.10.1", false, NULL, NULL, 0));
 	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 2, AF_INET, VTI2,
-			   "169.254.11.1", false, NULL, NULL, 0));
-	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 2));
+			       "169.254.11.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 2));
 }
 
 /* A deleted group whose map delete fails stays in the map: the retry
@@ -283,8 +283,8 @@ static void test_group_delete_failure_retried(void **state)
 	group_10(f);
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	flt.fail_group_del = true;
-	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 2));
 	assert_true(flt.failed > 0);
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_true(vta_sync_write_pending(f->s));
@@ -305,11 +305,11 @@ static void test_group_delete_failure_then_rewritten(void **state)
 
 	group_10(f);
 	flt.fail_group_del = true;
-	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 2));
 	flt.fail_group_del = false;
-	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 1)); /* vti1 only */
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 1)); /* vti1 only */
 	assert_int_equal(vta_sync_retry(f->s), 0);
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_int_equal(g.n_paths, 1);
@@ -326,8 +326,8 @@ static void test_iface_peer_delete_failure_retried(void **state)
 	assert_true(peers > 0);
 	flt.fail_iface_del = true;
 	flt.fail_peer_del = true;
-	sfx_msg(f, nlb_link(buf, RTM_DELLINK, VTI2, "vti2", ARPHRD_TUNNEL, NLB_UP,
-			1436, NULL));
+	sfx_msg(f, nlb_link(buf, RTM_DELLINK, VTI2, "vti2", ARPHRD_TUNNEL,
+			    NLB_UP, 1436, NULL));
 	assert_int_equal(vta_mem_iface(f->mem, VTI2, &v), 0);
 	assert_int_equal(vta_mem_count_peers(f->mem), peers);
 	assert_true(vta_sync_write_pending(f->s));
@@ -355,11 +355,11 @@ static void test_group_rewritten_in_place_not_retired(void **state)
 
 	vta_sync_set_grace(f->s, true);
 	group_10(f);
-	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 2));
+	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 2));
 	flt.groups_full = true;
-	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL, false,
-			   grp_ids, grp_w, 1));
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 1));
 	assert_true(flt.failed > 0); /* the copy under a new id */
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
 	assert_int_equal(g.n_paths, 1);

@@ -6,6 +6,7 @@
  * them (netconf notifications carry only the changed attribute; dumps
  * and device registration carry all).
  */
+#include <net/if.h> /* before linux/ipv6.h: libc-compat */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,8 +17,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <linux/netconf.h>
+#include <linux/ipv6.h>
 
 #include "sync_fx.h"
+#include "vta_rules.h"
 
 enum { VTI3 = 7, VTI1_NEW = 15 };
 
@@ -272,6 +275,63 @@ static void test_member_order_stable(void **state)
 	assert_int_equal(ifs[2], VTI3);
 }
 
+/*
+ * eth1's RTM_NEWLINK as the kernel sends it, with IFLA_AF_SPEC: an
+ * AF_INET entry, then AF_INET6 with IFLA_INET6_CONF (s32 per DEVCONF_*)
+ * holding mtu6; mtu6 0: no IFLA_AF_SPEC at all.
+ */
+static struct nlmsghdr *link_mtu6(int mtu6)
+{
+	struct nlmsghdr *nlh = nlb_link(buf, RTM_NEWLINK, ETH1, "eth1",
+					ARPHRD_ETHER, NLB_UP, 1500, NULL);
+	int32_t conf[DEVCONF_MAX];
+	struct nlattr *spec, *af;
+
+	if (!mtu6)
+		return nlh;
+	memset(conf, 0, sizeof(conf));
+	conf[DEVCONF_MTU6] = mtu6;
+	conf[DEVCONF_HOPLIMIT] = 64;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	af = mnl_attr_nest_start(nlh, AF_INET);
+	mnl_attr_put(nlh, IFLA_INET_CONF, 16, conf);
+	mnl_attr_nest_end(nlh, af);
+	af = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u32(nlh, IFLA_INET6_FLAGS, 0);
+	mnl_attr_put(nlh, IFLA_INET6_CONF, sizeof(conf), conf);
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return nlh;
+}
+
+/* net.ipv6.conf.DEV.mtu below the link MTU: mirrored into mtu6, used for
+ * IPv6 only; a link message without it keeps the known value. */
+static void test_ipv6_device_mtu(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_iface v;
+
+	sfx_msg(f, link_mtu6(1400));
+	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), 0);
+	assert_int_equal(v.mtu, 1500);
+	assert_int_equal(v.mtu6, 1400);
+	assert_int_equal(vta_dev_mtu(&v, VTA_AF_INET6), 1400);
+	assert_int_equal(vta_dev_mtu(&v, VTA_AF_INET), 1500);
+	sfx_msg(f, link_mtu6(0));
+	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), 0);
+	assert_int_equal(v.mtu6, 1400);
+	sfx_msg(f, link_mtu6(1500));
+	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), 0);
+	assert_int_equal(v.mtu6, 1500);
+	assert_int_equal(vta_dev_mtu(&v, VTA_AF_INET6), 1500);
+	/* never above the link's (a mirrored value older than a link MTU
+	 * change, which resets the kernel's) */
+	v.mtu = 1300;
+	assert_int_equal(vta_dev_mtu(&v, VTA_AF_INET6), 1300);
+	v.mtu6 = 0;
+	assert_int_equal(vta_dev_mtu(&v, VTA_AF_INET6), 1300);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
@@ -284,6 +344,7 @@ int main(void)
 		T(test_route_mtu),
 		T(test_route_mtu_nexthop_object),
 		T(test_member_order_stable),
+		T(test_ipv6_device_mtu),
 	};
 
 	return cmocka_run_group_tests_name("sync_fid", tests, NULL, NULL);

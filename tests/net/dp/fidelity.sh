@@ -16,7 +16,9 @@
 #     own address (ip6_forward() forwards it, so do the programs);
 #   - rp_filter strict on eth1, loose through all (no route back);
 #   - IPv4 forwarding off on eth1, ip_forward=0, IPv6 forwarding off;
-#   - a route MTU below the tunnels' (IPv4 with and without DF, IPv6).
+#   - a route MTU below the tunnels' (IPv4 with and without DF, IPv6);
+#   - the tunnels' IPv6 MTU (net.ipv6.conf.DEV.mtu) below their link MTU
+#     (no message announces it: the daemon reads it every renewal).
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 . tests/net/lib/ns.sh
@@ -40,6 +42,9 @@ fi
 GWMAC=$(nt_x gw cat /sys/class/net/eth1/address)
 R4="nexthop via 169.254.12.37 dev vti1 nexthop via 169.254.14.229 dev vti2"
 R6="nexthop via fd00:12::1 dev vti1 nexthop via fd00:14::1 dev vti2"
+# the tunnels' IPv6 MTU sysctl (the link MTU until set), to restore it
+M6="net.ipv6.conf.vti1.mtu=$(nt_x gw cat /proc/sys/net/ipv6/conf/vti1/mtu) net.ipv6.conf.vti2.mtu=$(nt_x gw cat /proc/sys/net/ipv6/conf/vti2/mtu)"
+M6LOW="net.ipv6.conf.vti1.mtu=1300 net.ipv6.conf.vti2.mtu=1300"
 
 # Cases: name | setup (ip/sysctl in gw) | restore | probe (send args after
 # IFACE) | counter the programs count the probes under.  With forwarding
@@ -65,6 +70,9 @@ CASES=(
 "route-mtu4-frag|ip route replace 172.31.0.0/16 mtu lock 1300 $R4|ip route replace 172.31.0.0/16 $R4|$GWMAC 10.16.16.10 172.31.0.10 size=1400|pass_mtu"
 "route-mtu4-fits|ip route replace 172.31.0.0/16 mtu 1300 $R4|ip route replace 172.31.0.0/16 $R4|$GWMAC 10.16.16.10 172.31.0.10 df size=1300|fwd_to_tunnel"
 "route-mtu6|ip -6 route replace fd00:31::/64 mtu 1300 $R6|ip -6 route replace fd00:31::/64 $R6|$GWMAC fd00:16::10 fd00:31::10 size=1400|pass_mtu"
+"dev-mtu6|sysctl -qw $M6LOW|sysctl -qw $M6|$GWMAC fd00:16::10 fd00:31::10 size=1400|pass_mtu"
+"dev-mtu6-fits|sysctl -qw $M6LOW|sysctl -qw $M6|$GWMAC fd00:16::10 fd00:31::10 size=1300|fwd_to_tunnel"
+"dev-mtu6-ipv4|sysctl -qw $M6LOW|sysctl -qw $M6|$GWMAC 10.16.16.10 172.31.0.10 df size=1400|fwd_to_tunnel"
 )
 
 # gw CMD...: a setup/restore line (sysctl or ip) in gw

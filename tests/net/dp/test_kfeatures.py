@@ -127,6 +127,19 @@ def stays_forward(d, secs=1.0):
     return True
 
 
+def route_types():
+    """prefix -> type of the mirrored routes (`routes -4 -j`)."""
+    p = sh("nsenter", "--net=/run/netns/" + GW, VTA, "--pin-root", PIN, "routes", "-4",
+           "-j", check=False)
+    try:
+        js = json.loads(p.stdout)
+    except ValueError:
+        return {}
+    if isinstance(js, dict):
+        js = js.get("routes", [])
+    return {r.get("dst"): r.get("type") for r in js if isinstance(r, dict)}
+
+
 def in_use():
     return status().get("kernel_features", {}).get("in_use", [])
 
@@ -204,6 +217,36 @@ def main():
             ok("status names per-prefix features: %s" % pp)
         else:
             ko("status per-prefix features: %s (want tos 1, reject 1)" % pp)
+
+        # a kernel resilient nexthop group: its routes left to the kernel
+        # (their buckets move on the kernel's timers, unannounced), named
+        # in status; the same members as an mpath group are forwarded
+        for cmd in (["nexthop", "add", "id", "901", "via", "169.254.10.2", "dev", "vti1"],
+                    ["nexthop", "add", "id", "902", "group", "901", "type", "resilient",
+                     "buckets", "8"],
+                    ["nexthop", "add", "id", "903", "group", "901"],
+                    ["route", "add", "172.31.11.0/24", "nhid", "902"],
+                    ["route", "add", "172.31.12.0/24", "nhid", "903"]):
+            inns("ip", *cmd)
+        want = {"172.31.11.0/24": "kernel", "172.31.12.0/24": "unicast"}
+        types = {}
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            rt = route_types()
+            types = {p: rt.get(p) for p in want}
+            if types == want:
+                break
+            time.sleep(0.05)
+        pp = status().get("kernel_features", {}).get("per_prefix", {})
+        if types == want and pp.get("resilient") == 1 and stays_forward(d, 0.5):
+            ok("resilient nexthop group: its route left to the kernel, status counts it")
+        else:
+            ko("resilient nexthop group: mirrored route types %s (want %s), status "
+               "per_prefix %s (want resilient 1)" % (types, want, pp))
+        for cmd in (["route", "del", "172.31.11.0/24"], ["route", "del", "172.31.12.0/24"],
+                    ["nexthop", "del", "id", "902"], ["nexthop", "del", "id", "903"],
+                    ["nexthop", "del", "id", "901"]):
+            inns("ip", *cmd, check=False)
 
         blocks(d, "ip rule iif lan0 lookup 100 (table with a route)",
                [["ip", "route", "add", "172.31.5.0/24", "via", "10.1.0.9", "table", "100"],

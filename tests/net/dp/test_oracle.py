@@ -4,10 +4,11 @@
 
 For each scenario: a gateway namespace with random routes and router
 settings (IPv4 and IPv6 prefixes of every length, multipath with weights,
-nexthop objects and groups, blackhole/unreachable/prohibit/throw, route
-MTU metrics, local and broadcast routes, ip rules, TOS and IPv6
-source-specific routes, extra addresses, rp_filter, accept_local and
-forwarding sysctls, an nftables FORWARD rule, an XFRM forward policy),
+nexthop objects and groups (some resilient), blackhole/unreachable/
+prohibit/throw, route MTU metrics, IPv6 device MTUs below the link's,
+local and broadcast routes, ip rules, TOS and IPv6 source-specific routes,
+extra addresses, rp_filter, accept_local and forwarding sysctls, an
+nftables FORWARD rule, an XFRM forward policy),
 `vtiaccel run` mirroring them (started as an operator starts it, with a
 private pin root; part of the configuration is changed after it is ready
 so that the event path is exercised too), then thousands of random frames
@@ -263,6 +264,9 @@ ZONES6 = ["fd20::/16", "2001:db8::/32", "::/0"]
 class Scenario:
     def __init__(self, rng, idx, pid):
         self.rng, self.idx = rng, idx
+        # draws added after the fixtures in oracle_seeds were picked come
+        # from their own generator, so those scenarios stay what they were
+        self.xrng = random.Random("x-%r" % (rng.getstate()[1][:8],))
         self.gw = "vtaNT%d-or%d-gw" % (pid, idx)
         self.pe = "vtaNT%d-or%d-pe" % (pid, idx)
         self.pin = "/sys/fs/bpf/vtaNT%d-oracle%d" % (pid, idx)
@@ -274,6 +278,8 @@ class Scenario:
         self.pfx4, self.pfx6 = [], []     # route prefixes, for addresses
         self.own4, self.own6 = [], []
         self.mtu = {}
+        self.mtu6 = {}                    # net.ipv6.conf.DEV.mtu when set
+        self.routes6 = []                 # table main's IPv6 prefixes
         self.nhid = 10
         self.notes = []
 
@@ -378,8 +384,13 @@ class Scenario:
             for _ in range(3):
                 self.nhid += 1
                 mem = r.sample(ids, r.randint(2, 3))
-                self.pre.append("nexthop add id %d group %s" % (
-                    self.nhid, "/".join("%d,%d" % (i, r.randint(1, 5)) for i, _ in mem)))
+                # a kernel resilient group now and then: its routes must be
+                # left to the kernel (they are never mirrored)
+                kind = " type resilient buckets %d" % self.xrng.choice([8, 64]) \
+                    if self.xrng.random() < 0.25 else ""
+                self.pre.append("nexthop add id %d group %s%s" % (
+                    self.nhid, "/".join("%d,%d" % (i, r.randint(1, 5)) for i, _ in mem),
+                    kind))
                 self.groups[fam].append(self.nhid)
         # extra addresses
         for _ in range(r.randint(1, 4)):
@@ -456,6 +467,11 @@ class Scenario:
         if r.random() < 0.3:
             d = r.choice(list(MANAGED_IN))
             s["net.ipv4.conf.%s.forwarding" % d] = 0
+        # a device's IPv6 MTU below its link MTU (ip6_forward() checks it)
+        for d in DEVS:
+            if self.xrng.random() < 0.3:
+                self.mtu6[d] = self.xrng.randint(1280, self.mtu[d])
+                s["net.ipv6.conf.%s.mtu" % d] = self.mtu6[d]
         # netfilter FORWARD rule, XFRM forward policy; and their harmless
         # relatives (an empty forward chain, an input rule, a marked
         # policy as a VTI set-up has)
@@ -565,6 +581,18 @@ class Scenario:
                 self.notes.append("nft refused: %s" % p.stderr.strip()[:200])
                 self.fw_drop = []
 
+    def main_routes6(self):
+        """The IPv6 prefixes of table main (not source-specific)."""
+        p = self.sh("ip", "-n", self.gw, "-6", "-j", "route", "show", "table", "main")
+        nets = []
+        for r in json.loads(p.stdout or "[]"):
+            if r.get("from") or not r.get("dst"):
+                continue
+            dst = "::/0" if r["dst"] == "default" else r["dst"]
+            nets.append(ipaddress.ip_network(dst if "/" in dst else dst + "/128",
+                                             strict=False))
+        return nets
+
     def sysctl_set(self, kv):
         args = ["%s=%s" % (k, v) for k, v in kv.items()]
         self.sh("ip", "netns", "exec", self.gw, "sysctl", "-qw", *args)
@@ -664,7 +692,7 @@ def edge_addrs(rng, net):
 
 def make_cases(sc, rng, n, ifx, own4, own6, macs):
     cases = []
-    mtus = sorted(set(sc.mtu.values()) | {576, 1280, 1419, 1420})
+    mtus = sorted(set(sc.mtu.values()) | set(sc.mtu6.values()) | {576, 1280, 1419, 1420})
     for i in range(n):
         fam = 4 if rng.random() < 0.6 else 6
         dev = rng.choice(list(MANAGED_IN))
@@ -804,6 +832,18 @@ def kernel_verdict(sc, c, plain, fm, ifx_name, v6fwd):
                              if fam == 6 and fm.get("nhid") else
                              "the kernel's fibmatch route %s does not cover the destination"
                              % net)
+    # The same cache can name a route that does cover the destination but
+    # is shorter than the destination's own (2001:db8:7000::/38 through
+    # nexthop 21 for a packet to 2001:db8:7300::/41, whose group holds
+    # nexthop 21 too: seed 13 scenario 3), and then plain and fibmatch
+    # both answer for that route.  Undecided as well.
+    if fam == 6 and fm.get("nhid"):
+        longer = [n for n in sc.routes6 if n.prefixlen > net.prefixlen and
+                  in_net(c["dst"], n)]
+        if longer:
+            return "undecided", ("IPv6 fibmatch names %s, another route with the nexthop "
+                                 "object (per-cpu dst cache), while %s covers the "
+                                 "destination" % (net, longer[0]))
     oifs = set(fm["oifs"]) | set(plain["oifs"])
     if not plain["oifs"]:
         return "undecided", "no output interface in the answer"
@@ -822,7 +862,11 @@ def kernel_mtu(sc, c, plain, oif, ifx_name):
     ip6_dst_mtu_maybe_forward() and, for IPv6 with an unlocked route MTU,
     ip6_fragment()'s too-big check on output (IPv4 without DF is
     fragmented: not the same bytes either).  None if it fits."""
-    dev_mtu = sc.mtu.get(ifx_name.get(oif, "?"), 65536)
+    dev = ifx_name.get(oif, "?")
+    dev_mtu = sc.mtu.get(dev, 65536)
+    if c["fam"] == 6:
+        # the device's IPv6 MTU (idev->cnf.mtu6), net.ipv6.conf.DEV.mtu
+        dev_mtu = sc.mtu6.get(dev, dev_mtu)
     mtu = plain.get("mtu") or dev_mtu
     if c["fam"] == 6:
         locked = plain.get("lock", 0) & (1 << RTAX_MTU)
@@ -969,6 +1013,7 @@ def run_scenario(rng, idx, tmp, ncases, show, totals):
         sc.rules_in_use = any("rule add" in ln for ln in sc.pre)
         sc.fwd4 = {d: sc.sysctl_get("net.ipv4.conf.%s.forwarding" % d) for d in MANAGED_IN}
         v6fwd = sc.sysctl_get("net.ipv6.conf.all.forwarding")
+        sc.routes6 = sc.main_routes6()
         cases = make_cases(sc, rng, ncases, ifx, own4, own6, sc.macs())
         kres = kquery(cases, sc.gw)
         inp = "".join("%s %d %s\n" % (MANAGED_IN[c["dev"]], c["iif"], c["frame"].hex())
