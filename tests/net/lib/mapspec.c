@@ -724,7 +724,8 @@ int mapspec_apply(struct mapspec *ms, char *text)
 	 * vta_fib4 after the spec (the tools keep no writer state). */
 	err = vta_fib4_rebuild(ms->maps);
 	if (err)
-		mapspec_err(ms, "write the IPv4 FIB tables: %s", strerror(-err));
+		mapspec_err(ms, "write the IPv4 FIB tables: %s",
+			    strerror(-err));
 	return err;
 }
 
