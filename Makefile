@@ -75,8 +75,11 @@ NETT_BINS	:= $(patsubst tests/net/%.c,$(BUILD)/tests/net/%,$(NETT_SRCS))
 # Their shared pieces (the map spec parser), linked into each.
 NETT_HELPERS	:= $(sort $(wildcard tests/net/lib/*.c))
 
-BENCH_SRCS	:= $(sort $(wildcard bench/*.c))
+BENCH_SRCS	:= $(sort $(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+# The minimal forwarders bench/forward.sh compares with (bench/anchors.c
+# attaches them).
+BENCH_BPF	:= $(BUILD)/bench/anchors.bpf.o
 
 VTIACCEL	:= $(BUILD)/vtiaccel
 
@@ -93,6 +96,11 @@ all: $(VTIACCEL) $(BPF_OBJS)
 # --- BPF -------------------------------------------------------------------
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) Makefile
+	@mkdir -p $(@D)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c Makefile
 	@mkdir -p $(@D)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -142,7 +150,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-tests: all $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(NETT_BINS) $(BENCH_BINS)
+tests: all $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(NETT_BINS) $(BENCH_BINS) $(BENCH_BPF)
 
 deps:
 	$(Q)scripts/install-deps.sh

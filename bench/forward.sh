@@ -2,53 +2,84 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Forwarding benchmark on veth in namespaces (host kernel): 64-byte UDP
-# frames (60 bytes + FCS), 1 flow and 1,000 flows, from trafgen in a
-# generator namespace through a router namespace to a sink, for
+# frames (60 bytes + FCS), 1 flow and 1,000 flows, both directions, from
+# trafgen through a router namespace to a sink:
 #
-#   a  seed      kernel forwarding + the seed's rules (mangle FORWARD TCPMSS
-#                --clamp-mss-to-pmtu, mangle INPUT ESP MARK) + conntrack
-#                active (filter FORWARD -m conntrack --ctstate INVALID -j DROP,
-#                a usual gateway rule; it makes the namespace track flows)
-#   b  seed-noct the same two seed rules, nothing that needs conntrack
-#                (conntrack hooks are registered only on demand: not active)
-#   c  kernel    plain kernel forwarding, no rules
-#   d  vtiaccel  vta_lan_in on the router's ingress, maps filled by
-#                vta_static (egress = an L2 "tunnel", bpf_redirect_neigh),
-#                no rules
-#   e  direct    the generator straight into the sink (no router)
+#   gen g0 10.1.0.1 --- r0 10.1.0.254 [router] r1 10.2.0.254 --- s0 10.2.0.1 sink
+#   gen g1 10.3.0.1 ------------------------------------------- s1 10.3.0.2 sink
 #
-# All in the same session, interleaved, RUNS runs of SECS seconds each,
-# median reported.  Generator, router and sink share CPU $CPU (veth
-# processing runs on the sending CPU; docs/kernel-facts.md: one CPU gives stable
-# numbers, two give bimodal ones).  The sink drops every frame at tc
-# ingress (classic BPF "ret TC_ACT_SHOT") so that its cost is the same in
-# every variant; pps = sink rx_packets over the window (veth counts a frame
-# once it is queued to the sink, after the router is done with it).
+#   lan->tun: trafgen on g0, counted at s0 (r0 is the LAN, r1 the "tunnel":
+#             a veth standing in for a VTI, as in the net tier)
+#   tun->lan: trafgen on s0, counted at g0
+#
+# Variants (VARIANTS, letters):
+#   a  seed rules + conntrack: mangle FORWARD TCPMSS --clamp-mss-to-pmtu,
+#      mangle INPUT ESP MARK, filter FORWARD -m conntrack --ctstate INVALID
+#      -j DROP (a usual gateway rule; it makes the namespace track flows)
+#   b  the two seed rules only (conntrack hooks not registered)
+#   c  plain kernel forwarding, no rules
+#   n  anchor: minimal tc, TTL - 1, bpf_redirect_neigh(out, NULL)
+#   f  anchor: minimal tc, bpf_fib_lookup() + MACs + bpf_redirect()
+#   x  anchor: minimal XDP, bpf_fib_lookup() + MACs + bpf_redirect(); an
+#      XDP_PASS program on the receiving veth (veth takes XDP frames only
+#      into a NAPI-enabled peer)
+#   s  vtiaccel with the vta_static spec below (the test tier's loader)
+#   v  vtiaccel as users run it: `vtiaccel run --lan r0 --tunnel r1`,
+#      routes mirrored by the daemon.  --liveness no: the probes are pings
+#      into the tunnel that this topology cannot answer (they would only
+#      mark it down); --no-sa-aware: a veth has no SAs; --xdp no (the XDP
+#      guard is off by default, so no XDP program has a job either way)
+#   o  the same with VTA_OLD (another build's vtiaccel, e.g. main's) to
+#      compare before/after in one interleaved run; only when set
+#   e  direct: the generator straight into the sink (no router)
+#
+# RUNS repetitions, interleaved (each repetition sets up every variant in
+# turn and measures all its cells), SECS seconds each; the table gives the
+# median with min-max and warns when the repetitions of a cell spread by
+# more than 10%.  Generator, router and sink share CPU $CPU (veth
+# processing runs on the sending CPU; docs/kernel-facts.md: one CPU gives
+# stable numbers, two give bimodal ones).  The receiving veth drops every
+# frame at tc ingress (classic BPF "ret TC_ACT_SHOT") so that its cost is
+# the same in every variant; pps = its rx_packets over the window.
 #
 #   router cost per packet = 1/pps - 1/pps(direct)
 #
-# Env: BUILD (for vta_static), RUNS=3, SECS=5, CPU=1, NICE=-20,
-# FLOWS="1 1000", VARIANTS="e a b c d".
+# PROFILE=1 (default) adds, after the table, the per-program run_time_ns /
+# run_cnt of vtiaccel's programs in both setups (s and v) with
+# kernel.bpf_stats_enabled=1 for one window each (the sysctl is restored).
+#
+# Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
+# DIRS="lan->tun tun->lan", VARIANTS="e a b c n f x s v" (+ o with
+# VTA_OLD), PROFILE=1.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/net/lib/ns.sh
 
+BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
-SECS=${SECS:-5}
+SECS=${SECS:-2}
 CPU=${CPU:-1}
 # On a shared machine, weight (not starve) the generator, whose context
 # also runs the veth/router/sink softirq work: CFS gives nice -20 ~98% of
 # the CPU against one nice-0 task.  NICE=0 to measure without it.
 NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
-VARIANTS=${VARIANTS:-"e a b c d"}
+DIRS=${DIRS:-"lan->tun tun->lan"}
+VTA_OLD=${VTA_OLD:-}
+VARIANTS=${VARIANTS:-"e a b c n f x s v${VTA_OLD:+ o}"}
+PROFILE=${PROFILE:-1}
+VTA=$BUILD/vtiaccel
+ANCHORS=$BUILD/bench/anchors
+ANCHORS_OBJ=$BUILD/bench/anchors.bpf.o
 
 nt_init bench-fwd || exit 1
 command -v trafgen >/dev/null || { echo "forward: trafgen (netsniff-ng) missing"; exit 1; }
-[ -x "$NT_VTA_STATIC" ] || { echo "forward: $NT_VTA_STATIC missing (make BUILD=... tests)"; exit 1; }
+for f in "$NT_VTA_STATIC" "$VTA" "$ANCHORS"; do
+	[ -x "$f" ] || { echo "forward: $f missing (make BUILD=$BUILD tests)"; exit 1; }
+done
+[ -f "$ANCHORS_OBJ" ] || { echo "forward: $ANCHORS_OBJ missing (make BUILD=$BUILD tests)"; exit 1; }
+[ -z "$VTA_OLD" ] || [ -x "$VTA_OLD" ] || { echo "forward: VTA_OLD=$VTA_OLD is not executable"; exit 1; }
 
-#   gen g0 10.1.0.1 ---- r0 10.1.0.254 router r1 10.2.0.254 ---- s0 10.2.0.1 sink
-#   gen g1 10.3.0.1 -------------------------------------------- s1 10.3.0.2 sink
 nt_ns gen rtr sink || exit 1
 nt_veth gen g0 rtr r0 && nt_veth rtr r1 sink s0 && nt_veth gen g1 sink s1 || exit 1
 nt_forwarding rtr
@@ -62,30 +93,35 @@ mac() { nt_x "$1" cat "/sys/class/net/$2/address"; }
 # static neighbours: no ARP during a run, the same in every variant
 nt_x rtr ip neigh replace 10.2.0.1 lladdr "$(mac sink s0)" dev r1 nud permanent
 nt_x rtr ip neigh replace 10.1.0.1 lladdr "$(mac gen g0)" dev r0 nud permanent
-# Drop at the sink's tc ingress.  This kernel has neither cls_matchall nor
-# act_gact: a one-instruction classic BPF filter in direct-action mode,
-# "ret #2" = TC_ACT_SHOT, does it.
-for d in s0 s1; do
-	nt_x sink tc qdisc add dev $d clsact &&
-	nt_x sink tc filter add dev $d ingress bpf da bytecode "1,6 0 0 2" || {
-		echo "forward: cannot install the sink's drop filter on $d"; exit 1; }
-done
+# Drop at the receiving side's tc ingress.  This kernel has neither
+# cls_matchall nor act_gact: a one-instruction classic BPF filter in
+# direct-action mode, "ret #2" = TC_ACT_SHOT, does it.
+drop_filter() {
+	nt_x "$1" tc qdisc add dev "$2" clsact &&
+	nt_x "$1" tc filter add dev "$2" ingress bpf da bytecode "1,6 0 0 2" || {
+		echo "forward: cannot install the drop filter on $2"; exit 1; }
+}
+drop_filter sink s0
+drop_filter sink s1
+drop_filter gen g0
 # no offloads that would batch frames differently per path
 for d in g0 g1; do nt_x gen ethtool -K $d tso off gso off >/dev/null 2>&1; done
+nt_x sink ethtool -K s0 tso off gso off >/dev/null 2>&1
 
-R0_MAC=$(mac rtr r0) S1_MAC=$(mac sink s1) G0_MAC=$(mac gen g0) G1_MAC=$(mac gen g1)
+R0_MAC=$(mac rtr r0) R1_MAC=$(mac rtr r1) S1_MAC=$(mac sink s1)
+G0_MAC=$(mac gen g0) G1_MAC=$(mac gen g1) S0_MAC=$(mac sink s0)
 
 # trafgen config: DEV DSTMAC SRCMAC SRCIP DSTIP FLOWS
 tg_conf() {
 	local sp="sp=4000"
 	[ "$6" -gt 1 ] && sp="sp=dinc(4000, $((4000 + $6 - 1)))"
-	cat >"$NT_DIR/tg-$1-$6.cfg" <<-EOF
+	cat >"$NT_DIR/tg-$1-$6.cfg" <<-EOC
 	{ eth(da=$2, sa=$3), ipv4(sa=$4, da=$5, ttl=64, df), udp($sp, dp=9), fill(0x41, 18) }
-	EOF
+	EOC
 	echo "$NT_DIR/tg-$1-$6.cfg"
 }
 
-rx() { nt_x sink cat "/sys/class/net/$1/statistics/rx_packets"; }
+rx() { nt_x "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 
 VTA_SPEC="
 iface r0 role lan slot 1 flags up,l2
@@ -97,7 +133,8 @@ route 10.1.0.0/24 group 2
 route 10.1.0.254/32 local
 route 10.2.0.254/32 local
 config forward lease 3600s seed 1
-attach r0 lan"
+attach r0 lan
+attach r1 tunnel"
 
 seed_rules() {
 	nt_x rtr iptables -t mangle -A FORWARD -o r1 -p tcp -m tcp \
@@ -111,48 +148,78 @@ clear_rules() {
 	nt_x rtr iptables -F
 }
 
+anchor() { nt_x "$1" "$ANCHORS" "$ANCHORS_OBJ" "${@:2}" >>"$NT_DIR/anchors.out" 2>&1; }
+
+# daemon BINARY: `vtiaccel run` in the router, healthy (status exit 0)
+daemon() {
+	nt_bg vtad rtr "$1" run --pin-root "$NT_PIN" --lan r0 --tunnel r1 \
+		--liveness no --no-sa-aware --xdp no
+	if ! wait_for "nt_net rtr '$1' --pin-root '$NT_PIN' status >/dev/null 2>&1 || ! nt_alive vtad" 90 ||
+	   ! nt_alive vtad; then
+		echo "forward: $1 run did not get healthy: $(tail -n 3 "$NT_DIR/vtad.out")"
+		return 1
+	fi
+}
+
+daemon_stop() {
+	nt_kill vtad
+	nt_x rtr "$VTA" detach --pin-root "$NT_PIN" >/dev/null 2>&1
+	vta_unpin
+}
+
 # setup VARIANT: configure the router; teardown VARIANT
 setup() {
 	case $1 in
 	a) seed_rules && nt_x rtr iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP ;;
 	b) seed_rules ;;
-	c) : ;;
-	d) vta_start rtr "$VTA_SPEC" ;;
-	e) : ;;
+	n) anchor rtr tc-neigh r0 r1 && anchor rtr tc-neigh r1 r0 ;;
+	f) anchor rtr tc-fib r0 && anchor rtr tc-fib r1 ;;
+	x) anchor rtr xdp-fib r0 && anchor rtr xdp-fib r1 &&
+	   anchor sink xdp-pass s0 && anchor gen xdp-pass g0 ;;
+	s) vta_start rtr "$VTA_SPEC" ;;
+	v) daemon "$VTA" ;;
+	o) daemon "$VTA_OLD" ;;
+	c|e) : ;;
 	esac
 }
 
 teardown() {
 	case $1 in
 	a|b) clear_rules ;;
-	d) vta_stop ;;
+	n|f) anchor rtr detach r0; anchor rtr detach r1 ;;
+	x) anchor rtr detach r0; anchor rtr detach r1
+	   nt_x sink ip link set dev s0 xdp off; nt_x gen ip link set dev g0 xdp off ;;
+	s) vta_stop ;;
+	v|o) daemon_stop ;;
 	esac
 }
 
-# measure VARIANT FLOWS: prints "pps max-runnable"
+# measure VARIANT FLOWS DIR: prints "pps max-runnable"
 measure() {
-	local v=$1 flows=$2 dev dst src sip dip cfg sdev c0 c1 t0 t1
+	local v=$1 flows=$2 dir=$3 ns dev dst src sip dip cfg rns sdev c0 c1 t0 t1
 	if [ "$v" = e ]; then
-		dev=g1 dst=$S1_MAC src=$G1_MAC sip=10.3.0.1 dip=10.3.0.2 sdev=s1
+		ns=gen dev=g1 dst=$S1_MAC src=$G1_MAC sip=10.3.0.1 dip=10.3.0.2 rns=sink sdev=s1
+	elif [ "$dir" = "lan->tun" ]; then
+		ns=gen dev=g0 dst=$R0_MAC src=$G0_MAC sip=10.1.0.1 dip=10.2.0.1 rns=sink sdev=s0
 	else
-		dev=g0 dst=$R0_MAC src=$G0_MAC sip=10.1.0.1 dip=10.2.0.1 sdev=s0
+		ns=sink dev=s0 dst=$R1_MAC src=$S0_MAC sip=10.2.0.1 dip=10.1.0.1 rns=gen sdev=g0
 	fi
 	cfg=$(tg_conf $dev "$dst" "$src" $sip $dip "$flows")
 	# --no-sock-mem/--notouch-irq: trafgen must not retune host-wide
 	# settings.  Its one worker pins itself to CPU 0 whatever the parent's
 	# mask: move it to $CPU before the window opens.
-	nt_bg tg gen nice -n "$NICE" taskset -c "$CPU" trafgen -o $dev -c "$cfg" -P 1 \
+	nt_bg tg $ns nice -n "$NICE" taskset -c "$CPU" trafgen -o $dev -c "$cfg" -P 1 \
 		--no-sock-mem --notouch-irq --no-cpu-stats
 	wait_for "pgrep -P ${NT_PID[tg]} >/dev/null" 5
 	for w in $(pgrep -P "${NT_PID[tg]}"); do taskset -pc "$CPU" "$w" >/dev/null; done
 	# the window opens once frames reach the sink
-	c0=$(rx $sdev)
-	if ! wait_for "[ \$(rx $sdev) -gt $((c0 + 1000)) ]" 10; then
+	c0=$(rx $rns $sdev)
+	if ! wait_for "[ \$(rx $rns $sdev) -gt $((c0 + 1000)) ]" 10; then
 		nt_kill tg
-		echo 0
+		echo "0 0"
 		return 1
 	fi
-	c0=$(rx $sdev); t0=$(date +%s%N)
+	c0=$(rx $rns $sdev); t0=$(date +%s%N)
 	# The window is a duration, not a wait for a condition.  Sample the
 	# number of runnable tasks meanwhile: trafgen is one; more means
 	# other jobs competed for the CPUs during this run.
@@ -162,7 +229,7 @@ measure() {
 		r=$(awk '/^procs_running/ { print $2 }' /proc/stat)
 		[ "$r" -gt "$busy" ] && busy=$r
 	done
-	c1=$(rx $sdev); t1=$(date +%s%N)
+	c1=$(rx $rns $sdev); t1=$(date +%s%N)
 	nt_kill tg
 	awk -v n=$((c1 - c0)) -v ns=$((t1 - t0)) -v b=$busy \
 		'BEGIN { printf "%.0f %d\n", n / (ns / 1e9), b }'
@@ -173,80 +240,141 @@ name() {
 	a) echo "seed rules + conntrack" ;;
 	b) echo "seed rules, no conntrack" ;;
 	c) echo "plain kernel forwarding" ;;
-	d) echo "vtiaccel (tc, vta_lan_in)" ;;
+	n) echo "min tc redirect_neigh" ;;
+	f) echo "min tc fib_lookup+redirect" ;;
+	x) echo "min XDP fib_lookup" ;;
+	s) echo "vtiaccel, vta_static spec" ;;
+	v) echo "vtiaccel run (daemon)" ;;
+	o) echo "vtiaccel run, VTA_OLD" ;;
 	e) echo "direct (no router)" ;;
 	esac
 }
 
-echo "forward: $RUNS x ${SECS}s per variant, interleaved, CPU $CPU (generator nice $NICE), $(nproc) CPUs online"
-echo "forward: a = mangle FORWARD TCPMSS + mangle INPUT ESP MARK + filter FORWARD"
-echo "         -m conntrack --ctstate INVALID -j DROP (conntrack tracks every flow);"
-echo "         b = the two mangle rules only (no conntrack user: conntrack not active);"
-echo "         c = no rules; d = vtiaccel tc (vta_lan_in, bpf_redirect_neigh), no rules;"
-echo "         e = trafgen straight into the sink"
-echo "forward: loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for flows in $FLOWS; do
-	for run in $(seq 1 "$RUNS"); do
-		for v in $VARIANTS; do
-			if ! setup $v; then
-				echo "forward: setting up variant $v failed"
-				teardown $v
-				continue
-			fi
-			read -r pps busy < <(measure $v "$flows")
-			[ $v = a ] && ct=$(nt_x rtr cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)
-			teardown $v
-			echo "$flows $v $pps" >>"$NT_DIR/results"
-			printf 'forward: flows=%-4s run %d %-28s %9s pps  (max runnable %s)\n' \
-				"$flows" "$run" "$(name $v)" "$pps" "$busy"
-		done
+# The per-program cost inside one setup: bpftool's run_time_ns/run_cnt of
+# the programs attached in the router, over one window of 1,000 flows
+# LAN -> tunnel, with bpf stats on (they cost a clock read per run).
+profile() {
+	local v=$1 ids id stats_was
+	setup "$v" || { teardown "$v"; return; }
+	ids=$(nt_x rtr bpftool -j net show 2>/dev/null |
+		jq -r '.[] | (.tc // [])[], (.xdp // [])[] | .id' | sort -u)
+	stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	measure "$v" 1000 "lan->tun" >/dev/null
+	for id in $ids; do
+		bpftool -j prog show id "$id" 2>/dev/null | jq -r --arg v "$(name "$v")" \
+			'"forward: profile \($v): \(.name) id \(.id): \(if (.run_cnt // 0) > 0 then "\(.run_cnt) runs, \((.run_time_ns / .run_cnt * 10 | floor) / 10) ns/run" else "not run" end)"'
 	done
-	[ -n "${ct:-}" ] && echo "forward: conntrack entries in the router after a seed+conntrack run: $ct"
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	teardown "$v"
+}
+
+echo "forward: $RUNS x ${SECS}s per cell, interleaved, CPU $CPU (generator nice $NICE), $(nproc) CPUs online"
+for v in $VARIANTS; do echo "forward:   $v = $(name "$v")"; done
+echo "forward: loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for run in $(seq 1 "$RUNS"); do
+	for v in $VARIANTS; do
+		if ! setup $v; then
+			echo "forward: setting up variant $v failed"
+			teardown $v
+			continue
+		fi
+		for flows in $FLOWS; do
+			for dir in $DIRS; do
+				[ $v = e ] && [ "$dir" != "${DIRS%% *}" ] && continue
+				read -r pps busy < <(measure $v "$flows" "$dir")
+				echo "$flows $dir $v $pps" >>"$NT_DIR/results"
+				printf 'forward: run %d flows=%-4s %-8s %-28s %9s pps  (max runnable %s)\n' \
+					"$run" "$flows" "$dir" "$(name $v)" "$pps" "$busy"
+			done
+		done
+		[ $v = a ] && ct=$(nt_x rtr cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)
+		teardown $v
+	done
 done
+[ -n "${ct:-}" ] && echo "forward: conntrack entries in the router after a seed+conntrack run: $ct"
 echo "forward: loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "forward: note: other jobs on this machine may share the CPUs: \"max runnable\" above"
 echo "         is the most runnable tasks seen during a run (1 = trafgen alone, plus the"
 echo "         sampler itself at times); re-run when it is high"
 
-# table: median per variant; cost = 1/pps - 1/pps(direct)
-awk -v variants="$VARIANTS" '
-function median(list,    n, a, i, j, t) {
-	n = split(list, a, " ")
+# table: per cell median and min-max of the router cost (1/pps - 1/pps of
+# direct's median); ratios of vtiaccel's to the anchors'
+names=""
+for v in $VARIANTS; do names="$names$v=$(name "$v");"; done
+awk -v variants="$VARIANTS" -v names="$names" -v dirs="$DIRS" -v flows="$FLOWS" '
+function sort(a, n,    i, j, t) {
 	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 		if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ r[$1 " " $2] = r[$1 " " $2] " " $3; f[$1] = 1 }
+function median(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+{ k = $1 " " $2 " " $3; r[k] = r[k] " " $4 }
 END {
-	nv = split(variants, V, " ")
-	name["a"] = "seed rules + conntrack"; name["b"] = "seed rules, no conntrack"
-	name["c"] = "plain kernel forwarding"; name["d"] = "vtiaccel (tc)"
-	name["e"] = "direct (no router)"
-	for (fl in f) {
-		printf "\n64-byte UDP, %s flow(s): median of runs\n", fl
-		printf "%-26s %10s %10s %9s %8s %8s %8s\n", "variant", "pps", "ns/pkt", "router ns", "vs a", "vs b", "vs c"
-		for (i = 1; i <= nv; i++) m[V[i]] = median(r[fl " " V[i]])
-		d = m["e"] > 0 ? 1e9 / m["e"] : 0
-		for (i = 1; i <= nv; i++) {
-			v = V[i]
-			if (m[v] <= 0) { printf "%-26s %10s\n", name[v], "failed"; continue }
-			c[v] = 1e9 / m[v] - d
-		}
-		for (i = 1; i <= nv; i++) {
-			v = V[i]
-			if (m[v] <= 0) continue
-			if (v == "e") {
-				printf "%-26s %10.0f %10.1f %9s\n", name[v], m[v], 1e9 / m[v], "-"
-				continue
+	nv = split(variants, V, " "); nd = split(dirs, D, " "); nf = split(flows, F, " ")
+	nn = split(names, N, ";")
+	for (i = 1; i <= nn; i++) { split(N[i], kv, "="); nm[kv[1]] = kv[2] }
+	warn = ""
+	for (fi = 1; fi <= nf; fi++) {
+		fl = F[fi]
+		n = split(r[fl " " D[1] " e"], a, " "); sort(a, n)
+		d = n && median(a, n) > 0 ? 1e9 / median(a, n) : 0
+		printf "\n64-byte UDP, %s flow(s): router ns/packet = 1/pps - 1/pps(direct), median [min-max] of runs\n", fl
+		if (d > 0) printf "direct (no router): %.1f ns/packet\n", d
+		printf "%-28s", "variant"
+		for (di = 1; di <= nd; di++) printf " %-22s", D[di]
+		printf "\n"
+		for (vi = 1; vi <= nv; vi++) {
+			v = V[vi]
+			if (v == "e") continue
+			printf "%-28s", nm[v]
+			for (di = 1; di <= nd; di++) {
+				k = fl " " D[di] " " v
+				n = split(r[k], a, " "); sort(a, n)
+				if (!n || a[1] <= 0 || d <= 0) { printf " %-22s", "failed"; continue }
+				# pps min -> cost max
+				med = 1e9 / median(a, n) - d
+				hi = 1e9 / a[1] - d; lo = 1e9 / a[n] - d
+				cost[k] = med
+				printf " %-22s", sprintf("%6.1f [%.0f-%.0f]", med, lo, hi)
+				if (a[1] > 0 && (a[n] - a[1]) / a[1] > 0.10)
+					warn = warn sprintf("WARNING: %s, %s flow(s), %s: repetitions disagree by %.0f%% (pps %d..%d)\n",
+						nm[v], fl, D[di], 100 * (a[n] - a[1]) / a[1], a[1], a[n])
 			}
-			printf "%-26s %10.0f %10.1f %9.1f", name[v], m[v], 1e9 / m[v], c[v]
-			split("a b c", R, " ")
-			for (j = 1; j <= 3; j++)
-				if (R[j] in c && c[R[j]] > 0 && d > 0) printf " %8.2f", c[v] / c[R[j]]
-				else printf " %8s", "-"
 			printf "\n"
 		}
+		# ratios: every vtiaccel variant against each reference
+		printf "\nratios, %s flow(s) (router cost / router cost of the column):\n", fl
+		printf "%-28s %-9s", "", "dir"
+		for (vi = 1; vi <= nv; vi++) if (V[vi] ~ /^[abcnfx]$/) printf " %9s", V[vi]
+		printf "\n"
+		for (vi = 1; vi <= nv; vi++) {
+			v = V[vi]
+			if (v !~ /^[svo]$/) continue
+			for (di = 1; di <= nd; di++) {
+				printf "%-28s %-9s", nm[v], D[di]
+				for (wi = 1; wi <= nv; wi++) {
+					w = V[wi]
+					if (w !~ /^[abcnfx]$/) continue
+					k = fl " " D[di] " " v; kw = fl " " D[di] " " w
+					if ((k in cost) && (kw in cost) && cost[kw] > 0)
+						printf " %9.2f", cost[k] / cost[kw]
+					else
+						printf " %9s", "-"
+				}
+				printf "\n"
+			}
+		}
 	}
-	printf "\nrouter ns = 1/pps - 1/pps(direct); \"vs X\" = router cost / router cost of X\n"
-	printf "goals (bench/README.md): vtiaccel <= 0.5 x a, <= 0.75 x b, within 1.2 x a minimal tc forwarder\n"
+	printf "\ncolumns: a seed+conntrack, b seed, c plain kernel, n min tc redirect_neigh,\n"
+	printf "f min tc fib_lookup, x min XDP\n"
+	printf "goals (bench/README.md): vtiaccel run <= 0.85 x c and <= 1.1 x n, both directions, 1 and 1000 flows\n"
+	printf "%s", warn
 }' "$NT_DIR/results"
+
+if [ "$PROFILE" = 1 ]; then
+	echo
+	echo "forward: per-program cost (kernel.bpf_stats_enabled=1, 1000 flows lan->tun, one window):"
+	for v in s v; do
+		case " $VARIANTS " in *" $v "*) profile $v ;; esac
+	done
+fi

@@ -33,11 +33,11 @@ static __always_inline int vta_mtu_check(struct __sk_buff *skb,
 	if (!gso_size || skb->gso_segs == 1)
 		return VTA_PASS_MTU;
 	if (p->proto == IPPROTO_TCP) {
-		__u8 th[13];
+		__u8 doff, fl;
 
-		if (bpf_skb_load_bytes(skb, p->l4_off, th, sizeof(th)))
+		if (vta_tcp_flags(skb, p->l4_off, &doff, &fl))
 			return VTA_PASS_MTU;
-		l4_hdr = (th[12] >> 4) * 4;
+		l4_hdr = (doff >> 4) * 4;
 	} else if (p->proto == IPPROTO_UDP) {
 		l4_hdr = sizeof(struct udphdr);
 	}
@@ -70,6 +70,17 @@ static __always_inline int vta_dec_ttl(struct __sk_buff *skb,
 	return 0;
 }
 
+/*
+ * Out of a tunnel: bpf_redirect().  To a neighbour: bpf_redirect_neigh()
+ * with the next hop always given -- the gateway, or for an on-link route
+ * the packet's destination, the address ip_finish_output2() resolves
+ * (rt_nexthop()).  Without one the helper does a full output route
+ * lookup per packet (ip_route_output_flow(), XFRM policy lookup
+ * included: ~100 ns, docs/datapath-notes.md, "Per-packet cost") only to
+ * find the same neighbour; the daemon leaves forwarding to the kernel
+ * while XFRM policies or ip rules could change that answer
+ * (user/kfeatures.h), so skipping the lookup changes no packet.
+ */
 static __always_inline int vta_redirect(const struct vta_pkt *p,
 					const struct vta_path *path)
 {
@@ -78,13 +89,17 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 
 	if (nh->kind == VTA_NH_TUNNEL)
 		return bpf_redirect(path->ifindex, 0);
-	if (!nh->gw_family)
-		return bpf_redirect_neigh(path->ifindex, NULL, 0, 0);
-	np.nh_family = nh->gw_family;
+	np.nh_family = p->family;
 	if (nh->gw_family == VTA_AF_INET)
 		np.ipv4_nh = nh->gw4;
-	else
+	else if (nh->gw_family == VTA_AF_INET6)
 		__builtin_memcpy(np.ipv6_nh, nh->gw6, 16);
+	else if (p->family == VTA_AF_INET)
+		np.ipv4_nh = p->daddr[0];
+	else
+		__builtin_memcpy(np.ipv6_nh, p->daddr, 16);
+	if (nh->gw_family)
+		np.nh_family = nh->gw_family;
 	return bpf_redirect_neigh(path->ifindex, &np, sizeof(np), 0);
 }
 
@@ -118,11 +133,11 @@ static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 static __always_inline bool vta_is_syn(struct __sk_buff *skb,
 				       const struct vta_pkt *p)
 {
-	__u8 fl;
+	__u8 doff, fl;
 
 	if (p->proto != IPPROTO_TCP ||
 	    p->ip_len - (p->l4_off - p->l3_off) < 14 ||
-	    bpf_skb_load_bytes(skb, p->l4_off + 13, &fl, 1))
+	    vta_tcp_flags(skb, p->l4_off, &doff, &fl))
 		return false;
 	return (fl & VTA_TCP_SYN) && !(fl & VTA_TCP_RST);
 }

@@ -47,11 +47,18 @@ static __always_inline const struct vta_config *vta_config_lookup(void)
  * The lease: the daemon renews a deadline every second; past it (or never
  * set) every program passes everything, so a dead daemon leaves no stale
  * forwarding behind.
+ *
+ * Read with the coarse clock: CLOCK_MONOTONIC as of the last tick
+ * (ktime_get_coarse_ns(), no clocksource read), the same base as the
+ * daemon's deadline and at most one jiffy behind, so a lease of seconds
+ * runs out at most 1-10 ms late.  bpf_ktime_get_ns() reads the
+ * clocksource on every packet (docs/datapath-notes.md, "Per-packet
+ * cost").
  */
 static __always_inline bool vta_lease_ok(const struct vta_config *cfg)
 {
 	return cfg && cfg->lease_deadline_ns &&
-	       bpf_ktime_get_ns() <= cfg->lease_deadline_ns;
+	       bpf_ktime_get_coarse_ns() <= cfg->lease_deadline_ns;
 }
 
 #endif /* VTA_STATS_H */

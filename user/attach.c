@@ -33,6 +33,7 @@ struct hook {
 struct vta_attach {
 	struct vta_loader *l;
 	bool want_xdp;
+	bool want_wan;		/* ESP marking on: vta_wan_in has a job */
 	__u32 map_id;		/* id of our vta_config: marks our programs */
 	struct hook *h;
 	int n, cap;
@@ -60,6 +61,12 @@ struct vta_attach *vta_attach_new(struct vta_loader *l, bool xdp)
 		a->map_id = fd_id(m.config);
 	}
 	return a;
+}
+
+void vta_attach_set_wan(struct vta_attach *a, bool wan)
+{
+	if (a)
+		a->want_wan = wan;
 }
 
 static struct hook *hook_get(struct vta_attach *a, int ifindex)
@@ -524,6 +531,17 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->role = role;
+	/*
+	 * vta_wan_in's only job is ESP marking: with it off the program
+	 * would pass every packet and still cost a clsact hook, a map
+	 * lookup and a counter per packet the gateway receives.  The
+	 * interface stays in the maps (status names it).
+	 */
+	if (role == VTA_ROLE_WAN && !a->want_wan) {
+		pr_info("%s: no program attached (WAN: ESP marking is off, [esp] mark = no)\n",
+			name);
+		return 0;
+	}
 	if (!h->tc) {
 		bool created;
 

@@ -24,6 +24,9 @@ struct vta_loader;
 struct vta_attach;
 
 struct vta_attach *vta_attach_new(struct vta_loader *l, bool xdp);
+/* wan: attach vta_wan_in to WAN interfaces (ESP marking on); off by
+ * default, a WAN interface then gets no program. */
+void vta_attach_set_wan(struct vta_attach *a, bool wan);
 /* Attach the program(s) of role to ifindex; 0 or -errno (logged). */
 int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 		     enum vta_role role);

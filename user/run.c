@@ -679,6 +679,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	if (c->xdp && !c->xdp_guard)
 		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
+	vta_attach_set_wan(d.att, c->esp_mark);
 	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
 	vta_sync_out_maps(&out, &d.mo);
 	d.s = vta_sync_new(c, &out, &hooks);

@@ -162,6 +162,12 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 		prog_name(tc_id, name, sizeof(name));
 		print_uint(PRINT_ANY, "prog_id", "tc ingress id %" PRIu64, tc_id);
 		print_string(PRINT_ANY, "prog", " %s ", name);
+	} else if (i->v.role == VTA_ROLE_WAN &&
+		   !(cfg->flags & VTA_CFG_F_ESP_MARK)) {
+		/* the daemon attaches vta_wan_in only to mark ESP */
+		print_null(PRINT_ANY, "prog_id", "tc none ");
+		print_string(PRINT_ANY, "reason", "(no job: ESP marking off) ",
+			     "no-job");
 	} else {
 		print_null(PRINT_ANY, "prog_id", "tc none ");
 	}

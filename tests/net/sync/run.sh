@@ -90,13 +90,19 @@ else
 fi
 wait_verify "initial sync" 10
 
-for dev in vti1 vti2 lan0 wan0; do
+for dev in vti1 vti2 lan0; do
 	if ip netns exec "$GW" tc filter show dev "$dev" ingress | grep -q 'vta_'; then
 		t_pass "tc program attached on $dev"
 	else
 		t_fail "no vtiaccel tc filter on $dev"
 	fi
 done
+# ESP marking is off (the default): vta_wan_in would have no job there
+if ip netns exec "$GW" tc filter show dev wan0 ingress | grep -q 'vta_'; then
+	t_fail "vta_wan_in attached to wan0 with ESP marking off"
+else
+	t_pass "no program on wan0 with ESP marking off"
+fi
 
 # A second daemon on the same pin root must refuse, leaving the first alone.
 if out=$(inns timeout 120 "$VTA" run --pin-root "$PIN" --lan lan0 --tunnel 'vti*' 2>&1); then
