@@ -20,7 +20,7 @@ fi
 # (tests/unit/commands.py checks that every command the scripts call
 # comes from one of these: keep tests/commands.tsv in step)
 PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
-iperf3 netsniff-ng ethtool jq conntrack libclang-rt-14-dev binutils
+iperf3 netsniff-ng tcpreplay ethtool jq conntrack libclang-rt-14-dev binutils
 python3 python3-pytest python3-scapy frr xdp-tools coreutils util-linux
 mawk sed grep findutils bsdutils dash dpkg libc-bin gzip mount man-db git
 strongswan-charon strongswan-swanctl charon-systemd"

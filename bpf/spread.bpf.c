@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * vta_spread - XDP on the outside interface: spreads one tunnel's inbound
+ * ESP over several CPUs (issue 16, docs/esp-spread.md).  ESP (protocol
+ * 50) and ESP-in-UDP (destination port 4500, non-zero SPI) from a peer
+ * listed in spread_peers to any local address are redirected through the
+ * CPUMAP spread_cpus to one of the peer's CPUs, chosen from the ESP
+ * sequence number: cpu = cpus[(seq >> block_shift) % ncpus].  The skb is
+ * then built on that CPU, which runs the whole receive path there: UDP
+ * decapsulation, xfrm_input() and the decryption, the inner packet's
+ * routing.  One SA's packets so land on several CPUs, which RSS/RPS
+ * (hash of the outer addresses) cannot do.
+ *
+ * The sequence number, not a per-CPU counter, picks the CPU: the choice is
+ * stateless (the same packet always goes to the same CPU) and consecutive
+ * packets of one SA alternate, so that the decryptions overlap while the
+ * distance between packets that the replay check sees out of order stays
+ * bounded by the CPUs' queue skew (docs/esp-spread.md, replay window).
+ *
+ * Fail open: anything else (not IPv4, IP options or fragments, IKE and NAT
+ * keepalives, a peer not listed, a packet too short to hold an SPI and a
+ * sequence number), and everything once the lease in spread_state has
+ * expired, is XDP_PASS, unchanged.  A CPUMAP slot that is not set makes
+ * bpf_redirect_map() return XDP_PASS too (flags 0 would drop).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define SPREAD_MAX_CPUS 16
+#define SPREAD_NATT_PORT 4500
+
+/* What a listed peer's ESP may be spread as, and over which CPUs. */
+struct spread_peer {
+	__u32 flags; /* SPREAD_F_* */
+	__u32 ncpus; /* 1..SPREAD_MAX_CPUS entries of cpus[] used */
+	__u32 block_shift; /* 2^block_shift consecutive sequence numbers per CPU */
+	__u32 cpus[SPREAD_MAX_CPUS];
+};
+
+#define SPREAD_F_ESP (1U << 0) /* plain ESP (protocol 50) */
+#define SPREAD_F_NATT (1U << 1) /* ESP in UDP 4500 */
+
+struct spread_state {
+	__u64 lease_deadline_ns; /* CLOCK_MONOTONIC; 0: never renewed */
+};
+
+enum spread_counter {
+	SPREAD_REDIRECTED,
+	SPREAD_PASS_LEASE,
+	SPREAD_PASS_OTHER, /* not ESP, not IPv4, options, fragments */
+	SPREAD_PASS_UNKNOWN, /* ESP from a peer not listed (or not that encap) */
+	SPREAD_PASS_SHORT, /* ESP too short for SPI + sequence number */
+	SPREAD_NR_COUNTERS,
+};
+
+/* Peer IPv4 address (network order) -> spreading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct spread_peer);
+	__uint(max_entries, 256);
+} spread_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bpf_cpumap_val));
+	__uint(max_entries, 64);
+} spread_cpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct spread_state);
+	__uint(max_entries, 1);
+} spread_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, SPREAD_NR_COUNTERS);
+} spread_stats SEC(".maps");
+
+static __always_inline int spread_count(__u32 c, int verdict)
+{
+	__u64 *v = bpf_map_lookup_elem(&spread_stats, &c);
+
+	if (v)
+		*v += 1;
+	return verdict;
+}
+
+SEC("xdp")
+int vta_spread(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	const struct spread_state *st;
+	const struct spread_peer *peer;
+	struct ethhdr *eth = data;
+	struct iphdr *ip;
+	__u8 *esp;
+	__u32 zero = 0, need, seq, n, peer_addr;
+	__u64 idx;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+	ip = (void *)(eth + 1);
+	/* No options: an ESP sender does not set them, and the kernel's
+	 * own handling of what is unusual stays untouched.
+	 */
+	if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->version != 4)
+		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+	if (ip->frag_off & bpf_htons(0x3fff)) /* MF or an offset */
+		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+	esp = (__u8 *)(ip + 1);
+	if (ip->protocol == IPPROTO_ESP) {
+		need = SPREAD_F_ESP;
+	} else if (ip->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)esp;
+
+		if ((void *)(uh + 1) > end ||
+		    uh->dest != bpf_htons(SPREAD_NATT_PORT))
+			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+		esp = (__u8 *)(uh + 1);
+		/* A zero non-ESP marker is IKE; a NAT keepalive (one
+		 * byte 0xff) is too short for the SPI: both stay with
+		 * the kernel.
+		 */
+		if ((void *)(esp + 4) > end || !*(__u32 *)esp)
+			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+		need = SPREAD_F_NATT;
+	} else {
+		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+	}
+
+	peer_addr = ip->saddr;
+	peer = bpf_map_lookup_elem(&spread_peers, &peer_addr);
+	if (!peer || !(peer->flags & need))
+		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
+
+	/* The lease: a daemon that stopped renewing it leaves the kernel's
+	 * own receive path, as if this program were not there.
+	 */
+	st = bpf_map_lookup_elem(&spread_state, &zero);
+	if (!st || !st->lease_deadline_ns ||
+	    bpf_ktime_get_ns() > st->lease_deadline_ns)
+		return spread_count(SPREAD_PASS_LEASE, XDP_PASS);
+
+	if ((void *)(esp + 8) > end)
+		return spread_count(SPREAD_PASS_SHORT, XDP_PASS);
+	seq = bpf_ntohl(*(__u32 *)(esp + 4));
+	n = peer->ncpus;
+	if (n < 1 || n > SPREAD_MAX_CPUS)
+		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
+	idx = (__u64)(seq >> (peer->block_shift & 31)) % n;
+	/* idx < n <= SPREAD_MAX_CPUS, but clang's modulo (div, mul, sub)
+	 * loses the bound and drops a plain check: the barrier keeps it.
+	 */
+	barrier_var(idx);
+	if (idx >= SPREAD_MAX_CPUS)
+		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
+	spread_count(SPREAD_REDIRECTED, 0);
+	/* Flags XDP_PASS: a CPU missing from the CPUMAP passes, not drops. */
+	return bpf_redirect_map(&spread_cpus, peer->cpus[idx], XDP_PASS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
