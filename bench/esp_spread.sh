@@ -375,9 +375,13 @@ netstat_vals() { # PID -> "OFOQueue SACKReorder RetransSegs"
 tcp_run() {
 	local mode=$1 c=$2 round=$3 l0 l1 v0 v1 bps
 	mode_on "$mode" || return 1
+	# both ends: gw's outbound SA (the ACKs) starts again at sequence 1,
+	# which the peer's inbound SA would take for replays
 	gw_sas 1024
+	dp_set_sas "$PEER" peer || die "peer SAs"
 	l0=$(netstat_vals "$(hold "$LAN")") v0=$(netstat_vals "$(hold "$VPC")")
-	ns_exec "$VPC" taskset -c 0 iperf3 -c $LAN_IP -p 5201 -t "$TCP_SECS" -J > "$T_TMP/iperf.json" 2>&1
+	ns_exec "$VPC" taskset -c 0 timeout $((TCP_SECS + 30)) iperf3 -c $LAN_IP -p 5201 -t "$TCP_SECS" -J \
+		> "$T_TMP/iperf.json" 2>&1
 	l1=$(netstat_vals "$(hold "$LAN")") v1=$(netstat_vals "$(hold "$VPC")")
 	mode_off "$mode"
 	bps=$(jq -r '.end.sum_received.bits_per_second // 0' "$T_TMP/iperf.json" 2>/dev/null) || bps=0
