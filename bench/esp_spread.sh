@@ -31,8 +31,10 @@
 #   pc1/pc12 pcrypt instantiated for the SA's AEAD (bench/pcrypt_alg.py),
 #            RPS -> CPU 1, padata's parallel mask CPU 1 / CPUs 1-2.
 #
-# Per run: pps = decrypted packets (the inbound SA's counter) / (last
-# counter change - replay start); cpu us/pkt = busy time of vCPUs 1+2
+# Per run: pps = decrypted packets (vti1's rx counter, polled every
+# 0.1 s) / (its last change - release), the run ending once it has not
+# moved for 0.5 s (a longer host stall ends it early: then a lower
+# bound, with "not-decrypted" > 0); cpu us/pkt = busy time of vCPUs 1+2
 # per decrypted packet; c0 us/pkt = vCPU 0's; replay = XfrmInStateSeqError
 # delta (replay-window drops); drop = frames offered but not decrypted.
 # TCP: iperf3 from vpc to lan through the tunnel (1 flow), goodput and the
@@ -46,7 +48,8 @@
 # SPREAD_N (frames per capture and run, 12000; at most 16384, the CPUMAP
 # queue), SPREAD_ROUNDS (2),
 # SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra gen12 runs with
-# these replay windows, default "32 64 128").
+# these replay windows, default "32 64 128").  Figures and caveats:
+# docs/esp-spread.md.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
