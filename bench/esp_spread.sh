@@ -31,8 +31,10 @@
 #   pc1/pc12 pcrypt instantiated for the SA's AEAD (bench/pcrypt_alg.py),
 #            RPS -> CPU 1, padata's parallel mask CPU 1 / CPUs 1-2.
 #
-# Per run: pps = decrypted packets (the inbound SA's counter) / (last
-# counter change - replay start); cpu us/pkt = busy time of vCPUs 1+2
+# Per run: pps = decrypted packets (vti1's rx counter, polled every
+# 0.1 s) / (its last change - release), the run ending once it has not
+# moved for 0.5 s (a longer host stall ends it early: then a lower
+# bound, with "not-decrypted" > 0); cpu us/pkt = busy time of vCPUs 1+2
 # per decrypted packet; c0 us/pkt = vCPU 0's; replay = XfrmInStateSeqError
 # delta (replay-window drops); drop = frames offered but not decrypted.
 # TCP: iperf3 from vpc to lan through the tunnel (1 flow), goodput and the
@@ -46,7 +48,8 @@
 # SPREAD_N (frames per capture and run, 12000; at most 16384, the CPUMAP
 # queue), SPREAD_ROUNDS (2),
 # SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra gen12 runs with
-# these replay windows, default "32 64 128").
+# these replay windows, default "32 64 128").  Figures and caveats:
+# docs/esp-spread.md.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -375,9 +378,13 @@ netstat_vals() { # PID -> "OFOQueue SACKReorder RetransSegs"
 tcp_run() {
 	local mode=$1 c=$2 round=$3 l0 l1 v0 v1 bps
 	mode_on "$mode" || return 1
+	# both ends: gw's outbound SA (the ACKs) starts again at sequence 1,
+	# which the peer's inbound SA would take for replays
 	gw_sas 1024
+	dp_set_sas "$PEER" peer || die "peer SAs"
 	l0=$(netstat_vals "$(hold "$LAN")") v0=$(netstat_vals "$(hold "$VPC")")
-	ns_exec "$VPC" taskset -c 0 iperf3 -c $LAN_IP -p 5201 -t "$TCP_SECS" -J > "$T_TMP/iperf.json" 2>&1
+	ns_exec "$VPC" taskset -c 0 timeout $((TCP_SECS + 30)) iperf3 -c $LAN_IP -p 5201 -t "$TCP_SECS" -J \
+		> "$T_TMP/iperf.json" 2>&1
 	l1=$(netstat_vals "$(hold "$LAN")") v1=$(netstat_vals "$(hold "$VPC")")
 	mode_off "$mode"
 	bps=$(jq -r '.end.sum_received.bits_per_second // 0' "$T_TMP/iperf.json" 2>/dev/null) || bps=0
