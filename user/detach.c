@@ -270,6 +270,29 @@ int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
 	return ret;
 }
 
+/* detach's and clamp's options (detach_opts): -1 to go on, else the
+ * exit status. */
+static int parse_opts(const struct vta_cmd *c, int argc, char **argv)
+{
+	int opt;
+
+	while ((opt = vta_cmd_getopt(c, argc, argv)) != -1) {
+		switch (opt) {
+		case 'P':
+			vta_g.pin_root = optarg;
+			break;
+		case 'j':
+			vta_print_init(true, false);
+			break;
+		case 'h':
+			return vta_cmd_usage(c->name, false);
+		default:
+			return vta_cmd_usage(c->name, true);
+		}
+	}
+	return -1;
+}
+
 int vta_pins_remove(const char *pin_root, bool keep_root, int *count)
 {
 	*count = 0;
@@ -286,20 +309,9 @@ int cmd_detach(int argc, char **argv)
 	int egress;
 	char first[256] = "";	/* the first failure, for "error" in JSON */
 
-	while ((opt = vta_cmd_getopt(&vta_cmd_detach, argc, argv)) != -1) {
-		switch (opt) {
-		case 'P':
-			vta_g.pin_root = optarg;
-			break;
-		case 'j':
-			vta_print_init(true, false);
-			break;
-		case 'h':
-			return vta_cmd_usage("detach", false);
-		default:
-			return vta_cmd_usage("detach", true);
-		}
-	}
+	opt = parse_opts(&vta_cmd_detach, argc, argv);
+	if (opt >= 0)
+		return opt;
 	if (optind < argc) {
 		vta_print_error("detach: unexpected argument '%s'", argv[optind]);
 		return 2;
@@ -426,20 +438,9 @@ int cmd_clamp(int argc, char **argv)
 	bool created;
 	int opt, fd, err;
 
-	while ((opt = vta_cmd_getopt(&vta_cmd_clamp, argc, argv)) != -1) {
-		switch (opt) {
-		case 'P':
-			vta_g.pin_root = optarg;
-			break;
-		case 'j':
-			vta_print_init(true, false);
-			break;
-		case 'h':
-			return vta_cmd_usage("clamp", false);
-		default:
-			return vta_cmd_usage("clamp", true);
-		}
-	}
+	opt = parse_opts(&vta_cmd_clamp, argc, argv);
+	if (opt >= 0)
+		return opt;
 	if (optind + 1 != argc) {
 		vta_print_error("clamp: needs exactly one interface name, e.g. vtiaccel clamp vti1");
 		return 2;

@@ -54,9 +54,5 @@ if [ "$ran" -eq 0 ]; then
 	echo "unit: no test binaries under $BUILD/tests/unit (run make tests)"
 	fail=$((fail + 1))
 fi
-if [ "$skip" -gt 0 ]; then
-	echo "unit: $pass passed, $fail failed, $skip skipped"
-else
-	echo "unit: $pass passed, $fail failed"
-fi
-[ "$fail" -eq 0 ]
+T_PASS=$pass T_FAIL=$fail T_SKIP=$skip
+t_summary unit
