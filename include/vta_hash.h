@@ -89,8 +89,18 @@ static __always_inline int vta_group_pick(const struct vta_group *g,
 		__u32 b = (__u32)(((__u64)hash * VTA_GROUP_BUCKETS) >> 32);
 		__u32 m = g->buckets[b & (VTA_GROUP_BUCKETS - 1)];
 
-		if (m < n)
-			return (int)m;
+		if (m < n) {
+			/* m < n <= VTA_MAX_PATHS (a power of two), so the
+			 * mask changes nothing, but the 6.1 verifier learns
+			 * no bound from comparing two registers, and clang
+			 * dropped or moved the caller's i < VTA_MAX_PATHS
+			 * check (paths[m] with m up to 255: "invalid access
+			 * to map value", measured on Debian's 6.1).  The
+			 * barrier keeps clang from proving the mask
+			 * redundant. */
+			asm volatile("" : "+r"(m));
+			return (int)(m & (VTA_MAX_PATHS - 1));
+		}
 	}
 	point = (__u32)(((__u64)hash * total) >> 32);
 #ifdef __clang__
