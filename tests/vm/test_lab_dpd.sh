@@ -114,7 +114,7 @@ lab_stop "$LAB_CGW/vtiaccel"
 # Liveness off: today's behaviour without it, next to the figures above.
 LAB_VTA_ARGS="--liveness no" lab_start_vtiaccel
 t_check "vtiaccel restarted with --liveness no" \
-	lab_wait "$LAB_VTA_START_S" lab_vta_ready
+	wait_until "$LAB_VTA_START_S" lab_vta_ready
 t_check "it mirrors the ECMP route with both tunnels" \
 	wait_until 60 lab_vta_ecmp_ok
 dpd vta-nolive
