@@ -18,14 +18,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "nlmsg_build.h"
-#include "conf.h"
-#include "netlink.h"
+#include "sync_fx.h"
 #include "resilient.h"
-#include "sync.h"
 #include "vta_hash.h"
 
-enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6, VTI3 = 7, VTI1_NEW = 15 };
+enum { VTI3 = 7, VTI1_NEW = 15 };
 
 #define FLOWS 10000
 #define DST4 "172.16.0.0"
@@ -34,15 +31,13 @@ enum { ETH0 = 2, ETH1 = 3, VTI1 = 5, VTI2 = 6, VTI3 = 7, VTI1_NEW = 15 };
 static char buf[NLB_BUFSZ];
 
 struct fx {
-	struct vta_mem *mem;
-	struct vta_sync *s;
-	struct vta_conf conf;
+	struct sfx x; /* first: sfx_teardown() frees the whole */
 	uint32_t hash[FLOWS];
 };
 
 static void msg(struct fx *f, const struct nlmsghdr *nlh)
 {
-	assert_int_equal(vta_sync_rtnl_msg(f->s, nlh), 0);
+	sfx_msg(&f->x, nlh);
 }
 
 static void vti(struct fx *f, int ifindex, const char *name, int n)
@@ -57,25 +52,12 @@ static void vti(struct fx *f, int ifindex, const char *name, int n)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct vta_sync_out out;
 	uint32_t x = 0x2545f491;
 	int i;
 
-	vta_conf_defaults(&f->conf);
-	f->conf.lan.n = 1;
-	strcpy(f->conf.lan.pat[0], "eth1");
-	f->conf.wan.n = 1;
-	strcpy(f->conf.wan.pat[0], "eth0");
-	f->conf.tunnel.n = 1;
-	strcpy(f->conf.tunnel.pat[0], "vti*");
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH0, "eth0", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
-	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
-			1500, NULL));
+	sfx_conf(&f->x);
+	sfx_start(&f->x, NULL, NULL);
+	sfx_links(&f->x, SFX_ETH);
 	vti(f, VTI1, "vti1", 1);
 	vti(f, VTI2, "vti2", 2);
 	vti(f, VTI3, "vti3", 3);
@@ -95,16 +77,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	vta_sync_free(f->s);
-	vta_mem_free(f->mem);
-	free(f);
-	return 0;
-}
-
 static void group_of(struct fx *f, const char *dst, int len,
 		     struct vta_group *g)
 {
@@ -113,9 +85,10 @@ static void group_of(struct fx *f, const char *dst, int len,
 
 	memset(&a, 0, sizeof(a));
 	inet_pton(nlb_family(dst), dst, a.b);
-	assert_int_equal(vta_mem_fib(f->mem, nlb_family(dst), len, &a, &r), 0);
+	assert_int_equal(vta_mem_fib(f->x.mem, nlb_family(dst), len, &a, &r),
+			 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
-	assert_int_equal(vta_mem_group(f->mem, r.group_id, g), 0);
+	assert_int_equal(vta_mem_group(f->x.mem, r.group_id, g), 0);
 	/* the daemon always writes a table */
 	assert_int_equal(g->n_buckets, VTA_GROUP_BUCKETS);
 }
@@ -351,7 +324,7 @@ static void recreate(struct fx *f)
 			"vti"));
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, DST4, a.b);
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), -ENOENT);
+	assert_int_equal(vta_mem_fib(f->x.mem, AF_INET, 16, &a, &r), -ENOENT);
 	vti(f, VTI1_NEW, "vti1", 1);
 	msg(f, nlb_route(buf, RTM_NEWROUTE, DST4, 16, RT_TABLE_MAIN,
 			 RTN_UNICAST, 0, 0, three, 3));
@@ -463,14 +436,14 @@ static void test_kernel_resilient_group_is_kernel(void **state)
 			 RTN_UNICAST, 0, 10, &none, 0));
 	memset(&a, 0, sizeof(a));
 	inet_pton(AF_INET, DST4, a.b);
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
+	assert_int_equal(vta_mem_fib(f->x.mem, AF_INET, 16, &a, &r), 0);
 	assert_int_equal(r.type, VTA_RT_KERNEL);
 	/* replaced by an mpath group (type 0): forwarded again */
 	nlh = nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_INET, 0, NULL, false, ids,
 			  w, 3);
 	mnl_attr_put_u16(nlh, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_MPATH);
 	msg(f, nlh);
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
+	assert_int_equal(vta_mem_fib(f->x.mem, AF_INET, 16, &a, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
 }
 
@@ -483,8 +456,8 @@ static void test_restart_seeded(void **state)
 {
 	struct fx *f = *state;
 	struct vta_sync_out out;
-	struct vta_sync *old = f->s;
-	struct vta_mem *old_mem = f->mem;
+	struct vta_sync *old = f->x.s;
+	struct vta_mem *old_mem = f->x.mem;
 	static uint8_t a[FLOWS], b[FLOWS];
 	struct vta_group g0, g1;
 	int i, moved = 0;
@@ -494,11 +467,11 @@ static void test_restart_seeded(void **state)
 	group_of(f, DST4, 16, &g0);
 	picks(f, &g0, true, a);
 
-	f->mem = vta_mem_new();
-	vta_sync_out_mem(&out, f->mem);
-	f->s = vta_sync_new(&f->conf, &out, NULL);
-	assert_non_null(f->s);
-	vta_sync_seed_group(f->s, &g0);
+	f->x.mem = vta_mem_new();
+	vta_sync_out_mem(&out, f->x.mem);
+	f->x.s = vta_sync_new(&f->x.conf, &out, NULL);
+	assert_non_null(f->x.s);
+	vta_sync_seed_group(f->x.s, &g0);
 	msg(f, nlb_link(buf, RTM_NEWLINK, ETH1, "eth1", ARPHRD_ETHER, NLB_UP,
 			1500, NULL));
 	vti(f, VTI1, "vti1", 1);
@@ -563,7 +536,7 @@ static void test_shares(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, sfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_remove_end),
 		T(test_remove_middle),
