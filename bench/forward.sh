@@ -73,6 +73,16 @@ ANCHORS=$BUILD/bench/anchors
 ANCHORS_OBJ=$BUILD/bench/anchors.bpf.o
 
 nt_init bench-fwd || exit 1
+# nt_cleanup (EXIT) unpins the maps; the daemon's program pins (the
+# egress clamp it leaves attached on exit) too
+fwd_cleanup() {
+	local rc=$?
+	rm -f "$NT_PIN"/progs/* 2>/dev/null
+	rmdir "$NT_PIN/progs" 2>/dev/null
+	(exit "$rc")
+	nt_cleanup
+}
+trap fwd_cleanup EXIT
 command -v trafgen >/dev/null || { echo "forward: trafgen (netsniff-ng) missing"; exit 1; }
 for f in "$NT_VTA_STATIC" "$VTA" "$ANCHORS"; do
 	[ -x "$f" ] || { echo "forward: $f missing (make BUILD=$BUILD tests)"; exit 1; }
@@ -164,6 +174,9 @@ daemon() {
 daemon_stop() {
 	nt_kill vtad
 	nt_x rtr "$VTA" detach --pin-root "$NT_PIN" >/dev/null 2>&1
+	# the daemon's program pins live in a subdirectory
+	rm -f "$NT_PIN"/progs/* 2>/dev/null
+	rmdir "$NT_PIN/progs" 2>/dev/null
 	vta_unpin
 }
 
