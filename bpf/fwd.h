@@ -76,7 +76,7 @@ static __always_inline int vta_dec_ttl(struct __sk_buff *skb,
  * the packet's destination, the address ip_finish_output2() resolves
  * (rt_nexthop()).  Without one the helper does a full output route
  * lookup per packet (ip_route_output_flow(), XFRM policy lookup
- * included: ~100 ns, docs/datapath-notes.md, "Per-packet cost") only to
+ * included: docs/datapath-notes.md, "Per-packet cost") only to
  * find the same neighbour; the daemon leaves forwarding to the kernel
  * while XFRM policies or ip rules could change that answer
  * (user/kfeatures.h), so skipping the lookup changes no packet.
