@@ -4,9 +4,8 @@
  * style, unique prefixes), global options, the config file, and what the
  * read commands share.  Each command file owns its entry and option
  * table (struct vta_cmd, cli.h), from which user/cmdopt.c drives its
- * getopt, --help, the man page and the bash completion; the entries of
- * run and verify (whose options are the configuration keys, user/conf.c),
- * version and help are still kept here.
+ * getopt, --help, the man page and the bash completion (run and verify
+ * take the configuration keys as options too: user/conf.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,88 +27,6 @@
 #include "print.h"
 
 struct vta_global vta_g;
-
-static const struct vta_cmd_opt json_opt[] = {
-	VTA_OPT_JSON("JSON output (also as a global option)"),
-	{ 0 },
-};
-
-/* run's own switches (user/run.c); the configuration keys follow them. */
-static const struct vta_cmd_opt run_opts[] = {
-	{ 'M', "set-mss", false, "N", "same as --mss-mode fixed --mss N", NULL },
-	{ 'X', "no-xdp", false, NULL, "same as --xdp no", NULL },
-	{ 'S', "no-sa-aware", false, NULL, "keep a tunnel in its ECMP groups without SAs both ways (link state only)", NULL },
-	{ 'F', "foreground", false, NULL, "accepted for compatibility: run never forks", NULL },
-	{ 0 },
-};
-
-static const struct vta_cmd_opt help_opts[] = {
-	{ 'm', "man", false, NULL, "print the COMMANDS and OPTIONS sections of the man page (troff)", NULL },
-	{ 'C', "completion", false, NULL, "print the bash completion script (contrib/bash-completion/vtiaccel)", NULL },
-	{ 0 },
-};
-
-static const struct vta_cmd vta_cmd_run = {
-	.name = "run",
-	.fn = cmd_run,
-	.args = "[OPTIONS] [--KEY VALUE]...",
-	.summary = "the daemon: load, pin, attach, mirror routes, renew the lease",
-	.desc = "Loads the programs, pins the maps under the pin root, attaches to "
-		"the configured interfaces, mirrors the kernel's routes into the "
-		"maps and renews the lease until SIGTERM or SIGINT, then detaches "
-		"(all but the MSS clamp on the tunnels' tc egress, which keeps "
-		"clamping as the seed's TCPMSS rule did; detach removes it). "
-		"Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
-		"tries native XDP again where it was refused. XDP is attached to LAN "
-		"interfaces only for its one job, the guard (--xdp-guard), since "
-		"native XDP has costs (a veth peer's TSO, ENA's MTU and queues); "
-		"it is native only; where the driver refuses, the log names the "
-		"cause and the fix and the interface runs with tc only. A vta_xdp_lan left "
-		"attached by a killed daemon of the same pin root is replaced. Every key of the "
-		"configuration file is also an option of run (--KEY VALUE or "
-		"--KEY=VALUE), which wins over the file; a key given without a value "
-		"(--esp-mark) means yes. A list option given more than once (--lan, "
-		"--wan, --tunnel) adds to the list, as `tunnel = vti1 vti2` in the "
-		"file does; --peer once per tunnel. The daemon logs to standard "
-		"error (the journal under systemd).",
-	.opts = run_opts,
-	.needs_conf = true,
-};
-
-static const struct vta_cmd vta_cmd_verify = {
-	.name = "verify",
-	.fn = cmd_verify,
-	.args = "[-j] [--KEY VALUE]...",
-	.summary = "compare the maps with the kernel's routes and interfaces",
-	.desc = "Compares the maps with the kernel FIB and interfaces. Takes the "
-		"configuration options of run, so that it judges the same "
-		"interfaces and table. Exit status: 0 the maps match the kernel; "
-		"1 they differ (each difference is listed); 2 verify could not "
-		"compare (bad arguments or configuration, no maps under the pin "
-		"root, netlink failed).",
-	.opts = json_opt,
-	.needs_conf = true,
-};
-
-static const struct vta_cmd vta_cmd_version = {
-	.name = "version",
-	.fn = cmd_version,
-	.args = "[-j]",
-	.summary = "vtiaccel, libbpf and kernel versions",
-	.desc = NULL,
-	.opts = json_opt,
-	.needs_conf = false,
-};
-
-static const struct vta_cmd vta_cmd_help = {
-	.name = "help",
-	.fn = cmd_help,
-	.args = "[COMMAND]",
-	.summary = "this help, or one command's",
-	.desc = NULL,
-	.opts = help_opts,
-	.needs_conf = false,
-};
 
 const struct vta_cmd *const vta_cmds[] = {
 	&vta_cmd_run, &vta_cmd_status, &vta_cmd_stats, &vta_cmd_routes,

@@ -28,7 +28,8 @@ int cmd_help(int argc, char **argv);	/* user/cmdopt.c */
 
 /* Each command file's table entry (struct vta_cmd, user/cli.h). */
 struct vta_cmd;
-extern const struct vta_cmd vta_cmd_status, vta_cmd_stats, vta_cmd_routes,
-	vta_cmd_lookup, vta_cmd_detach, vta_cmd_clamp;
+extern const struct vta_cmd vta_cmd_run, vta_cmd_status, vta_cmd_stats,
+	vta_cmd_routes, vta_cmd_lookup, vta_cmd_verify, vta_cmd_detach,
+	vta_cmd_clamp, vta_cmd_version, vta_cmd_help;
 
 #endif

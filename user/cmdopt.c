@@ -466,3 +466,23 @@ int cmd_help(int argc, char **argv)
 	vta_cli_usage(false);
 	return 0;
 }
+
+static const struct vta_cmd_opt help_opts[] = {
+	{ 'm', "man", false, NULL,
+	  "print the COMMANDS and OPTIONS sections of the man page (troff)",
+	  NULL },
+	{ 'C', "completion", false, NULL,
+	  "print the bash completion script (contrib/bash-completion/vtiaccel)",
+	  NULL },
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_help = {
+	.name = "help",
+	.fn = cmd_help,
+	.args = "[COMMAND]",
+	.summary = "this help, or one command's",
+	.desc = NULL,
+	.opts = help_opts,
+	.needs_conf = false,
+};

@@ -873,3 +873,39 @@ int cmd_run(int argc, char **argv)
 		vta_log_level = VTA_LOG_INFO;	/* a daemon says what it does */
 	return vta_run_ex(&c, &x);
 }
+
+/* run's own switches (user/run.c); the configuration keys follow them. */
+static const struct vta_cmd_opt run_opts[] = {
+	{ 'M', "set-mss", false, "N", "same as --mss-mode fixed --mss N", NULL },
+	{ 'X', "no-xdp", false, NULL, "same as --xdp no", NULL },
+	{ 'S', "no-sa-aware", false, NULL, "keep a tunnel in its ECMP groups without SAs both ways (link state only)", NULL },
+	{ 'F', "foreground", false, NULL, "accepted for compatibility: run never forks", NULL },
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_run = {
+	.name = "run",
+	.fn = cmd_run,
+	.args = "[OPTIONS] [--KEY VALUE]...",
+	.summary = "the daemon: load, pin, attach, mirror routes, renew the lease",
+	.desc = "Loads the programs, pins the maps under the pin root, attaches to "
+		"the configured interfaces, mirrors the kernel's routes into the "
+		"maps and renews the lease until SIGTERM or SIGINT, then detaches "
+		"(all but the MSS clamp on the tunnels' tc egress, which keeps "
+		"clamping as the seed's TCPMSS rule did; detach removes it). "
+		"Tells systemd when it is ready (Type=notify). SIGHUP resyncs and "
+		"tries native XDP again where it was refused. XDP is attached to LAN "
+		"interfaces only for its one job, the guard (--xdp-guard), since "
+		"native XDP has costs (a veth peer's TSO, ENA's MTU and queues); "
+		"it is native only; where the driver refuses, the log names the "
+		"cause and the fix and the interface runs with tc only. A vta_xdp_lan left "
+		"attached by a killed daemon of the same pin root is replaced. Every key of the "
+		"configuration file is also an option of run (--KEY VALUE or "
+		"--KEY=VALUE), which wins over the file; a key given without a value "
+		"(--esp-mark) means yes. A list option given more than once (--lan, "
+		"--wan, --tunnel) adds to the list, as `tunnel = vti1 vti2` in the "
+		"file does; --peer once per tunnel. The daemon logs to standard "
+		"error (the journal under systemd).",
+	.opts = run_opts,
+	.needs_conf = true,
+};

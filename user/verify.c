@@ -612,3 +612,23 @@ out:
 	free(v.gids);
 	return ret;
 }
+
+static const struct vta_cmd_opt verify_opts[] = {
+	VTA_OPT_JSON("JSON output (also as a global option)"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_verify = {
+	.name = "verify",
+	.fn = cmd_verify,
+	.args = "[-j] [--KEY VALUE]...",
+	.summary = "compare the maps with the kernel's routes and interfaces",
+	.desc = "Compares the maps with the kernel FIB and interfaces. Takes the "
+		"configuration options of run, so that it judges the same "
+		"interfaces and table. Exit status: 0 the maps match the kernel; "
+		"1 they differ (each difference is listed); 2 verify could not "
+		"compare (bad arguments or configuration, no maps under the pin "
+		"root, netlink failed).",
+	.opts = verify_opts,
+	.needs_conf = true,
+};

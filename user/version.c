@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "print.h"
 
@@ -36,3 +37,18 @@ int cmd_version(int argc, char **argv)
 	close_json_object();
 	return 0;
 }
+
+static const struct vta_cmd_opt version_opts[] = {
+	VTA_OPT_JSON("JSON output (also as a global option)"),
+	{ 0 },
+};
+
+const struct vta_cmd vta_cmd_version = {
+	.name = "version",
+	.fn = cmd_version,
+	.args = "[-j]",
+	.summary = "vtiaccel, libbpf and kernel versions",
+	.desc = NULL,
+	.opts = version_opts,
+	.needs_conf = false,
+};
