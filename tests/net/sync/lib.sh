@@ -130,3 +130,62 @@ link set t2 up
 link set lanp up
 EOF
 }
+
+# sync_preflight TAG: root and the binary; otherwise says why, counts a
+# skip (not root) or a failure (not built) and returns 1 (call finish).
+sync_preflight() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$1: skipped: needs root (namespaces, BPF)"
+		T_SKIP=$((T_SKIP + 1))
+		return 1
+	fi
+	if [ ! -x "$VTA" ]; then
+		echo "$1: $BUILD/vtiaccel missing (make BUILD=$BUILD)"
+		T_FAIL=$((T_FAIL + 1))
+		return 1
+	fi
+}
+
+# sync_tunnel3: a third tunnel next to sync_topo's (vti3 - t3, the
+# inside /30 169.254.12.0/30), up.
+sync_tunnel3() {
+	ip link add vti3 netns "$GW" type veth peer name t3 netns "$PE" &&
+		G addr add 169.254.12.1/30 dev vti3 && G link set vti3 up &&
+		ip -n "$PE" addr add 169.254.12.2/30 dev t3 &&
+		ip -n "$PE" link set t3 up
+}
+
+# sync_topo6: IPv6 inside addresses on the tunnels there are, vtiN
+# fd00:1M::1/64 - tN fd00:1M::2 (M = N - 1, as the IPv4 /30s), kept when
+# a tunnel goes down (by default the kernel drops IPv6 addresses with the
+# link: keep_addr_on_down), and IPv6 forwarding in the gateway.
+sync_topo6() {
+	local n
+	ip netns exec "$GW" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1 \
+		net.ipv6.conf.all.forwarding=1 || return 1
+	for n in 1 2 3; do
+		[ -n "$(ifidx "vti$n")" ] || continue
+		G addr add "fd00:1$((n - 1))::1/64" dev "vti$n" nodad &&
+			ip -n "$PE" addr add "fd00:1$((n - 1))::2/64" dev "t$n" nodad ||
+			return 1
+	done
+}
+
+# sync_gw_up READY_S [run flags...]: the gateway's daemon up: the
+# sd_notify listener, `vtiaccel run` with the flags (start_daemon), READY=1
+# within READY_S seconds (READY_MS: how long it took).  Otherwise a failure
+# with the log's tail, status 1.
+sync_gw_up() {
+	local s=$1 t0
+	shift
+	notify_listener
+	t0=$(now_ms)
+	start_daemon "$@"
+	if ! wait_ready "$s"; then
+		t_fail "daemon did not become ready within $s s:"
+		tail -n 20 "$LOG"
+		return 1
+	fi
+	# shellcheck disable=SC2034 # for the callers
+	READY_MS=$(($(now_ms) - t0))
+}
