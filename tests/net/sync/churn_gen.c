@@ -4,11 +4,13 @@
  * rtnetlink in network namespace NS at RATE commands per second for SECS
  * seconds.
  *
- *   churn_gen [-n] NS RATE SECS SEED SLOTS FLAP_MS [SLOTS6]
+ *   churn_gen [-n | -a] NS RATE SECS SEED SLOTS FLAP_MS [SLOTS6]
  *
- * The commands (pseudo-random from SEED: the same arguments give the same
- * sequence; -n prints it in `ip -batch` syntax instead of sending it, NS
- * unused, so a run can be replayed with `ip -force -batch`):
+ * RATE x SECS commands (fewer when the kernel cannot keep up: the run ends
+ * after SECS; -a: all of them, however long it takes), pseudo-random from
+ * SEED: the same arguments give the same sequence; -n prints it in
+ * `ip -batch` syntax instead of sending it (NS unused), so a run can be
+ * replayed with `ip -force -batch`.  The commands:
  *  - add / replace / delete of SLOTS /32s in 100.64.0.0/10, each via one
  *    tunnel, two or three (RTA_MULTIPATH) or a nexthop group (600..609);
  *  - nexthop group replaces (600..609: subsets of 621..623, one per
@@ -37,7 +39,9 @@
  * is the one sustained; its user-space cost is ~1 us a command.  Prints
  *   churn: N commands in T s (R/s), E refused by the kernel, A changes/s
  *   accepted, F flaps
- * and on a second line the slowest whole second's command count.
+ * and on a second line the slowest second's rate: the fewest commands per
+ * second over the run's windows of at least one second (a window is
+ * longer when a tick stalls in the kernel).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -665,7 +669,8 @@ static double now_s(void)
 static int usage(const char *me)
 {
 	fprintf(stderr,
-		"usage: %s [-n] NS RATE SECS SEED SLOTS FLAP_MS [SLOTS6]\n",
+		"usage: %s [-n | -a] NS RATE SECS SEED SLOTS FLAP_MS "
+		"[SLOTS6]\n",
 		me);
 	return 2;
 }
@@ -689,14 +694,16 @@ int main(int argc, char **argv)
 	double rate, secs, seed, slots, flap_ms, slots6 = 0, t0, last, now;
 	double tokens = 0, sec_start;
 	uint64_t i, total, flap_every, down_for, next_flap, up_at = 0;
-	uint64_t sec_count = 0, slowest = UINT64_MAX, flaps = 0;
+	uint64_t sec_count = 0, flaps = 0;
+	double slowest = -1;
 	struct cmd cmds[8], c;
-	int dry = 0, down = 0, n, k, t;
+	int dry = 0, all = 0, down = 0, n, k, t;
 	struct nl nl = { .fd = -1 };
 	struct timespec next;
 
-	if (argc > 1 && !strcmp(argv[1], "-n")) {
-		dry = 1;
+	if (argc > 1 && (!strcmp(argv[1], "-n") || !strcmp(argv[1], "-a"))) {
+		dry = argv[1][1] == 'n';
+		all = argv[1][1] == 'a';
 		argv++;
 		argc--;
 	}
@@ -769,14 +776,17 @@ int main(int argc, char **argv)
 					NULL);
 			now = now_s();
 			if (now - sec_start >= 1) {
-				if (nl.sent - sec_count < slowest)
-					slowest = nl.sent - sec_count;
+				double r = (nl.sent - sec_count) /
+					   (now - sec_start);
+
+				if (slowest < 0 || r < slowest)
+					slowest = r;
 				sec_count = nl.sent;
-				sec_start += 1;
+				sec_start = now;
 			}
 			/* RATE x SECS commands, or fewer if it could not keep
 			 * up (a little slack: the last tick's) */
-			if (now - t0 >= secs + 0.05)
+			if (!all && now - t0 >= secs + 0.05)
 				goto done;
 			/* behind schedule (a slow kernel): no catch-up */
 			if (now - (next.tv_sec + next.tv_nsec / 1e9) > 0.01)
@@ -810,7 +820,7 @@ done:
 	       (unsigned long long)nl.sent, now, nl.sent / now,
 	       (unsigned long long)nl.refused, (nl.sent - nl.refused) / now,
 	       (unsigned long long)flaps);
-	printf("churn: slowest second: %llu commands\n",
-	       (unsigned long long)(slowest == UINT64_MAX ? nl.sent : slowest));
+	printf("churn: slowest second: %.0f commands\n",
+	       slowest < 0 ? nl.sent / now : slowest);
 	return 0;
 }

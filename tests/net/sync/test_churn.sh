@@ -116,45 +116,7 @@ allowed() {
 	2001:db8:1::1) echo "vti1 vti3" ;;
 	esac
 }
-G -batch - <<EOF || { t_fail "initial routes"; finish; }
-nexthop add id 501 via 169.254.10.2 dev vti1
-nexthop add id 502 via 169.254.11.2 dev vti2
-nexthop add id 503 via 169.254.12.2 dev vti3
-nexthop add id 621 via 169.254.10.2 dev vti1
-nexthop add id 622 via 169.254.11.2 dev vti2
-nexthop add id 623 via 169.254.12.2 dev vti3
-nexthop add id 500 group 501/502
-nexthop add id 510 group 502/503
-route add 172.16.1.0/24 nhid 500
-route add 172.16.2.0/24 nhid 503
-route add 172.16.3.0/24 nhid 510
-nexthop add id 531 via fd00:10::2 dev vti1
-nexthop add id 532 via fd00:11::2 dev vti2
-nexthop add id 533 via fd00:12::2 dev vti3
-nexthop add id 631 via fd00:10::2 dev vti1
-nexthop add id 632 via fd00:11::2 dev vti2
-nexthop add id 633 via fd00:12::2 dev vti3
-nexthop add id 530 group 531/533
-route add 2001:db8:1::/48 nhid 530
-EOF
-for g in 600 601 602 603 604 605 606 607 608 609; do
-	G nexthop add id "$g" group 621/622/623 || { t_fail "group $g"; finish; }
-done
-for g in 640 641 642 643 644; do
-	G nexthop add id "$g" group 631/632/633 || { t_fail "group $g"; finish; }
-done
-# The churned /32s start near the churn's own balance (about 7 in 10
-# present), so that the RSS after the warm-up is the plateau's.
-awk -v n="$SLOTS" 'BEGIN {
-	for (i = 0; i < n; i++)
-		if (i % 10 < 7)
-			printf "route add 100.%d.%d.%d/32 nhid %d\n", 64 + int(i / 65536), int(i / 256) % 256, i % 256, 600 + i % 10
-}' | G -batch - || { t_fail "initial /32s"; finish; }
-awk -v n="$SLOTS6" 'BEGIN {
-	for (i = 0; i < n; i++)
-		if (i % 10 < 7)
-			printf "route add 2001:db8:100::%x:%x/128 nhid %d\n", int(i / 65536), i % 65536, 640 + i % 5
-}' | G -batch - || { t_fail "initial /128s"; finish; }
+churn_base "$SLOTS" "$SLOTS6" || { t_fail "initial routes"; finish; }
 
 # arrivals in the peer namespace, per flow and tunnel
 {
