@@ -61,7 +61,9 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
-#define WINDOW 1024 /* unacknowledged requests at most */
+/* unacknowledged requests at most (fewer with a small receive buffer: an
+ * ack takes ~1 KiB of it) */
+#define WINDOW 1024
 #define TICK_NS 5000000L
 #define BUCKET_S 0.1 /* the most the pacing catches up: 100 ms of commands */
 #define MSG_MAX 256 /* bytes: the largest request (3-path IPv6) is ~150 */
@@ -515,6 +517,7 @@ struct nl {
 	size_t len, cap;
 	int queued;
 	int dry; /* -n: print, do not send */
+	int window; /* unacknowledged requests at most */
 };
 
 /* reads the acks there are (wait: at least one), counting refusals */
@@ -586,11 +589,12 @@ static int flush(struct nl *nl)
 
 static int submit(struct nl *nl, const struct cmd *c)
 {
-	if (nl->len + MSG_MAX > nl->cap && flush(nl))
+	if ((nl->len + MSG_MAX > nl->cap || nl->queued >= nl->window) &&
+	    flush(nl))
 		return -1;
 	/* the window: the kernel acks as it handles, so this only waits
 	 * when acks pile up unread */
-	while (nl->sent + nl->queued - nl->acked >= WINDOW) {
+	while (nl->sent + nl->queued - nl->acked >= (uint64_t)nl->window) {
 		if (flush(nl) || read_acks(nl, 1))
 			return -1;
 	}
@@ -623,6 +627,7 @@ static int link_cmds(struct cmd *out, int t, int up)
 static int nl_open(struct nl *nl, const char *ns)
 {
 	int one = 1, sz = 8 << 20, fd, t;
+	socklen_t len = sizeof(sz);
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	char path[256];
 
@@ -652,6 +657,13 @@ static int nl_open(struct nl *nl, const char *ns)
 	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (getsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &sz, &len))
+		sz = 0;
+	nl->window = sz / 2048;
+	if (nl->window > WINDOW)
+		nl->window = WINDOW;
+	if (nl->window < 16)
+		nl->window = 16;
 	nl->cap = 64 << 10;
 	nl->buf = malloc(nl->cap);
 	nl->seq = 1;
