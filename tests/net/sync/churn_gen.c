@@ -36,12 +36,15 @@
  * not fatal.  Paced by a token bucket of at most 100 ms of commands (a
  * stall of the generator on a loaded machine is made up for, a kernel
  * that falls behind is not: no catch-up burst after), so the rate printed
- * is the one sustained; its user-space cost is ~1 us a command.  Prints
+ * is the one sustained; its user-space cost is under 1 us a command.
+ * Prints
  *   churn: N commands in T s (R/s), E refused by the kernel, A changes/s
  *   accepted, F flaps
- * and on a second line the slowest second's rate: the fewest commands per
- * second over the run's windows of at least one second (a window is
- * longer when a tick stalls in the kernel).
+ * and on a second line the slowest second (the fewest commands per second
+ * over the run's windows of at least one second; a window is longer when
+ * a tick stalls in the kernel), the generator's CPU time (its system time
+ * is mostly the kernel's work on the requests, done in its context) and
+ * how long it waited for a CPU while runnable (a loaded host).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -678,6 +682,21 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* seconds this process has waited for a CPU, runnable (schedstat's
+ * second field): what a loaded host takes from the rate; -1 unknown */
+static double runq_wait_s(void)
+{
+	unsigned long long run, wait;
+	FILE *f = fopen("/proc/self/schedstat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait / 1e9 : -1;
+}
+
 static int usage(const char *me)
 {
 	fprintf(stderr,
@@ -704,7 +723,7 @@ static int parse(const char *what, const char *s, double lo, double *v)
 int main(int argc, char **argv)
 {
 	double rate, secs, seed, slots, flap_ms, slots6 = 0, t0, last, now;
-	double tokens = 0, sec_start;
+	double tokens = 0, sec_start, wait0;
 	uint64_t i, total, flap_every, down_for, next_flap, up_at = 0;
 	uint64_t sec_count = 0, flaps = 0;
 	double slowest = -1;
@@ -712,6 +731,7 @@ int main(int argc, char **argv)
 	int dry = 0, all = 0, down = 0, n, k, t;
 	struct nl nl = { .fd = -1 };
 	struct timespec next;
+	struct rusage ru;
 
 	if (argc > 1 && (!strcmp(argv[1], "-n") || !strcmp(argv[1], "-a"))) {
 		dry = argv[1][1] == 'n';
@@ -757,6 +777,7 @@ int main(int argc, char **argv)
 				return 1;
 	}
 
+	wait0 = runq_wait_s();
 	t0 = last = sec_start = now_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (i = 0; i < total; i++) {
@@ -832,7 +853,14 @@ done:
 	       (unsigned long long)nl.sent, now, nl.sent / now,
 	       (unsigned long long)nl.refused, (nl.sent - nl.refused) / now,
 	       (unsigned long long)flaps);
-	printf("churn: slowest second: %.0f commands\n",
-	       slowest < 0 ? nl.sent / now : slowest);
+	/* system time: mostly the kernel's work on the requests, done in
+	 * the sender's context */
+	getrusage(RUSAGE_SELF, &ru);
+	printf("churn: slowest second: %.0f commands; generator CPU %.2f s "
+	       "user, %.2f s system, %.2f s waiting for a CPU\n",
+	       slowest < 0 ? nl.sent / now : slowest,
+	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	       runq_wait_s() - wait0);
 	return 0;
 }

@@ -204,8 +204,12 @@ checkpoint() {
 # the rate is sustained when the phase's average and its slowest whole
 # second are both at least MIN_PCT% of the target (not a check: the host
 # is shared; bench/churn_soak.sh reports it)
+# daemon_cpu: the daemon's user + system CPU time so far, in clock ticks
+daemon_cpu() { awk '{ print $14 + $15 }' "/proc/$DPID/stat" 2>/dev/null || echo 0; }
 phase() {
-	local out seed=$((SEED * 10 + ${#RSS[@]})) r slow verdict
+	local out seed=$((SEED * 10 + ${#RSS[@]})) r slow verdict c0 t0
+	c0=$(daemon_cpu)
+	t0=$(now_ms)
 	out=$("$GEN" "$GW" "$RATE" "$PH" "$seed" "$SLOTS" "$FLAP_MS" "$SLOTS6")
 	r=$(sed -nE 's/^churn: [0-9]+ commands .*\(([0-9]+)\/s\).*/\1/p' <<<"$out")
 	slow=$(sed -nE 's/^churn: slowest second: ([0-9]+) .*/\1/p' <<<"$out")
@@ -220,6 +224,7 @@ phase() {
 		verdict="NOT sustained"
 	fi
 	echo "churn: $1 (seed $seed): $(head -n 1 <<<"$out"); slowest second ${slow:-?}: $verdict"
+	echo "churn: $1: $(sed -nE 's/^churn: slowest second: [0-9]+ commands; //p' <<<"$out"); daemon $(awk -v c=$(($(daemon_cpu) - c0)) -v hz="$(getconf CLK_TCK)" -v ms=$(($(now_ms) - t0)) 'BEGIN { printf "%.0f%% of a CPU", c / hz * 100000 / (ms + 1) }')"
 	RATES+=("$r")
 	SUSTAINED+=("$1 $r/s (slowest second ${slow:-?}) $verdict")
 	kill -0 "$DPID" 2>/dev/null || t_fail "$1: the daemon died: $(tail -n 5 "$LOG")"
