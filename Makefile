@@ -75,6 +75,10 @@ NETT_BINS	:= $(patsubst tests/net/%.c,$(BUILD)/tests/net/%,$(NETT_SRCS))
 # Their shared pieces (the map spec parser), linked into each.
 NETT_HELPERS	:= $(sort $(wildcard tests/net/lib/*.c))
 
+# The sync net tests' C tools (tests/net/sync/*.c): libmnl only.
+SYNCT_SRCS	:= $(sort $(wildcard tests/net/sync/*.c))
+SYNCT_BINS	:= $(patsubst tests/net/sync/%.c,$(BUILD)/tests/net/sync/%,$(SYNCT_SRCS))
+
 BENCH_SRCS	:= $(sort $(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # The minimal forwarders bench/forward.sh compares with (bench/anchors.c
@@ -146,11 +150,16 @@ $(BUILD)/tests/net/%: $(BUILD)/tests/net/%.o $(LIB_OBJS) \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# (the shorter stem: this rule, not tests/net/%'s)
+$(BUILD)/tests/net/sync/%: $(BUILD)/tests/net/sync/%.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lmnl
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-tests: all $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(NETT_BINS) $(BENCH_BINS) $(BENCH_BPF)
+tests: all $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(NETT_BINS) $(SYNCT_BINS) $(BENCH_BINS) $(BENCH_BPF)
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -41,9 +41,7 @@ nexthop add id 102 via 169.254.11.2 dev vti2
 nexthop add id 200 group 101/102
 EOF
 
-notify_listener
-start_daemon --xdp no --netlink-rcvbuf 33554432
-wait_ready 300 || { echo "daemon did not start"; tail "$LOG"; exit 1; }
+sync_gw_up 300 --xdp no --netlink-rcvbuf 33554432 || exit 1
 
 rss() { grep -E 'VmRSS' /proc/"$DPID"/status | awk '{print $2 " kB"}'; }
 

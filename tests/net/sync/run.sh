@@ -35,16 +35,7 @@ finish() {
 	exit $?
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "sync: skipped: needs root (namespaces, BPF)"
-	T_SKIP=1
-	finish
-fi
-if [ ! -x "$VTA" ]; then
-	echo "sync: $BUILD/vtiaccel missing (make BUILD=$BUILD)"
-	T_FAIL=1
-	finish
-fi
+sync_preflight sync || finish
 
 # --- topology -------------------------------------------------------------
 ip netns add "$GW" && ip netns add "$PE" || { t_fail "create namespaces"; finish; }
@@ -75,19 +66,11 @@ IF1=$(ifidx vti1)
 IF2=$(ifidx vti2)
 
 # --- start ----------------------------------------------------------------
-notify_listener
-t0=$(now_ms)
 # The peer namespace has no inside addresses to answer probes: liveness
 # would hold tunnels down.  This is the route sync's test; liveness has
 # its own (test_liveness.sh).
-start_daemon --liveness no
-if wait_ready 300; then
-	t_pass "daemon ready (sd_notify READY=1) after $(($(now_ms) - t0)) ms"
-else
-	t_fail "daemon not ready:"
-	tail -n 20 "$LOG"
-	finish
-fi
+sync_gw_up 300 --liveness no || finish
+t_pass "daemon ready (sd_notify READY=1) after $READY_MS ms"
 wait_verify "initial sync" 10
 
 for dev in vti1 vti2 lan0; do

@@ -43,16 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "liveness: skipped: needs root (namespaces, BPF)"
-	T_SKIP=1
-	finish
-fi
-if [ ! -x "$VTA" ]; then
-	echo "liveness: $BUILD/vtiaccel missing (make BUILD=$BUILD)"
-	T_FAIL=1
-	finish
-fi
+sync_preflight liveness || finish
 
 PX() { ip netns exec "$PE" "$@"; }
 # silence DEV: drop everything in and out of DEV in the peer namespace
@@ -77,14 +68,7 @@ IF2=$(ifidx vti2)
 BOTH="type 0 group * members $IF1:1,$IF2:1"
 ONLY2="type 0 group * members $IF2:1"
 
-notify_listener
-# shellcheck disable=SC2119 # the defaults: no extra flags
-start_daemon
-if ! wait_ready 60; then
-	t_fail "daemon did not become ready:"
-	tail -n 20 "$LOG"
-	finish
-fi
+sync_gw_up 60 || finish
 wait_route "start: both tunnels" 172.31.0.0/16 "$BOTH" 10 || finish
 # the default target is the other end of each /30
 if grep -q "liveness: vti1: probing 169.254.10.2 from 169.254.10.1" "$LOG"; then
@@ -238,8 +222,7 @@ fi
 # behind the traffic (tbf latency 200 ms, under the 400 ms deadline) and
 # the tunnel stays in.
 if ! command -v iperf3 > /dev/null; then
-	echo "skip: saturation: no iperf3"
-	skip=$((skip + 1))
+	t_skip saturation "no iperf3"
 	finish
 fi
 G link set vti1 txqueuelen 1000

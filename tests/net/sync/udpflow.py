@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 """UDP traffic for the churn soak: PPS packets per second in total, round
-robin over the destination addresses and 16 source ports each (so that
-ECMP spreads them), until STOPFILE exists.  Send errors (no route while
-the churn has none) are counted, not fatal.
+robin over the destination addresses (IPv4 or IPv6) and 16 source ports
+each (so that ECMP spreads them), until STOPFILE exists.  Send errors (no
+route while the churn has none) are counted, not fatal.
 
   udpflow.py PPS STOPFILE DST...
 
@@ -16,12 +16,14 @@ import time
 
 def main():
     pps, stopfile, dsts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    socks = []
-    for _ in range(16):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setblocking(False)
-        s.bind(("0.0.0.0", 0))
-        socks.append(s)
+    socks = {}
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        socks[fam] = []
+        for _ in range(16):
+            s = socket.socket(fam, socket.SOCK_DGRAM)
+            s.setblocking(False)
+            s.bind(("0.0.0.0" if fam == socket.AF_INET else "::", 0))
+            socks[fam].append(s)
     sent = errors = 0
     t0 = time.monotonic()
     i = 0
@@ -30,7 +32,8 @@ def main():
         want = int((time.monotonic() - t0) * pps)
         while sent + errors < want:
             d = dsts[i % len(dsts)]
-            s = socks[(i // len(dsts)) % len(socks)]
+            fam = socket.AF_INET6 if ":" in d else socket.AF_INET
+            s = socks[fam][(i // len(dsts)) % 16]
             i += 1
             try:
                 s.sendto(payload, (d, 9))
