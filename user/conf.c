@@ -316,6 +316,9 @@ static int parse_spread(const char *v, struct vta_spread_conf *out, char *err,
 		return fail(err, errlen, "cpus: needs a CPU list (e.g. 0-3 or 1,2)");
 	if (parse_cpu_list(arg, &s, err, errlen))
 		return -EINVAL;
+	/* Blocks of 64 sequence numbers: measured with 7x less inner TCP
+	 * reordering than alternating every packet (docs/esp-spread.md). */
+	s.block_shift = VTA_SPREAD_BLOCK_SHIFT;
 	while ((tok = strtok_r(NULL, " \t", &save))) {
 		arg = strtok_r(NULL, " \t", &save);
 		if (!arg)
@@ -454,7 +457,7 @@ static const struct conf_key {
 	[K_TUNNEL_PROBE] = { "tunnel", "probe", NULL,
 		"probe target: ADDR, off or auto (the peer inside address)" },
 	[K_SPREAD] = { "esp", "spread", "spread",
-		"spread the tunnels' inbound ESP over CPUs with XDP on the WAN, \"cpus LIST [block N] [qsize N] [xdp generic|native]\", or no, the default (docs/esp-spread.md)" },
+		"spread the tunnels' inbound ESP over CPUs with XDP on the WAN, \"cpus LIST [block N (64)] [qsize N (512/ncpus)] [xdp generic|native]\", or no, the default (docs/esp-spread.md)" },
 	[K_SPREAD_TUNNELS] = { "esp", "spread_tunnels", "spread-tunnels",
 		"tunnel interfaces whose peer's ESP is spread, names or patterns (all)" },
 };

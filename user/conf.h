@@ -58,12 +58,14 @@ struct vta_tunnel_probe {
 };
 
 /* [esp] spread = no | cpus LIST [block N] [qsize N] [xdp generic|native]
- * (docs/esp-spread.md) */
+ * (docs/esp-spread.md); block defaults to 64 */
 enum vta_spread_xdp {
 	VTA_SPREAD_XDP_GENERIC = 0,	/* skb mode: any driver (default) */
 	VTA_SPREAD_XDP_NATIVE,		/* driver mode, refused where the
 					 * driver cannot */
 };
+
+#define VTA_SPREAD_BLOCK_SHIFT	6	/* default block: 64 */
 
 struct vta_spread_conf {
 	uint32_t ncpus;			/* 0: off (the default) */

@@ -317,15 +317,15 @@ static void test_spread_key(void **state)
 	assert_int_equal(c.spread.cpus[0], 1);
 	assert_int_equal(c.spread.cpus[2], 3);
 	assert_int_equal(c.spread.cpus[3], 6);
-	assert_int_equal(c.spread.block_shift, 0);
+	assert_int_equal(c.spread.block_shift, 6);	/* block 64 */
 	assert_int_equal(c.spread.xdp, VTA_SPREAD_XDP_GENERIC);
 	/* the default queue keeps qsize x ncpus at 512 */
 	assert_int_equal(vta_spread_qsize(&c.spread), 128);
 	vta_spread_conf_str(&c.spread, str, sizeof(str));
-	assert_string_equal(str, "cpus 1-3,6 block 1 qsize 128 xdp generic");
-	assert_int_equal(load(&c, "[esp]\nspread = cpus 0,1 block 64 qsize 32 xdp native\n"
+	assert_string_equal(str, "cpus 1-3,6 block 64 qsize 128 xdp generic");
+	assert_int_equal(load(&c, "[esp]\nspread = cpus 0,1 block 1 qsize 32 xdp native\n"
 				  "spread_tunnels = vti1\n"), 0);
-	assert_int_equal(c.spread.block_shift, 6);
+	assert_int_equal(c.spread.block_shift, 0);
 	assert_int_equal(vta_spread_qsize(&c.spread), 32);
 	assert_int_equal(c.spread.xdp, VTA_SPREAD_XDP_NATIVE);
 	assert_int_equal(c.spread_tunnels.n, 1);
