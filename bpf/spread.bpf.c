@@ -17,6 +17,10 @@
  * distance between packets that the replay check sees out of order stays
  * bounded by the CPUs' queue skew (docs/esp-spread.md, replay window).
  *
+ * Loaded, filled and attached by `vtiaccel run` with `[esp] spread`
+ * (user/spread.c), which renews the lease in spread_state with its own;
+ * the maps' layouts are include/vta_spread.h.
+ *
  * Fail open: anything else (not IPv4, IP options or fragments, IKE and NAT
  * keepalives, a peer not listed, a packet too short to hold an SPI and a
  * sequence number), and everything once the lease in spread_state has

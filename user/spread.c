@@ -624,10 +624,11 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 	vta_spread_counters(pin_root, cnt);
 	open_json_object("counters");
 	print_text(" ");
-	for (i = 0; i < SPREAD_NR_COUNTERS; i++)
+	for (i = 0; i < SPREAD_NR_COUNTERS; i++) {
 		print_uint(PRINT_ANY, counter_names[i],
-			   i ? ", %" PRIu64 : " %" PRIu64, cnt[i]),
-			print_text(" %s", counter_names[i]);
+			   i ? ", %" PRIu64 : " %" PRIu64, cnt[i]);
+		print_text(" %s", counter_names[i]);
+	}
 	print_nl();
 	close_json_object();
 	close_json_object();
