@@ -27,6 +27,9 @@
 #   rps12    kernel alone, RPS on pub0 -> CPUs 1-2 (one flow: still 1 CPU);
 #   gen1     XDP generic (bpf/spread.bpf.c) on pub0, CPUMAP -> CPU 1;
 #   gen12    the same, CPUMAP -> CPUs 1,2 (sequence number picks the CPU);
+#   genq12   gen12 with the CPUMAP queues `vtiaccel run --spread "cpus 1-2"`
+#            sets (SPREAD_QSIZE, 256 = 512 / 2: docs/esp-spread.md);
+#   genb12   genq12 with blocks of 64 sequence numbers per CPU (block 64);
 #   drv1/12  the same with native XDP on the veth (NAPI, xdp_frame);
 #   pc1/pc12 pcrypt instantiated for the SA's AEAD (bench/pcrypt_alg.py),
 #            RPS -> CPU 1, padata's parallel mask CPU 1 / CPUs 1-2.
@@ -48,7 +51,8 @@
 # SPREAD_N (frames per capture and run, 12000; at most 16384, the CPUMAP
 # queue), SPREAD_ROUNDS (2),
 # SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra gen12 runs with
-# these replay windows, default "32 64 128").  Figures and caveats:
+# these replay windows, default "32 64 128"), SPREAD_QSIZE (256, the
+# CPUMAP queue of genq12/genb12).  Figures and caveats:
 # docs/esp-spread.md.
 
 set -u
@@ -61,7 +65,7 @@ if [ "${1:-}" != --here ]; then
 	export VM_BUILD_DIR=${VM_BUILD_DIR:-$BUILD/vm} VM_TIMEOUT=${VM_TIMEOUT:-2400}
 	export VM_SMP=${VM_SMP:-3} VM_MEM=${VM_MEM:-3072} VM=yes
 	export VM_PASS_ENV="${VM_PASS_ENV:-} SPREAD_MODES SPREAD_CIPHERS SPREAD_SIZES SPREAD_N
-		SPREAD_ROUNDS SPREAD_TCP_SECS SPREAD_WINDOWS"
+		SPREAD_ROUNDS SPREAD_TCP_SECS SPREAD_WINDOWS SPREAD_QSIZE"
 	exec tests/vm/vm-run "$PWD/bench/esp_spread.sh" --here
 fi
 
@@ -72,6 +76,7 @@ NCAP=${SPREAD_N:-12000}
 ROUNDS=${SPREAD_ROUNDS:-2}
 TCP_SECS=${SPREAD_TCP_SECS:-4}
 WINDOWS=${SPREAD_WINDOWS-32 64 128}
+QSIZE=${SPREAD_QSIZE:-256}
 
 [ "$(nproc)" -ge 3 ] || { echo "esp_spread: needs 3 CPUs, have $(nproc)" >&2; exit 1; }
 
@@ -208,20 +213,26 @@ mkdir -p "$BPIN"
 bpftool prog load "$BUILD/bpf/spread.bpf.o" "$BPIN/prog" type xdp pinmaps "$BPIN" ||
 	die "cannot load $BUILD/bpf/spread.bpf.o"
 le32() { printf '%d %d %d %d' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
-# cpumap entries for CPUs 1 and 2, queue 16384 frames each (the most
-# the kernel accepts), no program
-for c in 1 2; do
-	# shellcheck disable=SC2046
-	bpftool map update pinned "$BPIN/spread_cpus" key $(le32 $c) value $(le32 16384) 0 0 0 0 ||
-		die "cpumap entry for CPU $c"
-done
+# cpumap_q QSIZE: cpumap entries for CPUs 1 and 2, queue QSIZE frames
+# each (16384: the most the kernel accepts), no program
+cpumap_q() {
+	local c
+	for c in 1 2; do
+		# shellcheck disable=SC2046
+		bpftool map update pinned "$BPIN/spread_cpus" key $(le32 $c) value $(le32 "$1") 0 0 0 0 ||
+			return 1
+	done
+}
+cpumap_q 16384 || die "cpumap entries for CPUs 1 and 2"
+SHIFT=0
 # the lease: never expires during the bench
 bpftool map update pinned "$BPIN/spread_state" key 0 0 0 0 value 255 255 255 255 255 255 255 127
-# spread_peer PEERADDR CPU...: flags ESP|NATT, the CPUs, blocks of 1.
+# spread_peer PEERADDR CPU...: flags ESP|NATT, the CPUs, blocks of
+# 2^SHIFT.
 spread_peer() {
 	local a=$1 v n=0 c
 	shift
-	v="$(le32 3) $(le32 $#) $(le32 0)"
+	v="$(le32 3) $(le32 $#) $(le32 "$SHIFT")"
 	for c in "$@"; do v="$v $(le32 "$c")"; n=$((n + 1)); done
 	while [ $n -lt 16 ]; do v="$v 0 0 0 0"; n=$((n + 1)); done
 	# shellcheck disable=SC2046,SC2086
@@ -242,6 +253,8 @@ mode_on() {
 		# no RPS: the CPUMAP kthread hands its skbs to
 		# netif_receive_skb_list(), where RPS would steer them again
 		rps "$GW" pub0 0
+		case $1 in genq*|genb*) cpumap_q "$QSIZE" ;; *) cpumap_q 16384 ;; esac || return 1
+		case $1 in genb*) SHIFT=6 ;; *) SHIFT=0 ;; esac
 		case $1 in *12) spread_peer $PEER_PUB 1 2 ;; *) spread_peer $PEER_PUB 1 ;; esac
 		case $1 in gen*) gw_xdp xdpgeneric pinned "$BPIN/prog" ;; drv*) gw_xdp xdpdrv pinned "$BPIN/prog" ;; esac ;;
 	esac

@@ -17,6 +17,10 @@
  * distance between packets that the replay check sees out of order stays
  * bounded by the CPUs' queue skew (docs/esp-spread.md, replay window).
  *
+ * Loaded, filled and attached by `vtiaccel run` with `[esp] spread`
+ * (user/spread.c), which renews the lease in spread_state with its own;
+ * the maps' layouts are include/vta_spread.h.
+ *
  * Fail open: anything else (not IPv4, IP options or fragments, IKE and NAT
  * keepalives, a peer not listed, a packet too short to hold an SPI and a
  * sequence number), and everything once the lease in spread_state has
@@ -31,46 +35,23 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define SPREAD_MAX_CPUS 16
-#define SPREAD_NATT_PORT 4500
+#include "vta_spread.h"
 
-/* What a listed peer's ESP may be spread as, and over which CPUs. */
-struct spread_peer {
-	__u32 flags; /* SPREAD_F_* */
-	__u32 ncpus; /* 1..SPREAD_MAX_CPUS entries of cpus[] used */
-	__u32 block_shift; /* 2^block_shift consecutive sequence numbers per CPU */
-	__u32 cpus[SPREAD_MAX_CPUS];
-};
-
-#define SPREAD_F_ESP (1U << 0) /* plain ESP (protocol 50) */
-#define SPREAD_F_NATT (1U << 1) /* ESP in UDP 4500 */
-
-struct spread_state {
-	__u64 lease_deadline_ns; /* CLOCK_MONOTONIC; 0: never renewed */
-};
-
-enum spread_counter {
-	SPREAD_REDIRECTED,
-	SPREAD_PASS_LEASE,
-	SPREAD_PASS_OTHER, /* not ESP, not IPv4, options, fragments */
-	SPREAD_PASS_UNKNOWN, /* ESP from a peer not listed (or not that encap) */
-	SPREAD_PASS_SHORT, /* ESP too short for SPI + sequence number */
-	SPREAD_NR_COUNTERS,
-};
+#define VTA_SPREAD_NATT_PORT 4500
 
 /* Peer IPv4 address (network order) -> spreading. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
 	__type(value, struct spread_peer);
-	__uint(max_entries, 256);
+	__uint(max_entries, VTA_SPREAD_PEERS_MAX);
 } spread_peers SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct bpf_cpumap_val));
-	__uint(max_entries, 64);
+	__uint(max_entries, VTA_SPREAD_CPUMAP_MAX);
 } spread_cpus SEC(".maps");
 
 struct {
@@ -126,7 +107,7 @@ int vta_spread(struct xdp_md *ctx)
 		struct udphdr *uh = (void *)esp;
 
 		if ((void *)(uh + 1) > end ||
-		    uh->dest != bpf_htons(SPREAD_NATT_PORT))
+		    uh->dest != bpf_htons(VTA_SPREAD_NATT_PORT))
 			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
 		esp = (__u8 *)(uh + 1);
 		/* A zero non-ESP marker is IKE; a NAT keepalive (one
@@ -157,14 +138,14 @@ int vta_spread(struct xdp_md *ctx)
 		return spread_count(SPREAD_PASS_SHORT, XDP_PASS);
 	seq = bpf_ntohl(*(__u32 *)(esp + 4));
 	n = peer->ncpus;
-	if (n < 1 || n > SPREAD_MAX_CPUS)
+	if (n < 1 || n > VTA_SPREAD_MAX_CPUS)
 		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
 	idx = (__u64)(seq >> (peer->block_shift & 31)) % n;
-	/* idx < n <= SPREAD_MAX_CPUS, but clang's modulo (div, mul, sub)
+	/* idx < n <= VTA_SPREAD_MAX_CPUS, but clang's modulo (div, mul, sub)
 	 * loses the bound and drops a plain check: the barrier keeps it.
 	 */
 	barrier_var(idx);
-	if (idx >= SPREAD_MAX_CPUS)
+	if (idx >= VTA_SPREAD_MAX_CPUS)
 		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
 	spread_count(SPREAD_REDIRECTED, 0);
 	/* Flags XDP_PASS: a CPU missing from the CPUMAP passes, not drops. */

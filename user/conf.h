@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include "vta_spread.h"
 
 #define VTA_CONF_PATH		"/etc/vtiaccel.conf"
 #define VTA_CONF_MAX_PATTERNS	16
@@ -56,6 +57,24 @@ struct vta_tunnel_probe {
 	struct in6_addr addr;	/* IPv4 as the first 4 bytes */
 };
 
+/* [esp] spread = no | cpus LIST [block N] [qsize N] [xdp generic|native]
+ * (docs/esp-spread.md); block defaults to 64 */
+enum vta_spread_xdp {
+	VTA_SPREAD_XDP_GENERIC = 0,	/* skb mode: any driver (default) */
+	VTA_SPREAD_XDP_NATIVE,		/* driver mode, refused where the
+					 * driver cannot */
+};
+
+#define VTA_SPREAD_BLOCK_SHIFT	6	/* default block: 64 */
+
+struct vta_spread_conf {
+	uint32_t ncpus;			/* 0: off (the default) */
+	uint32_t cpus[VTA_SPREAD_MAX_CPUS];	/* distinct, in the given order */
+	uint32_t block_shift;		/* 2^block_shift sequence numbers per CPU */
+	uint32_t qsize;			/* CPUMAP queue per CPU; 0: 512 / ncpus */
+	enum vta_spread_xdp xdp;
+};
+
 struct vta_conf {
 	char pin_root[PATH_MAX];	/* [general] pin_root */
 	struct vta_patterns lan;	/* [interfaces] lan = eth1 */
@@ -66,6 +85,8 @@ struct vta_conf {
 	uint16_t mss_fixed;		/* [mss] value = 1379 (mode fixed) */
 	bool clamp_in;			/* [mss] clamp_inbound = yes */
 	bool esp_mark;			/* [esp] mark = no */
+	struct vta_spread_conf spread;	/* [esp] spread = no */
+	struct vta_patterns spread_tunnels; /* [esp] spread_tunnels (all) */
 	bool rpf_strict;		/* [forward] rpf = loose | strict */
 	bool xdp;			/* [forward] xdp = yes */
 	bool xdp_guard;			/* [forward] xdp_guard = no */
@@ -144,6 +165,12 @@ const char *vta_conf_flag_name(int i);
 const char *vta_conf_flag_help(int i);
 int vta_conf_set_flag(struct vta_conf *c, const char *flag, const char *value,
 		      char *err, size_t errlen);
+
+/* "cpus 0-1 block 1 qsize 256 xdp generic", "no" when off. */
+void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
+			 size_t len);
+/* The CPUMAP queue size in effect (qsize or its default). */
+uint32_t vta_spread_qsize(const struct vta_spread_conf *s);
 
 /* Helpers shared with the CLI. */
 const char *vta_mss_mode_name(enum vta_mss_mode m);

@@ -35,6 +35,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "print.h"
+#include "spread.h"
 
 static bool ours_by_id(__u32 id)
 {
@@ -178,7 +179,7 @@ static int remove_our_pins(const char *root, int *count, int *left)
 	int p, err = 0;
 	DIR *d;
 
-	*count = 0;
+	*count = vta_spread_unpin(root);
 	*left = 0;
 	for (p = 0; p < VTA_PROG_MAX; p++) {
 		snprintf(path, sizeof(path), "%s/progs/%s", root, vta_prog_name(p));
@@ -405,6 +406,21 @@ int cmd_detach(int argc, char **argv)
 	}
 	close_json_array();
 	if_freenameindex(ifs);
+	/* [esp] spread: vta_spread on WAN interfaces, by its pinned maps */
+	n = 0;
+	if (lock_fd >= 0) {
+		err = vta_spread_detach_pinned(root, &n);
+		if (err) {
+			pr_warn("detach vta_spread: %s\n", strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first), "detach vta_spread: %s",
+					 strerror(-err));
+			ret = 1;
+		}
+	}
+	if (n)
+		print_text("detached vta_spread (ESP spreading) from %d interfaces\n", n);
+	print_uint(PRINT_JSON, "spread_detached", NULL, n);
 	if (lock_fd >= 0) {
 		err = remove_our_pins(root, &pins, &left);
 		if (err) {

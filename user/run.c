@@ -43,6 +43,7 @@
 #include "print.h"
 #include "run.h"
 #include "sdnotify.h"
+#include "spread.h"
 #include "sync.h"
 #include "fib4.h"
 
@@ -131,6 +132,7 @@ struct daemon {
 	struct vta_sync *s;
 	struct vta_attach *att;
 	struct vta_live *live;
+	struct vta_spreader *spread;	/* [esp] spread; NULL when off */
 	uint64_t next_renew;
 	struct vta_config cfg;
 	uint64_t last_resync;	/* start of the last resync (mono ns) */
@@ -265,6 +267,11 @@ static void lease_renew(struct daemon *d)
 	else
 		d->cfg.flags |= VTA_CFG_F_RESYNC;
 	err = vta_config_set(&d->maps, &d->cfg);
+	/* Not withheld during a resync: vta_spread forwards nothing, the
+	 * kernel receives every packet it redirects (on another CPU), so a
+	 * stale mirror cannot misroute anything; only a dead daemon stops
+	 * it (docs/esp-spread.md). */
+	vta_spreader_lease(d->spread, now + (uint64_t)d->c->lease_ms * 1000000ULL);
 	watchdog_maybe(d, now);
 	if (err)
 		pr_warn("renew lease: %s\n", strerror(-err));
@@ -337,6 +344,8 @@ static void hook_added(void *ctx, int ifindex, const char *name,
 	vta_attach_iface(d->att, ifindex, name, role);
 	if (role == VTA_ROLE_TUNNEL)
 		vta_live_link(d->live, ifindex, name, true);
+	if (role == VTA_ROLE_WAN)
+		vta_spreader_attach(d->spread, ifindex, name);
 }
 
 static void hook_removed(void *ctx, int ifindex, const char *name,
@@ -347,6 +356,8 @@ static void hook_removed(void *ctx, int ifindex, const char *name,
 	vta_attach_remove(d->att, ifindex, gone);
 	if (role == VTA_ROLE_TUNNEL)
 		vta_live_link(d->live, ifindex, name, false);
+	if (role == VTA_ROLE_WAN)
+		vta_spreader_remove(d->spread, ifindex, gone);
 }
 
 static void hook_tick(void *ctx)
@@ -461,6 +472,7 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 		d->h.last_sync_ns = t1 - t0;
 		d->h.last_sync_end_ns = t1;
 	}
+	vta_spreader_peers(d->spread, d->s);
 	vta_sync_get_counts(d->s, &c);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
 		"%lu peers in %.1f ms\n", why, c.routes, c.groups, c.ifaces,
@@ -665,6 +677,11 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		d.cfg.flags |= VTA_CFG_F_XDP_GUARD;
 	if (c->xdp)
 		d.cfg.flags |= VTA_CFG_F_XDP;
+	if (c->spread.ncpus) {
+		err = vta_spreader_open(&d.spread, c);
+		if (err)
+			goto out;
+	}
 	lease_renew(&d);
 
 	err = vta_nl_open(&d.nl, true, c->nl_rcvbuf);
@@ -763,6 +780,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				lease_renew(&d);
 				vta_sync_tick(d.s);
 				vta_fib4_tick(d.fib4);
+				vta_spreader_peers(d.spread, d.s);
 				/* failed map writes, again (sync.c keeps
 				 * what the maps hold) */
 				writes_retry(&d);
@@ -826,6 +844,7 @@ out:
 	/* the clamp stays pinned only where it stays attached */
 	keep_clamp = vta_attach_n_clamps(d.att) > 0;
 	vta_attach_free(d.att);	/* detach before the maps go */
+	vta_spreader_free(d.spread);
 	vta_live_free(d.live);
 	d.live = NULL;
 	vta_sync_free(d.s);

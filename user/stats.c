@@ -18,6 +18,7 @@
 #include "liveness.h"
 #include "cmd.h"
 #include "print.h"
+#include "spread.h"
 
 struct slot_stats {
 	__u32 slot, ifindex, role;
@@ -29,6 +30,8 @@ struct snapshot {
 	__u64 t_ns;
 	int n;
 	struct slot_stats v[VTA_STATS_SLOTS];
+	bool has_spread;	/* [esp] spread: vta_spread's maps are pinned */
+	__u64 spread[SPREAD_NR_COUNTERS];
 };
 
 static volatile sig_atomic_t stop;
@@ -243,6 +246,28 @@ static void print_ecmp(const struct snapshot *s)
 	close_json_array();
 }
 
+/* vta_spread's counters ([esp] spread), null when it is not loaded. */
+static void print_spread(const __u64 *now, const __u64 *before, double dt)
+{
+	unsigned int i;
+
+	if (!now) {
+		print_null(PRINT_JSON, "spread", NULL);
+		return;
+	}
+	open_json_object("spread");
+	print_text("esp spreading (vta_spread):");
+	for (i = 0; i < SPREAD_NR_COUNTERS; i++) {
+		print_uint(PRINT_ANY, vta_spread_counter_name(i),
+			   i ? ", %" PRIu64 : " %" PRIu64, now[i]);
+		print_text(" %s", vta_spread_counter_name(i));
+		if (before && dt > 0)
+			print_text(" (%.0f/s)", (now[i] - before[i]) / dt);
+	}
+	print_nl();
+	close_json_object();
+}
+
 static void print_snapshot(const struct snapshot *s, const struct snapshot *prev)
 {
 	double dt = prev ? (s->t_ns - prev->t_ns) / 1e9 : 0;
@@ -256,6 +281,8 @@ static void print_snapshot(const struct snapshot *s, const struct snapshot *prev
 		print_slot(&s->v[i], find_slot(prev, s->v[i].slot, s->v[i].name), dt);
 	close_json_array();
 	print_ecmp(s);
+	print_spread(s->has_spread ? s->spread : NULL,
+		     prev && prev->has_spread ? prev->spread : NULL, dt);
 	close_json_object();
 }
 
@@ -302,6 +329,13 @@ static void print_prometheus(const struct snapshot *s)
 			}
 	}
 	vta_live_prometheus();	/* per-tunnel liveness, when the daemon runs it */
+	if (s->has_spread) {
+		printf("# HELP vtiaccel_spread_packets_total ESP spreading (vta_spread on the WAN): packets by verdict.\n"
+		       "# TYPE vtiaccel_spread_packets_total counter\n");
+		for (c = 0; c < SPREAD_NR_COUNTERS; c++)
+			printf("vtiaccel_spread_packets_total{counter=\"%s\"} %" PRIu64 "\n",
+			       vta_spread_counter_name(c), (uint64_t)s->spread[c]);
+	}
 }
 
 static void prom_one(const char *name, const char *type, const char *help,
@@ -424,6 +458,8 @@ int cmd_stats(int argc, char **argv)
 		struct timespec ts;
 
 		err = snapshot_read(&m, only, cur);
+		cur->has_spread = !err &&
+			!vta_spread_counters(vta_cli_pin_root(), cur->spread);
 		if (err) {
 			ret = vta_print_error("read %s: %s", VTA_MAP_NAME(stats),
 					      strerror(-err));

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "print.h"
 #include "seedrules.h"
+#include "spread.h"
 
 /* Name of the program with this id ("" when it cannot be read). */
 static void prog_name(__u32 id, char *buf, size_t len)
@@ -62,6 +63,7 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 	};
 	const char *mode = "none";
 	struct vta_xdp_diag d;
+	bool spread;
 
 	if (vta_xdp_facts_read(i->ifindex, i->name, &f)) {
 		print_null(PRINT_ANY, "xdp", "xdp ? ");
@@ -73,11 +75,14 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 	case XDP_ATTACHED_HW: mode = "offload"; break;
 	case XDP_ATTACHED_MULTI: mode = "multi"; break;
 	}
+	/* [esp] spread: vta_spread on a WAN interface is ours too */
+	spread = !f.ours && !strcmp(f.foreign, "vta_spread");
 	open_json_object("xdp");
 	print_string(PRINT_ANY, "mode", "xdp %s", mode);
-	print_bool(PRINT_JSON, "vtiaccel", NULL, f.ours);
+	print_bool(PRINT_JSON, "vtiaccel", NULL, f.ours || spread);
 	if (f.attach_mode != XDP_ATTACHED_NONE)
-		print_text(f.ours ? " (vta_xdp_lan) " : " (not vtiaccel's) ");
+		print_text(f.ours ? " (vta_xdp_lan) " : spread ?
+			   " (vta_spread: ESP spreading) " : " (not vtiaccel's) ");
 	else
 		print_text(" ");
 	print_string(PRINT_JSON, "driver", NULL, f.driver[0] ? f.driver : NULL);
@@ -493,6 +498,7 @@ static int print_not_loaded(const char *root, const char *why)
 	close_json_array();
 	open_json_array("peers");
 	close_json_array();
+	print_null(PRINT_JSON, "spread", NULL);
 	print_kfeatures(NULL);
 	print_features();
 	close_json_object();
@@ -623,6 +629,7 @@ int cmd_status(int argc, char **argv)
 	if (!n)
 		print_text("  (none)\n");
 	print_peers(&m);
+	vta_spread_status(root, ifs, n);
 	print_features();
 	close_json_object();
 	free(ifs);
@@ -643,7 +650,11 @@ const struct vta_cmd vta_cmd_status = {
 	.desc = "Shows the managed interfaces with role, MTU, MSS clamp, flags and "
 		"mark, the tc and XDP attachment of each, the lease, the "
 		"configuration flags, route and group counts, ESP peers, the "
-		"kernel version and the BPF features the fast path uses. On a LAN "
+		"kernel version and the BPF features the fast path uses. With "
+		"[esp] spread: its lease, CPUs and queue sizes, each WAN interface "
+		"with vta_spread's XDP mode (or the foreign XDP program that keeps "
+		"it off), the spread peers and vta_spread's counters (\"spread\", "
+		"null when off). On a LAN "
 		"interface without native XDP it names the cause (no job: the guard "
 		"is off, the default; XDP off by "
 		"configuration, MTU above the driver's XDP limit, ENA channels, "

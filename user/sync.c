@@ -3428,3 +3428,33 @@ void vta_mem_foreach_peer(const struct vta_mem *m, vta_mem_peer_cb cb,
 	ht_for_each(&m->peer, i, e, t)
 		cb(&e->k, &e->v, data);
 }
+
+/* ---------------------------------------------------------------- */
+/* tunnel peers (spreading)                                           */
+
+void vta_sync_foreach_tunnel_peer(const struct vta_sync *s,
+				  vta_sync_tpeer_cb cb, void *ctx)
+{
+	static const union vta_addr zero;
+	int j;
+
+	for (j = 0; s && j < s->n_links; j++) {
+		const struct slink *l = &s->links[j];
+		const struct vta_nl_sa *in;
+
+		if (l->role != VTA_ROLE_TUNNEL)
+			continue;
+		if (l->nl.has_if_id) {
+			in = xfrm_in_sa(s, l);
+			if (in)
+				cb(ctx, l->nl.name, l->nl.ifindex, in->family,
+				   &in->saddr, !in->encap_udp, in->encap_udp);
+			continue;
+		}
+		if (l->nl.tun_family &&
+		    memcmp(l->nl.remote.b, zero.b,
+			   l->nl.tun_family == AF_INET6 ? 16 : 4))
+			cb(ctx, l->nl.name, l->nl.ifindex, l->nl.tun_family,
+			   &l->nl.remote, true, true);
+	}
+}

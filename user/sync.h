@@ -254,4 +254,16 @@ void vta_mem_foreach_iface(const struct vta_mem *m, vta_mem_iface_cb cb,
 void vta_mem_foreach_peer(const struct vta_mem *m, vta_mem_peer_cb cb,
 			  void *data);
 
+/*
+ * The ESP peer of every managed tunnel (VTI: its remote address, ESP and
+ * NAT-T; XFRM interface: the source of its inbound SA, with that SA's
+ * encapsulation), marked or not: what `[esp] spread` spreads
+ * (user/spread.c).  cb is called once per tunnel that has one.
+ */
+typedef void (*vta_sync_tpeer_cb)(void *ctx, const char *tunnel, int ifindex,
+				  int family, const union vta_addr *peer,
+				  bool esp, bool natt);
+void vta_sync_foreach_tunnel_peer(const struct vta_sync *s,
+				  vta_sync_tpeer_cb cb, void *ctx);
+
 #endif

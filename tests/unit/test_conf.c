@@ -303,6 +303,56 @@ static void test_liveness_keys(void **state)
 	assert_false(c.live);
 }
 
+static void test_spread_key(void **state)
+{
+	struct vta_conf c;
+	char e[512], str[160];
+
+	assert_int_equal(load(&c, ""), 0);
+	assert_int_equal(c.spread.ncpus, 0);
+	vta_spread_conf_str(&c.spread, str, sizeof(str));
+	assert_string_equal(str, "no");
+	assert_int_equal(load(&c, "[esp]\nspread = cpus 1-3,6\n"), 0);
+	assert_int_equal(c.spread.ncpus, 4);
+	assert_int_equal(c.spread.cpus[0], 1);
+	assert_int_equal(c.spread.cpus[2], 3);
+	assert_int_equal(c.spread.cpus[3], 6);
+	assert_int_equal(c.spread.block_shift, 6);	/* block 64 */
+	assert_int_equal(c.spread.xdp, VTA_SPREAD_XDP_GENERIC);
+	/* the default queue keeps qsize x ncpus at 512 */
+	assert_int_equal(vta_spread_qsize(&c.spread), 128);
+	vta_spread_conf_str(&c.spread, str, sizeof(str));
+	assert_string_equal(str, "cpus 1-3,6 block 64 qsize 128 xdp generic");
+	assert_int_equal(load(&c, "[esp]\nspread = cpus 0,1 block 1 qsize 32 xdp native\n"
+				  "spread_tunnels = vti1\n"), 0);
+	assert_int_equal(c.spread.block_shift, 0);
+	assert_int_equal(vta_spread_qsize(&c.spread), 32);
+	assert_int_equal(c.spread.xdp, VTA_SPREAD_XDP_NATIVE);
+	assert_int_equal(c.spread_tunnels.n, 1);
+	assert_int_equal(load(&c, "[esp]\nspread = cpus 0-1\nspread = no\n"), 0);
+	assert_int_equal(c.spread.ncpus, 0);
+	expect_error("[esp]\nspread = yes\n", "t.conf:2", "[esp] spread = yes",
+		     "must be no or \"cpus LIST", NULL);
+	expect_error("[esp]\nspread = cpus\n", "needs a CPU list", NULL);
+	expect_error("[esp]\nspread = cpus 3-1\n", "backwards", NULL);
+	expect_error("[esp]\nspread = cpus 0,0\n", "CPU 0 listed twice", NULL);
+	expect_error("[esp]\nspread = cpus 64\n", "CPU 64 above 63", NULL);
+	expect_error("[esp]\nspread = cpus 0-16\n", "more than 16 CPUs", NULL);
+	expect_error("[esp]\nspread = cpus 0-1 block 3\n", "block 3: must be a power of two", NULL);
+	expect_error("[esp]\nspread = cpus 0-1 qsize 20000\n", "qsize 20000: must be 8..16384", NULL);
+	expect_error("[esp]\nspread = cpus 0-1 xdp offload\n", "xdp offload: must be generic or native", NULL);
+	expect_error("[esp]\nspread = cpus 0-1 fast\n", "fast: needs a value", NULL);
+	expect_error("[esp]\nspread = cpus 0-1 fast 1\n", "unknown word 'fast'", NULL);
+	expect_error("[esp]\nspread = cpus a\n", "'a' is not a CPU list", NULL);
+	/* the flag form names the flag */
+	vta_conf_defaults(&c);
+	assert_int_equal(vta_conf_set_flag(&c, "spread", "cpus 0-1", e, sizeof(e)), 0);
+	assert_int_equal(c.spread.ncpus, 2);
+	assert_int_not_equal(vta_conf_set_flag(&c, "spread", "cpus 0-x", e, sizeof(e)), 0);
+	assert_non_null(strstr(e, "--spread"));
+	assert_non_null(strstr(e, "not a CPU list"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_first_error_line),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_list_flags_accumulate),
+		cmocka_unit_test(test_spread_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

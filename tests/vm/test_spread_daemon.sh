@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# `vtiaccel run --spread "cpus 0-1"` (docs/esp-spread.md) on the seed-like
+# gateway of tests/vm/dp_lib.sh (vti1, aes128-cbc + hmac-sha1-96, replay
+# window 1024):
+#
+#	lan 10.16.16.10 eth0 -- eth1 gw pub0 192.0.2.1 ==ESP== 192.0.2.2 pub0 peer eth1 -- eth0 172.31.0.10 vpc
+#
+# The kernel is the oracle: every ping answered, no xfrm error, as without
+# vtiaccel.  Asserts: the daemon attaches vta_spread to pub0 (generic XDP)
+# with vti1's peer in its map, and status/stats show it; pings vpc -> lan
+# are answered with their ESP redirected; then, under a ping flood, the
+# daemon is killed with SIGKILL: the program stays attached, its lease
+# runs out and it passes the ESP to the kernel (pass_lease grows,
+# redirected stops), and the flood loses no packet; a new daemon replaces
+# the stale program and spreads again; SIGTERM takes it off pub0 and
+# removes its pins.
+
+. "$(dirname "$0")/lib.sh"
+
+. "$(dirname "$0")/dp_lib.sh"
+
+[ -x "$VTA" ] || t_skip_all "$VTA not built (make BUILD=... tests)"
+for t in jq nsenter; do
+	command -v $t >/dev/null || t_skip_all "$t not found"
+done
+load_modules ip_vti esp4 xfrm_user ||
+	t_skip_all "kernel $(uname -r) lacks ip_vti/esp4/xfrm_user (run through tests/vm/vm-run)"
+[ "$(nproc)" -ge 2 ] || t_skip_all "needs 2 CPUs to spread over, have $(nproc)"
+
+t_cleanup dp_netns_del
+dp_seed_topology
+
+t_check "kernel path: vpc -> lan ping within 20 s" wait_until 20 ping_ok "$VPC" $LAN_IP
+
+# spread KEY: a field of `status -j`'s "spread" ("" when off or unreadable)
+spread() { vta status -j 2>/dev/null | jq -r ".spread${1:+.$1} // empty"; }
+# counter NAME: vta_spread's counter NAME from `stats -j`
+counter() { vta stats -j 2>/dev/null | jq -r ".spread.$1 // 0"; }
+above() { [ "$($1 "$2")" -ge "$3" ]; }
+pub0_xdp() { ip -n "$GW" -j link show pub0 | jq -r '.[0].xdp.prog.id // 0'; }
+attached() {
+	[ "$(vta status -j 2>/dev/null | jq -r '[.spread.interfaces[]? |
+		select(.ifname == "pub0" and .attached)] | length')" = 1 ]
+}
+peer_listed() { [ "$(spread 'peers[0].peer')" = "$PEER_PUB" ]; }
+seqerr() { ns_exec "$GW" awk '$1 == "XfrmInStateSeqError" { print $2 }' /proc/net/xfrm_stat; }
+in_packets() { ns_exec "$GW" cat /sys/class/net/vti1/statistics/rx_packets; }
+in_above() { [ "$(in_packets)" -ge "$1" ]; }
+
+seq0=$(seqerr)
+dp_daemon_start --liveness no --spread "cpus 0-1"
+f0=$T_FAIL
+# loading the programs takes tens of seconds under emulation
+t_check "vta_spread attached to pub0 within 180 s (status -j)" wait_until 180 attached
+t_check "vti1's peer $PEER_PUB is in its map within 30 s" wait_until 30 peer_listed
+t_check "status: spread lease live, CPUs 0 and 1, generic XDP" eval \
+	"vta status -j | jq -e '.spread.lease == \"live\" and
+		([.spread.cpus[].cpu] == [0, 1]) and
+		([.spread.interfaces[] | select(.ifname == \"pub0\") | .mode] == [\"generic\"])' >/dev/null"
+[ "$T_FAIL" = "$f0" ] || dp_daemon_why
+prog1=$(pub0_xdp)
+
+r0=$(counter redirected)
+t_check "vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
+t_check "their ESP was redirected by vta_spread (>= 20)" \
+	eval "dp_grew redirected $(counter redirected) $r0 20"
+
+# --- kill -9 under traffic ------------------------------------------------------
+
+# 1500 pings at 20 ms (30 s or more under emulation): the daemon is killed
+# once 20 of their ESP frames were redirected; the flood must lose none.
+ns_exec "$VPC" ping -n -q -c 1500 -i 0.02 -W 2 $LAN_IP > "$T_TMP/flood.out" 2>&1 &
+fpid=$!
+t_cleanup t_bg_kill "$fpid"
+t_check "the flood's ESP is redirected before the kill" \
+	wait_until 20 above counter redirected $(($(counter redirected) + 20))
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null || true	# 137: killed, as intended
+t_info "daemon $DPID killed with SIGKILL"
+l0=$(counter pass_lease)
+t_check "after the lease (3 s): vta_spread passes the ESP to the kernel (pass_lease +20 within 20 s)" \
+	wait_until 20 above counter pass_lease $((l0 + 20))
+r1=$(counter redirected)
+t_check "vta_spread is still attached to pub0 (the lease, not a detach, stops it)" \
+	test "$(pub0_xdp)" = "$prog1"
+t_check "status: spread lease expired" test "$(spread lease)" = expired
+t_check "gw keeps decrypting (vti1 rx +50 within 30 s)" \
+	wait_until 30 in_above $(($(in_packets) + 50))
+t_check "and nothing more was redirected" test "$(counter redirected)" = "$r1"
+if wait "$fpid"; then frc=0; else frc=$?; fi
+t_check "ping flood across the kill: 1500 of 1500 answered" \
+	eval "[ $frc = 0 ] && grep -q ' 0% packet loss' $T_TMP/flood.out"
+[ "$frc" = 0 ] || sed 's/^/# /' "$T_TMP/flood.out"
+
+# --- a new daemon takes over ----------------------------------------------------
+
+dp_daemon_start --liveness no --spread "cpus 0-1"
+f0=$T_FAIL
+t_check "a new daemon replaces the stale vta_spread within 180 s" wait_until 180 \
+	eval "attached && [ \"\$(pub0_xdp)\" != $prog1 ] && [ \"\$(spread lease)\" = live ]"
+t_check "and its peer entry within 30 s" wait_until 30 peer_listed
+[ "$T_FAIL" = "$f0" ] || dp_daemon_why
+t_check "vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
+t_check "redirected again (>= 20)" eval "dp_at_least redirected $(counter redirected) 20"
+
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+t_check "vta_spread is off pub0" test "$(pub0_xdp)" = 0
+t_check "its pins are gone" eval "! ls $PIN/spread_* $PIN/progs/vta_spread 2>/dev/null"
+t_check "vpc -> lan: 10 of 10 pings answered without it" \
+	ns_exec "$VPC" ping -n -q -c 10 -i 0.05 -W 2 $LAN_IP
+
+t_check "no replay-window drops (XfrmInStateSeqError +0)" test "$(seqerr)" = "$seq0"
+t_check "no xfrm errors in gw" test -z "$(dp_xfrm_errors "$GW")"

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * spread.c - `[esp] spread` (spread.h, docs/esp-spread.md).
+ *
+ * vta_spread is its own object with its own maps (include/vta_spread.h),
+ * pinned under the pin root only while spreading is configured: the
+ * contract maps of the other programs stay as they are.  The lease is the
+ * daemon's, renewed with the others; a daemon killed -9 leaves the program
+ * attached and the lease runs out: vta_spread then passes everything and
+ * the kernel receives ESP on the CPU the NIC chose, as without vtiaccel.
+ *
+ * XDP on the WAN: no other vtiaccel program uses XDP there (vta_wan_in is
+ * tc ingress, which runs after XDP, on the CPU the packet was redirected
+ * to), so there is nothing of ours to share the hook with.  A foreign
+ * program already attached is never replaced: the interface then runs
+ * without spreading, said in the log and by `status`.  A vta_spread left
+ * by a dead daemon of the same pin root (kill -9: its maps are the ones
+ * pinned there) is replaced atomically.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "log.h"
+#include "netlink.h"
+#include "print.h"
+#include "spread.h"
+#include "sync.h"
+#include "spread.skel.h"
+
+#define SPREAD_PROG_NAME "vta_spread"
+#define MAX_HOOKS 16
+
+struct hook {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	bool attached;
+	__u32 flags; /* XDP_FLAGS_*_MODE it is attached with */
+};
+
+struct vta_spreader {
+	const struct vta_conf *c;
+	struct vta_spread *skel;
+	__u32 stale_map_id; /* spread_state a dead daemon left pinned */
+	int n_hooks;
+	struct hook hooks[MAX_HOOKS];
+	int n_peers;
+};
+
+static const char *const map_names[] = {
+	VTA_SPREAD_MAP_PEERS,
+	VTA_SPREAD_MAP_CPUS,
+	VTA_SPREAD_MAP_STATE,
+	VTA_SPREAD_MAP_STATS,
+};
+#define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
+
+#define VTA__SPREAD_NAME(id, name, help) name,
+#define VTA__SPREAD_HELP(id, name, help) help,
+static const char *const counter_names[] = { VTA_SPREAD_COUNTERS(
+	VTA__SPREAD_NAME) };
+static const char *const counter_helps[] = { VTA_SPREAD_COUNTERS(
+	VTA__SPREAD_HELP) };
+
+const char *vta_spread_counter_name(unsigned int i)
+{
+	return i < SPREAD_NR_COUNTERS ? counter_names[i] : NULL;
+}
+
+const char *vta_spread_counter_help(unsigned int i)
+{
+	return i < SPREAD_NR_COUNTERS ? counter_helps[i] : NULL;
+}
+
+uint64_t vta_cpus_online(void)
+{
+	char buf[512], *p, *end;
+	uint64_t m = 0;
+	unsigned long a, b, i;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	for (p = buf; *p >= '0' && *p <= '9';) {
+		a = b = strtoul(p, &end, 10);
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		for (i = a; i <= b && i < 64; i++)
+			m |= 1ULL << i;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return m;
+}
+
+static void pin_path(const char *root, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", root, name);
+}
+
+static void prog_pin_path(const char *root, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/progs/%s", root, SPREAD_PROG_NAME);
+}
+
+/* Id of the map pinned at root/name, 0 when none. */
+static __u32 pinned_map_id(const char *root, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	pin_path(root, name, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* Is program id a vta_spread, and (map_id != 0) one that uses map_id? */
+static bool prog_is_spread(__u32 id, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[16], i;
+	bool ret = false;
+	int fd;
+
+	if (!id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 16;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    !strcmp(info.name, SPREAD_PROG_NAME)) {
+		ret = !map_id;
+		for (i = 0; !ret && i < info.nr_map_ids && i < 16; i++)
+			ret = ids[i] == map_id;
+	}
+	close(fd);
+	return ret;
+}
+
+static void prog_name(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd;
+
+	snprintf(buf, len, "?");
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(buf, len, "%s", info.name);
+	close(fd);
+}
+
+/* The XDP program on ifindex and its mode flags (0 when none). */
+static __u32 xdp_current(int ifindex, __u32 *mode_flags)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	*mode_flags = 0;
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	if (q.skb_prog_id) {
+		*mode_flags = XDP_FLAGS_SKB_MODE;
+		return q.skb_prog_id;
+	}
+	if (q.drv_prog_id) {
+		*mode_flags = XDP_FLAGS_DRV_MODE;
+		return q.drv_prog_id;
+	}
+	if (q.hw_prog_id) {
+		*mode_flags = XDP_FLAGS_HW_MODE;
+		return q.hw_prog_id;
+	}
+	return 0;
+}
+
+int vta_spread_unpin(const char *root)
+{
+	char path[PATH_MAX + 32];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < N_MAPS; i++) {
+		pin_path(root, map_names[i], path, sizeof(path));
+		n += !unlink(path);
+	}
+	prog_pin_path(root, path, sizeof(path));
+	n += !unlink(path);
+	return n;
+}
+
+int vta_spreader_open(struct vta_spreader **out, const struct vta_conf *c)
+{
+	const struct vta_spread_conf *sc = &c->spread;
+	struct vta_spreader *s;
+	struct bpf_cpumap_val v = { .qsize = vta_spread_qsize(sc) };
+	char path[PATH_MAX + 32], conf[160];
+	uint64_t online = vta_cpus_online();
+	__u32 i;
+	int err, fd;
+
+	*out = NULL;
+	vta_spread_conf_str(sc, conf, sizeof(conf));
+	for (i = 0; i < sc->ncpus; i++)
+		if (online && !(online & (1ULL << sc->cpus[i]))) {
+			pr_warn("[esp] spread = %s: CPU %u is not online "
+				"(/sys/devices/system/cpu/online)\n",
+				conf, sc->cpus[i]);
+			return -EINVAL;
+		}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->c = c;
+	/* What a dead daemon left: its program (still attached, lease run
+	 * out) uses these maps; new ones start empty, and the program is
+	 * replaced on attach. */
+	s->stale_map_id = pinned_map_id(c->pin_root, VTA_SPREAD_MAP_STATE);
+	vta_spread_unpin(c->pin_root);
+	s->skel = vta_spread__open();
+	if (!s->skel) {
+		err = -errno;
+		goto fail;
+	}
+	err = vta_spread__load(s->skel);
+	if (err)
+		goto fail;
+	{
+		struct bpf_map *maps[] = { s->skel->maps.spread_peers,
+					   s->skel->maps.spread_cpus,
+					   s->skel->maps.spread_state,
+					   s->skel->maps.spread_stats };
+
+		for (i = 0; i < N_MAPS; i++) {
+			pin_path(c->pin_root, map_names[i], path, sizeof(path));
+			err = bpf_map__pin(maps[i], path);
+			if (err)
+				goto fail;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/progs", c->pin_root);
+	mkdir(path, 0700);
+	prog_pin_path(c->pin_root, path, sizeof(path));
+	if (bpf_obj_pin(bpf_program__fd(s->skel->progs.vta_spread), path))
+		pr_warn("pin %s: %s\n", path, strerror(errno));
+	fd = bpf_map__fd(s->skel->maps.spread_cpus);
+	for (i = 0; i < sc->ncpus; i++)
+		if (bpf_map_update_elem(fd, &sc->cpus[i], &v, 0)) {
+			err = -errno;
+			pr_warn("[esp] spread = %s: CPU %u in the CPUMAP: %s\n",
+				conf, sc->cpus[i], strerror(errno));
+			goto fail;
+		}
+	pr_info("ESP spreading: %s\n", conf);
+	*out = s;
+	return 0;
+fail:
+	if (err != -EINVAL)
+		pr_warn("[esp] spread: load %s: %s\n", SPREAD_PROG_NAME,
+			strerror(-err));
+	vta_spreader_free(s);
+	return err;
+}
+
+static struct hook *hook_find(struct vta_spreader *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_hooks; i++)
+		if (s->hooks[i].ifindex == ifindex)
+			return &s->hooks[i];
+	return NULL;
+}
+
+void vta_spreader_attach(struct vta_spreader *s, int ifindex, const char *name)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	__u32 want, cur_flags, cur;
+	struct hook *h;
+	char other[64];
+	int fd, err, old_fd = -1;
+
+	if (!s)
+		return;
+	h = hook_find(s, ifindex);
+	if (h && h->attached)
+		return;
+	if (!h) {
+		if (s->n_hooks == MAX_HOOKS) {
+			pr_warn("ESP spreading: more than %d WAN interfaces: "
+				"%s left without\n",
+				MAX_HOOKS, name);
+			return;
+		}
+		h = &s->hooks[s->n_hooks++];
+		memset(h, 0, sizeof(*h));
+		h->ifindex = ifindex;
+	}
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	want = s->c->spread.xdp == VTA_SPREAD_XDP_NATIVE ? XDP_FLAGS_DRV_MODE
+							 : XDP_FLAGS_SKB_MODE;
+	fd = bpf_program__fd(s->skel->progs.vta_spread);
+	cur = xdp_current(ifindex, &cur_flags);
+	if (cur && !(s->stale_map_id && prog_is_spread(cur, s->stale_map_id))) {
+		prog_name(cur, other, sizeof(other));
+		pr_warn("ESP spreading: %s already runs XDP program %s (id "
+			"%u): left alone, %s's ESP is not spread\n",
+			name, other, cur, name);
+		return;
+	}
+	if (cur && cur_flags != want) {
+		/* ours, left by a dead daemon, in the other mode */
+		bpf_xdp_detach(ifindex, cur_flags, NULL);
+		cur = 0;
+	}
+	if (cur) {
+		old_fd = bpf_prog_get_fd_by_id(cur);
+		o.old_prog_fd = old_fd;
+		err = bpf_xdp_attach(ifindex, fd, want | XDP_FLAGS_REPLACE, &o);
+	} else {
+		err = bpf_xdp_attach(ifindex, fd,
+				     want | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	}
+	if (old_fd >= 0)
+		close(old_fd);
+	if (err) {
+		pr_warn("ESP spreading: attach %s to %s as %s XDP: %s\n",
+			SPREAD_PROG_NAME, name,
+			want == XDP_FLAGS_DRV_MODE ? "native" : "generic",
+			strerror(-err));
+		return;
+	}
+	h->attached = true;
+	h->flags = want;
+	pr_info("ESP spreading: %s on %s (%s XDP)%s\n", SPREAD_PROG_NAME, name,
+		want == XDP_FLAGS_DRV_MODE ? "native" : "generic",
+		cur ? ", replacing the one a previous run left" : "");
+}
+
+static void hook_detach(struct vta_spreader *s, struct hook *h)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o,
+		    .old_prog_fd = bpf_program__fd(s->skel->progs.vta_spread));
+	int err;
+
+	if (!h->attached)
+		return;
+	/* only if it is still ours (old_prog_fd: XDP_FLAGS_REPLACE) */
+	err = bpf_xdp_detach(h->ifindex, h->flags, &o);
+	if (err && err != -ENODEV)
+		pr_warn("ESP spreading: detach from %s: %s\n", h->name,
+			strerror(-err));
+	h->attached = false;
+}
+
+void vta_spreader_remove(struct vta_spreader *s, int ifindex, bool gone)
+{
+	struct hook *h;
+
+	if (!s || !(h = hook_find(s, ifindex)))
+		return;
+	if (!gone)
+		hook_detach(s, h);
+	*h = s->hooks[--s->n_hooks];
+}
+
+void vta_spreader_lease(struct vta_spreader *s, uint64_t deadline_ns)
+{
+	struct spread_state st = { .lease_deadline_ns = deadline_ns };
+	__u32 zero = 0;
+
+	if (s && bpf_map_update_elem(bpf_map__fd(s->skel->maps.spread_state),
+				     &zero, &st, 0))
+		pr_warn("ESP spreading: renew its lease: %s\n",
+			strerror(errno));
+}
+
+struct peers_ctx {
+	struct vta_spreader *s;
+	__u32 addrs[VTA_SPREAD_PEERS_MAX];
+	int n;
+};
+
+static void peer_cb(void *ctx, const char *tunnel, int ifindex, int family,
+		    const union vta_addr *peer, bool esp, bool natt)
+{
+	struct peers_ctx *x = ctx;
+	const struct vta_spread_conf *sc = &x->s->c->spread;
+	struct spread_peer v = { .ncpus = sc->ncpus,
+				 .block_shift = sc->block_shift };
+	int fd = bpf_map__fd(x->s->skel->maps.spread_peers);
+	__u32 a;
+
+	/* vta_spread parses IPv4 only (the tunnels AWS offers) */
+	if (family != AF_INET || x->n == VTA_SPREAD_PEERS_MAX)
+		return;
+	if (x->s->c->spread_tunnels.n &&
+	    !vta_patterns_match(&x->s->c->spread_tunnels, tunnel))
+		return;
+	memcpy(&a, peer->b, 4);
+	v.flags = (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
+	memcpy(v.cpus, sc->cpus, sizeof(v.cpus));
+	if (bpf_map_update_elem(fd, &a, &v, 0))
+		pr_warn("ESP spreading: peer of %s: %s\n", tunnel,
+			strerror(errno));
+	x->addrs[x->n++] = a;
+}
+
+void vta_spreader_peers(struct vta_spreader *s, const struct vta_sync *sync)
+{
+	static struct peers_ctx x;
+	__u32 key, next, *prev = NULL;
+	int fd, i;
+
+	if (!s)
+		return;
+	x.s = s;
+	x.n = 0;
+	vta_sync_foreach_tunnel_peer(sync, peer_cb, &x);
+	/* a peer no tunnel has any more */
+	fd = bpf_map__fd(s->skel->maps.spread_peers);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		for (i = 0; i < x.n && x.addrs[i] != key; i++)
+			;
+		if (i == x.n && !bpf_map_delete_elem(fd, &key))
+			continue; /* restart after the deleted key */
+		prev = &key;
+	}
+	s->n_peers = x.n;
+}
+
+void vta_spreader_free(struct vta_spreader *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; s->skel && i < s->n_hooks; i++)
+		hook_detach(s, &s->hooks[i]);
+	if (s->skel)
+		vta_spread_unpin(s->c->pin_root);
+	vta_spread__destroy(s->skel);
+	free(s);
+}
+
+/* ---------------------------------------------------------------- */
+/* CLI                                                                */
+
+static int open_pinned(const char *root, const char *name)
+{
+	char path[PATH_MAX + 32];
+
+	pin_path(root, name, path, sizeof(path));
+	return bpf_obj_get(path);
+}
+
+int vta_spread_counters(const char *pin_root, __u64 out[SPREAD_NR_COUNTERS])
+{
+	int fd = open_pinned(pin_root, VTA_SPREAD_MAP_STATS), ncpu, c, i;
+	__u64 *v;
+
+	memset(out, 0, sizeof(__u64) * SPREAD_NR_COUNTERS);
+	if (fd < 0)
+		return -ENOENT;
+	ncpu = libbpf_num_possible_cpus();
+	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (c = 0; c < SPREAD_NR_COUNTERS; c++) {
+		__u32 k = c;
+
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (i = 0; i < ncpu; i++)
+			out[c] += v[i];
+	}
+	free(v);
+	close(fd);
+	return 0;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
+		       int n)
+{
+	int pfd = open_pinned(pin_root, VTA_SPREAD_MAP_PEERS);
+	int cfd = open_pinned(pin_root, VTA_SPREAD_MAP_CPUS);
+	int sfd = open_pinned(pin_root, VTA_SPREAD_MAP_STATE);
+	__u32 key, next, *prev = NULL, zero = 0, i, flags, id;
+	__u64 cnt[SPREAD_NR_COUNTERS], now = mono_ns();
+	struct spread_state st = {};
+	struct spread_peer v;
+	char a[INET_ADDRSTRLEN];
+	int k;
+
+	if (pfd < 0 || cfd < 0 || sfd < 0) {
+		print_null(PRINT_JSON, "spread", NULL);
+		print_text("esp spreading: off\n");
+		goto out;
+	}
+	open_json_object("spread");
+	print_text("esp spreading:");
+	bpf_map_lookup_elem(sfd, &zero, &st);
+	if (!st.lease_deadline_ns) {
+		print_string(PRINT_ANY, "lease", " lease %s", "none");
+		print_null(PRINT_JSON, "lease_ms", NULL);
+	} else if (st.lease_deadline_ns > now) {
+		print_string(PRINT_ANY, "lease", " lease %s", "live");
+		print_uint(PRINT_ANY, "lease_ms", " (%" PRIu64 " ms left)",
+			   (st.lease_deadline_ns - now) / 1000000);
+	} else {
+		print_string(PRINT_ANY, "lease", " lease %s", "expired");
+		print_uint(PRINT_JSON, "lease_ms", NULL, 0);
+		print_text(" (every packet goes to the kernel)");
+	}
+	print_text(", cpus");
+	open_json_array("cpus");
+	for (i = 0; i < VTA_SPREAD_CPUMAP_MAX; i++) {
+		struct bpf_cpumap_val cv;
+
+		if (bpf_map_lookup_elem(cfd, &i, &cv))
+			continue;
+		open_json_object(NULL);
+		print_uint(PRINT_ANY, "cpu", " %" PRIu64 "", i);
+		print_uint(PRINT_ANY, "qsize", " (qsize %" PRIu64 ")",
+			   cv.qsize);
+		close_json_object();
+	}
+	close_json_array();
+	print_nl();
+	open_json_array("interfaces");
+	for (k = 0; k < n; k++) {
+		if (ifs[k].v.role != VTA_ROLE_WAN || ifs[k].gone)
+			continue;
+		id = xdp_current(ifs[k].ifindex, &flags);
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "ifname", "  %s:", ifs[k].name);
+		if (id &&
+		    prog_is_spread(id, pinned_map_id(pin_root,
+						     VTA_SPREAD_MAP_STATE))) {
+			print_bool(PRINT_JSON, "attached", NULL, true);
+			print_string(PRINT_ANY, "mode", " %s XDP",
+				     flags == XDP_FLAGS_DRV_MODE   ? "native"
+				     : flags == XDP_FLAGS_SKB_MODE ? "generic"
+								   : "offload");
+			print_uint(PRINT_ANY, "prog_id",
+				   " (prog %" PRIu64 ")\n", id);
+		} else {
+			char other[64] = "";
+
+			if (id)
+				prog_name(id, other, sizeof(other));
+			print_bool(PRINT_JSON, "attached", NULL, false);
+			print_null(PRINT_JSON, "mode", NULL);
+			print_null(PRINT_JSON, "prog_id", NULL);
+			if (id)
+				print_string(PRINT_ANY, "foreign",
+					     " not spread: XDP program %s "
+					     "holds it\n",
+					     other);
+			else
+				print_text(" not attached\n");
+		}
+		close_json_object();
+	}
+	close_json_array();
+	open_json_array("peers");
+	while (!bpf_map_get_next_key(pfd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(pfd, &key, &v))
+			continue;
+		inet_ntop(AF_INET, &key, a, sizeof(a));
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "peer", "  peer %s", a);
+		print_bool(PRINT_ANY, "esp", " esp %s", v.flags & SPREAD_F_ESP);
+		print_bool(PRINT_ANY, "natt", " nat-t %s",
+			   v.flags & SPREAD_F_NATT);
+		print_uint(PRINT_ANY, "block", " block %" PRIu64 "",
+			   1U << (v.block_shift & 31));
+		print_text(" cpus");
+		open_json_array("cpus");
+		for (i = 0; i < v.ncpus && i < VTA_SPREAD_MAX_CPUS; i++)
+			print_uint(PRINT_ANY, NULL, " %" PRIu64 "", v.cpus[i]);
+		close_json_array();
+		print_nl();
+		close_json_object();
+	}
+	close_json_array();
+	vta_spread_counters(pin_root, cnt);
+	open_json_object("counters");
+	print_text(" ");
+	for (i = 0; i < SPREAD_NR_COUNTERS; i++) {
+		print_uint(PRINT_ANY, counter_names[i],
+			   i ? ", %" PRIu64 : " %" PRIu64, cnt[i]);
+		print_text(" %s", counter_names[i]);
+	}
+	print_nl();
+	close_json_object();
+	close_json_object();
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (cfd >= 0)
+		close(cfd);
+	if (sfd >= 0)
+		close(sfd);
+}
+
+int vta_spread_detach_pinned(const char *pin_root, int *n)
+{
+	__u32 map_id = pinned_map_id(pin_root, VTA_SPREAD_MAP_STATE), flags, id;
+	struct if_nameindex *ifs, *i;
+	int err = 0, e;
+
+	*n = 0;
+	if (!map_id)
+		return 0;
+	ifs = if_nameindex();
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++) {
+		id = xdp_current(i->if_index, &flags);
+		if (!id || !prog_is_spread(id, map_id))
+			continue;
+		e = bpf_xdp_detach(i->if_index, flags, NULL);
+		if (e && !err)
+			err = e;
+		else if (!e)
+			(*n)++;
+	}
+	if_freenameindex(ifs);
+	return err;
+}
