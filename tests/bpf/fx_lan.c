@@ -76,11 +76,8 @@ static void lan_fwd_off(void)
 
 static void lan_unknown_if(void)
 {
-	struct vta_maps *m = &E.m;
-	__u32 k = IF_IN;
-
 	setup_lan();
-	bpf_map_delete_elem(m->ifaces, &k);
+	del_iface(IF_IN);
 }
 
 static void lan_tun_down(void)
@@ -99,10 +96,8 @@ static void lan_link_down(void)
 
 static void lan_egress_unknown(void)
 {
-	__u32 k = IF_TUN1;
-
 	setup_lan();
-	bpf_map_delete_elem(E.m.ifaces, &k);
+	del_iface(IF_TUN1);
 }
 
 static void lan_empty_group(void)

@@ -43,10 +43,8 @@ static void wan_off_no_lease(void)
 
 static void wan_unknown_if(void)
 {
-	__u32 k = IF_IN;
-
 	setup_wan();
-	bpf_map_delete_elem(E.m.ifaces, &k);
+	del_iface(IF_IN);
 }
 
 static const __u8 ike_marker[8] = { 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44 };
