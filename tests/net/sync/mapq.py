@@ -4,7 +4,7 @@
 own code, for the sync net tests.
 
   mapq.py PIN route PREFIX        -> "type T group G members IFINDEX:WEIGHT,..."
-  mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F" or exit 1
+  mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F seq Q" or exit 1
   mapq.py PIN lease               -> "DEADLINE_NS NOW_NS"
   mapq.py PIN count fib4|fib6|groups|ifslot
 Layouts follow include/vtiaccel.h (little-endian host)."""
@@ -89,8 +89,9 @@ def main():
         if v is None or struct.unpack_from("<II", v, 0)[1] != ifindex:
             print("none")
             return 1
+        seq = struct.unpack_from("<I", v, 0)[0]
         role, slot, mtu, mss4, mss6, flags = struct.unpack_from("<IIIHHI", v, 8)
-        print(f"role {role} slot {slot} mtu {mtu} flags {flags}")
+        print(f"role {role} slot {slot} mtu {mtu} flags {flags} seq {seq}")
         return 0
     if what == "lease":
         v = lookup(pin, "vta_config", struct.pack("<I", 0))
