@@ -18,6 +18,7 @@
 #   the fast path forwarded during the churn (fwd_to_tunnel moved) and
 #   the daemon rewrote the entry (its seq moved on by 2 per write)
 #   afterwards the entry says what the kernel says (mtu 1436), seq even
+#   (and before: bpftool, with the BTF, shows vti1's entry)
 #
 # Printed, not asserted: how many packets the fast path passed for their
 # size (pass_mtu) or for an entry read mid-write (pass_if_changing).
@@ -62,6 +63,12 @@ if ! wait_for "status_is 0" 60; then
 fi
 t_check "vti1's entry mirrored (mtu $TOPO_MTU)" -m "not within 30 s" \
 	wait_for "[ \"\$(field mtu)\" = $TOPO_MTU ]" 30
+# what the operator's bpftool shows (BTF): vti1 by its ifindex
+bpftool_shows() {
+	bpftool -j map dump pinned "$NT_PIN/vta_ifdata" |
+		jq -e ".[].formatted.value | select(.ifindex == $VTI1 and .v.mtu == $TOPO_MTU)"
+}
+t_check "bpftool map dump shows vti1's entry in vta_ifdata" bpftool_shows
 for a in 169.254.12.37 169.254.14.229; do
 	nt_x gw ping -c 1 -W 2 "$a" >/dev/null 2>&1
 done
