@@ -251,7 +251,7 @@ struct vta_live {
 	uint16_t ident;
 	unsigned int ticks;
 	bool want_addrs;
-	const struct vta_maps *maps;	/* slots, stats */
+	const struct vta_maps *maps; /* slots, stats */
 	int ncpu;
 	struct vta_stats *percpu;
 	int unhold[VTA_LIVE_MAX], n_unhold;
