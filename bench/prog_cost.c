@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "ifdata.h"
 #include "loader.h"
 #include "fib4.h"
 #include "log.h"
@@ -105,7 +106,11 @@ static void iface(__u32 ifindex, __u32 role, __u32 slot, __u16 mss, __u32 fl)
 	struct vta_iface v = { .role = role, .slot = slot, .mtu = 1500,
 			       .mss4 = mss, .mss6 = mss, .flags = fl };
 
-	bpf_map_update_elem(M.ifaces, &ifindex, &v, 0);
+	struct vta_ifdata *d = vta_ifdata_map(M.ifdata, true);
+
+	if (!d || vta_iface_put(&M, d, ifindex, &v))
+		fprintf(stderr, "prog_cost: write interface %u failed\n", ifindex);
+	vta_ifdata_unmap(d);
 }
 
 /* The programs read the DIR-24-8 tables (user/fib4.h), written as the

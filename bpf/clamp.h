@@ -11,7 +11,7 @@
  * (route marked kernel, no route in the maps, an interface not in the
  * maps yet, fragments, an expired lease, a dead daemon).  It reads no
  * lease and works without the daemon: its inputs from the daemon are the
- * tunnel's vta_ifaces entry (mss4/mss6, VTA_IF_F_MSS_*) and a route MTU
+ * tunnel's interface entry (mss4/mss6, VTA_IF_F_MSS_*) and a route MTU
  * metric in the map FIB, each used only when present; otherwise the
  * clamp is derived from the kernel's own routes (pmtu).
  *
@@ -227,7 +227,8 @@ static __always_inline int vta_out_quick(struct __sk_buff *skb, __u32 off)
 
 static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 {
-	const struct vta_iface *e;
+	const struct vta_iface *e = NULL;
+	struct vta_iface eb;
 	struct bpf_sock *sk;
 	struct vta_mss_plan mp = {};
 	struct vta_pkt p = {};
@@ -264,7 +265,8 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 		return TC_ACT_OK;
 
 	/* A SYN: what clamp? */
-	e = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
+	if (vta_iface_get(ifindex, &eb) == VTA_CONTINUE)
+		e = &eb;
 	slot = e ? e->slot : 0;
 	if (e && e->role == VTA_ROLE_TUNNEL &&
 	    !(e->flags & VTA_IF_F_MSS_PMTU)) {

@@ -49,7 +49,7 @@ static __always_inline __u32 vta_pkt_hash(const struct vta_pkt *p, __u32 seed)
 /* Result of the route decision: the member and its interface. */
 struct vta_path {
 	const struct vta_nh *nh;
-	const struct vta_iface *out;
+	struct vta_iface out;	/* a copy: vta_iface_get() */
 	__u32 ifindex;
 	__u32 mtu;		/* vta_path_mtu(): route's or device's */
 };
@@ -66,10 +66,9 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 {
 	const struct vta_route *rt;
 	const struct vta_group *g;
-	const struct vta_iface *out;
 	const struct vta_nh *nh;
 	__u32 gid, ifindex;
-	int i;
+	int i, r;
 
 	rt = vta_fib_lookup(p->family, p->daddr);
 	if (!rt)
@@ -91,17 +90,19 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 	 * (or, for a tunnel, hairpins it); leave that to it. */
 	if (ifindex == in_ifindex)
 		return VTA_PASS_NO_PATH;
-	out = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
-	if (!out || !(out->flags & VTA_IF_F_UP))
+	r = vta_iface_get(ifindex, &path->out);
+	if (r == VTA_PASS_IF_CHANGING)
+		return r;
+	if (r != VTA_CONTINUE || !(path->out.flags & VTA_IF_F_UP))
 		return VTA_PASS_NO_PATH;
-	if (out->role == VTA_ROLE_TUNNEL && !(out->flags & VTA_IF_F_SA_UP))
+	if (path->out.role == VTA_ROLE_TUNNEL &&
+	    !(path->out.flags & VTA_IF_F_SA_UP))
 		return VTA_PASS_NO_PATH;
 	if (nh->kind != VTA_NH_TUNNEL && nh->kind != VTA_NH_NEIGH)
 		return VTA_PASS_NO_PATH;
 	path->nh = nh;
-	path->out = out;
 	path->ifindex = ifindex;
-	path->mtu = vta_path_mtu(rt->mtu, vta_dev_mtu(out, p->family));
+	path->mtu = vta_path_mtu(rt->mtu, vta_dev_mtu(&path->out, p->family));
 	return VTA_CONTINUE;
 }
 

@@ -120,11 +120,11 @@ static __always_inline __u16 vta_clamp_for(const struct vta_pkt *p,
 	__u16 c, rt = 0;
 
 	if (p->family == VTA_AF_INET)
-		c = vta_mss_min(path->out->mss4, in_too ? in->mss4 : 0);
+		c = vta_mss_min(path->out.mss4, in_too ? in->mss4 : 0);
 	else
-		c = vta_mss_min(path->out->mss6, in_too ? in->mss6 : 0);
+		c = vta_mss_min(path->out.mss6, in_too ? in->mss6 : 0);
 	if (c && path->mtu > minlen &&
-	    !(path->out->flags & VTA_IF_F_MSS_FIXED))
+	    !(path->out.flags & VTA_IF_F_MSS_FIXED))
 		rt = path->mtu - minlen;
 	return vta_mss_min(c, rt);
 }
@@ -283,8 +283,8 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 	 * takes the MTU of the route back to the source; only SYNs pay for
 	 * the lookup.
 	 */
-	if (clamp && path.out->role == VTA_ROLE_TUNNEL &&
-	    !(path.out->flags & VTA_IF_F_MSS_FIXED) && vta_is_syn(skb, &p))
+	if (clamp && path.out.role == VTA_ROLE_TUNNEL &&
+	    !(path.out.flags & VTA_IF_F_MSS_FIXED) && vta_is_syn(skb, &p))
 		clamp = vta_mss_min(clamp, vta_rev_mss(skb, &p));
 	r = vta_mss_plan(skb, &p, clamp, &mp);
 	if (r != VTA_CONTINUE)
@@ -352,9 +352,9 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 		}
 		return;
 	}
-	v->reason = path.out->role == VTA_ROLE_TUNNEL ? VTA_FWD_TO_TUNNEL :
+	v->reason = path.out.role == VTA_ROLE_TUNNEL ? VTA_FWD_TO_TUNNEL :
 							VTA_FWD_TO_LAN;
-	v->tx_slot = path.out->slot;
+	v->tx_slot = path.out.slot;
 	v->action = TC_ACT_REDIRECT;
 	return;
 pass:
@@ -375,10 +375,14 @@ static __always_inline int vta_tc_main(struct __sk_buff *skb, bool tunnel)
 	const struct vta_config *cfg = vta_config_lookup();
 	__u32 ifindex = skb->ifindex, len = skb->len;
 	struct vta_verdict v = { .ev = VTA_CONTINUE };
-	const struct vta_iface *in;
+	const struct vta_iface *in = NULL;
+	struct vta_iface ib;
 	__u32 slot;
+	int ir;
 
-	in = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
+	ir = vta_iface_get(ifindex, &ib);
+	if (ir == VTA_CONTINUE)
+		in = &ib;
 	slot = in ? in->slot : 0;
 
 	/*
@@ -401,7 +405,7 @@ static __always_inline int vta_tc_main(struct __sk_buff *skb, bool tunnel)
 		return TC_ACT_OK;
 	}
 	if (!in) {
-		vta_count(0, VTA_PASS_UNKNOWN_IF, len);
+		vta_count(0, ir, len);
 		return TC_ACT_OK;
 	}
 	vta_tc_forward(skb, cfg, in, ifindex, tunnel, &v);

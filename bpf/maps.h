@@ -71,14 +71,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_groups SEC(".maps");
 
-/* Managed interfaces by ifindex: role, MTU, MSS clamp, mark. */
+/* Managed interfaces: ifindex -> slot, written once per interface (never
+ * updated in place), and the data by slot under a sequence counter
+ * (include/vtiaccel.h, vta_iface_get() below). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
-	__type(value, struct vta_iface);
+	__type(value, __u32);
 	__uint(max_entries, VTA_IFACES_MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} vta_ifaces SEC(".maps");
+} vta_ifslot SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_ifdata);
+	__uint(max_entries, VTA_STATS_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_ifdata SEC(".maps");
 
 /* ESP peers {family, local, peer} -> mark for WAN ingress. */
 struct {
@@ -143,6 +154,74 @@ static __always_inline const struct vta_route *vta_fib4_lookup(__be32 daddr)
 	if (!v)
 		return NULL;
 	return bpf_map_lookup_elem(&vta_fib4_rt, &v);	/* .r at offset 0 */
+}
+
+/*
+ * A zero the compiler cannot fold, computed from v.  Added to an address
+ * it makes the load from that address depend on v: the CPU performs the
+ * load that produced v first (an address dependency orders two loads on
+ * every CPU the kernel runs BPF on but Alpha; x86 keeps loads in order
+ * anyway).  The JITs translate "r &= 0" one to one (arm64: a zero
+ * register and an AND, the immediate 0 having no logical encoding), and
+ * the verifier only learns that the sum is the pointer itself.
+ */
+static __always_inline __u64 vta_dep_zero(__u64 v)
+{
+	asm volatile("%[v] &= 0" : [v] "+r"(v));
+	return v;
+}
+
+/*
+ * The interface entry for ifindex, copied to *out: VTA_COUNTER_MAX
+ * (VTA_CONTINUE), or
+ * VTA_PASS_UNKNOWN_IF (not managed), or VTA_PASS_IF_CHANGING (the daemon
+ * is writing it, or it was given to another interface while we read).
+ * A seqcount read (docs/datapath-notes.md "Interface entries") without a
+ * read barrier: BPF on 6.1 has neither a fence nor a load-acquire, and an
+ * atomic fetch-add of 0 would be one but writes the cache line the other
+ * CPUs read for every packet.  The order the seqcount needs comes from
+ * address dependencies instead: the fields are loaded from an address
+ * computed from the first seq, the second seq from an address computed
+ * from every field, so seq1 -> fields -> seq2 are performed in this
+ * order; the daemon's side has release fences between seq and fields.
+ */
+static __always_inline int vta_iface_get(__u32 ifindex, struct vta_iface *out)
+{
+	const volatile __u64 *w;
+	const struct vta_ifdata *e;
+	const __u32 *sp;
+	__u64 s1, s2, x, w0, w1, w2, w3;
+	const char *b;
+	__u32 k;
+
+	sp = bpf_map_lookup_elem(&vta_ifslot, &ifindex);
+	if (!sp)
+		return VTA_PASS_UNKNOWN_IF;
+	k = *sp;
+	e = bpf_map_lookup_elem(&vta_ifdata, &k);
+	if (!e)
+		return VTA_PASS_UNKNOWN_IF;
+	s1 = *(const volatile __u32 *)&e->seq;
+	if (s1 & 1)
+		return VTA_PASS_IF_CHANGING;
+	b = (const char *)e + vta_dep_zero(s1);
+	x = *(const volatile __u32 *)(b + __builtin_offsetof(struct vta_ifdata,
+							     ifindex));
+	w = (const volatile __u64 *)(b + __builtin_offsetof(struct vta_ifdata,
+							    v));
+	w0 = w[0];
+	w1 = w[1];
+	w2 = w[2];
+	w3 = w[3];
+	b = (const char *)e + vta_dep_zero(x | w0 | w1 | w2 | w3);
+	s2 = *(const volatile __u32 *)b;	/* seq at offset 0 */
+	if (s1 != s2 || x != ifindex)
+		return VTA_PASS_IF_CHANGING;
+	__builtin_memcpy(out, &w0, 8);
+	__builtin_memcpy((char *)out + 8, &w1, 8);
+	__builtin_memcpy((char *)out + 16, &w2, 8);
+	__builtin_memcpy((char *)out + 24, &w3, 8);
+	return VTA_COUNTER_MAX;
 }
 
 /* Every map of the contract's list is defined above, under its name. */

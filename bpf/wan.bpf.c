@@ -78,11 +78,14 @@ int vta_wan_in(struct __sk_buff *skb)
 {
 	const struct vta_config *cfg = vta_config_lookup();
 	__u32 ifindex = skb->ifindex, len = skb->len;
-	const struct vta_iface *in;
+	const struct vta_iface *in = NULL;
+	struct vta_iface ib;
 	__u32 slot;
-	int r;
+	int r, ir;
 
-	in = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
+	ir = vta_iface_get(ifindex, &ib);
+	if (ir == VTA_CONTINUE)
+		in = &ib;
 	slot = in ? in->slot : 0;
 	if (!vta_lease_ok(cfg)) {
 		vta_count(slot, VTA_PASS_LEASE, len);
@@ -93,7 +96,7 @@ int vta_wan_in(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	if (!in) {
-		vta_count(0, VTA_PASS_UNKNOWN_IF, len);
+		vta_count(0, ir, len);
 		return TC_ACT_OK;
 	}
 	r = vta_wan_mark(skb);

@@ -40,13 +40,13 @@ int vta_xdp_lan(struct xdp_md *ctx)
 	const struct vta_config *cfg = vta_config_lookup();
 	const struct vta_route *rt = NULL;
 	__u32 ifindex = ctx->ingress_ifindex;
-	const struct vta_iface *in;
+	struct vta_iface in;
 	struct ethhdr *eth = data;
 
 	if (!vta_lease_ok(cfg) || !(cfg->flags & VTA_CFG_F_XDP_GUARD))
 		return XDP_PASS;
-	in = bpf_map_lookup_elem(&vta_ifaces, &ifindex);
-	if (!in || in->role != VTA_ROLE_LAN)
+	if (vta_iface_get(ifindex, &in) != VTA_CONTINUE ||
+	    in.role != VTA_ROLE_LAN)
 		return XDP_PASS;
 	if ((void *)(eth + 1) > end)
 		return XDP_PASS;
@@ -68,7 +68,7 @@ int vta_xdp_lan(struct xdp_md *ctx)
 	}
 	if (!vta_src_via_tunnel(rt))
 		return XDP_PASS;
-	vta_count(in->slot, VTA_DROP_SPOOF, (__u32)(end - data));
+	vta_count(in.slot, VTA_DROP_SPOOF, (__u32)(end - data));
 	return XDP_DROP;
 }
 

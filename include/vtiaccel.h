@@ -172,7 +172,25 @@ struct vta_group {
 };
 
 /* ------------------------------------------------------------------ */
-/* Interfaces: BPF_MAP_TYPE_HASH, ifindex -> interface                  */
+/* Interfaces: vta_ifslot, BPF_MAP_TYPE_HASH, ifindex -> slot (__u32),
+ * and vta_ifdata, a BPF_F_MMAPABLE array, slot -> struct vta_ifdata.
+ *
+ * Never rewritten in place through a hash map (issue 11, item 6): an
+ * update of an existing key of a hash map recycles the old element at
+ * once (preallocated: htab_map_update_elem() returns it to the per-CPU
+ * extra_elems spare or, through free_htab_elem(), to the freelist, and
+ * the next update takes it; without prealloc bpf_mem_cache_free() puts it
+ * on a per-CPU free list that the next alloc pops), so a program holding
+ * the old element's pointer could read fields of two versions, or of
+ * another interface.  vta_ifslot values are written once (insert) and
+ * deleted, never updated; a slot freed by a deleted interface is given
+ * out again only after a grace period (user/sync.c slot_alloc()).  The
+ * data lives in vta_ifdata, written by the daemon through mmap under a
+ * sequence counter and read by the programs with vta_iface_get()
+ * (bpf/maps.h) and by user space with vta_ifdata_read() (user/ifdata.h):
+ * an odd seq, a seq that changed during the read, or an entry whose
+ * ifindex is not the one looked up means "unknown interface": the packet
+ * goes to the kernel (docs/datapath-notes.md "Interface entries").      */
 
 enum vta_role {
 	VTA_ROLE_NONE = 0,
@@ -196,6 +214,15 @@ struct vta_iface {
 				 * may be below mtu) for IPv6 packets
 				 * leaving here; 0 = unknown: mtu
 				 * (vta_dev_mtu()) */
+};
+
+/* One vta_ifdata element.  seq: even when the entry is stable, odd while
+ * the daemon writes it.  ifindex: the interface the entry is for (0: the
+ * slot is free). */
+struct vta_ifdata {
+	__u32 seq;
+	__u32 ifindex;
+	struct vta_iface v;
 };
 
 /*
@@ -348,7 +375,8 @@ enum vta_cfg_flag { VTA_CFG_FLAGS(VTA__CFG_F_ENUM) };
 	X(PASS_FWD_OFF, PASS, "pass_fwd_off", "forwarding sysctl off on the ingress device") \
 	X(EV_OUT_MSS_CLAMPED, EVENT, "out_mss_clamped", "tunnel egress: MSS lowered on a SYN leaving through the tunnel") \
 	X(EV_OUT_MSS_INSERTED, EVENT, "out_mss_inserted", "tunnel egress: MSS option inserted into a SYN leaving through the tunnel") \
-	X(DROP_OUT_TCP_HDR, DROP, "out_drop_tcp_hdr", "tunnel egress: SYN with unusable TCP header dropped (as TCPMSS)")
+	X(DROP_OUT_TCP_HDR, DROP, "out_drop_tcp_hdr", "tunnel egress: SYN with unusable TCP header dropped (as TCPMSS)") \
+	X(PASS_IF_CHANGING, PASS, "pass_if_changing", "interface entry read while the daemon rewrote it")
 
 enum vta_counter_kind {
 	VTA_CK_RESERVED = 0,
@@ -444,8 +472,8 @@ struct vta_health {
  * VTA_MAP_NAME(var) and keeps its fd in struct vta_maps.var
  * (user/loader.h).  bpf/maps.h checks that each one is defined.
  */
-#define VTA_MAPS(X) X(fib4) X(fib6) X(groups) X(ifaces) X(peers) X(config) \
-	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt)
+#define VTA_MAPS(X) X(fib4) X(fib6) X(groups) X(ifslot) X(peers) X(config) \
+	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt) X(ifdata)
 #define VTA_MAP_NAME(var) "vta_" #var
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
@@ -462,6 +490,7 @@ _Static_assert(VTA_GROUP_BUCKETS <= 256 &&
 	       !(VTA_GROUP_BUCKETS & (VTA_GROUP_BUCKETS - 1)),
 	       "buckets: a power of two, member index in a byte");
 _Static_assert(sizeof(struct vta_iface) == 32, "vta_iface");
+_Static_assert(sizeof(struct vta_ifdata) == 40, "vta_ifdata");
 _Static_assert(sizeof(struct vta_peer_key) == 36, "vta_peer_key");
 _Static_assert(sizeof(struct vta_peer) == 16, "vta_peer");
 _Static_assert(sizeof(struct vta_config) == 16, "vta_config");

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "ifdata.h"
 #include "cmd.h"
 #include "conf.h"
 #include "log.h"
@@ -179,7 +180,7 @@ int vta_cli_ifaces(const struct vta_maps *m, struct vta_cli_iface **out)
 	size_t n = 0, cap = 0;
 
 	*out = NULL;
-	while (!bpf_map_get_next_key(m->ifaces, prev, &next)) {
+	while (!vta_iface_next(m, prev, &next)) {
 		key = next;
 		prev = &key;
 		if (vta_cli_grow((void **)&v, &cap, n, sizeof(*v), 16))
@@ -187,7 +188,7 @@ int vta_cli_ifaces(const struct vta_maps *m, struct vta_cli_iface **out)
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].ifindex = key;
 		/* Deleted between get_next_key and lookup: skip it. */
-		if (bpf_map_lookup_elem(m->ifaces, &key, &v[n].v))
+		if (vta_iface_lookup(m, key, &v[n].v))
 			continue;
 		v[n].gone = !if_indextoname(key, v[n].name);
 		if (v[n].gone)

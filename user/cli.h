@@ -103,7 +103,8 @@ int vta_pins_find(const char *root, char *out, size_t outlen, int *pid,
  */
 int vta_cli_open_maps(struct vta_maps *m);
 
-/* Managed interfaces from vta_ifaces, sorted by ifindex. */
+/* Managed interfaces (vta_ifslot, vta_ifdata: user/ifdata.h), sorted by
+ * ifindex. */
 struct vta_cli_iface {
 	__u32 ifindex;
 	char name[IF_NAMESIZE];	/* "if7" when the index has no name */

@@ -337,7 +337,7 @@ int cmd_detach(int argc, char **argv)
 		n_ids = vta_pins_map_ids(root, ids, 16);
 	}
 	/*
-	 * Every interface of the namespace, not only those in vta_ifaces:
+	 * Every interface of the namespace, not only those in vta_ifslot:
 	 * after a crash the map may be gone or behind (a VTI re-created
 	 * while no daemon ran).  Ours are the programs that use this pin
 	 * root's maps: another instance's (other pin root) stay.

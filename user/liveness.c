@@ -34,7 +34,9 @@
 #include <inttypes.h>
 #include "cli.h"
 #include "conf.h"
+#include "ifdata.h"
 #include "liveness.h"
+#include "loader.h"
 #include "log.h"
 #include "netlink.h"
 #include "print.h"
@@ -249,7 +251,8 @@ struct vta_live {
 	uint16_t ident;
 	unsigned int ticks;
 	bool want_addrs;
-	int ifaces_fd, stats_fd, ncpu;
+	const struct vta_maps *maps; /* slots, stats */
+	int ncpu;
 	struct vta_stats *percpu;
 	int unhold[VTA_LIVE_MAX], n_unhold;
 	int n;
@@ -573,15 +576,12 @@ static void refresh_addrs(struct vta_live *l)
  */
 static int read_rx(struct vta_live *l, int ifindex, uint64_t *rx)
 {
-	struct vta_iface v;
-	__u32 key = ifindex, slot;
+	uint32_t slot;
 	int i;
 
-	if (l->ifaces_fd < 0 || l->stats_fd < 0 || !l->percpu ||
-	    bpf_map_lookup_elem(l->ifaces_fd, &key, &v))
+	if (!l->maps || !l->percpu || vta_iface_slot(l->maps, ifindex, &slot))
 		return -ENOENT;
-	slot = v.slot;
-	if (bpf_map_lookup_elem(l->stats_fd, &slot, l->percpu))
+	if (bpf_map_lookup_elem(l->maps->stats, &slot, l->percpu))
 		return -ENOENT;
 	*rx = 0;
 	for (i = 0; i < l->ncpu; i++)
@@ -896,7 +896,7 @@ struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
 	}
 	l->c = c;
 	l->s = s;
-	l->ep = l->tfd = l->map_fd = l->ifaces_fd = l->stats_fd = -1;
+	l->ep = l->tfd = l->map_fd = -1;
 	l->interval_ns = (uint64_t)c->live_interval_ms * 1000000ULL;
 	l->p.deadline_ns = (uint64_t)c->live_deadline_ms * 1000000ULL;
 	l->p.misses = c->live_misses;
@@ -925,7 +925,7 @@ struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
 	return l;
 }
 
-void vta_live_set_maps(struct vta_live *l, int ifaces_fd, int stats_fd)
+void vta_live_set_maps(struct vta_live *l, const struct vta_maps *m)
 {
 	int n = libbpf_num_possible_cpus();
 
@@ -935,8 +935,7 @@ void vta_live_set_maps(struct vta_live *l, int ifaces_fd, int stats_fd)
 	if (!l->percpu)
 		return;
 	l->ncpu = n;
-	l->ifaces_fd = ifaces_fd;
-	l->stats_fd = stats_fd;
+	l->maps = m;
 }
 
 int vta_live_start(struct vta_live *l, int ep)

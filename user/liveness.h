@@ -116,8 +116,10 @@ struct vta_live;
 /* NULL with *err 0 when [liveness] enable = no. */
 struct vta_live *vta_live_new(const struct vta_conf *c, struct vta_sync *s,
 			      int *err);
-/* The fast path's interface and stats maps: passive evidence. */
-void vta_live_set_maps(struct vta_live *l, int ifaces_fd, int stats_fd);
+/* The fast path's interface and stats maps: passive evidence.  m must
+ * outlive l. */
+struct vta_maps;
+void vta_live_set_maps(struct vta_live *l, const struct vta_maps *m);
 /* Start probing: add the timer and sockets to the daemon's epoll. */
 int vta_live_start(struct vta_live *l, int ep);
 /* A managed tunnel appeared / went away (sync hooks). */

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "ifdata.h"
 #include "fib4.h"
 #include "cmd.h"
 #include "netlink.h"
@@ -194,7 +195,7 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 	err = vta_config_get(m, &cfg);
 	if (err)
 		return vta_print_error("read %s: %s", VTA_MAP_NAME(config), strerror(-err));
-	have_in = in_ifindex && !bpf_map_lookup_elem(m->ifaces, &in_ifindex, &in);
+	have_in = in_ifindex && !vta_iface_lookup(m, in_ifindex, &in);
 	open_json_object("in");
 	print_string(PRINT_ANY, "dev", "in %s", vta_cli_ifname(in_ifindex, name));
 	print_string(PRINT_ANY, "role", " (%s)\n",
@@ -330,7 +331,7 @@ static int explain(const struct vta_maps *m, const struct pkt *p,
 		verdict(VTA_PASS_NO_PATH, "the nexthop leads back out of the ingress interface");
 		return 0;
 	}
-	if (bpf_map_lookup_elem(m->ifaces, &g.paths[pick].ifindex, &out)) {
+	if (vta_iface_lookup(m, g.paths[pick].ifindex, &out)) {
 		verdict(VTA_PASS_NO_PATH, "the egress interface is not managed");
 		return 0;
 	}
@@ -480,7 +481,7 @@ int cmd_lookup(int argc, char **argv)
 		return 1;
 	cnt = vta_cli_ifaces(&m, &ifs);
 	if (cnt < 0) {
-		ret = vta_print_error("read %s: %s", VTA_MAP_NAME(ifaces), strerror(-cnt));
+		ret = vta_print_error("read %s: %s", VTA_MAP_NAME(ifslot), strerror(-cnt));
 		goto out;
 	}
 	if (in_name) {
@@ -495,7 +496,7 @@ int cmd_lookup(int argc, char **argv)
 				in_ifindex = ifs[i].ifindex;
 		if (!in_ifindex) {
 			ret = vta_print_error("lookup: no LAN interface in %s: give --in IFACE",
-					      VTA_MAP_NAME(ifaces));
+					      VTA_MAP_NAME(ifslot));
 			goto out;
 		}
 	}

@@ -46,6 +46,7 @@
 #include "spread.h"
 #include "sync.h"
 #include "fib4.h"
+#include "ifdata.h"
 
 /* ---------------------------------------------------------------- */
 /* flags                                                              */
@@ -489,9 +490,14 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
  * route and pass everything to the kernel. */
 static void maps_clear(const struct vta_maps *m)
 {
-	int fds[] = { m->fib4, m->fib6, m->groups, m->ifaces, m->peers };
+	int fds[] = { m->fib4, m->fib6, m->groups, m->peers };
 	char key[64], next[64];
+	struct vta_ifdata *d;
 	size_t i;
+
+	d = vta_ifdata_map(m->ifdata, true);
+	vta_iface_clear(m, d);
+	vta_ifdata_unmap(d);
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		while (!bpf_map_get_next_key(fds[i], NULL, next)) {
@@ -698,6 +704,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
 	vta_attach_set_wan(d.att, c->esp_mark);
 	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
+	d.mo.ifdata = vta_ifdata_map(d.maps.ifdata, true);
+	if (!d.mo.ifdata) {
+		err = -errno;
+		pr_warn("mmap the interface map %s: %s\n",
+		       VTA_MAP_NAME(ifdata), strerror(-err));
+		goto out;
+	}
 	vta_sync_out_maps(&out, &d.mo);
 	d.s = vta_sync_new(c, &out, &hooks);
 	if (!d.att || !d.s) {
@@ -713,7 +726,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	d.live = vta_live_new(c, d.s, &err);
 	if (err)
 		pr_warn("liveness: %s: tunnels not probed\n", strerror(-err));
-	vta_live_set_maps(d.live, d.maps.ifaces, d.maps.stats);
+	vta_live_set_maps(d.live, &d.maps);
 	seed_groups(&d);
 	/* subscribed before the first scan: nothing falls between */
 	vta_features_watch_open(d.kf_fd);

@@ -467,7 +467,7 @@ int cmd_stats(int argc, char **argv)
 		}
 		if (only && !cur->n) {
 			ret = vta_print_error("stats: no interface %s in %s",
-					      only, VTA_MAP_NAME(ifaces));
+					      only, VTA_MAP_NAME(ifslot));
 			goto out;
 		}
 		if (clear)

@@ -20,6 +20,7 @@
 
 #include "sync.h"
 #include "fib4.h"
+#include "ifdata.h"
 #include "loader.h"
 #include "resilient.h"
 #include "log.h"
@@ -320,6 +321,9 @@ struct vta_sync {
 	int n_held;
 	char slot_name[VTA_STATS_SLOTS][IFNAMSIZ];
 	bool slot_used[VTA_STATS_SLOTS];
+	/* the tick a slot was freed at, for its grace period (slot_alloc) */
+	uint32_t slot_freed[VTA_STATS_SLOTS];
+	bool slot_cooling[VTA_STATS_SLOTS];
 	struct vta_sync_counts cnt;
 	/* bucket tables of groups just freed (a route removed with a link
 	 * and added again): the start of a new group's table */
@@ -531,6 +535,22 @@ static bool link_up(const struct slink *l)
 	return (l->nl.flags & IFF_UP) && (l->nl.flags & IFF_RUNNING);
 }
 
+/*
+ * A freed slot (its interface's vta_ifslot key deleted) is given out
+ * again only after a grace period, as retired groups (retire()): a
+ * program that found the old key may still read the slot's vta_ifdata
+ * entry and count on its stats slot.  Reading a reused entry would be
+ * safe (its ifindex is another's: vta_iface_get() passes), its counts
+ * would land on the new interface.  Two ticks: the slot was freed at
+ * tick T, vta_sync_tick() ran twice since.
+ */
+static bool slot_free(const struct vta_sync *s, uint32_t i)
+{
+	return !s->slot_used[i] &&
+	       (!s->grace || !s->slot_cooling[i] ||
+		s->ticks - s->slot_freed[i] >= 2);
+}
+
 static uint32_t slot_alloc(struct vta_sync *s, const char *name)
 {
 	uint32_t i;
@@ -538,17 +558,27 @@ static uint32_t slot_alloc(struct vta_sync *s, const char *name)
 	/* The same slot for the same name across re-creation keeps the
 	 * counters of a tunnel together. */
 	for (i = 1; i < VTA_STATS_SLOTS; i++)
-		if (!s->slot_used[i] && !strcmp(s->slot_name[i], name))
+		if (slot_free(s, i) && !strcmp(s->slot_name[i], name))
 			goto found;
 	for (i = 1; i < VTA_STATS_SLOTS; i++)
-		if (!s->slot_used[i] && !s->slot_name[i][0])
+		if (slot_free(s, i) && !s->slot_name[i][0])
 			goto found;
 	for (i = 1; i < VTA_STATS_SLOTS; i++)
-		if (!s->slot_used[i])
+		if (slot_free(s, i))
 			goto found;
+	/* Every free slot is in its grace period: take one rather than
+	 * leave the interface out (see slot_free(): safe, a few packets
+	 * may be counted on it). */
+	for (i = 1; i < VTA_STATS_SLOTS; i++)
+		if (!s->slot_used[i]) {
+			pr_debug("stats slot %u reused within its grace period\n",
+				 i);
+			goto found;
+		}
 	return 0;
 found:
 	s->slot_used[i] = true;
+	s->slot_cooling[i] = false;
 	snprintf(s->slot_name[i], IFNAMSIZ, "%s", name);
 	return i;
 }
@@ -916,8 +946,11 @@ static void link_unmanage(struct vta_sync *s, struct slink *l, bool gone)
 	if (l->written)
 		del_failed(s, s->out.iface_del(s->out.ctx, l->nl.ifindex),
 			   PDEL_IFACE, l->nl.ifindex, NULL, "iface", l->nl.name);
-	if (l->slot)
+	if (l->slot) {
 		s->slot_used[l->slot] = false;
+		s->slot_cooling[l->slot] = true;
+		s->slot_freed[l->slot] = s->ticks;
+	}
 	if (s->hooks.link_removed)
 		s->hooks.link_removed(s->hooks.ctx, l->nl.ifindex, l->nl.name,
 				      l->role, gone);
@@ -3064,6 +3097,8 @@ void vta_maps_out_free(struct vta_maps_out *mo)
 	mo->pend_k = NULL;
 	mo->pend_v = NULL;
 	mo->n_pend = 0;
+	vta_ifdata_unmap(mo->ifdata);
+	mo->ifdata = NULL;
 }
 
 static int lpm4_put(struct vta_maps_out *mo, const struct vta_fib4_key *k,
@@ -3143,18 +3178,29 @@ static int m_group_del(void *ctx, uint32_t id)
 	return bpf_map_delete_elem(m->groups, &id) ? -errno : 0;
 }
 
+/* Interfaces: never rewritten in place (user/ifdata.h). */
+static struct vta_ifdata *mo_ifdata(struct vta_maps_out *mo)
+{
+	if (!mo->ifdata)
+		mo->ifdata = vta_ifdata_map(mo->maps->ifdata, true);
+	return mo->ifdata;
+}
+
 static int m_iface_put(void *ctx, uint32_t ifindex, const struct vta_iface *v)
 {
-	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
+	struct vta_maps_out *mo = ctx;
+	struct vta_ifdata *d = mo_ifdata(mo);
 
-	return bpf_map_update_elem(m->ifaces, &ifindex, v, BPF_ANY) ? -errno : 0;
+	if (!d)
+		return -errno;
+	return vta_iface_put(mo->maps, d, ifindex, v);
 }
 
 static int m_iface_del(void *ctx, uint32_t ifindex)
 {
-	const struct vta_maps *m = ((const struct vta_maps_out *)ctx)->maps;
+	struct vta_maps_out *mo = ctx;
 
-	return bpf_map_delete_elem(m->ifaces, &ifindex) ? -errno : 0;
+	return vta_iface_del(mo->maps, mo_ifdata(mo), ifindex);
 }
 
 static int m_peer_put(void *ctx, const struct vta_peer_key *k,

@@ -224,6 +224,8 @@ struct vta_maps_out {
 	struct vta_fib4_key *pend_k;
 	struct vta_route *pend_v;
 	unsigned long lpm_errors;	/* list entries not written */
+	/* vta_ifdata mmap'ed for writing (user/ifdata.h), on first use */
+	struct vta_ifdata *ifdata;
 };
 void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps_out *mo);
 void vta_maps_out_flush(struct vta_maps_out *mo);

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "fib4.h"
+#include "ifdata.h"
 #include "cmd.h"
 #include "conf.h"
 #include "loader.h"
@@ -443,9 +444,9 @@ static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 		if (err)
 			return err;
 	}
-	for (prev = NULL; !bpf_map_get_next_key(m->ifaces, prev, &next); prev = &k) {
+	for (prev = NULL; !vta_iface_next(m, prev, &next.id); prev = &k) {
 		k = next;
-		if (bpf_map_lookup_elem(m->ifaces, &k.id, &ifc))
+		if (vta_iface_lookup(m, k.id, &ifc))
 			continue;
 		err = o.iface_put(o.ctx, k.id, &ifc);
 		if (err)

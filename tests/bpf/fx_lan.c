@@ -76,11 +76,46 @@ static void lan_fwd_off(void)
 
 static void lan_unknown_if(void)
 {
-	struct vta_maps *m = &E.m;
-	__u32 k = IF_IN;
-
 	setup_lan();
-	bpf_map_delete_elem(m->ifaces, &k);
+	del_iface(IF_IN);
+}
+
+/*
+ * Interface entries read mid-write (bpf/maps.h vta_iface_get()): an odd
+ * seq (the daemon is writing), or an entry that is another interface's
+ * (the slot was given to it while we read): the packet goes to the
+ * kernel, counted pass_if_changing (slot 0 when the ingress entry is the
+ * one).  A seq that moved on but is even is a finished write: forward.
+ */
+static void lan_in_writing(void)
+{
+	setup_lan();
+	iface_seq_add(IF_IN, 1);
+}
+
+static void lan_in_other(void)
+{
+	setup_lan();
+	iface_set_owner(IF_IN, IF_LAN2);
+}
+
+static void lan_out_writing(void)
+{
+	setup_lan();
+	iface_seq_add(IF_TUN1, 1);
+}
+
+static void lan_out_other(void)
+{
+	setup_lan();
+	iface_set_owner(IF_TUN1, IF_TUN2);
+}
+
+static void lan_seq_moved_on(void)
+{
+	setup_lan();
+	iface_seq_add(IF_IN, 2);
+	iface_seq_add(IF_TUN1, 4);
 }
 
 static void lan_tun_down(void)
@@ -99,10 +134,8 @@ static void lan_link_down(void)
 
 static void lan_egress_unknown(void)
 {
-	__u32 k = IF_TUN1;
-
 	setup_lan();
-	bpf_map_delete_elem(E.m.ifaces, &k);
+	del_iface(IF_TUN1);
 }
 
 static void lan_empty_group(void)
@@ -222,6 +255,22 @@ static const struct fx lan[] = {
 	  .in = { UDP4 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
 	{ "lan6 unknown interface", L, .setup = lan_unknown_if,
 	  .in = { UDP6 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
+	{ "lan4 ingress entry being written", L, .setup = lan_in_writing,
+	  .in = { UDP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "lan6 ingress entry being written", L, .setup = lan_in_writing,
+	  .in = { UDP6 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "lan4 ingress entry is another interface's", L,
+	  .setup = lan_in_other, .in = { UDP4 }, PASS(PASS_IF_CHANGING),
+	  .unknown_if = true },
+	{ "lan4 egress entry being written", L, .setup = lan_out_writing,
+	  .in = { UDP4 }, PASS(PASS_IF_CHANGING) },
+	{ "lan6 egress entry being written", L, .setup = lan_out_writing,
+	  .in = { UDP6 }, PASS(PASS_IF_CHANGING) },
+	{ "lan4 egress entry is another interface's", L,
+	  .setup = lan_out_other, .in = { UDP4 }, PASS(PASS_IF_CHANGING) },
+	{ "lan4 entries rewritten (seq even) -> vti1", L,
+	  .setup = lan_seq_moved_on, .in = { UDP4 }, TO_TUN1,
+	  .out = { UDP4, .ttl = 63 } },
 
 	/* L2 */
 	{ "lan4 802.1Q", L, .in = { UDP4, .vlan = 0x8100 }, PASS(PASS_VLAN) },

@@ -131,6 +131,18 @@ static void tun_lan_down(void)
 		.tcp_flags = 0x10, .payload_len = 20, .src = "fd00:31::20", \
 		.dst = "fd00:1::10"
 
+static void tun_writing(void)
+{
+	setup_tun();
+	iface_seq_add(IF_IN, 1);
+}
+
+static void tun_lan_writing(void)
+{
+	setup_tun();
+	iface_seq_add(IF_LAN, 1);
+}
+
 #define T	.prog = VTA_PROG_TUNNEL, .setup = setup_tun
 
 static const struct fx tun[] = {
@@ -162,6 +174,10 @@ static const struct fx tun[] = {
 	  .in = { T4, .dst = "172.31.9.9" }, PASS(PASS_NO_PATH) },
 	{ "tun4 lan down", T, .setup = tun_lan_down, .in = { T4 },
 	  PASS(PASS_NO_PATH) },
+	{ "tun4 entry being written", T, .setup = tun_writing, .in = { T4 },
+	  PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "tun6 lan entry being written", T, .setup = tun_lan_writing,
+	  .in = { T6 }, PASS(PASS_IF_CHANGING) },
 	{ "tun4 big packet (lan mtu 1500)", T,
 	  .in = { T4, .payload_len = 1472 }, TO_LAN,
 	  .out = { T4, .payload_len = 1472, .ttl = 63 } },

@@ -43,10 +43,20 @@ static void wan_off_no_lease(void)
 
 static void wan_unknown_if(void)
 {
-	__u32 k = IF_IN;
-
 	setup_wan();
-	bpf_map_delete_elem(E.m.ifaces, &k);
+	del_iface(IF_IN);
+}
+
+static void wan_writing(void)
+{
+	setup_wan();
+	iface_seq_add(IF_IN, 1);
+}
+
+static void wan_other(void)
+{
+	setup_wan();
+	iface_set_owner(IF_IN, 77);
 }
 
 static const __u8 ike_marker[8] = { 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44 };
@@ -156,6 +166,10 @@ static const struct fx wan[] = {
 	  .setup = wan_off_no_lease, .in = { ESP4 }, PASS(PASS_LEASE) },
 	{ "wan4 unknown interface", W, .setup = wan_unknown_if,
 	  .in = { ESP4 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
+	{ "wan4 entry being written", W, .setup = wan_writing,
+	  .in = { ESP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "wan4 entry is another interface's", W, .setup = wan_other,
+	  .in = { ESP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
 };
 
 void fixtures_wan(void)

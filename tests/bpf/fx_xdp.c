@@ -28,6 +28,19 @@ static void xdp_in_is_tunnel(void)
 		  VTA_IF_F_UP | VTA_IF_F_L2, 0, 0);
 }
 
+/* an entry read mid-write is no LAN entry: pass */
+static void xdp_writing(void)
+{
+	setup_xdp();
+	iface_seq_add(IF_IN, 1);
+}
+
+static void xdp_other(void)
+{
+	setup_xdp();
+	iface_set_owner(IF_IN, IF_LAN2);
+}
+
 #define X	.prog = VTA_PROG_XDP_LAN, .setup = setup_xdp
 #define XPASS	.ret = XDP_PASS, .counter = -1
 #define XDROP	.ret = XDP_DROP, .counter = VTA_DROP_SPOOF
@@ -52,6 +65,10 @@ static const struct fx xdp[] = {
 	{ "xdp4 lease expired", X, .setup = xdp_no_lease,
 	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
 	{ "xdp4 on a non-lan interface", X, .setup = xdp_in_is_tunnel,
+	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
+	{ "xdp4 entry being written", X, .setup = xdp_writing,
+	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
+	{ "xdp4 entry is another interface's", X, .setup = xdp_other,
 	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
 	{ "xdp arp passes", X, .in = { UDP4, .src = "172.31.5.5",
 	  .ethertype = 0x0806 }, XPASS },

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include "harness.h"
+#include "ifdata.h"
 
 struct env E;
 
@@ -71,7 +72,9 @@ void env_reset(__u32 cfg_flags)
 		die("IPv4 FIB writer", errno);
 	clear_map(E.m.fib6, sizeof(struct vta_fib6_key));
 	clear_map(E.m.groups, sizeof(__u32));
-	clear_map(E.m.ifaces, sizeof(__u32));
+	if (!E.ifd && !(E.ifd = vta_ifdata_map(E.m.ifdata, true)))
+		die("mmap vta_ifdata", errno);
+	vta_iface_clear(&E.m, E.ifd);
 	clear_map(E.m.peers, sizeof(struct vta_peer_key));
 	set_config(3600ULL * 1000000000ULL, 0x5eed, cfg_flags);
 	stats_clear();
@@ -84,8 +87,38 @@ void add_iface(__u32 ifindex, __u32 role, __u32 slot, __u32 mtu,
 			       .mss4 = mss4, .mss6 = mss6, .flags = flags,
 			       .mark = mark, .mark_mask = mask };
 
-	if (bpf_map_update_elem(E.m.ifaces, &ifindex, &v, 0))
-		die("add iface", errno);
+	int err = vta_iface_put(&E.m, E.ifd, ifindex, &v);
+
+	if (err)
+		die("add iface", -err);
+}
+
+void del_iface(__u32 ifindex)
+{
+	int err = vta_iface_del(&E.m, E.ifd, ifindex);
+
+	if (err)
+		die("delete iface", -err);
+}
+
+static struct vta_ifdata *iface_entry(__u32 ifindex)
+{
+	__u32 slot;
+	int err = vta_iface_slot(&E.m, ifindex, &slot);
+
+	if (err)
+		die("iface slot", -err);
+	return &E.ifd[slot];
+}
+
+void iface_seq_add(__u32 ifindex, __u32 delta)
+{
+	iface_entry(ifindex)->seq += delta;
+}
+
+void iface_set_owner(__u32 ifindex, __u32 owner)
+{
+	iface_entry(ifindex)->ifindex = owner;
 }
 
 void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags)
@@ -155,11 +188,14 @@ void set_iface_mtu6(__u32 ifindex, __u32 mtu6)
 {
 	struct vta_iface v;
 
-	if (bpf_map_lookup_elem(E.m.ifaces, &ifindex, &v))
-		die("set mtu6: no iface", errno);
+	int err = vta_iface_lookup(&E.m, ifindex, &v);
+
+	if (err)
+		die("set mtu6: no iface", -err);
 	v.mtu6 = mtu6;
-	if (bpf_map_update_elem(E.m.ifaces, &ifindex, &v, 0))
-		die("set mtu6", errno);
+	err = vta_iface_put(&E.m, E.ifd, ifindex, &v);
+	if (err)
+		die("set mtu6", -err);
 }
 
 /* A group with a bucket table (buckets: VTA_GROUP_BUCKETS entries). */

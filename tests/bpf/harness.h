@@ -56,6 +56,7 @@ struct env {
 	struct vta_maps m;
 	struct vta_fib4_view fv;	/* the IPv4 tables, mmap'ed */
 	struct vta_fib4 *fib4;		/* written as the daemon does */
+	struct vta_ifdata *ifd;		/* vta_ifdata, mmap'ed */
 	int prog_fd[VTA_PROG_MAX];
 	int ncpu;
 	int pass, fail, skip;
@@ -82,6 +83,12 @@ void del_route4(const char *cidr);
 void add_group(__u32 gid, int n, const struct vta_nh *nh);
 /* Set the IPv6 MTU (vta_iface.mtu6) of an interface added before. */
 void set_iface_mtu6(__u32 ifindex, __u32 mtu6);
+/* The interface leaves vta_ifslot (and its slot is freed). */
+void del_iface(__u32 ifindex);
+/* Raw writes to an interface's vta_ifdata entry, as a reader could find
+ * it mid-write: seq += delta, and the entry's own ifindex. */
+void iface_seq_add(__u32 ifindex, __u32 delta);
+void iface_set_owner(__u32 ifindex, __u32 owner);
 void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
 		       const __u8 *buckets);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,

@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "ifdata.h"
 #include "loader.h"
 #include "vtiaccel.h"
 #include "lib/mapspec.h"
@@ -58,8 +59,11 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 				 VTA_FIB6_MAX, &lpm);
 	m->groups = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(groups), 4,
 				   sizeof(struct vta_group), VTA_GROUPS_MAX, NULL);
-	m->ifaces = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(ifaces), 4,
-				   sizeof(struct vta_iface), VTA_IFACES_MAX, NULL);
+	m->ifslot = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(ifslot), 4,
+				   4, VTA_IFACES_MAX, NULL);
+	m->ifdata = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(ifdata), 4,
+				   sizeof(struct vta_ifdata), VTA_STATS_SLOTS,
+				   &mm);
 	m->peers = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(peers),
 				  sizeof(struct vta_peer_key), sizeof(struct vta_peer),
 				  VTA_PEERS_MAX, NULL);
@@ -189,8 +193,8 @@ static int do_testrun(struct mapspec *ms, char **w, int n)
 	ctx.ifindex = mapspec_ifindex(ms, kv[0]);
 	if (!ctx.ifindex)
 		return -ENODEV;
-	if (bpf_map_lookup_elem(fx->m.ifaces, &ctx.ifindex, &in)) {
-		mapspec_err(ms, "testrun: %s is not in vta_ifaces", kv[0]);
+	if (vta_iface_lookup(&fx->m, ctx.ifindex, &in)) {
+		mapspec_err(ms, "testrun: %s is not in vta_ifslot", kv[0]);
 		return -ENOENT;
 	}
 	family = mapspec_addr(ms, kv[1], src);

@@ -13,7 +13,7 @@
  *   "RETVAL OUT_IFINDEX HEXOUT"
  * RETVAL is the program's return value (TC_ACT_*), OUT_IFINDEX the
  * interface whose TX counter the run incremented (the fast path's egress,
- * read from vta_stats through the slot vta_ifaces gives it; 0 if none),
+ * read from vta_stats through the slot vta_ifslot gives it; 0 if none),
  * HEXOUT the packet as the program left it ("-" if empty).
  *
  * BPF_PROG_TEST_RUN does not perform the redirect: the egress interface
@@ -73,23 +73,22 @@ static __u64 tx_of(int stats_fd, __u32 slot)
 
 /* Managed interfaces and their slots, read once: the oracle starts this
  * after the daemon has written every interface. */
-static void load_slots(int ifaces_fd, int stats_fd)
+static void load_slots(int ifslot_fd, int stats_fd)
 {
-	__u32 key, next;
-	struct vta_iface v;
+	__u32 key, next, slot;
 	int more;
 
 	n_slots = 0;
-	more = !bpf_map_get_next_key(ifaces_fd, NULL, &next);
+	more = !bpf_map_get_next_key(ifslot_fd, NULL, &next);
 	while (more && n_slots < VTA_IFACES_MAX) {
 		key = next;
-		if (!bpf_map_lookup_elem(ifaces_fd, &key, &v)) {
+		if (!bpf_map_lookup_elem(ifslot_fd, &key, &slot)) {
 			slots[n_slots].ifindex = key;
-			slots[n_slots].slot = v.slot;
-			slots[n_slots].tx = tx_of(stats_fd, v.slot);
+			slots[n_slots].slot = slot;
+			slots[n_slots].tx = tx_of(stats_fd, slot);
 			n_slots++;
 		}
-		more = !bpf_map_get_next_key(ifaces_fd, &key, &next);
+		more = !bpf_map_get_next_key(ifslot_fd, &key, &next);
 	}
 }
 
@@ -111,7 +110,7 @@ int main(int argc, char **argv)
 {
 	static char line[2 * MAX_FRAME + 64];
 	static __u8 in[MAX_FRAME], out[MAX_FRAME + 256];
-	int lan_fd, tun_fd, stats_fd, ifaces_fd;
+	int lan_fd, tun_fd, stats_fd, ifslot_fd;
 	char prog[8], hex[2 * MAX_FRAME + 1];
 	unsigned int ifindex;
 	int i;
@@ -129,8 +128,8 @@ int main(int argc, char **argv)
 	lan_fd = open_pin(argv[1], "progs/vta_lan_in");
 	tun_fd = open_pin(argv[1], "progs/vta_tun_in");
 	stats_fd = open_pin(argv[1], VTA_MAP_NAME(stats));
-	ifaces_fd = open_pin(argv[1], VTA_MAP_NAME(ifaces));
-	load_slots(ifaces_fd, stats_fd);
+	ifslot_fd = open_pin(argv[1], VTA_MAP_NAME(ifslot));
+	load_slots(ifslot_fd, stats_fd);
 
 	while (fgets(line, sizeof(line), stdin)) {
 		struct __sk_buff ctx = {};

@@ -697,8 +697,9 @@ def test_detach(netns):
     r = vta("-j", "detach", "--pin-root", root, check=0)
     d = json.loads(r.stdout)
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
-    # every map of VTA_MAPS (8, and the 3 IPv4 FIB tables since issue 14)
-    assert d["pins_removed"] == 11 and d["ok"] is True
+    # every map of VTA_MAPS (8, the 3 IPv4 FIB tables since issue 14, the
+    # interfaces in two maps since issue 11 item 6)
+    assert d["pins_removed"] == 12 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f

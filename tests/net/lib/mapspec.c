@@ -21,6 +21,7 @@
 #include "fib4.h"
 #include "vtiaccel.h"
 #include "cli.h"
+#include "ifdata.h"
 #include "mapspec.h"
 
 #define MAX_WORDS 64
@@ -195,13 +196,14 @@ static int do_iface(struct mapspec *ms, char **w, int n)
 {
 	struct vta_iface v = { 0 }, old;
 	bool have_slot = false, have_mtu = false;
+	struct vta_ifdata *d;
 	__u32 idx, u;
-	int i, mtu;
+	int i, mtu, err;
 
 	if (n < 2 || !(idx = mapspec_ifindex(ms, w[1])))
 		return -EINVAL;
 	/* an interface already in the map keeps what is not given */
-	if (!bpf_map_lookup_elem(ms->maps->ifaces, &idx, &old)) {
+	if (!vta_iface_lookup(ms->maps, idx, &old)) {
 		v = old;
 		have_slot = have_mtu = true;
 	}
@@ -259,19 +261,31 @@ static int do_iface(struct mapspec *ms, char **w, int n)
 			return map_err(ms, "read MTU of", w[1]);
 		v.mtu = mtu;
 	}
-	if (bpf_map_update_elem(ms->maps->ifaces, &idx, &v, BPF_ANY))
-		return map_err(ms, "update vta_ifaces for", w[1]);
+	d = vta_ifdata_map(ms->maps->ifdata, true);
+	err = d ? vta_iface_put(ms->maps, d, idx, &v) : -errno;
+	vta_ifdata_unmap(d);
+	if (err) {
+		errno = -err;
+		return map_err(ms, "write vta_ifslot/vta_ifdata for", w[1]);
+	}
 	return 0;
 }
 
 static int do_uniface(struct mapspec *ms, char **w, int n)
 {
+	struct vta_ifdata *d;
 	__u32 idx;
+	int err;
 
 	if (n != 2 || !(idx = mapspec_ifindex(ms, w[1])))
 		return -EINVAL;
-	if (bpf_map_delete_elem(ms->maps->ifaces, &idx) && errno != ENOENT)
+	d = vta_ifdata_map(ms->maps->ifdata, true);
+	err = d ? vta_iface_del(ms->maps, d, idx) : -errno;
+	vta_ifdata_unmap(d);
+	if (err) {
+		errno = -err;
 		return map_err(ms, "delete iface", w[1]);
+	}
 	return 0;
 }
 
@@ -537,15 +551,13 @@ static int do_stat(struct mapspec *ms, char **w, int n)
 	}
 	if (strcmp(w[1], "0")) {
 		__u32 idx = mapspec_ifindex(ms, w[1]);
-		struct vta_iface v;
 
 		if (!idx)
 			return -ENODEV;
-		if (bpf_map_lookup_elem(ms->maps->ifaces, &idx, &v)) {
-			mapspec_err(ms, "stat: %s is not in vta_ifaces", w[1]);
+		if (vta_iface_slot(ms->maps, idx, &slot)) {
+			mapspec_err(ms, "stat: %s is not in vta_ifslot", w[1]);
 			return -ENOENT;
 		}
-		slot = v.slot;
 	}
 	for (c = 0; c < VTA_COUNTER_MAX; c++)
 		if (!strcmp(vta_counter_name(c), w[2]))
@@ -755,13 +767,12 @@ int mapspec_apply_file(struct mapspec *ms, const char *path)
 
 void mapspec_slots_from_map(struct mapspec *ms)
 {
-	__u32 key, *prev = NULL;
-	struct vta_iface v;
+	__u32 key, slot, *prev = NULL;
 
-	while (!bpf_map_get_next_key(ms->maps->ifaces, prev, &key)) {
-		if (!bpf_map_lookup_elem(ms->maps->ifaces, &key, &v) &&
-		    (int)v.slot > ms->n_auto_slot)
-			ms->n_auto_slot = v.slot;
+	while (!vta_iface_next(ms->maps, prev, &key)) {
+		if (!vta_iface_slot(ms->maps, key, &slot) &&
+		    (int)slot > ms->n_auto_slot)
+			ms->n_auto_slot = slot;
 		prev = &key;
 	}
 }

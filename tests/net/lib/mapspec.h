@@ -10,7 +10,7 @@
  *	LIST: the interface flags of include/vtiaccel.h (up,sa_up,...).
  *	An interface already in the map keeps what is not given; a new one
  *	gets the next free slot and the link's MTU.
- *   uniface NAME			the interface leaves vta_ifaces
+ *   uniface NAME			the interface leaves vta_ifslot
  *   group ID MEMBER...		MEMBER = neigh IF [via GW] [weight W]
  *					       | tunnel IF [weight W]
  *   route PREFIX [group ID] [flags via_tunnel,gateway] [mtu N]
@@ -54,7 +54,7 @@ struct mapspec {
 int mapspec_apply(struct mapspec *ms, char *text);
 /* Apply the file PATH ("-": standard input). */
 int mapspec_apply_file(struct mapspec *ms, const char *path);
-/* Start automatic slots after the highest slot in vta_ifaces. */
+/* Start automatic slots after the highest slot in vta_ifslot. */
 void mapspec_slots_from_map(struct mapspec *ms);
 
 /* Helpers for the tools' own entries; each prints why it fails. */

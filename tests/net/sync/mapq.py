@@ -4,9 +4,9 @@
 own code, for the sync net tests.
 
   mapq.py PIN route PREFIX        -> "type T group G members IFINDEX:WEIGHT,..."
-  mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F" or exit 1
+  mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F seq Q" or exit 1
   mapq.py PIN lease               -> "DEADLINE_NS NOW_NS"
-  mapq.py PIN count fib4|fib6|groups|ifaces
+  mapq.py PIN count fib4|fib6|groups|ifslot
 Layouts follow include/vtiaccel.h (little-endian host)."""
 import ipaddress
 import json
@@ -76,12 +76,22 @@ def main():
         print(f"type {typ} group {gid} members {m}")
         return 0
     if what == "iface":
-        v = lookup(pin, "vta_ifaces", struct.pack("<I", int(sys.argv[3])))
-        if v is None:
+        # vta_ifslot: ifindex -> slot; vta_ifdata[slot]: seq, ifindex,
+        # struct vta_iface.  A copy with an odd seq was taken mid-write:
+        # read again.
+        ifindex = int(sys.argv[3])
+        s = lookup(pin, "vta_ifslot", struct.pack("<I", ifindex))
+        v = None
+        for _ in range(100) if s is not None else []:
+            v = lookup(pin, "vta_ifdata", s)
+            if v is None or not struct.unpack_from("<I", v, 0)[0] & 1:
+                break
+        if v is None or struct.unpack_from("<II", v, 0)[1] != ifindex:
             print("none")
             return 1
-        role, slot, mtu, mss4, mss6, flags = struct.unpack_from("<IIIHHI", v, 0)
-        print(f"role {role} slot {slot} mtu {mtu} flags {flags}")
+        seq = struct.unpack_from("<I", v, 0)[0]
+        role, slot, mtu, mss4, mss6, flags = struct.unpack_from("<IIIHHI", v, 8)
+        print(f"role {role} slot {slot} mtu {mtu} flags {flags} seq {seq}")
         return 0
     if what == "lease":
         v = lookup(pin, "vta_config", struct.pack("<I", 0))

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ifdata.c - interface entries under a sequence counter (ifdata.h).
+ *
+ * The fields are stored and loaded as relaxed atomics, word by word: the
+ * programs read them concurrently (bpf/maps.h vta_iface_get()), and the
+ * seq tells a reader whether what it copied is one version.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include "ifdata.h"
+#include "loader.h"
+
+#define WORDS (sizeof(struct vta_iface) / sizeof(uint32_t))
+#define READ_TRIES 1000
+
+_Static_assert(sizeof(struct vta_iface) % sizeof(uint32_t) == 0, "words");
+
+static _Atomic uint32_t *word(const void *p, size_t i)
+{
+	return (_Atomic uint32_t *)((uint32_t *)p + i);
+}
+
+void vta_ifdata_write(struct vta_ifdata *e, uint32_t ifindex,
+		      const struct vta_iface *v)
+{
+	static const struct vta_iface zero;
+	_Atomic uint32_t *seq = word(&e->seq, 0);
+	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
+	uint32_t src[WORDS];
+	size_t i;
+
+	memcpy(src, v ? v : &zero, sizeof(src));
+	/* An odd seq left by a writer that died mid-write: start even. */
+	s &= ~1U;
+	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
+	/* seq odd is visible before any field (write_seqcount_begin()'s
+	 * smp_wmb()) */
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(word(&e->ifindex, 0), ifindex,
+			      memory_order_relaxed);
+	for (i = 0; i < WORDS; i++)
+		atomic_store_explicit(word(&e->v, i), src[i],
+				      memory_order_relaxed);
+	/* every field is visible before seq even */
+	atomic_store_explicit(seq, s + 2, memory_order_release);
+}
+
+int vta_ifdata_read(const struct vta_ifdata *e, uint32_t ifindex,
+		    struct vta_iface *out)
+{
+	uint32_t s1, s2, x, dst[WORDS];
+	size_t i;
+	int t;
+
+	for (t = 0; t < READ_TRIES; t++) {
+		if (t > 10)
+			sched_yield(); /* the writer may be preempted */
+		s1 = atomic_load_explicit(word(&e->seq, 0),
+					  memory_order_acquire);
+		if (s1 & 1)
+			continue;
+		x = atomic_load_explicit(word(&e->ifindex, 0),
+					 memory_order_relaxed);
+		for (i = 0; i < WORDS; i++)
+			dst[i] = atomic_load_explicit(word(&e->v, i),
+						      memory_order_relaxed);
+		/* the loads above complete before seq is read again
+		 * (read_seqcount_retry()'s smp_rmb()) */
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(word(&e->seq, 0),
+					  memory_order_relaxed);
+		if (s1 != s2)
+			continue;
+		if (!ifindex || x != ifindex)
+			return -ENOENT;
+		memcpy(out, dst, sizeof(dst));
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+static size_t map_len(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return (VTA_STATS_SLOTS * sizeof(struct vta_ifdata) + pg - 1) / pg * pg;
+}
+
+struct vta_ifdata *vta_ifdata_map(int fd, bool writable)
+{
+	struct bpf_map_info info = {};
+	__u32 il = sizeof(info);
+	void *p;
+
+	if (fd < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &il))
+		return NULL;
+	if (info.value_size != sizeof(struct vta_ifdata) ||
+	    info.max_entries != VTA_STATS_SLOTS ||
+	    !(info.map_flags & BPF_F_MMAPABLE)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = mmap(NULL, map_len(), PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void vta_ifdata_unmap(struct vta_ifdata *d)
+{
+	if (d)
+		munmap(d, map_len());
+}
+
+int vta_iface_slot(const struct vta_maps *m, uint32_t ifindex, uint32_t *slot)
+{
+	__u32 k = ifindex, v;
+
+	if (bpf_map_lookup_elem(m->ifslot, &k, &v))
+		return -errno;
+	if (!v || v >= VTA_STATS_SLOTS)
+		return -ENOENT;
+	*slot = v;
+	return 0;
+}
+
+int vta_iface_lookup(const struct vta_maps *m, uint32_t ifindex,
+		     struct vta_iface *out)
+{
+	struct vta_ifdata *d;
+	uint32_t slot = 0;
+	int err;
+
+	err = vta_iface_slot(m, ifindex, &slot);
+	if (err)
+		return err;
+	d = vta_ifdata_map(m->ifdata, false);
+	if (!d)
+		return -errno;
+	err = vta_ifdata_read(&d[slot], ifindex, out);
+	vta_ifdata_unmap(d);
+	return err;
+}
+
+int vta_iface_next(const struct vta_maps *m, const uint32_t *prev,
+		   uint32_t *next)
+{
+	__u32 k;
+
+	if (!prev)
+		return bpf_map_get_next_key(m->ifslot, NULL, next) ? -errno : 0;
+	k = *prev;
+	return bpf_map_get_next_key(m->ifslot, &k, next) ? -errno : 0;
+}
+
+int vta_iface_del(const struct vta_maps *m, struct vta_ifdata *d,
+		  uint32_t ifindex)
+{
+	uint32_t slot = 0;
+	int err;
+
+	err = vta_iface_slot(m, ifindex, &slot);
+	if (bpf_map_delete_elem(m->ifslot, &ifindex) && errno != ENOENT)
+		return -errno;
+	/* A program that found the key before the delete reads the data
+	 * after it: the freed entry's ifindex 0 sends its packet to the
+	 * kernel.  A slot that is another interface's by now stays. */
+	if (!err && d &&
+	    atomic_load_explicit(word(&d[slot].ifindex, 0),
+				 memory_order_relaxed) == ifindex)
+		vta_ifdata_write(&d[slot], 0, NULL);
+	return 0;
+}
+
+int vta_iface_put(const struct vta_maps *m, struct vta_ifdata *d,
+		  uint32_t ifindex, const struct vta_iface *v)
+{
+	uint32_t slot = v->slot, cur = 0;
+	bool have;
+	int err;
+
+	if (!ifindex)
+		return -EINVAL;
+	if (!slot || slot >= VTA_STATS_SLOTS)
+		return vta_iface_del(m, d, ifindex);
+	if (!d)
+		return -EBADF;
+	have = !vta_iface_slot(m, ifindex, &cur);
+	if (have && cur != slot) {
+		err = vta_iface_del(m, d, ifindex);
+		if (err)
+			return err;
+		have = false;
+	}
+	vta_ifdata_write(&d[slot], ifindex, v);
+	if (!have &&
+	    bpf_map_update_elem(m->ifslot, &ifindex, &slot, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void vta_iface_clear(const struct vta_maps *m, struct vta_ifdata *d)
+{
+	__u32 k, next;
+	uint32_t i;
+
+	while (!bpf_map_get_next_key(m->ifslot, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(m->ifslot, &k))
+			break;
+	}
+	if (!d)
+		return;
+	for (i = 0; i < VTA_STATS_SLOTS; i++)
+		if (atomic_load_explicit(word(&d[i].ifindex, 0),
+					 memory_order_relaxed))
+			vta_ifdata_write(&d[i], 0, NULL);
+}
