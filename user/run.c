@@ -439,10 +439,7 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 	}
 	lease_maybe(d);
 	d->last_resync = t0;
-	d->mo.batch = true;
 	err = vta_sync_full(d->s, &d->nl);
-	vta_maps_out_flush(&d->mo);
-	d->mo.batch = false;
 	if (!err && !d->current) {
 		d->current = true;
 		lease_renew(d);
@@ -477,7 +474,7 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
  * route and pass everything to the kernel. */
 static void maps_clear(const struct vta_maps *m)
 {
-	int fds[] = { m->fib4, m->fib6, m->groups, m->ifaces, m->peers };
+	int fds[] = { m->fib6, m->groups, m->ifaces, m->peers };
 	char key[64], next[64];
 	size_t i;
 
@@ -829,7 +826,6 @@ out:
 	vta_live_free(d.live);
 	d.live = NULL;
 	vta_sync_free(d.s);
-	vta_maps_out_free(&d.mo);
 	vta_fib4_free(d.fib4);
 	vta_fib4_unmap(&d.fv);
 	vta_nl_close(&d.nl);

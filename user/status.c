@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "kfeatures.h"
 #include "cmd.h"
+#include "fib4.h"
 #include "netlink.h"
 #include "liveness.h"
 #include "log.h"
@@ -500,33 +501,6 @@ static int print_not_loaded(const char *root, const char *why)
 	return ST_NOT_LOADED;
 }
 
-/*
- * IPv4 prefixes from the count the daemon keeps in its health (all
- * prefixes, less the IPv6 ones): walking vta_fib4 takes seconds at 1M.
- * Only while the daemon that wrote it runs and its writes keep up (then
- * the maps hold what its model counts); -1: walk the map instead.
- */
-static long health_routes4(const struct vta_maps *m, long r6)
-{
-	struct vta_health h;
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	if (vta_health_get(m, &h) || !h.updated_ns || !h.pid ||
-	    (h.flags & VTA_HEALTH_F_WRITES_FAILING) || h.routes < (__u64)r6)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%u/comm", h.pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	if (strncmp(comm, "vtiaccel", 8))
-		return -1;
-	return (long)(h.routes - r6);
-}
-
 int cmd_status(int argc, char **argv)
 {
 	const char *root = vta_cli_pin_root();
@@ -569,9 +543,8 @@ int cmd_status(int argc, char **argv)
 	n = vta_cli_ifaces(&m, &ifs);
 	err = vta_config_get(&m, &cfg);
 	r6 = vta_cli_map_count(m.fib6, sizeof(struct vta_fib6_key));
-	r4 = r6 < 0 ? 0 : health_routes4(&m, r6);
-	if (r4 < 0)
-		r4 = vta_cli_map_count(m.fib4, sizeof(struct vta_fib4_key));
+	/* the count the IPv4 tables keep (fib4.h): one read at any size */
+	r4 = vta_fib4_count(&m);
 	ng = vta_cli_map_count(m.groups, sizeof(__u32));
 	if (n < 0 || err || r4 < 0 || r6 < 0 || ng < 0) {
 		vta_print_error("read the maps under %s: %s", root,

@@ -3019,114 +3019,42 @@ void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c)
 /* ---------------------------------------------------------------- */
 /* outputs: BPF maps                                                  */
 
-static void fib_keys(int family, uint8_t len, const union vta_addr *a,
-		     struct vta_fib4_key *k4, struct vta_fib6_key *k6)
-{
-	memset(k4, 0, sizeof(*k4));
-	memset(k6, 0, sizeof(*k6));
-	k4->prefixlen = k6->prefixlen = len;
-	memcpy(&k4->addr, a->b, 4);
-	memcpy(k6->addr, a->b, 16);
-}
-
-#define LPM_BATCH	4096
-
 /*
- * The LPM list in batches: an LPM trie insert costs microseconds (an
- * allocation and a walk under the map's lock), a syscall each on top;
- * at 1M routes that was most of the start-up sync.  What a batch call
- * refused is written one by one; what fails then is missing from the
- * list only (the tables hold it): counted, logged, found by verify.
- */
-void vta_maps_out_flush(struct vta_maps_out *mo)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	__u32 n = mo->n_pend, i;
-
-	if (!n)
-		return;
-	if (bpf_map_update_batch(mo->maps->fib4, mo->pend_k, mo->pend_v, &n,
-				 &bo))
-		for (i = n < mo->n_pend ? n : 0; i < mo->n_pend; i++)
-			if (bpf_map_update_elem(mo->maps->fib4, &mo->pend_k[i],
-						&mo->pend_v[i], BPF_ANY) &&
-			    !mo->lpm_errors++)
-				pr_warn("write the prefix list vta_fib4: %s "
-					"(the programs' tables have it)\n",
-					strerror(errno));
-	mo->n_pend = 0;
-}
-
-void vta_maps_out_free(struct vta_maps_out *mo)
-{
-	free(mo->pend_k);
-	free(mo->pend_v);
-	mo->pend_k = NULL;
-	mo->pend_v = NULL;
-	mo->n_pend = 0;
-}
-
-static int lpm4_put(struct vta_maps_out *mo, const struct vta_fib4_key *k,
-		    const struct vta_route *v)
-{
-	if (mo->batch && !mo->pend_k) {
-		mo->pend_k = malloc(LPM_BATCH * sizeof(*mo->pend_k));
-		mo->pend_v = malloc(LPM_BATCH * sizeof(*mo->pend_v));
-	}
-	if (!mo->batch || !mo->pend_k || !mo->pend_v)
-		return bpf_map_update_elem(mo->maps->fib4, k, v, BPF_ANY) ?
-			       -errno : 0;
-	mo->pend_k[mo->n_pend] = *k;
-	mo->pend_v[mo->n_pend++] = *v;
-	if (mo->n_pend == LPM_BATCH)
-		vta_maps_out_flush(mo);
-	return 0;
-}
-
-/*
- * IPv4: the DIR-24-8 tables the programs read first (user/fib4.c), then
- * the LPM trie that lists the prefixes (routes, verify).  A prefix the
- * tables refused is not listed either, so a retry writes both again.
+ * IPv4: the DIR-24-8 tables (user/fib4.c), the only IPv4 FIB: what the
+ * programs read and what `routes`, `verify` and `lookup` list.  IPv6:
+ * the LPM trie vta_fib6 (docs/datapath-notes.md "The IPv4 FIB").
  */
 static int m_fib_put(void *ctx, int family, uint8_t len,
 		     const union vta_addr *a, const struct vta_route *v)
 {
-	const struct vta_maps_out *mo = ctx;
-	const struct vta_maps *m = mo->maps;
-	struct vta_fib4_key k4;
-	struct vta_fib6_key k6;
+	struct vta_maps_out *mo = ctx;
+	struct vta_fib6_key k6 = { .prefixlen = len };
+	uint32_t a4;
 	int err;
 
-	fib_keys(family, len, a, &k4, &k6);
 	if (family == AF_INET) {
-		if (mo->fib4 && (err = vta_fib4_put(mo->fib4, ntohl(k4.addr),
-						    len, v))) {
-			if (err == -ENOSPC)
-				((struct vta_maps_out *)mo)->fib4_full = true;
-			return err;
-		}
-		return lpm4_put((struct vta_maps_out *)mo, &k4, v);
+		memcpy(&a4, a->b, 4);
+		err = vta_fib4_put(mo->fib4, ntohl(a4), len, v);
+		if (err == -ENOSPC)
+			mo->fib4_full = true;
+		return err;
 	}
-	return bpf_map_update_elem(m->fib6, &k6, v, BPF_ANY) ? -errno : 0;
+	memcpy(k6.addr, a->b, 16);
+	return bpf_map_update_elem(mo->maps->fib6, &k6, v, BPF_ANY) ? -errno : 0;
 }
 
 static int m_fib_del(void *ctx, int family, uint8_t len, const union vta_addr *a)
 {
-	const struct vta_maps_out *mo = ctx;
-	const struct vta_maps *m = mo->maps;
-	struct vta_fib4_key k4;
-	struct vta_fib6_key k6;
-	int err;
+	struct vta_maps_out *mo = ctx;
+	struct vta_fib6_key k6 = { .prefixlen = len };
+	uint32_t a4;
 
-	fib_keys(family, len, a, &k4, &k6);
 	if (family == AF_INET) {
-		if (mo->fib4 && (err = vta_fib4_del(mo->fib4, ntohl(k4.addr),
-						    len)) && err != -ENOENT)
-			return err;
-		vta_maps_out_flush((struct vta_maps_out *)mo);
-		return bpf_map_delete_elem(m->fib4, &k4) ? -errno : 0;
+		memcpy(&a4, a->b, 4);
+		return vta_fib4_del(mo->fib4, ntohl(a4), len);
 	}
-	return bpf_map_delete_elem(m->fib6, &k6) ? -errno : 0;
+	memcpy(k6.addr, a->b, 16);
+	return bpf_map_delete_elem(mo->maps->fib6, &k6) ? -errno : 0;
 }
 
 static int m_group_put(void *ctx, uint32_t id, const struct vta_group *g)
