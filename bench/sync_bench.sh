@@ -9,7 +9,8 @@
 # The start-up sync: with the routes already in the kernel, a fresh
 # daemon (pin root removed) from its start until READY=1 (what an
 # operator waits for at boot: the lease is written then), and the
-# daemon's own "sync done (start) ... in X ms".  VTA_OLD=path (another
+# daemon's own "sync done (start) ... in X ms", with the daemon's CPU time
+# to READY (program load included).  VTA_OLD=path (another
 # build's vtiaccel, e.g. main's) runs the same start-up with it, in the
 # same run, interleaved with ours (SYNC_BENCH_REPS, default 1, times).
 # Numbers only: nothing here is pass/fail (2 shared cores).
@@ -71,9 +72,16 @@ startup() {
 	VTA=$2 start_daemon --xdp no --netlink-rcvbuf 33554432
 	wait_ready 900 || { echo "daemon ($2) did not restart"; tail "$LOG"; return 1; }
 	t1=$(now_ms)
-	printf '  start-up sync of %d routes, %s (%d): %6d ms to READY; daemon: %s; RSS %s\n' \
-		"$1" "$name" "$3" $((t1 - t0)) \
+	printf '  start-up sync of %d routes, %s (%d): %6d ms to READY (%s ms CPU); daemon: %s; RSS %s\n' \
+		"$1" "$name" "$3" $((t1 - t0)) "$(cpu_ms)" \
 		"$(grep 'sync done (start)' "$LOG" | tail -n 1 | sed 's/.* in //')" "$(rss)"
+}
+
+# the daemon's CPU time so far (user + system; the machine is shared, so
+# the wall time above is mostly waiting for a CPU)
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' \
+		"/proc/$DPID/stat"
 }
 
 rss() { grep -E 'VmRSS' /proc/"$DPID"/status | awk '{print $2 " kB"}'; }

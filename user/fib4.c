@@ -161,18 +161,24 @@ static size_t home(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
 	return x >> (64 - __builtin_ctzl(f->tab_cap));
 }
 
-static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+/* The prefix's record, or the free one where it would go. */
+static struct pfx *probe(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
 {
 	size_t i = home(f, addr, len);
 
 	for (;; i = (i + 1) & (f->tab_cap - 1)) {
 		struct pfx *e = &f->tab[i];
 
-		if (!e->slot)
-			return NULL;
-		if (e->addr == addr && e->len == len)
+		if (!e->slot || (e->addr == addr && e->len == len))
 			return e;
 	}
+}
+
+static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+{
+	struct pfx *e = probe(f, addr, len);
+
+	return e->slot ? e : NULL;
 }
 
 static void tab_insert(struct vta_fib4 *f, uint32_t addr, uint8_t len,
@@ -493,11 +499,13 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	if (len > 32)
 		return -EINVAL;
 	addr &= mask(len);
-	e = find(f, addr, len);
-	if (e && !memcmp(&f->rt[e->slot].r, r, sizeof(*r)))
-		return 0;
-	if (!e && (err = tab_grow(f)))
+	/* room first, so that one probe finds the record or its place */
+	err = tab_grow(f);
+	if (err)
 		return err;
+	e = probe(f, addr, len);
+	if (e->slot && !memcmp(&f->rt[e->slot].r, r, sizeof(*r)))
+		return 0;
 	s = pool_get(&f->slots);
 	if (s == NONE)
 		return -ENOSPC;
@@ -511,7 +519,7 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	f->rt[s].len = len;
 	f->rt[s].live = 1;
 	f->slot_len[s] = len;
-	if (e) {
+	if (e->slot) {
 		old = e->slot;
 		walk(f, addr, len,
 		     &(struct walk){ .swap = true, .old = old, .nv = s });
@@ -520,7 +528,8 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 		pool_put(f, &f->slots, old);
 	} else {
 		walk(f, addr, len, &(struct walk){ .len = len, .nv = s });
-		tab_insert(f, addr, len, s);
+		*e = (struct pfx){ .addr = addr, .slot = s, .len = len };
+		f->tab_n++;
 	}
 	head_store(f);
 	return 0;
