@@ -68,7 +68,8 @@
 #define VTA_AF_INET6		10
 
 /* ------------------------------------------------------------------ */
-/* FIB: BPF_MAP_TYPE_LPM_TRIE, prefix -> route                          */
+/* FIB: IPv6 a BPF_MAP_TYPE_LPM_TRIE, prefix -> route; IPv4 DIR-24-8   */
+/* (below).  vta_fib4_key: no map uses it, the test tools' prefix form. */
 
 struct vta_fib4_key {
 	__u32 prefixlen;	/* 0..32 */
