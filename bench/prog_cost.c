@@ -114,18 +114,16 @@ static void iface(__u32 ifindex, __u32 role, __u32 slot, __u16 mss, __u32 fl)
 }
 
 /* The programs read the DIR-24-8 tables (user/fib4.h), written as the
- * daemon writes them; the LPM trie only lists the prefixes. */
+ * daemon writes them. */
 static struct vta_fib4 *F;
 
 static void route(__be32 addr, int plen, __u32 gid)
 {
-	struct vta_fib4_key k = { .prefixlen = plen, .addr = addr };
 	struct vta_route r = { .group_id = gid, .flags = VTA_RT_F_VIA_TUNNEL };
 	int err = vta_fib4_put(F, ntohl(addr), plen, &r);
 
-	if (err || bpf_map_update_elem(M.fib4, &k, &r, 0)) {
-		fprintf(stderr, "prog_cost: add route: %s\n",
-			strerror(err ? -err : errno));
+	if (err) {
+		fprintf(stderr, "prog_cost: add route: %s\n", strerror(-err));
 		exit(1);
 	}
 }

@@ -6,9 +6,16 @@
 # batch's start until the last route is in the map), single-change
 # latency (route add/del over rtnetlink -> map, p50/p99), the full resync
 # after a forced overrun at 100k routes, and the daemon's memory.
+# The start-up sync: with the routes already in the kernel, a fresh
+# daemon (pin root removed) from its start until READY=1 (what an
+# operator waits for at boot: the lease is written then), and the
+# daemon's own "sync done (start) ... in X ms", with the daemon's CPU time
+# to READY (program load included).  VTA_OLD=path (another
+# build's vtiaccel, e.g. main's) runs the same start-up with it, in the
+# same run, interleaved with ours (SYNC_BENCH_REPS, default 1, times).
 # Numbers only: nothing here is pass/fail (2 shared cores).
 #
-#   BUILD=build bench/sync_bench.sh
+#   BUILD=build [SYNC_BENCH_1M=1] [VTA_OLD=../old/build/vtiaccel] bench/sync_bench.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -21,6 +28,8 @@ PE=vtaSY-bp-$P
 PIN=/sys/fs/bpf/vtaSY-bench-$P
 TMP=$(mktemp -d /tmp/vtaSY-bench.XXXXXX)
 LOG=$TMP/daemon.log
+VTA_OLD=${VTA_OLD:-}
+REPS=${SYNC_BENCH_REPS:-1}
 DPID=
 NPID=
 . tests/net/sync/lib.sh
@@ -30,6 +39,10 @@ trap 'exit 1' INT TERM
 
 [ -x "$VTA" ] && [ -x "$LAT" ] || {
 	echo "sync_bench: build first: make BUILD=$BUILD tests"
+	exit 1
+}
+[ -z "$VTA_OLD" ] || [ -x "$VTA_OLD" ] || {
+	echo "sync_bench: VTA_OLD=$VTA_OLD is not executable"
 	exit 1
 }
 
@@ -42,6 +55,32 @@ nexthop add id 200 group 101/102
 EOF
 
 sync_gw_up 300 --xdp no --netlink-rcvbuf 33554432 || exit 1
+
+# startup N BIN REP: stop the daemon, remove the pin root, start BIN
+# and time it until READY=1.
+startup() {
+	local t0 t1 name=new
+	[ "$2" = "$VTA" ] || name=old
+	kill -TERM "$DPID"
+	wait "$DPID"
+	rm -rf "$PIN"
+	: > "$TMP/notify.out"
+	: > "$LOG"
+	t0=$(now_ms)
+	VTA=$2 start_daemon --xdp no --netlink-rcvbuf 33554432
+	wait_ready 900 || { echo "daemon ($2) did not restart"; tail "$LOG"; return 1; }
+	t1=$(now_ms)
+	printf '  start-up sync of %d routes, %s (%d): %6d ms to READY (%s ms CPU); daemon: %s; RSS %s\n' \
+		"$1" "$name" "$3" $((t1 - t0)) "$(cpu_ms)" \
+		"$(grep 'sync done (start)' "$LOG" | tail -n 1 | sed 's/.* in //')" "$(rss)"
+}
+
+# the daemon's CPU time so far (user + system; the machine is shared, so
+# the wall time above is mostly waiting for a CPU)
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' \
+		"/proc/$DPID/stat"
+}
 
 rss() { grep -E 'VmRSS' /proc/"$DPID"/status | awk '{print $2 " kB"}'; }
 
@@ -76,13 +115,13 @@ for n in $sizes; do
 		$(((seen - t0) / 1000000)) "$(rss)"
 	out=$(verify 2>&1) || echo "  (verify: $(echo "$out" | tail -n 1))"
 	# The daemon's own pace, without the kernel's route insertion (which
-	# dominates the column above at 1M): a restart dumps and mirrors all.
-	kill -TERM "$DPID"
-	wait "$DPID"
-	: > "$TMP/notify.out"
-	start_daemon --xdp no --netlink-rcvbuf 33554432
-	wait_ready 900 || { echo "daemon did not restart"; exit 1; }
-	echo "  start-up sync of $n routes: $(grep 'sync done (start)' "$LOG" | tail -n 1 | sed 's/.* in //'), RSS $(rss)"
+	# dominates the column above at 1M): a fresh daemon dumps and mirrors
+	# all (old build first when given, then ours, which stays up).
+	for rep in $(seq "$REPS"); do
+		for bin in ${VTA_OLD:+"$VTA_OLD"} "$VTA"; do
+			startup "$n" "$bin" "$rep" || exit 1
+		done
+	done
 	G -batch "$TMP/del" > /dev/null 2>&1
 	wait_verify "delete $n" 900 > /dev/null
 done

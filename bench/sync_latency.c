@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
 
+#include "fib4.h"
 #include "loader.h"
 #include "vtiaccel.h"
 
@@ -35,16 +36,14 @@ static uint64_t ns(clockid_t c)
 }
 
 /*
- * The LPM lookup returns the longest match: the benchmark adds its routes
- * where no covering route exists (100.64.0.0/10 without a default route),
- * so a hit is the prefix itself.
+ * The programs' lookup (the DIR-24-8 tables, mmap'ed) at the prefix's
+ * address: present when it matches the prefix itself.
  */
-static int present(int fd, uint32_t addr, uint32_t len)
+static int present(const struct vta_fib4_view *v, uint32_t addr, uint32_t len)
 {
-	struct vta_fib4_key k = { len, addr };
-	struct vta_route r;
+	const struct vta_fib4_slot *sl = vta_fib4_view_lookup(v, ntohl(addr));
 
-	return !bpf_map_lookup_elem(fd, &k, &r);
+	return sl && sl->len == len && sl->addr == addr;
 }
 
 static int route(struct mnl_socket *nl, int type, uint32_t dst, int ifindex,
@@ -90,12 +89,12 @@ static void stats(const char *what, uint64_t *v, int n)
 	       v[n - 1] / 1e3, n);
 }
 
-static int wait_for(int fd, uint32_t addr, uint32_t len, int want,
+static int wait_for(const struct vta_fib4_view *v, uint32_t addr, uint32_t len, int want,
 		    uint64_t timeout_ns, uint64_t *seen)
 {
 	uint64_t t0 = ns(CLOCK_MONOTONIC);
 
-	while (present(fd, addr, len) != want) {
+	while (present(v, addr, len) != want) {
 		if (ns(CLOCK_MONOTONIC) - t0 > timeout_ns)
 			return -ETIMEDOUT;
 	}
@@ -105,6 +104,7 @@ static int wait_for(int fd, uint32_t addr, uint32_t len, int want,
 
 int main(int argc, char **argv)
 {
+	struct vta_fib4_view fv;
 	struct vta_maps m;
 	int err;
 
@@ -114,6 +114,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	err = vta_maps_open_pinned(&m, argv[1]);
+	if (!err)
+		err = vta_fib4_map(&fv, &m, false);
 	if (err) {
 		fprintf(stderr, "open maps under %s: %s\n", argv[1], strerror(-err));
 		return 1;
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
 		if (slash)
 			*slash = '\0';
 		inet_pton(AF_INET, argv[3], &addr);
-		if (wait_for(m.fib4, addr, len, 1, atoll(argv[4]) * 1000000000ULL,
+		if (wait_for(&fv, addr, len, 1, atoll(argv[4]) * 1000000000ULL,
 			     &seen)) {
 			fprintf(stderr, "%s/%u not in the map after %s s\n", argv[3],
 				len, argv[4]);
@@ -153,7 +155,7 @@ int main(int argc, char **argv)
 
 			t0 = ns(CLOCK_MONOTONIC);
 			err = route(nl, RTM_NEWROUTE, dst, ifindex, gw, 2 * i + 1);
-			if (err || wait_for(m.fib4, dst, 32, 1, 2000000000ULL, &seen)) {
+			if (err || wait_for(&fv, dst, 32, 1, 2000000000ULL, &seen)) {
 				fprintf(stderr, "add #%d: %s\n", i,
 					err ? strerror(-err) : "not mirrored in 2 s");
 				return 1;
@@ -161,7 +163,7 @@ int main(int argc, char **argv)
 			add[i] = seen - t0;
 			t0 = ns(CLOCK_MONOTONIC);
 			err = route(nl, RTM_DELROUTE, dst, ifindex, gw, 2 * i + 2);
-			if (err || wait_for(m.fib4, dst, 32, 0, 2000000000ULL, &seen)) {
+			if (err || wait_for(&fv, dst, 32, 0, 2000000000ULL, &seen)) {
 				fprintf(stderr, "del #%d: %s\n", i,
 					err ? strerror(-err) : "still in the map after 2 s");
 				return 1;

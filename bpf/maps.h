@@ -14,17 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include "vtiaccel.h"
 
-/* IPv4 FIB: longest-prefix match on the destination -> route. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__type(key, struct vta_fib4_key);
-	__type(value, struct vta_route);
-	__uint(max_entries, VTA_FIB4_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} vta_fib4 SEC(".maps");
-
-/* IPv4 FIB the programs read: DIR-24-8 (include/vtiaccel.h). */
+/* IPv4 FIB: DIR-24-8 (include/vtiaccel.h), the only one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
@@ -52,7 +42,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_fib4_rt SEC(".maps");
 
-/* IPv6 FIB, same as vta_fib4. */
+/* IPv6 FIB: longest-prefix match on the destination -> route
+ * (docs/datapath-notes.md "The IPv4 FIB": why IPv6 keeps the trie). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__type(key, struct vta_fib6_key);

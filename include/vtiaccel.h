@@ -68,7 +68,8 @@
 #define VTA_AF_INET6		10
 
 /* ------------------------------------------------------------------ */
-/* FIB: BPF_MAP_TYPE_LPM_TRIE, prefix -> route                          */
+/* FIB: IPv6 a BPF_MAP_TYPE_LPM_TRIE, prefix -> route; IPv4 DIR-24-8   */
+/* (below).  vta_fib4_key: no map uses it, the test tools' prefix form. */
 
 struct vta_fib4_key {
 	__u32 prefixlen;	/* 0..32 */
@@ -88,9 +89,9 @@ struct vta_fib6_key {
  * each).  An entry is a route slot (0: no route), or VTA_FIB4_BLOCK | n:
  * the /24 is resolved by block n of vta_fib4_l2, 256 entries by the last
  * byte of the address.  Route slots index vta_fib4_rt.  At most two
- * table reads and one route read per lookup, at any size.  The LPM trie
- * vta_fib4 stays as the list of prefixes (`routes`, `verify`, bpftool);
- * no program reads it.
+ * table reads and one route read per lookup, at any size.  These three
+ * maps are the only IPv4 FIB: the route slots also list the prefixes
+ * (`routes`, `verify`, `bpftool map dump` of vta_fib4_rt: docs/guide.md).
  */
 #define VTA_FIB4_BLOCK		(1U << 31)
 
@@ -124,12 +125,26 @@ struct vta_route {
 #define VTA_RT_F_GATEWAY	(1U << 1)
 
 /* A route slot: the route the programs use, and which prefix it is for
- * (`vtiaccel lookup` prints the match without walking the prefixes). */
+ * (`vtiaccel lookup` prints the match without walking the prefixes).
+ * live: 1 while the slot is a prefix's (filled before it is published,
+ * cleared when the prefix leaves or moves to another slot). */
 struct vta_fib4_slot {
 	struct vta_route r;
 	__be32 addr;		/* the prefix, network byte order */
 	__u8 len;
-	__u8 pad[3];
+	__u8 live;
+	__u8 pad[2];
+};
+
+/* Slot 0 is no route (an entry 0 is "no route"): the writer keeps there
+ * the number of prefixes and the end of the slots ever used, so that a
+ * reader counts in one read and lists the live slots below top without
+ * scanning the whole map.  top is stored after the slots below it are
+ * filled. */
+struct vta_fib4_head {
+	__u32 prefixes;
+	__u32 top;
+	__u32 pad[2];
 };
 
 /* ------------------------------------------------------------------ */
@@ -472,7 +487,7 @@ struct vta_health {
  * VTA_MAP_NAME(var) and keeps its fd in struct vta_maps.var
  * (user/loader.h).  bpf/maps.h checks that each one is defined.
  */
-#define VTA_MAPS(X) X(fib4) X(fib6) X(groups) X(ifslot) X(peers) X(config) \
+#define VTA_MAPS(X) X(fib6) X(groups) X(ifslot) X(peers) X(config) \
 	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt) X(ifdata)
 #define VTA_MAP_NAME(var) "vta_" #var
 
@@ -481,6 +496,7 @@ _Static_assert(sizeof(struct vta_fib6_key) == 20, "vta_fib6_key");
 _Static_assert(sizeof(struct vta_route) == 8, "vta_route");
 _Static_assert(sizeof(struct vta_fib4_tbl) == 1024, "vta_fib4_tbl");
 _Static_assert(sizeof(struct vta_fib4_slot) == 16, "vta_fib4_slot");
+_Static_assert(sizeof(struct vta_fib4_head) == 16, "vta_fib4_head");
 _Static_assert(VTA_FIB4_BLOCKS < (1U << 22), "vta_fib4_l2 under 4 GiB");
 _Static_assert(VTA_FIB4_ROUTES < VTA_FIB4_BLOCK, "route slots");
 _Static_assert(sizeof(struct vta_nh) == 24, "vta_nh");

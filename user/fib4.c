@@ -60,6 +60,23 @@ static void st(uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/* The count and the end of the used slots in slot 0 (vtiaccel.h), for
+ * readers: top after the slots below it are filled. */
+static void head_store(struct vta_fib4 *f)
+{
+	struct vta_fib4_head *h = (struct vta_fib4_head *)&f->rt[0];
+
+	__atomic_store_n(&h->prefixes, (uint32_t)f->tab_n, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->top, f->slots.next, __ATOMIC_RELEASE);
+}
+
+/* A slot no prefix owns any more (readers skip it in listings; one that
+ * holds its entry still reads the route, untouched). */
+static void slot_dead(struct vta_fib4 *f, uint32_t s)
+{
+	__atomic_store_n(&f->rt[s].live, 0, __ATOMIC_RELAXED);
+}
+
 /* ---------------------------------------------------------------- */
 
 static uint32_t pool_get(struct pool *p)
@@ -144,18 +161,24 @@ static size_t home(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
 	return x >> (64 - __builtin_ctzl(f->tab_cap));
 }
 
-static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+/* The prefix's record, or the free one where it would go. */
+static struct pfx *probe(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
 {
 	size_t i = home(f, addr, len);
 
 	for (;; i = (i + 1) & (f->tab_cap - 1)) {
 		struct pfx *e = &f->tab[i];
 
-		if (!e->slot)
-			return NULL;
-		if (e->addr == addr && e->len == len)
+		if (!e->slot || (e->addr == addr && e->len == len))
 			return e;
 	}
+}
+
+static struct pfx *find(const struct vta_fib4 *f, uint32_t addr, uint8_t len)
+{
+	struct pfx *e = probe(f, addr, len);
+
+	return e->slot ? e : NULL;
 }
 
 static void tab_insert(struct vta_fib4 *f, uint32_t addr, uint8_t len,
@@ -213,8 +236,8 @@ static void tab_remove(struct vta_fib4 *f, struct pfx *e)
 
 /* ---------------------------------------------------------------- */
 
-struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
-			      uint32_t n_routes)
+static struct vta_fib4 *writer_new(const struct vta_fib4_view *v,
+				   uint32_t n_blocks, uint32_t n_routes)
 {
 	struct vta_fib4 *f = calloc(1, sizeof(*f));
 
@@ -247,6 +270,74 @@ struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
 		return NULL;
 	}
 	return f;
+}
+
+struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
+			      uint32_t n_routes)
+{
+	struct vta_fib4 *f = writer_new(v, n_blocks, n_routes);
+
+	if (f)
+		memset(&f->rt[0], 0, sizeof(f->rt[0]));
+	return f;
+}
+
+/*
+ * The writer's state from the arrays alone: prefixes from the live slots
+ * below the head's top, blocks in use from the first level.  What is
+ * not in use is free at once (no quarantine: nothing is known about
+ * readers of an earlier writer).
+ */
+struct vta_fib4 *vta_fib4_open(const struct vta_fib4_view *v)
+{
+	const struct vta_fib4_head *h = (const void *)&v->rt[0];
+	uint32_t top = h->top, s, i, b, nb = 0;
+	struct vta_fib4 *f;
+	uint8_t *used;
+
+	if (top > v->n_routes) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = writer_new(v, 0, 0);
+	used = calloc(v->n_blocks ? v->n_blocks : 1, 1);
+	if (!f || !used)
+		goto nomem;
+	for (s = 1; s < top; s++) {
+		const struct vta_fib4_slot *sl = &f->rt[s];
+
+		if (sl->live && sl->len <= 32) {
+			if (tab_grow(f))
+				goto nomem;
+			tab_insert(f, ntohl(sl->addr), sl->len, s);
+			f->slot_len[s] = sl->len;
+		} else if (pool_free_now(&f->slots, s)) {
+			goto nomem;
+		}
+	}
+	if (top > 1)
+		f->slots.next = top;
+	for (i = 0; i < L1_ENTRIES; i++) {
+		if (!(f->l1[i] & VTA_FIB4_BLOCK))
+			continue;
+		b = f->l1[i] & ~VTA_FIB4_BLOCK;
+		if (b < f->n_blocks) {
+			used[b] = 1;
+			nb = b >= nb ? b + 1 : nb;
+		}
+	}
+	f->blocks.next = nb;
+	for (i = 0; i < nb; i++)
+		if (!used[i] && pool_free_now(&f->blocks, i))
+			goto nomem;
+	free(used);
+	head_store(f);
+	return f;
+nomem:
+	free(used);
+	vta_fib4_free(f);
+	errno = ENOMEM;
+	return NULL;
 }
 
 void vta_fib4_free(struct vta_fib4 *f)
@@ -408,32 +499,39 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	if (len > 32)
 		return -EINVAL;
 	addr &= mask(len);
-	e = find(f, addr, len);
-	if (e && !memcmp(&f->rt[e->slot].r, r, sizeof(*r)))
-		return 0;
-	if (!e && (err = tab_grow(f)))
+	/* room first, so that one probe finds the record or its place */
+	err = tab_grow(f);
+	if (err)
 		return err;
+	e = probe(f, addr, len);
+	if (e->slot && !memcmp(&f->rt[e->slot].r, r, sizeof(*r)))
+		return 0;
 	s = pool_get(&f->slots);
 	if (s == NONE)
 		return -ENOSPC;
 	if (len > 24 && (err = ensure_block(f, addr))) {
-		pool_free_now(&f->slots, s); /* never published */
+		slot_dead(f, s); /* never published: may hold stale bytes */
+		pool_free_now(&f->slots, s);
 		return err;
 	}
 	memcpy(&f->rt[s].r, r, sizeof(*r));
 	f->rt[s].addr = htonl(addr);
 	f->rt[s].len = len;
+	f->rt[s].live = 1;
 	f->slot_len[s] = len;
-	if (e) {
+	if (e->slot) {
 		old = e->slot;
 		walk(f, addr, len,
 		     &(struct walk){ .swap = true, .old = old, .nv = s });
 		e->slot = s;
+		slot_dead(f, old);
 		pool_put(f, &f->slots, old);
 	} else {
 		walk(f, addr, len, &(struct walk){ .len = len, .nv = s });
-		tab_insert(f, addr, len, s);
+		*e = (struct pfx){ .addr = addr, .slot = s, .len = len };
+		f->tab_n++;
 	}
+	head_store(f);
 	return 0;
 }
 
@@ -458,7 +556,9 @@ int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len)
 	if (len > 24)
 		maybe_collapse(f, addr);
 	tab_remove(f, e);
+	slot_dead(f, s);
 	pool_put(f, &f->slots, s);
+	head_store(f);
 	return 0;
 }
 
@@ -540,30 +640,43 @@ void vta_fib4_unmap(struct vta_fib4_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int vta_fib4_rebuild(const struct vta_maps *m)
+uint32_t vta_fib4_view_top(const struct vta_fib4_view *v)
 {
-	struct vta_fib4_key k, next;
-	struct vta_fib4_view v;
-	struct vta_fib4 *f;
-	struct vta_route r;
-	bool first = true;
-	int err;
+	const struct vta_fib4_head *h = (const void *)&v->rt[0];
+	uint32_t top = __atomic_load_n(&h->top, __ATOMIC_ACQUIRE);
 
-	err = vta_fib4_map(&v, m, true);
-	if (err)
-		return err;
-	memset((void *)v.l1, 0, (size_t)L1_ENTRIES * sizeof(*v.l1));
-	f = vta_fib4_new(&v, 0, 0);
-	err = f ? 0 : -ENOMEM;
-	while (!err &&
-	       !bpf_map_get_next_key(m->fib4, first ? NULL : &k, &next)) {
-		first = false;
-		k = next;
-		if (bpf_map_lookup_elem(m->fib4, &k, &r))
+	return top < v->n_routes ? top : v->n_routes;
+}
+
+unsigned long vta_fib4_view_foreach(const struct vta_fib4_view *v,
+				    vta_fib4_slot_cb cb, void *data)
+{
+	uint32_t top = vta_fib4_view_top(v), s;
+	struct vta_fib4_slot sl;
+	unsigned long n = 0;
+
+	for (s = 1; s < top; s++) {
+		/* a copy: the writer may reuse the slot meanwhile */
+		memcpy(&sl, (const void *)&v->rt[s], sizeof(sl));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!sl.live || sl.len > 32)
 			continue;
-		err = vta_fib4_put(f, ntohl(k.addr), k.prefixlen, &r);
+		n++;
+		if (cb)
+			cb(&sl, data);
 	}
-	vta_fib4_free(f);
-	vta_fib4_unmap(&v);
-	return err;
+	return n;
+}
+
+long vta_fib4_count(const struct vta_maps *m)
+{
+	union {
+		struct vta_fib4_slot sl;
+		struct vta_fib4_head h;
+	} u;
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(m->fib4_rt, &k, &u))
+		return -errno;
+	return u.h.prefixes;
 }

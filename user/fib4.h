@@ -67,19 +67,34 @@ int vta_fib4_map(struct vta_fib4_view *v, const struct vta_maps *m,
 void vta_fib4_unmap(struct vta_fib4_view *v);
 
 /*
- * Test tools only: write the tables anew from the LPM trie vta_fib4 (all
- * entries cleared first: not for maps programs forward with).
+ * The prefixes: the live route slots below the head's top (vtiaccel.h),
+ * each passed to cb as a copy (cb may be NULL); returns how many.  A
+ * listing made while the writer works may miss a prefix that changes
+ * meanwhile or show it twice (old and new slot), never a torn slot.
  */
-int vta_fib4_rebuild(const struct vta_maps *m);
+typedef void (*vta_fib4_slot_cb)(const struct vta_fib4_slot *sl, void *data);
+unsigned long vta_fib4_view_foreach(const struct vta_fib4_view *v,
+				    vta_fib4_slot_cb cb, void *data);
+/* The end of the slots in use (slot 0 is the head). */
+uint32_t vta_fib4_view_top(const struct vta_fib4_view *v);
+/* The number of IPv4 prefixes, from the head (one map read): -errno. */
+long vta_fib4_count(const struct vta_maps *m);
 
 struct vta_fib4;
 
 /*
- * A writer on the arrays of v (all zero: empty), or on memory of its own
- * (v NULL: n_blocks and n_routes give the sizes).  NULL + errno.
+ * A writer on the arrays of v (first level all zero: empty; the head is
+ * reset), or on memory of its own (v NULL: n_blocks and n_routes give the
+ * sizes).  NULL + errno.
  */
 struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
 			      uint32_t n_routes);
+/*
+ * A writer that carries on with what the arrays of v hold (written by
+ * another writer that is gone: the test tools apply one spec per run).
+ * NULL + errno (EINVAL: the head does not fit the maps).
+ */
+struct vta_fib4 *vta_fib4_open(const struct vta_fib4_view *v);
 void vta_fib4_free(struct vta_fib4 *f);
 void vta_fib4_get_view(const struct vta_fib4 *f, struct vta_fib4_view *v);
 

@@ -102,6 +102,7 @@ static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 static int fib_match(const struct vta_maps *m, int family, const __u8 *addr,
 		     struct vta_cli_route *out)
 {
+	struct vta_fib6_key k = { .prefixlen = 128 };
 	struct vta_cli_route *r;
 	int n, i, best = -1;
 
@@ -126,19 +127,9 @@ static int fib_match(const struct vta_maps *m, int family, const __u8 *addr,
 	if (best < 0)
 		return -ENOENT;
 	/* The kernel's own answer for the value: a full-length lookup. */
-	if (family == VTA_AF_INET) {
-		struct vta_fib4_key k = { .prefixlen = 32 };
-
-		memcpy(&k.addr, addr, 4);
-		if (bpf_map_lookup_elem(m->fib4, &k, &out->r))
-			return -errno;
-	} else {
-		struct vta_fib6_key k = { .prefixlen = 128 };
-
-		memcpy(k.addr, addr, 16);
-		if (bpf_map_lookup_elem(m->fib6, &k, &out->r))
-			return -errno;
-	}
+	memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(m->fib6, &k, &out->r))
+		return -errno;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * `vtiaccel routes`: the FIB as the programs see it (the LPM tries and the
- * nexthop groups they point to), with interfaces by name.
+ * `vtiaccel routes`: the FIB as the programs see it (IPv4: the route slots
+ * of the DIR-24-8 tables; IPv6: the LPM trie; the nexthop groups they
+ * point to), with interfaces by name.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "fib4.h"
 #include "liveness.h"
 #include "cmd.h"
 #include "netlink.h"
@@ -43,46 +45,89 @@ static int cmp_route(const void *a, const void *b)
 	return x->plen < y->plen ? -1 : x->plen > y->plen;
 }
 
+struct list4 {
+	struct vta_cli_route *v;
+	size_t n, cap;
+	int err;
+};
+
+static void list4_cb(const struct vta_fib4_slot *sl, void *data)
+{
+	struct list4 *l = data;
+	struct vta_cli_route *r;
+
+	if (l->err)
+		return;
+	if (vta_cli_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 1024)) {
+		l->err = -ENOMEM;
+		return;
+	}
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->family = VTA_AF_INET;
+	r->plen = sl->len;
+	memcpy(r->addr, &sl->addr, 4);
+	r->r = sl->r;
+}
+
+/* IPv4: the live route slots (fib4.h), in slot order. */
+static int routes4(const struct vta_maps *m, struct vta_cli_route **out,
+		   size_t *n)
+{
+	struct list4 l = { 0 };
+	struct vta_fib4_view fv;
+	int err;
+
+	err = vta_fib4_map(&fv, m, false);
+	if (err)
+		return err;
+	vta_fib4_view_foreach(&fv, list4_cb, &l);
+	vta_fib4_unmap(&fv);
+	if (l.err) {
+		free(l.v);
+		return l.err;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
 int vta_cli_routes(const struct vta_maps *m, int family,
 		   struct vta_cli_route **out)
 {
-	bool v6 = family == VTA_AF_INET6;
-	int fd = v6 ? m->fib6 : m->fib4;
-	size_t ksz = v6 ? sizeof(struct vta_fib6_key) : sizeof(struct vta_fib4_key);
-	union {
-		struct vta_fib4_key k4;
-		struct vta_fib6_key k6;
-	} key, next;
+	struct vta_fib6_key key, next;
 	struct vta_cli_route *v = NULL;
 	void *prev = NULL;
 	size_t n = 0, cap = 0;
+	int err;
 
 	*out = NULL;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		memcpy(&key, &next, ksz);
+	if (family == VTA_AF_INET) {
+		err = routes4(m, &v, &n);
+		if (err)
+			return err;
+		goto sort;
+	}
+	while (!bpf_map_get_next_key(m->fib6, prev, &next)) {
+		key = next;
 		prev = &key;
 		if (vta_cli_grow((void **)&v, &cap, n, sizeof(*v), 64))
 			return -ENOMEM;
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].family = family;
-		if (v6) {
-			v[n].plen = key.k6.prefixlen;
-			memcpy(v[n].addr, key.k6.addr, 16);
-		} else {
-			v[n].plen = key.k4.prefixlen;
-			memcpy(v[n].addr, &key.k4.addr, 4);
-		}
+		v[n].plen = key.prefixlen;
+		memcpy(v[n].addr, key.addr, 16);
 		/* Gone since get_next_key: a route the daemon just removed. */
-		if (bpf_map_lookup_elem(fd, &key, &v[n].r))
+		if (bpf_map_lookup_elem(m->fib6, &key, &v[n].r))
 			continue;
 		n++;
 	}
 	if (errno != ENOENT) {
-		int err = -errno;
-
+		err = -errno;
 		free(v);
 		return err;
 	}
+sort:
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_route);
 	*out = v;
@@ -214,7 +259,7 @@ int cmd_routes(int argc, char **argv)
 		n = vta_cli_routes(&m, fams[f], &r);
 		if (n < 0) {
 			ret = vta_print_error("read %s: %s",
-					      fams[f] == VTA_AF_INET ? VTA_MAP_NAME(fib4) : VTA_MAP_NAME(fib6),
+					      fams[f] == VTA_AF_INET ? VTA_MAP_NAME(fib4_rt) : VTA_MAP_NAME(fib6),
 					      strerror(-n));
 			goto out;
 		}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <linux/if_arp.h>
 #include <linux/ipsec.h>
 #include <linux/rtnetlink.h>
@@ -39,15 +40,30 @@ struct ht {
 	size_t koff, klen;	/* key position inside the object */
 };
 
+/*
+ * Eight bytes a step (a multiply and a fold each, then a final mix):
+ * the keys are up to a route's whole member set (mset_key, ~230 bytes),
+ * hashed once per route of a dump; a byte-wise hash cost ~4x as much.
+ */
 static uint32_t hash_bytes(const void *k, size_t n)
 {
 	const uint8_t *p = k;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return (uint32_t)(h ^ (h >> 32));
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static void ht_init(struct ht *h, size_t koff, size_t klen)
@@ -138,6 +154,94 @@ static void ht_free_all(struct ht *h)
 	free(h->b);
 	h->b = NULL;
 	h->nb = h->n = 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* object pools: prefixes and variants, a million of each at 1M routes  */
+
+/*
+ * Fixed-size objects carved from 2 MiB chunks (transparent huge pages
+ * where the kernel gives them: one fault per chunk instead of 512), freed
+ * objects reused first.  malloc per object was 10% of a 1M-route start-up
+ * sync and its page faults another 8%.  Chunks go back only with the
+ * model.  Sanitizer and fuzzing builds use calloc/free, so that a use
+ * after free is still caught.
+ */
+#define OPOOL_CHUNK (2U << 20)
+
+struct opool {
+	size_t size;
+	void *free;		/* freed objects, linked through their start */
+	uint8_t *cur, *end;
+	void **chunks;
+	size_t n_chunks, cap_chunks;
+};
+
+#if defined(__SANITIZE_ADDRESS__) || defined(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
+#define OPOOL_PLAIN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang: no __SANITIZE_ADDRESS__ */
+#define OPOOL_PLAIN 1
+#endif
+#endif
+#ifndef OPOOL_PLAIN
+#define OPOOL_PLAIN 0
+#endif
+
+static void *opool_zalloc(struct opool *op)
+{
+	void *o, *c;
+
+	if (OPOOL_PLAIN)
+		return calloc(1, op->size);
+	if (op->free) {
+		o = op->free;
+		memcpy(&op->free, o, sizeof(void *));
+		return memset(o, 0, op->size);
+	}
+	if (op->cur + op->size > op->end) {
+		if (op->n_chunks == op->cap_chunks) {
+			size_t n = op->cap_chunks ? 2 * op->cap_chunks : 16;
+			void **cs = realloc(op->chunks, n * sizeof(*cs));
+
+			if (!cs)
+				return NULL;
+			op->chunks = cs;
+			op->cap_chunks = n;
+		}
+		if (posix_memalign(&c, OPOOL_CHUNK, OPOOL_CHUNK))
+			return NULL;
+		madvise(c, OPOOL_CHUNK, MADV_HUGEPAGE);
+		op->chunks[op->n_chunks++] = c;
+		op->cur = c;
+		op->end = op->cur + OPOOL_CHUNK;
+	}
+	o = op->cur;
+	op->cur += op->size;
+	return memset(o, 0, op->size);
+}
+
+static void opool_free(struct opool *op, void *o)
+{
+	if (OPOOL_PLAIN) {
+		free(o);
+		return;
+	}
+	if (!o)
+		return;
+	memcpy(o, &op->free, sizeof(void *));
+	op->free = o;
+}
+
+/* Every object at once (plain builds: the caller freed them). */
+static void opool_destroy(struct opool *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->n_chunks; i++)
+		free(op->chunks[i]);
+	free(op->chunks);
+	memset(op, 0, sizeof(*op));
 }
 
 /* ---------------------------------------------------------------- */
@@ -330,6 +434,7 @@ struct vta_sync {
 	struct vta_rb_state rb_recent[VTA_SYNC_RB_RECENT];
 	unsigned int n_rb_recent;
 	struct ht seeds;	/* struct seed */
+	struct opool pfx_pool, var_pool;	/* struct pfx, struct variant */
 };
 
 /*
@@ -1588,7 +1693,7 @@ static void pfx_update(struct vta_sync *s, struct pfx *p)
 			}
 		}
 		ht_del(&s->pfxs, &p->he);
-		free(p);
+		opool_free(&s->pfx_pool, p);
 		return;
 	}
 	if (p->written && !memcmp(&r, &p->wv, sizeof(r)))
@@ -1692,7 +1797,7 @@ static void variant_free(struct vta_sync *s, struct variant *v)
 	if (v->nhid)
 		s->n_nhid_variants--;
 	mset_put(s, v->ms);
-	free(v);
+	opool_free(&s->var_pool, v);
 }
 
 /* Remove the variants for which pred() holds, then update the prefix. */
@@ -2349,12 +2454,12 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		return 0;
 	}
 	if (!p) {
-		p = calloc(1, sizeof(*p));
+		p = opool_zalloc(&s->pfx_pool);
 		if (!p)
 			return -ENOMEM;
 		p->k = k;
 		if (ht_add(&s->pfxs, &p->he)) {
-			free(p);
+			opool_free(&s->pfx_pool, p);
 			return -ENOMEM;
 		}
 	}
@@ -2410,11 +2515,11 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	if (pp) {
 		v = *pp;
 	} else {
-		v = calloc(1, sizeof(*v));
+		v = opool_zalloc(&s->var_pool);
 		if (!v) {
 			if (!p->v && !p->written) {
 				ht_del(&s->pfxs, &p->he);
-				free(p);
+				opool_free(&s->pfx_pool, p);
 			}
 			return -ENOMEM;
 		}
@@ -2748,6 +2853,8 @@ struct vta_sync *vta_sync_new(const struct vta_conf *conf,
 	ht_init(&s->nhs, offsetof(struct snh, id), sizeof(uint32_t));
 	ht_init(&s->msets, offsetof(struct mset, k), sizeof(struct mset_key));
 	ht_init(&s->pfxs, offsetof(struct pfx, k), sizeof(struct pfx_key));
+	s->pfx_pool.size = sizeof(struct pfx);
+	s->var_pool.size = sizeof(struct variant);
 	ht_init(&s->sas, offsetof(struct ssa, k), sizeof(struct sa_key));
 	ht_init(&s->nhus, offsetof(struct nhu, id), sizeof(uint32_t));
 	ht_init(&s->seeds, offsetof(struct seed, k), sizeof(struct seed_key));
@@ -2769,10 +2876,14 @@ void vta_sync_free(struct vta_sync *s)
 
 		for (v = p->v; v; v = nv) {
 			nv = v->next;
-			free(v);
+			free(v->big);
+			opool_free(&s->var_pool, v);
 		}
+		opool_free(&s->pfx_pool, p);
 	}
-	ht_free_all(&s->pfxs);
+	free(s->pfxs.b);
+	opool_destroy(&s->pfx_pool);
+	opool_destroy(&s->var_pool);
 	ht_free_all(&s->msets);
 	ht_free_all(&s->nhs);
 	ht_free_all(&s->sas);
@@ -3052,116 +3163,48 @@ void vta_sync_get_counts(const struct vta_sync *s, struct vta_sync_counts *c)
 /* ---------------------------------------------------------------- */
 /* outputs: BPF maps                                                  */
 
-static void fib_keys(int family, uint8_t len, const union vta_addr *a,
-		     struct vta_fib4_key *k4, struct vta_fib6_key *k6)
-{
-	memset(k4, 0, sizeof(*k4));
-	memset(k6, 0, sizeof(*k6));
-	k4->prefixlen = k6->prefixlen = len;
-	memcpy(&k4->addr, a->b, 4);
-	memcpy(k6->addr, a->b, 16);
-}
-
-#define LPM_BATCH	4096
-
-/*
- * The LPM list in batches: an LPM trie insert costs microseconds (an
- * allocation and a walk under the map's lock), a syscall each on top;
- * at 1M routes that was most of the start-up sync.  What a batch call
- * refused is written one by one; what fails then is missing from the
- * list only (the tables hold it): counted, logged, found by verify.
- */
-void vta_maps_out_flush(struct vta_maps_out *mo)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	__u32 n = mo->n_pend, i;
-
-	if (!n)
-		return;
-	if (bpf_map_update_batch(mo->maps->fib4, mo->pend_k, mo->pend_v, &n,
-				 &bo))
-		for (i = n < mo->n_pend ? n : 0; i < mo->n_pend; i++)
-			if (bpf_map_update_elem(mo->maps->fib4, &mo->pend_k[i],
-						&mo->pend_v[i], BPF_ANY) &&
-			    !mo->lpm_errors++)
-				pr_warn("write the prefix list vta_fib4: %s "
-					"(the programs' tables have it)\n",
-					strerror(errno));
-	mo->n_pend = 0;
-}
-
 void vta_maps_out_free(struct vta_maps_out *mo)
 {
-	free(mo->pend_k);
-	free(mo->pend_v);
-	mo->pend_k = NULL;
-	mo->pend_v = NULL;
-	mo->n_pend = 0;
 	vta_ifdata_unmap(mo->ifdata);
 	mo->ifdata = NULL;
 }
 
-static int lpm4_put(struct vta_maps_out *mo, const struct vta_fib4_key *k,
-		    const struct vta_route *v)
-{
-	if (mo->batch && !mo->pend_k) {
-		mo->pend_k = malloc(LPM_BATCH * sizeof(*mo->pend_k));
-		mo->pend_v = malloc(LPM_BATCH * sizeof(*mo->pend_v));
-	}
-	if (!mo->batch || !mo->pend_k || !mo->pend_v)
-		return bpf_map_update_elem(mo->maps->fib4, k, v, BPF_ANY) ?
-			       -errno : 0;
-	mo->pend_k[mo->n_pend] = *k;
-	mo->pend_v[mo->n_pend++] = *v;
-	if (mo->n_pend == LPM_BATCH)
-		vta_maps_out_flush(mo);
-	return 0;
-}
-
 /*
- * IPv4: the DIR-24-8 tables the programs read first (user/fib4.c), then
- * the LPM trie that lists the prefixes (routes, verify).  A prefix the
- * tables refused is not listed either, so a retry writes both again.
+ * IPv4: the DIR-24-8 tables (user/fib4.c), the only IPv4 FIB: what the
+ * programs read and what `routes`, `verify` and `lookup` list.  IPv6:
+ * the LPM trie vta_fib6 (docs/datapath-notes.md "The IPv4 FIB").
  */
 static int m_fib_put(void *ctx, int family, uint8_t len,
 		     const union vta_addr *a, const struct vta_route *v)
 {
-	const struct vta_maps_out *mo = ctx;
-	const struct vta_maps *m = mo->maps;
-	struct vta_fib4_key k4;
-	struct vta_fib6_key k6;
+	struct vta_maps_out *mo = ctx;
+	struct vta_fib6_key k6 = { .prefixlen = len };
+	uint32_t a4;
 	int err;
 
-	fib_keys(family, len, a, &k4, &k6);
 	if (family == AF_INET) {
-		if (mo->fib4 && (err = vta_fib4_put(mo->fib4, ntohl(k4.addr),
-						    len, v))) {
-			if (err == -ENOSPC)
-				((struct vta_maps_out *)mo)->fib4_full = true;
-			return err;
-		}
-		return lpm4_put((struct vta_maps_out *)mo, &k4, v);
+		memcpy(&a4, a->b, 4);
+		err = vta_fib4_put(mo->fib4, ntohl(a4), len, v);
+		if (err == -ENOSPC)
+			mo->fib4_full = true;
+		return err;
 	}
-	return bpf_map_update_elem(m->fib6, &k6, v, BPF_ANY) ? -errno : 0;
+	memcpy(k6.addr, a->b, 16);
+	return bpf_map_update_elem(mo->maps->fib6, &k6, v, BPF_ANY) ? -errno : 0;
 }
 
 static int m_fib_del(void *ctx, int family, uint8_t len, const union vta_addr *a)
 {
-	const struct vta_maps_out *mo = ctx;
-	const struct vta_maps *m = mo->maps;
-	struct vta_fib4_key k4;
-	struct vta_fib6_key k6;
-	int err;
+	struct vta_maps_out *mo = ctx;
+	struct vta_fib6_key k6 = { .prefixlen = len };
+	uint32_t a4;
 
-	fib_keys(family, len, a, &k4, &k6);
 	if (family == AF_INET) {
-		if (mo->fib4 && (err = vta_fib4_del(mo->fib4, ntohl(k4.addr),
-						    len)) && err != -ENOENT)
-			return err;
-		vta_maps_out_flush((struct vta_maps_out *)mo);
-		return bpf_map_delete_elem(m->fib4, &k4) ? -errno : 0;
+		memcpy(&a4, a->b, 4);
+		return vta_fib4_del(mo->fib4, ntohl(a4), len);
 	}
-	return bpf_map_delete_elem(m->fib6, &k6) ? -errno : 0;
+	memcpy(k6.addr, a->b, 16);
+	return bpf_map_delete_elem(mo->maps->fib6, &k6) ? -errno : 0;
 }
 
 static int m_group_put(void *ctx, uint32_t id, const struct vta_group *g)

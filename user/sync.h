@@ -209,26 +209,18 @@ struct vta_mem;
 struct vta_mem *vta_mem_new(void);
 void vta_mem_free(struct vta_mem *m);
 void vta_sync_out_mem(struct vta_sync_out *o, struct vta_mem *m);
-/* The BPF maps; with fib4, IPv4 routes also go to its tables (the
- * programs read those: user/fib4.h).  mo must outlive o. */
+/* The BPF maps; IPv4 routes go to the tables of fib4 (user/fib4.h), the
+ * only IPv4 FIB.  mo must outlive o. */
 struct vta_fib4;
 struct vta_maps_out {
 	const struct vta_maps *maps;
 	struct vta_fib4 *fib4;
 	bool fib4_full;		/* a put found no free block or slot */
-	/* batch: IPv4 puts to the LPM trie vta_fib4 (the prefix list; no
-	 * program reads it) wait and go in BPF_MAP_UPDATE_BATCH calls, at
-	 * the latest on vta_maps_out_flush() (a delete flushes first) */
-	bool batch;
-	unsigned int n_pend;
-	struct vta_fib4_key *pend_k;
-	struct vta_route *pend_v;
-	unsigned long lpm_errors;	/* list entries not written */
 	/* vta_ifdata mmap'ed for writing (user/ifdata.h), on first use */
 	struct vta_ifdata *ifdata;
 };
 void vta_sync_out_maps(struct vta_sync_out *o, const struct vta_maps_out *mo);
-void vta_maps_out_flush(struct vta_maps_out *mo);
+/* Unmaps what the output mapped (vta_ifdata). */
 void vta_maps_out_free(struct vta_maps_out *mo);
 
 /* Exact-prefix lookups; 0 or -ENOENT. */

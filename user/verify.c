@@ -401,13 +401,34 @@ static void have_peer_cb(const struct vta_peer_key *k, const struct vta_peer *h,
 	report(v, "extra", "peers", s, NULL, d);
 }
 
+struct read4 {
+	struct vta_sync_out *o;
+	int err;
+};
+
+static void read4_cb(const struct vta_fib4_slot *sl, void *data)
+{
+	struct read4 *r = data;
+	union vta_addr a;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.b, &sl->addr, 4);
+	err = r->o->fib_put(r->o->ctx, AF_INET, sl->len, &a, &sl->r);
+	if (err && !r->err)
+		r->err = err;
+}
+
 /* Copy the pinned maps into memory (the same store as the expectation):
- * 0 or -errno.  Entries gone between get_next_key and lookup are skipped. */
+ * 0 or -errno.  Entries gone between get_next_key and lookup are skipped.
+ * IPv4: the prefixes of the route slots (the only IPv4 FIB: fib4.h). */
 static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 {
 	struct vta_sync_out o;
-	union { struct vta_fib4_key k4; struct vta_fib6_key k6;
+	union { struct vta_fib6_key k6;
 		uint32_t id; struct vta_peer_key pk; } k, next;
+	struct vta_fib4_view fv;
+	struct read4 r4 = { .o = &o };
 	struct vta_route r;
 	struct vta_group g;
 	struct vta_iface ifc;
@@ -417,16 +438,13 @@ static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 	int err;
 
 	vta_sync_out_mem(&o, mem);
-	for (prev = NULL; !bpf_map_get_next_key(m->fib4, prev, &next); prev = &k) {
-		k = next;
-		if (bpf_map_lookup_elem(m->fib4, &k.k4, &r))
-			continue;
-		memset(&a, 0, sizeof(a));
-		memcpy(a.b, &k.k4.addr, 4);
-		err = o.fib_put(o.ctx, AF_INET, k.k4.prefixlen, &a, &r);
-		if (err)
-			return err;
-	}
+	err = vta_fib4_map(&fv, m, false);
+	if (err)
+		return err;
+	vta_fib4_view_foreach(&fv, read4_cb, &r4);
+	vta_fib4_unmap(&fv);
+	if (r4.err)
+		return r4.err;
 	for (prev = NULL; !bpf_map_get_next_key(m->fib6, prev, &next); prev = &k) {
 		k = next;
 		if (bpf_map_lookup_elem(m->fib6, &k.k6, &r))

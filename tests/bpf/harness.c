@@ -62,7 +62,6 @@ void set_config(__u64 lease_ns_from_now, __u32 seed, __u32 flags)
 
 void env_reset(__u32 cfg_flags)
 {
-	clear_map(E.m.fib4, sizeof(struct vta_fib4_key));
 	if (!E.fv.l1 && vta_fib4_map(&E.fv, &E.m, true))
 		die("mmap the IPv4 FIB", errno);
 	vta_fib4_free(E.fib4);
@@ -148,10 +147,8 @@ void add_route_mtu(const char *cidr, __u8 type, __u32 gid, __u8 flags,
 		struct vta_fib4_key k = { .prefixlen = plen };
 
 		inet_pton(AF_INET, buf, &k.addr);
-		if (bpf_map_update_elem(E.m.fib4, &k, &r, 0))
-			die("add route4", errno);
 		if (vta_fib4_put(E.fib4, ntohl(k.addr), plen, &r))
-			die("add route4 (tables)", ENOSPC);
+			die("add route4", ENOSPC);
 	}
 }
 
@@ -165,10 +162,8 @@ void del_route4(const char *cidr)
 	*slash = 0;
 	k.prefixlen = atoi(slash + 1);
 	inet_pton(AF_INET, buf, &k.addr);
-	if (bpf_map_delete_elem(E.m.fib4, &k))
-		die("delete route4", errno);
 	if (vta_fib4_del(E.fib4, ntohl(k.addr), k.prefixlen))
-		die("delete route4 (tables)", ENOENT);
+		die("delete route4", ENOENT);
 }
 
 void add_group(__u32 gid, int n, const struct vta_nh *nh)

@@ -51,9 +51,6 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 	err = vta_bpffs_prepare(pin_root);
 	if (err)
 		return err;
-	m->fib4 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_NAME(fib4),
-				 sizeof(struct vta_fib4_key), sizeof(struct vta_route),
-				 VTA_FIB4_MAX, &lpm);
 	m->fib6 = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, VTA_MAP_NAME(fib6),
 				 sizeof(struct vta_fib6_key), sizeof(struct vta_route),
 				 VTA_FIB6_MAX, &lpm);

@@ -319,6 +319,138 @@ static void test_random_against_naive(void **state)
 	vta_fib4_free(f);
 }
 
+/* The listing (vta_fib4_view_foreach) holds each prefix of the reference
+ * once with its route, whatever slots changes and deletes left behind. */
+struct seen {
+	const struct ref *r;
+	int n, bad;
+	uint8_t hit[8192];
+};
+
+static void seen_cb(const struct vta_fib4_slot *sl, void *data)
+{
+	struct seen *s = data;
+	int i = ref_find(s->r, ntohl(sl->addr), sl->len);
+
+	s->n++;
+	if (i < 0 || s->hit[i]++ || sl->r.group_id != s->r->gid[i])
+		s->bad++;
+}
+
+static void check_listing(const struct vta_fib4 *f, const struct ref *r)
+{
+	static struct seen s;
+	struct vta_fib4_view v;
+	const struct vta_fib4_head *h;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	vta_fib4_get_view(f, &v);
+	assert_int_equal(vta_fib4_view_foreach(&v, seen_cb, &s), r->n);
+	assert_int_equal(s.n, r->n);
+	assert_int_equal(s.bad, 0);
+	h = (const struct vta_fib4_head *)&v.rt[0];
+	assert_int_equal(h->prefixes, r->n);
+	assert_true(h->top <= v.n_routes);
+}
+
+static void test_listing(void **state)
+{
+	struct vta_fib4 *f = vta_fib4_new(NULL, 256, 4096);
+	static struct ref r;
+	uint32_t a, gid;
+	int i, len, k;
+
+	(void)state;
+	assert_non_null(f);
+	r.n = 0;
+	vta_fib4_set_grace(f, 2);
+	check_listing(f, &r);
+	for (i = 0; i < 3000; i++) {
+		a = (rnd() % 3 + 10) << 24 | (rnd() % 4) << 16 |
+		    (rnd() % 8) << 8 | (rnd() & 0xff);
+		len = rnd() % 33;
+		k = ref_find(&r, a, len);
+		if (k >= 0 && rnd() % 3 == 0) {
+			assert_int_equal(vta_fib4_del(f, a, len), 0);
+			ref_del(&r, k);
+		} else if (r.n < 1500) {
+			/* a new prefix or a value change (a new slot) */
+			gid = 1 + rnd() % 1000;
+			assert_int_equal(put(f, a, len, gid), 0);
+			ref_put(&r, a, len, gid);
+		}
+		if (i % 7 == 0)
+			vta_fib4_tick(f);
+		if (i % 500 == 0)
+			check_listing(f, &r);
+	}
+	check_listing(f, &r);
+	while (r.n) {
+		assert_int_equal(vta_fib4_del(f, r.addr[0], r.len[0]), 0);
+		ref_del(&r, 0);
+	}
+	check_listing(f, &r);
+	vta_fib4_free(f);
+}
+
+/* A writer opened on the arrays another writer left carries on: same
+ * prefixes, same answers, no live slot or block taken twice. */
+static void test_open_resumes(void **state)
+{
+	struct vta_fib4 *a = vta_fib4_new(NULL, 64, 1024), *b;
+	struct vta_fib4_counts ca, cb;
+	struct vta_fib4_view v;
+	static struct ref r;
+	uint32_t q;
+	int i, len;
+
+	(void)state;
+	assert_non_null(a);
+	r.n = 0;
+	for (i = 0; i < 300; i++) {
+		q = 10U << 24 | (rnd() % 4) << 16 | (rnd() % 16) << 8 |
+		    (rnd() & 0xff);
+		len = 16 + rnd() % 17;
+		assert_int_equal(put(a, q, len, 1 + i), 0);
+		ref_put(&r, q, len, 1 + i);
+	}
+	/* holes: deleted prefixes leave free slots (and maybe blocks) */
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(vta_fib4_del(a, r.addr[0], r.len[0]), 0);
+		ref_del(&r, 0);
+	}
+	vta_fib4_get_counts(a, &ca);
+	vta_fib4_get_view(a, &v);
+	b = vta_fib4_open(&v);
+	assert_non_null(b);
+	vta_fib4_get_counts(b, &cb);
+	assert_int_equal(cb.prefixes, ca.prefixes);
+	assert_int_equal(cb.slots, ca.slots);
+	assert_int_equal(cb.blocks, ca.blocks);
+	check_listing(b, &r);
+	for (i = 0; i < r.n; i++)
+		assert_int_equal(vta_fib4_get(b, r.addr[i], r.len[i],
+					      &(struct vta_route){ 0 }),
+				 0);
+	/* b's writes land in free slots and blocks only */
+	for (i = 0; i < 200; i++) {
+		q = 10U << 24 | (rnd() % 4) << 16 | (rnd() % 16) << 8 |
+		    (rnd() & 0xff);
+		len = 16 + rnd() % 17;
+		assert_int_equal(put(b, q, len, 5000 + i), 0);
+		ref_put(&r, q, len, 5000 + i);
+	}
+	check_listing(b, &r);
+	for (i = 0; i < 4000; i++) {
+		q = 10U << 24 | (rnd() % 4) << 16 | (rnd() % 16) << 8 |
+		    (rnd() & 0xff);
+		assert_int_equal(lk(b, q), ref_lookup(&r, q));
+	}
+	vta_fib4_free(b);
+	vta_fib4_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_block_quarantine),
 		cmocka_unit_test(test_change_new_slot),
 		cmocka_unit_test(test_random_against_naive),
+		cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_open_resumes),
 	};
 
 	return cmocka_run_group_tests_name("fib4", tests, NULL, NULL);

@@ -298,24 +298,44 @@ def group_members(fd, gid):
             for i in range(min(n, 8))]
 
 
-def route_group(fd, addr, plen):
-    """The group id of the IPv4 route addr/plen in vta_fib4 (None: none)."""
+def map_lookup(fd, key, vsize):
+    """The value of key in map fd (None: none)."""
     import ctypes
-    key = ctypes.create_string_buffer(
-        struct.pack("I4s", plen, socket.inet_aton(addr)), 8)
-    val = ctypes.create_string_buffer(8)
+    k = ctypes.create_string_buffer(key, len(key))
+    val = ctypes.create_string_buffer(vsize)
     try:
-        bpf(1, struct.pack("IIQQQ", fd, 0, ctypes.addressof(key),
+        bpf(1, struct.pack("IIQQQ", fd, 0, ctypes.addressof(k),
                            ctypes.addressof(val), 0))
     except OSError:
         return None
-    return struct.unpack("I", val.raw[:4])[0]
+    return val.raw
+
+
+def route_group(fds, addr, plen):
+    """The group id of the IPv4 route the programs find for addr (the
+    DIR-24-8 tables of include/vtiaccel.h, read as bpf/maps.h does;
+    None: none).  plen: unused, the longest match counts."""
+    a = struct.unpack("!I", socket.inet_aton(addr))[0]
+    t = map_lookup(fds["vta_fib4_l1"], struct.pack("I", a >> 16), 1024)
+    if t is None:
+        return None
+    e = struct.unpack_from("I", t, 4 * ((a >> 8) & 0xff))[0]
+    if e & (1 << 31):
+        t = map_lookup(fds["vta_fib4_l2"], struct.pack("I", e & ~(1 << 31)),
+                       1024)
+        if t is None:
+            return None
+        e = struct.unpack_from("I", t, 4 * (a & 0xff))[0]
+    if not e:
+        return None
+    v = map_lookup(fds["vta_fib4_rt"], struct.pack("I", e), 16)
+    return None if v is None else struct.unpack("I", v[:4])[0]
 
 
 def cmd_group_wait(maps, prefix, ifindex, want, secs):
     import ctypes
     fds = {}
-    for name in ("vta_groups", "vta_fib4"):
+    for name in ("vta_groups", "vta_fib4_l1", "vta_fib4_l2", "vta_fib4_rt"):
         path = ctypes.create_string_buffer(os.path.join(maps, name).encode())
         fds[name] = bpf(7, struct.pack("QII", ctypes.addressof(path), 0, 0))
     addr, plen = prefix.split("/")
@@ -323,7 +343,7 @@ def cmd_group_wait(maps, prefix, ifindex, want, secs):
     print("ready", flush=True)
     deadline = time.monotonic() + float(secs)
     while True:
-        gid = route_group(fds["vta_fib4"], addr, plen)
+        gid = route_group(fds, addr, plen)
         m = None if gid is None else group_members(fds["vta_groups"], gid)
         if m is not None and (ifindex in m) == (want == "present"):
             print(int(time.time() * 1000), flush=True)

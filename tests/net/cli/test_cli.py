@@ -697,9 +697,10 @@ def test_detach(netns):
     r = vta("-j", "detach", "--pin-root", root, check=0)
     d = json.loads(r.stdout)
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
-    # every map of VTA_MAPS (8, the 3 IPv4 FIB tables since issue 14, the
-    # interfaces in two maps since issue 11 item 6)
-    assert d["pins_removed"] == 12 and d["ok"] is True
+    # every map of VTA_MAPS (6, the 3 IPv4 FIB tables that replaced the
+    # IPv4 LPM trie in issue 14, the interfaces in two maps since issue 11
+    # item 6)
+    assert d["pins_removed"] == 11 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f
@@ -748,7 +749,7 @@ def test_detach_refuses_locked_root(netns):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         r = vta("-j", "detach", "--pin-root", root, check=1)
         assert "holds its lock" in json.loads(r.stdout)["error"]
-        assert os.path.exists(os.path.join(root, "vta_fib4"))
+        assert os.path.exists(os.path.join(root, "vta_fib4_rt"))
         assert tc_prog("vtaCLlan") == "vta_lan_in"
     finally:
         os.close(fd)
@@ -767,7 +768,7 @@ def test_detach_leaves_other_instance(netns):
         d = json.loads(vta("-j", "detach", "--pin-root", a, check=0).stdout)
         assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
         assert tc_prog("vtaCLt2") == "vta_tun_in"
-        assert os.path.exists(os.path.join(b, "vta_fib4"))
+        assert os.path.exists(os.path.join(b, "vta_fib4_rt"))
         assert not os.path.exists(a)
     finally:
         d = json.loads(vta("-j", "detach", "--pin-root", b, check=0).stdout)

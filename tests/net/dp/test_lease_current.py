@@ -60,6 +60,25 @@ def lookup(fd, key, vsize):
     return v.raw if r == 0 else None
 
 
+def fib4_has(l1_fd, l2_fd, rt_fd, a, plen):
+    """a/plen (a an int) is what the programs' lookup finds for a: the
+    DIR-24-8 tables of include/vtiaccel.h, read as bpf/maps.h does."""
+    t = lookup(l1_fd, struct.pack("I", a >> 16), 1024)
+    if t is None:
+        return False
+    e, = struct.unpack_from("I", t, 4 * ((a >> 8) & 0xff))
+    if e & (1 << 31):
+        t = lookup(l2_fd, struct.pack("I", e & ~(1 << 31)), 1024)
+        if t is None:
+            return False
+        e, = struct.unpack_from("I", t, 4 * (a & 0xff))
+    if not e:
+        return False
+    sl = lookup(rt_fd, struct.pack("I", e), 16)
+    return sl is not None and sl[8:12] == struct.pack("!I", a) and sl[12] == plen
+
+
+
 def main():
     passed = failed = 0
 
@@ -104,14 +123,16 @@ def main():
                                  "--pin-root", pin, "--lan", "lan0", "--tunnel", "vti*",
                                  "--xdp", "no"], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120
-        cfg_fd = fib_fd = -1
+        cfg_fd = l1_fd = l2_fd = rt_fd = -1
         verdict = None
         polls = 0
         while time.monotonic() < deadline and proc.poll() is None:
             if cfg_fd < 0:
                 cfg_fd = obj_get(pin + "/vta_config")
-                fib_fd = obj_get(pin + "/vta_fib4")
-                if cfg_fd < 0 or fib_fd < 0:
+                l1_fd = obj_get(pin + "/vta_fib4_l1")
+                l2_fd = obj_get(pin + "/vta_fib4_l2")
+                rt_fd = obj_get(pin + "/vta_fib4_rt")
+                if min(cfg_fd, l1_fd, l2_fd, rt_fd) < 0:
                     cfg_fd = -1
                     time.sleep(0.001)
                     continue
@@ -119,8 +140,7 @@ def main():
             polls += 1
             if v and struct.unpack_from("Q", v)[0]:
                 missing = sum(1 for a in samples
-                              if lookup(fib_fd, struct.pack("I", 24) + struct.pack("!I", a),
-                                        8) is None)
+                              if not fib4_has(l1_fd, l2_fd, rt_fd, a, 24))
                 verdict = missing
                 break
         if verdict is None:

@@ -373,14 +373,57 @@ static int parse_prefix(struct mapspec *ms, const char *s,
 	return fam;
 }
 
+/*
+ * IPv4 routes go through the daemon's writer (user/fib4.c), resumed from
+ * what the maps hold (a tool applies one spec per run and keeps nothing)
+ * and freed at the end of the spec.
+ */
+struct mapspec_fib4 {
+	struct vta_fib4_view v;
+	struct vta_fib4 *w;
+};
+
+static struct vta_fib4 *fib4_writer(struct mapspec *ms)
+{
+	int err;
+
+	if (ms->fib4)
+		return ms->fib4->w;
+	ms->fib4 = calloc(1, sizeof(*ms->fib4));
+	if (!ms->fib4) {
+		mapspec_err(ms, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	err = vta_fib4_map(&ms->fib4->v, ms->maps, true);
+	if (err) {
+		mapspec_err(ms, "mmap the IPv4 FIB maps: %s", strerror(-err));
+		return NULL;
+	}
+	ms->fib4->w = vta_fib4_open(&ms->fib4->v);
+	if (!ms->fib4->w)
+		mapspec_err(ms, "read the IPv4 FIB maps: %s", strerror(errno));
+	return ms->fib4->w;
+}
+
+static void fib4_writer_close(struct mapspec *ms)
+{
+	if (!ms->fib4)
+		return;
+	vta_fib4_free(ms->fib4->w);
+	vta_fib4_unmap(&ms->fib4->v);
+	free(ms->fib4);
+	ms->fib4 = NULL;
+}
+
 static int do_route(struct mapspec *ms, char **w, int n, bool del)
 {
+	struct vta_fib4 *f4 = NULL;
 	struct vta_fib6_key k6;
 	struct vta_fib4_key k4;
 	struct vta_route r = { .type = VTA_RT_UNICAST };
 	void *key;
 	__u32 u;
-	int fam, fd, i;
+	int fam, fd, i, err;
 
 	if (n < 2 || (del && n != 2)) {
 		mapspec_err(ms, "%s PREFIX ...", w[0]);
@@ -389,8 +432,19 @@ static int do_route(struct mapspec *ms, char **w, int n, bool del)
 	fam = parse_prefix(ms, w[1], &k6, &k4);
 	if (fam < 0)
 		return fam;
-	fd = fam == VTA_AF_INET ? ms->maps->fib4 : ms->maps->fib6;
-	key = fam == VTA_AF_INET ? (void *)&k4 : (void *)&k6;
+	if (fam == VTA_AF_INET && !(f4 = fib4_writer(ms)))
+		return -EIO;
+	fd = ms->maps->fib6;
+	key = &k6;
+	if (del && f4) {
+		err = vta_fib4_del(f4, ntohl(k4.addr), k4.prefixlen);
+		if (err && err != -ENOENT) {
+			mapspec_err(ms, "delete route %s: %s", w[1],
+				    strerror(-err));
+			return err;
+		}
+		return 0;
+	}
 	if (del) {
 		if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
 			return map_err(ms, "delete route", w[1]);
@@ -417,6 +471,13 @@ static int do_route(struct mapspec *ms, char **w, int n, bool del)
 			mapspec_err(ms, "route %s: bad '%s'", w[1], w[i]);
 			return -EINVAL;
 		}
+	}
+	if (f4) {
+		err = vta_fib4_put(f4, ntohl(k4.addr), k4.prefixlen, &r);
+		if (err)
+			mapspec_err(ms, "update route %s: %s", w[1],
+				    strerror(-err));
+		return err;
 	}
 	if (bpf_map_update_elem(fd, key, &r, BPF_ANY))
 		return map_err(ms, "update route", w[1]);
@@ -696,7 +757,7 @@ static int apply_entry(struct mapspec *ms, char **w, int n)
 	return err;
 }
 
-int mapspec_apply(struct mapspec *ms, char *text)
+static int apply(struct mapspec *ms, char *text)
 {
 	char *line, *next;
 	int err;
@@ -732,12 +793,14 @@ int mapspec_apply(struct mapspec *ms, char *text)
 		}
 	}
 	ms->line = 0;
-	/* The programs and `lookup` read the IPv4 tables: written anew from
-	 * vta_fib4 after the spec (the tools keep no writer state). */
-	err = vta_fib4_rebuild(ms->maps);
-	if (err)
-		mapspec_err(ms, "write the IPv4 FIB tables: %s",
-			    strerror(-err));
+	return 0;
+}
+
+int mapspec_apply(struct mapspec *ms, char *text)
+{
+	int err = apply(ms, text);
+
+	fib4_writer_close(ms);
 	return err;
 }
 

@@ -48,6 +48,8 @@ struct mapspec {
 	 * another negative errno after printing why. */
 	int (*entry)(struct mapspec *ms, char **w, int n);
 	void *priv;
+	/* the IPv4 FIB writer (user/fib4.h) while a spec is applied */
+	struct mapspec_fib4 *fib4;
 };
 
 /* Apply TEXT (modified in place); stops at the first bad entry. */

@@ -7,7 +7,11 @@ own code, for the sync net tests.
   mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F seq Q" or exit 1
   mapq.py PIN lease               -> "DEADLINE_NS NOW_NS"
   mapq.py PIN count fib4|fib6|groups|ifslot
-Layouts follow include/vtiaccel.h (little-endian host)."""
+  mapq.py PIN unlist PREFIX       IPv4: clear the prefix's slot's live flag
+                                  (gone from the listing, as if lost)
+Layouts follow include/vtiaccel.h (little-endian host).  IPv4 routes: the
+DIR-24-8 tables the programs read (vta_fib4_l1/l2/rt), looked up here the
+way bpf/maps.h does."""
 import ipaddress
 import json
 import struct
@@ -48,10 +52,47 @@ def group(pin, gid):
     return sorted(members)
 
 
+BLOCK = 1 << 31
+
+
+def fib4_slot(pin, addr):
+    """The route slot the programs' lookup finds for addr (an int): its
+    number and its bytes."""
+    t = lookup(pin, "vta_fib4_l1", struct.pack("<I", addr >> 16))
+    if t is None:
+        return None
+    e, = struct.unpack_from("<I", t, 4 * ((addr >> 8) & 0xff))
+    if e & BLOCK:
+        t = lookup(pin, "vta_fib4_l2", struct.pack("<I", e & ~BLOCK))
+        if t is None:
+            return None
+        e, = struct.unpack_from("<I", t, 4 * (addr & 0xff))
+    if not e:
+        return None
+    v = lookup(pin, "vta_fib4_rt", struct.pack("<I", e))
+    return None if v is None else (e, v)
+
+
+def route4(pin, net, slot=False):
+    sv = fib4_slot(pin, int(net.network_address))
+    if sv is None:
+        return None
+    e, v = sv
+    gid, typ, _flags, _mtu, addr, plen = struct.unpack_from("<IBBH4sB", v, 0)
+    # the longest match: insist on the exact prefix
+    if addr != net.network_address.packed or plen != net.prefixlen:
+        return None
+    if slot:
+        return e, v
+    return typ, gid, group(pin, gid) if typ == 0 else []
+
+
 def route(pin, prefix):
     net = ipaddress.ip_network(prefix, strict=False)
+    if net.version == 4:
+        return route4(pin, net)
     key = struct.pack("<I", net.prefixlen) + net.network_address.packed
-    name = "vta_fib4" if net.version == 4 else "vta_fib6"
+    name = "vta_fib6"
     v = lookup(pin, name, key)
     if v is None:
         return None
@@ -99,6 +140,23 @@ def main():
             return 1
         deadline, = struct.unpack_from("<Q", v, 0)
         print(deadline, time.clock_gettime_ns(time.CLOCK_MONOTONIC))
+        return 0
+    if what == "unlist":
+        sv = route4(pin, ipaddress.ip_network(sys.argv[3], strict=False), True)
+        if sv is None:
+            return 1
+        e, v = sv
+        v = v[:13] + b"\0" + v[14:]
+        key = [f"{b:02x}" for b in struct.pack("<I", e)]
+        val = [f"{b:02x}" for b in v]
+        r = subprocess.run(["bpftool", "map", "update", "pinned",
+                            f"{pin}/vta_fib4_rt", "key", "hex", *key,
+                            "value", "hex", *val])
+        return r.returncode
+    if what == "count" and sys.argv[3] in ("fib4", "vta_fib4"):
+        # slot 0 of the route slots: the count the writer keeps
+        v = lookup(pin, "vta_fib4_rt", struct.pack("<I", 0))
+        print(struct.unpack_from("<I", v, 0)[0] if v else 0)
         return 0
     if what == "count":
         print(len(bpftool("map", "dump", "pinned", f"{pin}/{sys.argv[3]}") or []))

@@ -126,8 +126,9 @@ vjson 0 'd["drift"] == 0 and d["differences"] == [] and d["routes"] > 0' \
 	"verify -j, no drift"
 G route add 172.20.0.0/16 via 169.254.11.2 dev vti2
 wait_route "route for the drift test" 172.20.0.0/16 "type 0 group * *" 5
-# LPM key: prefixlen (u32, little endian) then the address
-bpftool map delete pinned "$PIN/vta_fib4" key hex 10 00 00 00 ac 14 00 00
+# the prefix's route slot no longer listed (its live flag cleared): what
+# verify reads as the maps' IPv4 routes
+$MAPQ "$PIN" unlist 172.20.0.0/16 || t_fail "unlist 172.20.0.0/16 in vta_fib4_rt"
 vjson 1 'd["drift"] == 1 and len(d["differences"]) == 1 and d["differences"][0]["kind"] == "missing" and d["differences"][0]["table"] == "fib" and d["differences"][0]["key"] == "172.20.0.0/16" and "vti2" in d["differences"][0]["kernel"] and d["differences"][0]["maps"] is None' \
 	"verify -j, a map entry deleted behind the daemon"
 G route del 172.20.0.0/16
