@@ -66,7 +66,7 @@ t_check "vti1's entry mirrored (mtu $TOPO_MTU)" -m "not within 30 s" \
 # what the operator's bpftool shows (BTF): vti1 by its ifindex
 bpftool_shows() {
 	bpftool -j map dump pinned "$NT_PIN/vta_ifdata" |
-		jq -e ".[].formatted.value | select(.ifindex == $VTI1 and .v.mtu == $TOPO_MTU)"
+		jq -e ".[].formatted.value | select(.c[0].ifindex == $VTI1 and .c[0].v.mtu == $TOPO_MTU)"
 }
 t_check "bpftool map dump shows vti1's entry in vta_ifdata" bpftool_shows
 for a in 169.254.12.37 169.254.14.229; do
