@@ -5,7 +5,7 @@
 # vti1 MTU flips between 1300 and 1436 thousands of times while UDP flows
 # from lan to vpc over the ECMP route through vti1 and vti2, with
 # `vtiaccel run` mirroring every change into vti1's vta_ifdata entry
-# (seqcount writes through mmap).  The kernel is the oracle: with DF set,
+# (seqcount latch writes through mmap).  The kernel is the oracle: with DF set,
 # it never sends a 1450-byte packet into a tunnel (MTU <= 1436) and never
 # anything above 1436; it forwards small packets whatever the MTU does.
 #
