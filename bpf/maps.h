@@ -163,26 +163,53 @@ static __always_inline __u64 vta_dep_zero(__u64 v)
 }
 
 /*
+ * One read of copy c[s1 & 1] of entry e into *x (its ifindex) and w[0..3]
+ * (its fields); returns seq read after them.  The copy's address is
+ * computed from s1 and seq's from every word read, so the loads are
+ * performed in the order s1 -> copy -> seq (vta_dep_zero()).
+ */
+static __always_inline __u64 vta_ifcopy_read(const struct vta_ifdata *e,
+					      __u64 s1, __u64 *x, __u64 *w)
+{
+	const volatile __u64 *p;
+	const char *b;
+
+	b = (const char *)e + __builtin_offsetof(struct vta_ifdata, c) +
+	    (s1 & 1) * sizeof(struct vta_ifcopy) + vta_dep_zero(s1);
+	*x = *(const volatile __u32 *)(b + __builtin_offsetof(struct vta_ifcopy,
+							      ifindex));
+	p = (const volatile __u64 *)(b + __builtin_offsetof(struct vta_ifcopy,
+							   v));
+	w[0] = p[0];
+	w[1] = p[1];
+	w[2] = p[2];
+	w[3] = p[3];
+	b = (const char *)e + vta_dep_zero(*x | w[0] | w[1] | w[2] | w[3]);
+	return *(const volatile __u32 *)b;	/* seq at offset 0 */
+}
+
+/*
  * The interface entry for ifindex, copied to *out: VTA_COUNTER_MAX
  * (VTA_CONTINUE), or
- * VTA_PASS_UNKNOWN_IF (not managed), or VTA_PASS_IF_CHANGING (the daemon
- * is writing it, or it was given to another interface while we read).
- * A seqcount read (docs/datapath-notes.md "Interface entries") without a
- * read barrier: BPF on 6.1 has neither a fence nor a load-acquire, and an
- * atomic fetch-add of 0 would be one but writes the cache line the other
- * CPUs read for every packet.  The order the seqcount needs comes from
- * address dependencies instead: the fields are loaded from an address
- * computed from the first seq, the second seq from an address computed
- * from every field, so seq1 -> fields -> seq2 are performed in this
- * order; the daemon's side has release fences between seq and fields.
+ * VTA_PASS_UNKNOWN_IF (not managed), or VTA_PASS_IF_CHANGING (seq moved
+ * during two reads in a row, or the entry was given to another interface
+ * while we read).
+ * A seqcount latch read (docs/datapath-notes.md "Interface entries"):
+ * copy c[seq & 1] is the one the daemon is not writing, so a write in
+ * progress (seq odd: c[1], the old version) no longer sends the packet to
+ * the kernel; only a seq that moved during the read does, and then the
+ * copy it moved to is read once more (no loop: two inline reads).
+ * No read barrier: BPF on 6.1 has neither a fence nor a load-acquire,
+ * and an atomic fetch-add of 0 would be one but writes the cache line the
+ * other CPUs read for every packet.  The order comes from address
+ * dependencies instead (vta_ifcopy_read()); the daemon's side has
+ * release fences between seq and the copies.
  */
 static __always_inline int vta_iface_get(__u32 ifindex, struct vta_iface *out)
 {
-	const volatile __u64 *w;
 	const struct vta_ifdata *e;
 	const __u32 *sp;
-	__u64 s1, s2, x, w0, w1, w2, w3;
-	const char *b;
+	__u64 s1, s2, x, w[4];
 	__u32 k;
 
 	sp = bpf_map_lookup_elem(&vta_ifslot, &ifindex);
@@ -193,25 +220,20 @@ static __always_inline int vta_iface_get(__u32 ifindex, struct vta_iface *out)
 	if (!e)
 		return VTA_PASS_UNKNOWN_IF;
 	s1 = *(const volatile __u32 *)&e->seq;
-	if (s1 & 1)
+	s2 = vta_ifcopy_read(e, s1, &x, w);
+	if (s1 != s2) {
+		/* a write moved readers to the other copy while we read */
+		s1 = s2;
+		s2 = vta_ifcopy_read(e, s1, &x, w);
+		if (s1 != s2)
+			return VTA_PASS_IF_CHANGING;
+	}
+	if (x != ifindex)
 		return VTA_PASS_IF_CHANGING;
-	b = (const char *)e + vta_dep_zero(s1);
-	x = *(const volatile __u32 *)(b + __builtin_offsetof(struct vta_ifdata,
-							     ifindex));
-	w = (const volatile __u64 *)(b + __builtin_offsetof(struct vta_ifdata,
-							    v));
-	w0 = w[0];
-	w1 = w[1];
-	w2 = w[2];
-	w3 = w[3];
-	b = (const char *)e + vta_dep_zero(x | w0 | w1 | w2 | w3);
-	s2 = *(const volatile __u32 *)b;	/* seq at offset 0 */
-	if (s1 != s2 || x != ifindex)
-		return VTA_PASS_IF_CHANGING;
-	__builtin_memcpy(out, &w0, 8);
-	__builtin_memcpy((char *)out + 8, &w1, 8);
-	__builtin_memcpy((char *)out + 16, &w2, 8);
-	__builtin_memcpy((char *)out + 24, &w3, 8);
+	__builtin_memcpy(out, &w[0], 8);
+	__builtin_memcpy((char *)out + 8, &w[1], 8);
+	__builtin_memcpy((char *)out + 16, &w[2], 8);
+	__builtin_memcpy((char *)out + 24, &w[3], 8);
 	return VTA_COUNTER_MAX;
 }
 

@@ -202,10 +202,12 @@ struct vta_group {
  * out again only after a grace period (user/sync.c slot_alloc()).  The
  * data lives in vta_ifdata, written by the daemon through mmap under a
  * sequence counter and read by the programs with vta_iface_get()
- * (bpf/maps.h) and by user space with vta_ifdata_read() (user/ifdata.h):
- * an odd seq, a seq that changed during the read, or an entry whose
- * ifindex is not the one looked up means "unknown interface": the packet
- * goes to the kernel (docs/datapath-notes.md "Interface entries").      */
+ * (bpf/maps.h) and by user space with vta_ifdata_read() (user/ifdata.h)
+ * as a latch: two copies, readers take the one seq points to while the
+ * daemon writes the other.  A seq that changed twice during the read, or
+ * a copy whose ifindex is not the one looked up means "unknown
+ * interface": the packet goes to the kernel (docs/datapath-notes.md
+ * "Interface entries").                                                */
 
 enum vta_role {
 	VTA_ROLE_NONE = 0,
@@ -231,13 +233,20 @@ struct vta_iface {
 				 * (vta_dev_mtu()) */
 };
 
-/* One vta_ifdata element.  seq: even when the entry is stable, odd while
- * the daemon writes it.  ifindex: the interface the entry is for (0: the
- * slot is free). */
+/* One vta_ifdata element: a seqcount latch (the kernel's
+ * raw_write_seqcount_latch()), two copies of the entry.  seq: its low bit
+ * is the copy readers take, c[seq & 1]; the daemon writes the other one
+ * (docs/datapath-notes.md "Interface entries").  ifindex: the interface
+ * the copy is for (0: the slot is free).  v stays 8-byte aligned: the
+ * programs load it as four __u64. */
 struct vta_ifdata {
 	__u32 seq;
-	__u32 ifindex;
-	struct vta_iface v;
+	__u32 pad;
+	struct vta_ifcopy {
+		__u32 ifindex;
+		__u32 pad;
+		struct vta_iface v;
+	} c[2];
 };
 
 /*
@@ -506,7 +515,9 @@ _Static_assert(VTA_GROUP_BUCKETS <= 256 &&
 	       !(VTA_GROUP_BUCKETS & (VTA_GROUP_BUCKETS - 1)),
 	       "buckets: a power of two, member index in a byte");
 _Static_assert(sizeof(struct vta_iface) == 32, "vta_iface");
-_Static_assert(sizeof(struct vta_ifdata) == 40, "vta_ifdata");
+_Static_assert(sizeof(struct vta_ifdata) == 88 &&
+	       __builtin_offsetof(struct vta_ifdata, c[1].v) % 8 == 0,
+	       "vta_ifdata");
 _Static_assert(sizeof(struct vta_peer_key) == 36, "vta_peer_key");
 _Static_assert(sizeof(struct vta_peer) == 16, "vta_peer");
 _Static_assert(sizeof(struct vta_config) == 16, "vta_config");

@@ -4,7 +4,8 @@
  *
  * The fields are stored and loaded as relaxed atomics, word by word: the
  * programs read them concurrently (bpf/maps.h vta_iface_get()), and the
- * seq tells a reader whether what it copied is one version.
+ * seq tells a reader which of the two copies to take and whether what it
+ * copied is one version.
  */
 #include <errno.h>
 #include <sched.h>
@@ -26,6 +27,25 @@ static _Atomic uint32_t *word(const void *p, size_t i)
 	return (_Atomic uint32_t *)((uint32_t *)p + i);
 }
 
+/* One copy's ifindex and fields, relaxed stores word by word. */
+static void copy_write(struct vta_ifcopy *c, uint32_t ifindex,
+		       const uint32_t *src)
+{
+	size_t i;
+
+	atomic_store_explicit(word(&c->ifindex, 0), ifindex,
+			      memory_order_relaxed);
+	for (i = 0; i < WORDS; i++)
+		atomic_store_explicit(word(&c->v, i), src[i],
+				      memory_order_relaxed);
+}
+
+/*
+ * The kernel's seqcount latch (raw_write_seqcount_latch() in
+ * include/linux/seqlock.h): seq's low bit says which copy readers take,
+ * so at any time one copy is stable and a reader never has to wait for
+ * (or give up on) a writer, even one preempted between the halves.
+ */
 void vta_ifdata_write(struct vta_ifdata *e, uint32_t ifindex,
 		      const struct vta_iface *v)
 {
@@ -33,45 +53,44 @@ void vta_ifdata_write(struct vta_ifdata *e, uint32_t ifindex,
 	_Atomic uint32_t *seq = word(&e->seq, 0);
 	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
 	uint32_t src[WORDS];
-	size_t i;
 
 	memcpy(src, v ? v : &zero, sizeof(src));
-	/* An odd seq left by a writer that died mid-write: start even. */
-	s &= ~1U;
-	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
-	/* seq odd is visible before any field (write_seqcount_begin()'s
-	 * smp_wmb()) */
+	if (!(s & 1)) {
+		/* readers move to c[1] before c[0] changes */
+		atomic_store_explicit(seq, ++s, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+	}
+	/* s odd: readers are on c[1] (an odd seq with no write in
+	 * progress was left by a writer that died between the halves) */
+	copy_write(&e->c[0], ifindex, src);
+	/* c[0] is complete before readers move to it, and they have moved
+	 * before c[1] changes */
+	atomic_store_explicit(seq, s + 1, memory_order_release);
 	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(word(&e->ifindex, 0), ifindex,
-			      memory_order_relaxed);
-	for (i = 0; i < WORDS; i++)
-		atomic_store_explicit(word(&e->v, i), src[i],
-				      memory_order_relaxed);
-	/* every field is visible before seq even */
-	atomic_store_explicit(seq, s + 2, memory_order_release);
+	copy_write(&e->c[1], ifindex, src);
 }
 
 int vta_ifdata_read(const struct vta_ifdata *e, uint32_t ifindex,
 		    struct vta_iface *out)
 {
+	const struct vta_ifcopy *c;
 	uint32_t s1, s2, x, dst[WORDS];
 	size_t i;
 	int t;
 
 	for (t = 0; t < READ_TRIES; t++) {
 		if (t > 10)
-			sched_yield(); /* the writer may be preempted */
+			sched_yield(); /* seq keeps moving: let the writer run */
 		s1 = atomic_load_explicit(word(&e->seq, 0),
 					  memory_order_acquire);
-		if (s1 & 1)
-			continue;
-		x = atomic_load_explicit(word(&e->ifindex, 0),
+		c = &e->c[s1 & 1];
+		x = atomic_load_explicit(word(&c->ifindex, 0),
 					 memory_order_relaxed);
 		for (i = 0; i < WORDS; i++)
-			dst[i] = atomic_load_explicit(word(&e->v, i),
+			dst[i] = atomic_load_explicit(word(&c->v, i),
 						      memory_order_relaxed);
 		/* the loads above complete before seq is read again
-		 * (read_seqcount_retry()'s smp_rmb()) */
+		 * (read_seqcount_latch_retry()'s smp_rmb()) */
 		atomic_thread_fence(memory_order_acquire);
 		s2 = atomic_load_explicit(word(&e->seq, 0),
 					  memory_order_relaxed);
@@ -83,6 +102,13 @@ int vta_ifdata_read(const struct vta_ifdata *e, uint32_t ifindex,
 		return 0;
 	}
 	return -EAGAIN;
+}
+
+uint32_t vta_ifdata_owner(const struct vta_ifdata *e)
+{
+	/* c[0] is written first: the last write's ifindex */
+	return atomic_load_explicit(word(&e->c[0].ifindex, 0),
+				    memory_order_relaxed);
 }
 
 static size_t map_len(void)
@@ -174,9 +200,7 @@ int vta_iface_del(const struct vta_maps *m, struct vta_ifdata *d,
 	/* A program that found the key before the delete reads the data
 	 * after it: the freed entry's ifindex 0 sends its packet to the
 	 * kernel.  A slot that is another interface's by now stays. */
-	if (!err && d &&
-	    atomic_load_explicit(word(&d[slot].ifindex, 0),
-				 memory_order_relaxed) == ifindex)
+	if (!err && d && vta_ifdata_owner(&d[slot]) == ifindex)
 		vta_ifdata_write(&d[slot], 0, NULL);
 	return 0;
 }
@@ -222,7 +246,6 @@ void vta_iface_clear(const struct vta_maps *m, struct vta_ifdata *d)
 	if (!d)
 		return;
 	for (i = 0; i < VTA_STATS_SLOTS; i++)
-		if (atomic_load_explicit(word(&d[i].ifindex, 0),
-					 memory_order_relaxed))
+		if (vta_ifdata_owner(&d[i]))
 			vta_ifdata_write(&d[i], 0, NULL);
 }

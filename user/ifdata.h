@@ -21,18 +21,22 @@
 struct vta_maps;
 
 /*
- * One seqcount write of entry e (single writer): seq odd, release fence,
- * ifindex and fields, release fence, seq even.  ifindex 0 frees the slot.
+ * One latch write of entry e (single writer): seq odd (readers take
+ * c[1]), c[0], seq even (readers take c[0]), c[1], with release fences
+ * between.  Afterwards both copies hold v and seq is even.  ifindex 0
+ * frees the slot.
  */
 void vta_ifdata_write(struct vta_ifdata *e, uint32_t ifindex,
 		      const struct vta_iface *v);
 /*
  * One consistent copy of entry e if it is ifindex's: 0, -ENOENT (the
- * slot holds another interface or none), -EAGAIN (a write was in
- * progress through every retry).
+ * slot holds another interface or none), -EAGAIN (seq moved during
+ * every retry: writes faster than the reads).
  */
 int vta_ifdata_read(const struct vta_ifdata *e, uint32_t ifindex,
 		    struct vta_iface *out);
+/* The ifindex of the last write to e (the writer's view). */
+uint32_t vta_ifdata_owner(const struct vta_ifdata *e);
 
 /* vta_ifdata mmap'ed (VTA_STATS_SLOTS entries), or NULL with errno. */
 struct vta_ifdata *vta_ifdata_map(int fd, bool writable);

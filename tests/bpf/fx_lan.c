@@ -81,16 +81,26 @@ static void lan_unknown_if(void)
 }
 
 /*
- * Interface entries read mid-write (bpf/maps.h vta_iface_get()): an odd
- * seq (the daemon is writing), or an entry that is another interface's
- * (the slot was given to it while we read): the packet goes to the
- * kernel, counted pass_if_changing (slot 0 when the ingress entry is the
- * one).  A seq that moved on but is even is a finished write: forward.
+ * Interface entries read mid-write (bpf/maps.h vta_iface_get(), a
+ * seqcount latch): the daemon between the two halves of a write (seq
+ * odd, c[0] being written) leaves c[1] whole, and the packet is forwarded
+ * exactly as with a stable entry; so is one whose other copy is garbage
+ * while seq is even.  An entry that is another interface's (the slot was
+ * given to it while we read) goes to the kernel, counted
+ * pass_if_changing (slot 0 when the ingress entry is the one).  A seq
+ * that moved on but is even is a finished write: forward.
  */
 static void lan_in_writing(void)
 {
 	setup_lan();
-	iface_seq_add(IF_IN, 1);
+	iface_latch_half(IF_IN);
+}
+
+static void lan_in_other_copy(void)
+{
+	setup_lan();
+	iface_scribble_other(IF_IN);
+	iface_scribble_other(IF_TUN1);
 }
 
 static void lan_in_other(void)
@@ -102,7 +112,7 @@ static void lan_in_other(void)
 static void lan_out_writing(void)
 {
 	setup_lan();
-	iface_seq_add(IF_TUN1, 1);
+	iface_latch_half(IF_TUN1);
 }
 
 static void lan_out_other(void)
@@ -255,17 +265,24 @@ static const struct fx lan[] = {
 	  .in = { UDP4 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
 	{ "lan6 unknown interface", L, .setup = lan_unknown_if,
 	  .in = { UDP6 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
-	{ "lan4 ingress entry being written", L, .setup = lan_in_writing,
-	  .in = { UDP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
-	{ "lan6 ingress entry being written", L, .setup = lan_in_writing,
-	  .in = { UDP6 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "lan4 ingress entry being written -> vti1", L,
+	  .setup = lan_in_writing, .in = { UDP4 }, TO_TUN1,
+	  .out = { UDP4, .ttl = 63 } },
+	{ "lan6 ingress entry being written -> vti1", L,
+	  .setup = lan_in_writing, .in = { UDP6 }, TO_TUN1,
+	  .out = { UDP6, .ttl = 63 } },
+	{ "lan4 seq even, other copies garbage -> vti1", L,
+	  .setup = lan_in_other_copy, .in = { UDP4 }, TO_TUN1,
+	  .out = { UDP4, .ttl = 63 } },
 	{ "lan4 ingress entry is another interface's", L,
 	  .setup = lan_in_other, .in = { UDP4 }, PASS(PASS_IF_CHANGING),
 	  .unknown_if = true },
-	{ "lan4 egress entry being written", L, .setup = lan_out_writing,
-	  .in = { UDP4 }, PASS(PASS_IF_CHANGING) },
-	{ "lan6 egress entry being written", L, .setup = lan_out_writing,
-	  .in = { UDP6 }, PASS(PASS_IF_CHANGING) },
+	{ "lan4 egress entry being written -> vti1", L,
+	  .setup = lan_out_writing, .in = { UDP4 }, TO_TUN1,
+	  .out = { UDP4, .ttl = 63 } },
+	{ "lan6 egress entry being written -> vti1", L,
+	  .setup = lan_out_writing, .in = { UDP6 }, TO_TUN1,
+	  .out = { UDP6, .ttl = 63 } },
 	{ "lan4 egress entry is another interface's", L,
 	  .setup = lan_out_other, .in = { UDP4 }, PASS(PASS_IF_CHANGING) },
 	{ "lan4 entries rewritten (seq even) -> vti1", L,

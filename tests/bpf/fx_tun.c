@@ -131,16 +131,25 @@ static void tun_lan_down(void)
 		.tcp_flags = 0x10, .payload_len = 20, .src = "fd00:31::20", \
 		.dst = "fd00:1::10"
 
+/* The daemon between the two halves of a latch write (seq odd, c[0]
+ * garbage): readers take c[1], the packet is handled as with a stable
+ * entry (bpf/maps.h vta_iface_get()). */
 static void tun_writing(void)
 {
 	setup_tun();
-	iface_seq_add(IF_IN, 1);
+	iface_latch_half(IF_IN);
 }
 
 static void tun_lan_writing(void)
 {
 	setup_tun();
-	iface_seq_add(IF_LAN, 1);
+	iface_latch_half(IF_LAN);
+}
+
+static void tun_other(void)
+{
+	setup_tun();
+	iface_set_owner(IF_IN, IF_TUN2);
 }
 
 #define T	.prog = VTA_PROG_TUNNEL, .setup = setup_tun
@@ -174,10 +183,10 @@ static const struct fx tun[] = {
 	  .in = { T4, .dst = "172.31.9.9" }, PASS(PASS_NO_PATH) },
 	{ "tun4 lan down", T, .setup = tun_lan_down, .in = { T4 },
 	  PASS(PASS_NO_PATH) },
-	{ "tun4 entry being written", T, .setup = tun_writing, .in = { T4 },
-	  PASS(PASS_IF_CHANGING), .unknown_if = true },
-	{ "tun6 lan entry being written", T, .setup = tun_lan_writing,
-	  .in = { T6 }, PASS(PASS_IF_CHANGING) },
+	{ "tun4 entry being written -> lan", T, .setup = tun_writing,
+	  .in = { T4 }, TO_LAN, .out = { T4, .ttl = 63 } },
+	{ "tun6 lan entry being written -> lan", T, .setup = tun_lan_writing,
+	  .in = { T6 }, TO_LAN, .out = { T6, .ttl = 63 } },
 	{ "tun4 big packet (lan mtu 1500)", T,
 	  .in = { T4, .payload_len = 1472 }, TO_LAN,
 	  .out = { T4, .payload_len = 1472, .ttl = 63 } },
@@ -255,6 +264,17 @@ static const struct fx tun[] = {
 	{ "tun6 mark 100 cleared, forwarded", T, .in = { T6 }, .mark_in = 100,
 	  TO_LAN, .out = { T6, .ttl = 63 }, .mark = 0,
 	  .ev = VTA_EV_MARK_CLEARED },
+	/* the point of the latch: an entry half-written by the daemon
+	 * still clears the mark, or the kernel re-encrypts the packet */
+	{ "tun4 mark 100 cleared, entry being written", T,
+	  .setup = tun_writing, .in = { T4 }, .mark_in = 100, TO_LAN,
+	  .out = { T4, .ttl = 63 }, .mark = 0, .ev = VTA_EV_MARK_CLEARED },
+	{ "tun6 mark 100 cleared, entry being written", T,
+	  .setup = tun_writing, .in = { T6 }, .mark_in = 100, TO_LAN,
+	  .out = { T6, .ttl = 63 }, .mark = 0, .ev = VTA_EV_MARK_CLEARED },
+	{ "tun4 entry another interface's: pass, mark kept", T,
+	  .setup = tun_other, .in = { T4 }, .mark_in = 100,
+	  PASS(PASS_IF_CHANGING), .mark = 100, .unknown_if = true },
 	{ "tun4 mark 100 cleared on pass (ttl 1)", T, .in = { T4, .ttl = 1 },
 	  .mark_in = 100, PASS(PASS_TTL), .ev = VTA_EV_MARK_CLEARED },
 	{ "tun4 mark 100 cleared on pass (no rpf route)", T,

@@ -47,10 +47,11 @@ static void wan_unknown_if(void)
 	del_iface(IF_IN);
 }
 
+/* the daemon between the latch's halves: c[1] is whole */
 static void wan_writing(void)
 {
 	setup_wan();
-	iface_seq_add(IF_IN, 1);
+	iface_latch_half(IF_IN);
 }
 
 static void wan_other(void)
@@ -166,8 +167,8 @@ static const struct fx wan[] = {
 	  .setup = wan_off_no_lease, .in = { ESP4 }, PASS(PASS_LEASE) },
 	{ "wan4 unknown interface", W, .setup = wan_unknown_if,
 	  .in = { ESP4 }, PASS(PASS_UNKNOWN_IF), .unknown_if = true },
-	{ "wan4 entry being written", W, .setup = wan_writing,
-	  .in = { ESP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
+	{ "wan4 entry being written: esp marked", W, .setup = wan_writing,
+	  .in = { ESP4 }, MARKED, .mark = 100 },
 	{ "wan4 entry is another interface's", W, .setup = wan_other,
 	  .in = { ESP4 }, PASS(PASS_IF_CHANGING), .unknown_if = true },
 };

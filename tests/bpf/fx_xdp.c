@@ -28,11 +28,11 @@ static void xdp_in_is_tunnel(void)
 		  VTA_IF_F_UP | VTA_IF_F_L2, 0, 0);
 }
 
-/* an entry read mid-write is no LAN entry: pass */
+/* the daemon between the latch's halves: c[1] is whole, still a LAN */
 static void xdp_writing(void)
 {
 	setup_xdp();
-	iface_seq_add(IF_IN, 1);
+	iface_latch_half(IF_IN);
 }
 
 static void xdp_other(void)
@@ -66,8 +66,8 @@ static const struct fx xdp[] = {
 	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
 	{ "xdp4 on a non-lan interface", X, .setup = xdp_in_is_tunnel,
 	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
-	{ "xdp4 entry being written", X, .setup = xdp_writing,
-	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
+	{ "xdp4 entry being written: vpc source dropped", X,
+	  .setup = xdp_writing, .in = { UDP4, .src = "172.31.5.5" }, XDROP },
 	{ "xdp4 entry is another interface's", X, .setup = xdp_other,
 	  .in = { UDP4, .src = "172.31.5.5" }, XPASS },
 	{ "xdp arp passes", X, .in = { UDP4, .src = "172.31.5.5",

@@ -117,7 +117,26 @@ void iface_seq_add(__u32 ifindex, __u32 delta)
 
 void iface_set_owner(__u32 ifindex, __u32 owner)
 {
-	iface_entry(ifindex)->ifindex = owner;
+	struct vta_ifdata *e = iface_entry(ifindex);
+
+	e->c[0].ifindex = owner;
+	e->c[1].ifindex = owner;
+}
+
+void iface_latch_half(__u32 ifindex)
+{
+	struct vta_ifdata *e = iface_entry(ifindex);
+
+	if (!(e->seq & 1))
+		e->seq++;
+	memset(&e->c[0], 0xa5, sizeof(e->c[0]));
+}
+
+void iface_scribble_other(__u32 ifindex)
+{
+	struct vta_ifdata *e = iface_entry(ifindex);
+
+	memset(&e->c[!(e->seq & 1)], 0xa5, sizeof(e->c[0]));
 }
 
 void add_route(const char *cidr, __u8 type, __u32 gid, __u8 flags)

@@ -86,9 +86,13 @@ void set_iface_mtu6(__u32 ifindex, __u32 mtu6);
 /* The interface leaves vta_ifslot (and its slot is freed). */
 void del_iface(__u32 ifindex);
 /* Raw writes to an interface's vta_ifdata entry, as a reader could find
- * it mid-write: seq += delta, and the entry's own ifindex. */
+ * it mid-write: seq += delta; both copies' ifindex; the daemon between
+ * the latch's halves (seq odd, c[0] garbage); the copy seq does not point
+ * to made garbage (seq unchanged). */
 void iface_seq_add(__u32 ifindex, __u32 delta);
 void iface_set_owner(__u32 ifindex, __u32 owner);
+void iface_latch_half(__u32 ifindex);
+void iface_scribble_other(__u32 ifindex);
 void add_group_buckets(__u32 gid, int n, const struct vta_nh *nh,
 		       const __u8 *buckets);
 void add_peer(int family, const char *local, const char *peer, __u32 mark,

@@ -5,7 +5,7 @@
 # vti1 MTU flips between 1300 and 1436 thousands of times while UDP flows
 # from lan to vpc over the ECMP route through vti1 and vti2, with
 # `vtiaccel run` mirroring every change into vti1's vta_ifdata entry
-# (seqcount writes through mmap).  The kernel is the oracle: with DF set,
+# (seqcount latch writes through mmap).  The kernel is the oracle: with DF set,
 # it never sends a 1450-byte packet into a tunnel (MTU <= 1436) and never
 # anything above 1436; it forwards small packets whatever the MTU does.
 #
@@ -66,7 +66,7 @@ t_check "vti1's entry mirrored (mtu $TOPO_MTU)" -m "not within 30 s" \
 # what the operator's bpftool shows (BTF): vti1 by its ifindex
 bpftool_shows() {
 	bpftool -j map dump pinned "$NT_PIN/vta_ifdata" |
-		jq -e ".[].formatted.value | select(.ifindex == $VTI1 and .v.mtu == $TOPO_MTU)"
+		jq -e ".[].formatted.value | select(.c[0].ifindex == $VTI1 and .c[0].v.mtu == $TOPO_MTU)"
 }
 t_check "bpftool map dump shows vti1's entry in vta_ifdata" bpftool_shows
 for a in 169.254.12.37 169.254.14.229; do

@@ -117,21 +117,25 @@ def main():
         print(f"type {typ} group {gid} members {m}")
         return 0
     if what == "iface":
-        # vta_ifslot: ifindex -> slot; vta_ifdata[slot]: seq, ifindex,
-        # struct vta_iface.  A copy with an odd seq was taken mid-write:
-        # read again.
+        # vta_ifslot: ifindex -> slot; vta_ifdata[slot]: seq, pad, two
+        # copies {ifindex, pad, struct vta_iface} (a seqcount latch:
+        # readers take c[seq & 1]).  Two lookups with one seq: a copy
+        # not rewritten in between.
         ifindex = int(sys.argv[3])
         s = lookup(pin, "vta_ifslot", struct.pack("<I", ifindex))
         v = None
         for _ in range(100) if s is not None else []:
             v = lookup(pin, "vta_ifdata", s)
-            if v is None or not struct.unpack_from("<I", v, 0)[0] & 1:
+            w = lookup(pin, "vta_ifdata", s)
+            if v is None or w is None or v[:4] == w[:4]:
                 break
-        if v is None or struct.unpack_from("<II", v, 0)[1] != ifindex:
+        seq = struct.unpack_from("<I", v, 0)[0] if v is not None else 0
+        off = 8 + (seq & 1) * 40
+        if v is None or struct.unpack_from("<I", v, off)[0] != ifindex:
             print("none")
             return 1
-        seq = struct.unpack_from("<I", v, 0)[0]
-        role, slot, mtu, mss4, mss6, flags = struct.unpack_from("<IIIHHI", v, 8)
+        role, slot, mtu, mss4, mss6, flags = struct.unpack_from(
+            "<IIIHHI", v, off + 8)
         print(f"role {role} slot {slot} mtu {mtu} flags {flags} seq {seq}")
         return 0
     if what == "lease":
