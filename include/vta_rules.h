@@ -119,7 +119,7 @@ static __always_inline int vta_src_verdict(__u16 family,
 		return VTA_PASS_RPF;
 	n = g->n_paths;
 	/* Members held down by liveness follow paths[n_paths - 1]
-	 * (user/sync.c, build_group()): the kernel does not know about the
+	 * (user/sync_group.c, build_group()): the kernel does not know about the
 	 * hold, its route still lists them, and fib_validate_source()
 	 * accepts a source arriving through any member.  So do we. */
 #ifdef __clang__

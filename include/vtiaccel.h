@@ -152,7 +152,7 @@ struct vta_fib4_head {
  * place while programs run: an update of an existing key recycles the
  * old element at once (preallocated htab, per-CPU extra_elems), so the
  * daemon writes a changed group under a new id, repoints the routes and
- * deletes the old id after a grace period (user/sync.c, retire()).     */
+ * deletes the old id after a grace period (user/sync_group.c, retire()).     */
 
 enum vta_nh_kind {
 	VTA_NH_TUNNEL = 1,	/* L3 device: bpf_redirect(), no L2 header */

@@ -901,7 +901,7 @@ static int prefix_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Resilient nexthop groups: every route using one is left to the kernel
- * (user/sync.c, nh_members()). */
+ * (user/sync_group.c, nh_members()). */
 static int nexthop_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct vta_prefix_features *pf = data;

@@ -206,7 +206,7 @@ void vta_cli_print_route(const struct vta_maps *m, const struct vta_cli_route *r
 	close_json_array();
 	if (!g.n_paths)
 		print_text("\t(no usable nexthop)\n");
-	/* members liveness holds out of the group: after n_paths (sync.c) */
+	/* members liveness holds out of the group: after n_paths (user/sync_group.c) */
 	open_json_array("held_down");
 	for (i = g.n_paths; i < VTA_MAX_PATHS && g.paths[i].ifindex; i++) {
 		open_json_object(NULL);

@@ -679,7 +679,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		goto out;
 	}
 	/* freed blocks and route slots wait two lease ticks, as retired
-	 * groups do (sync.c, retire()) */
+	 * groups do (sync_group.c, retire()) */
 	vta_fib4_set_grace(d.fib4, 2);
 
 	d.cfg.hash_seed = c->hash_seed;
@@ -803,7 +803,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 				vta_sync_tick(d.s);
 				vta_fib4_tick(d.fib4);
 				vta_spreader_peers(d.spread, d.s);
-				/* failed map writes, again (sync.c keeps
+				/* failed map writes, again (user/sync_write.c keeps
 				 * what the maps hold) */
 				writes_retry(&d);
 				health_publish(&d);

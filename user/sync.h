@@ -10,6 +10,19 @@
  * Both the daemon and `verify` build the model with the same code, so the
  * only differences verify can find are real drift.
  *
+ * The parts (user/sync_int.h holds the model's types):
+ *   sync.c         life cycle, resync (full dump and sweep), retries
+ *   sync_msg.c     rtnetlink and XFRM message handlers
+ *   sync_kmodel.c  what the kernel does to routes on link down/delete
+ *   sync_pfx.c     the prefix model: variants, the value per prefix
+ *   sync_group.c   nexthop groups, member sets, bucket tables, grace
+ *   sync_link.c    links: roles, slots, tunnel usability, MSS, flags
+ *   sync_write.c   writes through the output, failed ones retried
+ *   sync_maps.c    the output to the pinned BPF maps
+ *   sync_mem.c     the output to memory (verify, tests)
+ *   ht.c           the hash table under the model
+ *   opool.c        the pools its prefixes and variants come from
+ *
  * Translation rules (docs/datapath-notes.md and docs/kernel-facts.md, "Routes"):
  *  - routes of conf->table: RTN_UNICAST whose every nexthop leaves through
  *    a managed LAN or tunnel interface -> VTA_RT_UNICAST, else (any member
@@ -143,7 +156,7 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl);
  * through a link that went down (which of them the kernel marked dead
  * is unknown), or dumps interrupted too often.  Links going down,
  * losing carrier or being deleted are otherwise modelled exactly
- * (sync.c, link_went_down()).
+ * (sync_kmodel.c, link_went_down()).
  */
 bool vta_sync_want_resync(const struct vta_sync *s);
 

@@ -2,7 +2,7 @@
 /*
  * verify.c - `vtiaccel verify`: dump the kernel afresh (links, nexthops,
  * routes, XFRM states when readable), translate it with the daemon's own
- * code (sync.c) into an expected map content, read the pinned maps and
+ * code (user/sync*.c) into an expected map content, read the pinned maps and
  * print every difference.  Exit 0 "no drift", 1 on drift, 2 on error.
  *
  * Group ids are the daemon's choice for RTA_MULTIPATH routes, so routes

@@ -9,7 +9,7 @@
 
 /*
  * A group of two members whose second (this tunnel) is held down by
- * liveness: the daemon keeps it after paths[n_paths - 1] (user/sync.c,
+ * liveness: the daemon keeps it after paths[n_paths - 1] (user/sync_group.c,
  * build_group()), where forwarding never picks it; the kernel's route
  * still lists it.
  */

@@ -56,7 +56,7 @@ run() {
 	fi
 }
 
-if build fuzz_netlink tests/fuzz/fuzz_netlink.c user/netlink.c user/sync.c \
+if build fuzz_netlink tests/fuzz/fuzz_netlink.c user/netlink.c user/sync*.c user/ht.c user/opool.c \
 	user/log.c user/conf.c user/fib4.c user/resilient.c user/ifdata.c; then
 	# Seed corpus: well-formed kernel messages (tests/fuzz/seeds.c).
 	MNL=$(pkg-config --cflags --libs libmnl 2>/dev/null || echo -lmnl)

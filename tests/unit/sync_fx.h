@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * sync_fx.h - the fixture of the sync unit tests (test_sync*.c): a sync
- * model (user/sync.c) writing to the in-memory map store, fed with
+ * model (user/sync*.c) writing to the in-memory map store, fed with
  * messages shaped as the kernel sends them (nlmsg_build.h).  The box:
  * eth0 (WAN), eth1 (LAN), tunnels vti* (vti1, vti2: VTIs from
  * 10.16.1.254 to 203.0.113.10 / .20 with keys 100 / 200).

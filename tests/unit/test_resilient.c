@@ -2,7 +2,7 @@
 /*
  * Resilient ECMP (issue 11, item 9): how many flows move when a group's
  * members change.  The groups come from the sync model fed with the
- * kernel's messages (user/sync.c, user/resilient.c), the pick is the
+ * kernel's messages (user/sync*.c, user/resilient.c), the pick is the
  * programs' own (vta_group_pick() in include/vta_hash.h), the flows are
  * 10,000 random 5-tuples.  Each case prints the fraction of flows that
  * moved with the bucket table and, for comparison, with hash-threshold

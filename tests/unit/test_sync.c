@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Route/nexthop/link -> map translation (user/sync.c), fed with crafted
+ * Route/nexthop/link -> map translation (user/sync*.c), fed with crafted
  * netlink messages, checked on the in-memory map store.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Map writes that fail (user/sync.c): an output that can be told to fail
+ * Map writes that fail (user/sync*.c): an output that can be told to fail
  * (the in-memory store behind a switch, as an LPM trie refusing a node
  * allocation would) and the rule that the model records only what reached
  * the map, so that a resync's messages, the next event or

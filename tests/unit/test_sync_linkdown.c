@@ -4,7 +4,7 @@
  * model fed the kernel's event sequence must hold exactly what a fresh
  * model fed the kernel's dump of the after-state holds.  The before and
  * after states are the ones measured with `ip monitor` and dumps on 6.18
- * and 6.1 (user/sync.c, link_went_down()).
+ * and 6.1 (user/sync_kmodel.c, link_went_down()).
  */
 #include <errno.h>
 #include <stdarg.h>

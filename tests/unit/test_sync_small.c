@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Smaller model rules of user/sync.c, each as the kernel behaves:
+ * Smaller model rules of user/sync*.c, each as the kernel behaves:
  * XFRM_MSG_FLUSHSA removes only the SAs of the flushed protocol, an
  * AF_BRIDGE RTM_DELLINK (a bridge port leaving) deletes no device, and a
  * kernel nexthop created with the id of an invented member-set group id

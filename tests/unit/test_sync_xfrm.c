@@ -3,7 +3,7 @@
  * XFRM interfaces (kind "xfrm", if_id only): their ESP peer and mark come
  * from the inbound SA with that if_id, follow SAs as they come and go,
  * honour the configuration overrides, and a mark-less SA gives no peer
- * entry (user/sync.c, xfrm_peer()).
+ * entry (user/sync_link.c, xfrm_peer()).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -177,7 +177,7 @@ t_check "vti1 is gone" eval "! ip -n $GW link show vti1 2>/dev/null"
 t_check "the daemon dropped vti1 from its maps within 2 s" wait_until 2 eval "! in_maps $idx2"
 t_check "verify: no drift after down-client" wait_until 5 vta_verify
 t_check "down-client again (no VTI) still exits 0" updown down-client
-# Link down/delete is modelled, not resynced (user/sync.c): only the
+# Link down/delete is modelled, not resynced (user/sync_kmodel.c): only the
 # start-up sync should be in the log.
 t_info "daemon resyncs: $(grep -c 'sync done (' "$T_TMP/daemon.log" || true) ($(grep -o 'sync done ([^)]*)' "$T_TMP/daemon.log" | sort | uniq -c | tr -s ' \n' ' '))"
 

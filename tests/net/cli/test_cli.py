@@ -218,7 +218,7 @@ def test_exit_status_documented(netns):
 
 
 def test_no_sa_aware_help():
-    """--no-sa-aware keeps tunnels without SAs in the ECMP groups (sync.c
+    """--no-sa-aware keeps tunnels without SAs in the ECMP groups (user/sync_link.c
     tunnel_usable()); it has nothing to do with the MSS clamp."""
     line = [l for l in vta("help", "run", check=0).stdout.splitlines()
             if "--no-sa-aware" in l]

@@ -196,7 +196,7 @@ wait_verify "unmanaged and blackhole" 10
 
 # --- link down / up: targeted purge, no resync ---------------------------
 # The kernel drops IPv4 routes and nexthop objects through a link that
-# goes down without telling (user/sync.c, link_went_down()): the daemon
+# goes down without telling (user/sync_kmodel.c, link_went_down()): the daemon
 # must model that itself, so verify converges with no resync counted,
 # and a flow on the other tunnel keeps going meanwhile.
 G -batch - <<EOF

@@ -266,7 +266,7 @@ MPID=$!
 writes_failing() { [ "$(health .daemon.writes_failing)" = true ]; }
 phase fault
 # The churn frees slots itself (retired groups, deleted a grace period
-# later: user/sync.c, retire()) and the daemon's retry takes them, so
+# later: user/sync_group.c, retire()) and the daemon's retry takes them, so
 # failures during the churn come and go.  Once it stops, mapfill.py keeps
 # every freed slot: a new group now cannot be written until the room
 # comes back, and `status` must say so meanwhile.  The daemon lags the
