@@ -199,7 +199,7 @@ struct vta_group {
  * the old element's pointer could read fields of two versions, or of
  * another interface.  vta_ifslot values are written once (insert) and
  * deleted, never updated; a slot freed by a deleted interface is given
- * out again only after a grace period (user/sync.c slot_alloc()).  The
+ * out again only after a grace period (user/sync_link.c slot_alloc()).  The
  * data lives in vta_ifdata, written by the daemon through mmap under a
  * sequence counter and read by the programs with vta_iface_get()
  * (bpf/maps.h) and by user space with vta_ifdata_read() (user/ifdata.h)

@@ -6,7 +6,7 @@
  * "Interface entries".
  *
  * Every user-space access goes through here: the daemon's writes
- * (user/sync.c), the read commands (status, stats, lookup, verify), the
+ * (user/sync_maps.c), the read commands (status, stats, lookup, verify), the
  * liveness probe and the test fixtures.  The entry functions work on
  * plain memory (the mmap'ed map, or an array of the unit tests); the map
  * functions take the fds of struct vta_maps.

@@ -2,7 +2,7 @@
 /*
  * Interface entries under a sequence counter (user/ifdata.c): the writer
  * never leaves an odd seq behind, a reader never takes a mix of two
- * writes, and the sync model (user/sync.c) gives a freed stats slot out
+ * writes, and the sync model (user/sync_link.c) gives a freed stats slot out
  * again only after its grace period.
  */
 #include <errno.h>
@@ -154,7 +154,7 @@ static void test_concurrent_reads_never_torn(void **state)
 	assert_int_equal(shared.seq & 1, 0);
 }
 
-/* ---- slot reuse (user/sync.c slot_alloc) ---- */
+/* ---- slot reuse (user/sync_link.c slot_alloc) ---- */
 
 static uint32_t slot_of(struct sfx *f, int ifindex)
 {
