@@ -400,7 +400,7 @@ enum vta_cfg_flag { VTA_CFG_FLAGS(VTA__CFG_F_ENUM) };
 	X(EV_OUT_MSS_CLAMPED, EVENT, "out_mss_clamped", "tunnel egress: MSS lowered on a SYN leaving through the tunnel") \
 	X(EV_OUT_MSS_INSERTED, EVENT, "out_mss_inserted", "tunnel egress: MSS option inserted into a SYN leaving through the tunnel") \
 	X(DROP_OUT_TCP_HDR, DROP, "out_drop_tcp_hdr", "tunnel egress: SYN with unusable TCP header dropped (as TCPMSS)") \
-	X(PASS_IF_CHANGING, PASS, "pass_if_changing", "interface entry read while the daemon rewrote it")
+	X(PASS_IF_CHANGING, PASS, "pass_if_changing", "interface entry rewritten twice during one read, or its slot given to another interface")
 
 enum vta_counter_kind {
 	VTA_CK_RESERVED = 0,
