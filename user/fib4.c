@@ -565,39 +565,6 @@ int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len)
 /* ---------------------------------------------------------------- */
 /* the maps                                                           */
 
-static void *map_mmap(int fd, uint32_t value_size, uint32_t *n, size_t *len,
-		      bool writable)
-{
-	struct bpf_map_info info = {};
-	__u32 il = sizeof(info);
-	long pg = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	if (fd < 0) {
-		errno = ENOENT;
-		return NULL;
-	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &il))
-		return NULL;
-	if (info.value_size != value_size ||
-	    !(info.map_flags & BPF_F_MMAPABLE)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	*n = info.max_entries;
-	*len = ((size_t)info.max_entries * value_size + pg - 1) / pg * pg;
-	p = mmap(NULL, *len, PROT_READ | (writable ? PROT_WRITE : 0),
-		 MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static size_t view_len(uint32_t n, uint32_t value_size)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-
-	return ((size_t)n * value_size + pg - 1) / pg * pg;
-}
-
 int vta_fib4_map(struct vta_fib4_view *v, const struct vta_maps *m,
 		 bool writable)
 {
@@ -606,20 +573,20 @@ int vta_fib4_map(struct vta_fib4_view *v, const struct vta_maps *m,
 	int err;
 
 	memset(v, 0, sizeof(*v));
-	v->l1 = map_mmap(m->fib4_l1, sizeof(struct vta_fib4_tbl), &n1, &len,
-			 writable);
+	v->l1 = vta_map_mmap(m->fib4_l1, sizeof(struct vta_fib4_tbl), &n1, &len,
+			     writable);
 	if (!v->l1)
 		goto fail;
 	if (n1 != L1_ENTRIES / 256) {
 		errno = EINVAL;
 		goto fail;
 	}
-	v->l2 = map_mmap(m->fib4_l2, sizeof(struct vta_fib4_tbl), &v->n_blocks,
-			 &len, writable);
+	v->l2 = vta_map_mmap(m->fib4_l2, sizeof(struct vta_fib4_tbl),
+			     &v->n_blocks, &len, writable);
 	if (!v->l2)
 		goto fail;
-	v->rt = map_mmap(m->fib4_rt, sizeof(struct vta_fib4_slot), &v->n_routes,
-			 &len, writable);
+	v->rt = vta_map_mmap(m->fib4_rt, sizeof(struct vta_fib4_slot),
+			     &v->n_routes, &len, writable);
 	if (!v->rt)
 		goto fail;
 	return 0;
@@ -632,11 +599,12 @@ fail:
 void vta_fib4_unmap(struct vta_fib4_view *v)
 {
 	if (v->l1)
-		munmap((void *)v->l1, view_len(L1_ENTRIES / 256, 1024));
+		munmap((void *)v->l1, vta_map_mmap_len(L1_ENTRIES / 256, 1024));
 	if (v->l2)
-		munmap((void *)v->l2, view_len(v->n_blocks, 1024));
+		munmap((void *)v->l2, vta_map_mmap_len(v->n_blocks, 1024));
 	if (v->rt)
-		munmap((void *)v->rt, view_len(v->n_routes, sizeof(*v->rt)));
+		munmap((void *)v->rt,
+		       vta_map_mmap_len(v->n_routes, sizeof(*v->rt)));
 	memset(v, 0, sizeof(*v));
 }
 

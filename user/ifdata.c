@@ -113,32 +113,22 @@ uint32_t vta_ifdata_owner(const struct vta_ifdata *e)
 
 static size_t map_len(void)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-
-	return (VTA_STATS_SLOTS * sizeof(struct vta_ifdata) + pg - 1) / pg * pg;
+	return vta_map_mmap_len(VTA_STATS_SLOTS, sizeof(struct vta_ifdata));
 }
 
 struct vta_ifdata *vta_ifdata_map(int fd, bool writable)
 {
-	struct bpf_map_info info = {};
-	__u32 il = sizeof(info);
-	void *p;
+	uint32_t n;
+	size_t len;
+	void *p =
+		vta_map_mmap(fd, sizeof(struct vta_ifdata), &n, &len, writable);
 
-	if (fd < 0) {
-		errno = ENOENT;
-		return NULL;
-	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &il))
-		return NULL;
-	if (info.value_size != sizeof(struct vta_ifdata) ||
-	    info.max_entries != VTA_STATS_SLOTS ||
-	    !(info.map_flags & BPF_F_MMAPABLE)) {
+	if (p && n != VTA_STATS_SLOTS) {
+		munmap(p, len);
 		errno = EINVAL;
 		return NULL;
 	}
-	p = mmap(NULL, map_len(), PROT_READ | (writable ? PROT_WRITE : 0),
-		 MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return p;
 }
 
 void vta_ifdata_unmap(struct vta_ifdata *d)

@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "loader.h"
 #include "log.h"
 #include "netlink.h"
 #include "print.h"
@@ -158,21 +159,6 @@ static bool prog_is_spread(__u32 id, __u32 map_id)
 	}
 	close(fd);
 	return ret;
-}
-
-static void prog_name(__u32 id, char *buf, size_t len)
-{
-	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info);
-	int fd;
-
-	snprintf(buf, len, "?");
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		snprintf(buf, len, "%s", info.name);
-	close(fd);
 }
 
 /* The XDP program on ifindex and its mode flags (0 when none). */
@@ -326,7 +312,7 @@ void vta_spreader_attach(struct vta_spreader *s, int ifindex, const char *name)
 	fd = bpf_program__fd(s->skel->progs.vta_spread);
 	cur = xdp_current(ifindex, &cur_flags);
 	if (cur && !(s->stale_map_id && prog_is_spread(cur, s->stale_map_id))) {
-		prog_name(cur, other, sizeof(other));
+		vta_prog_name_by_id(cur, other, sizeof(other));
 		pr_warn("ESP spreading: %s already runs XDP program %s (id "
 			"%u): left alone, %s's ESP is not spread\n",
 			name, other, cur, name);
@@ -583,7 +569,7 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 			char other[64] = "";
 
 			if (id)
-				prog_name(id, other, sizeof(other));
+				vta_prog_name_by_id(id, other, sizeof(other));
 			print_bool(PRINT_JSON, "attached", NULL, false);
 			print_null(PRINT_JSON, "mode", NULL);
 			print_null(PRINT_JSON, "prog_id", NULL);

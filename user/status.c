@@ -29,24 +29,6 @@
 #include "seedrules.h"
 #include "spread.h"
 
-/* Name of the program with this id ("" when it cannot be read). */
-static void prog_name(__u32 id, char *buf, size_t len)
-{
-	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info);
-	int fd;
-
-	buf[0] = '\0';
-	if (!id)
-		return;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		snprintf(buf, len, "%s", info.name);
-	close(fd);
-}
-
 /*
  * XDP on an interface: the attach mode, whether vta_xdp_lan is among the
  * programs (directly or in libxdp's dispatcher) and, on LAN interfaces,
@@ -165,7 +147,7 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	print_text("%-10s ", "");
 	open_json_object("tc");
 	if (tc_id) {
-		prog_name(tc_id, name, sizeof(name));
+		vta_prog_name_by_id(tc_id, name, sizeof(name));
 		print_uint(PRINT_ANY, "prog_id", "tc ingress id %" PRIu64, tc_id);
 		print_string(PRINT_ANY, "prog", " %s ", name);
 	} else if (i->v.role == VTA_ROLE_WAN &&
@@ -184,7 +166,7 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 
 		open_json_object("tc_egress");
 		if (out_id) {
-			prog_name(out_id, name, sizeof(name));
+			vta_prog_name_by_id(out_id, name, sizeof(name));
 			print_uint(PRINT_ANY, "prog_id", "egress id %" PRIu64, out_id);
 			print_string(PRINT_ANY, "prog", " %s ", name);
 		} else {

@@ -432,6 +432,23 @@ int nh_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct vta_nl_nh));
 }
 
+/* The key of a route's member set: its next hops, sorted. */
+void mset_key_of(const struct vta_nl_route *r, struct mset_key *k)
+{
+	int i;
+
+	memset(k, 0, sizeof(*k));
+	k->n = r->n_nh;
+	for (i = 0; i < r->n_nh; i++) {
+		k->m[i].ifindex = r->nh[i].ifindex;
+		k->m[i].weight = r->nh[i].weight;
+		k->m[i].gw_family = r->nh[i].gw_family;
+		k->m[i].gw = r->nh[i].gw;
+	}
+	if (k->n > 1)
+		qsort(k->m, k->n, sizeof(k->m[0]), nh_cmp);
+}
+
 /* The member set of a route, shared; hint: the set the route had, which
  * a resync's dump mostly repeats (no hashing of the key then). */
 struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
@@ -439,18 +456,8 @@ struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
 {
 	struct mset_key k;
 	struct mset *ms;
-	int i;
 
-	memset(&k, 0, sizeof(k));
-	k.n = r->n_nh;
-	for (i = 0; i < r->n_nh; i++) {
-		k.m[i].ifindex = r->nh[i].ifindex;
-		k.m[i].weight = r->nh[i].weight;
-		k.m[i].gw_family = r->nh[i].gw_family;
-		k.m[i].gw = r->nh[i].gw;
-	}
-	if (k.n > 1)
-		qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	mset_key_of(r, &k);
 	if (hint && !memcmp(&hint->k, &k, sizeof(k))) {
 		hint->refs++;
 		return hint;

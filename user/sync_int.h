@@ -264,6 +264,7 @@ bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
 bool held(const struct vta_sync *s, int ifindex);
 bool is_retired(const struct vta_sync *s, uint32_t id);
 bool member_usable(const struct vta_sync *s, const struct slink *l);
+void mset_key_of(const struct vta_nl_route *r, struct mset_key *k);
 struct mset *mset_get(struct vta_sync *s, const struct vta_nl_route *r,
 		      struct mset *hint);
 void mset_put(struct vta_sync *s, struct mset *ms);

@@ -267,7 +267,6 @@ static bool v4_del_is_first(const struct vta_sync *s, const struct variant *v,
 			    const struct vta_nl_route *del)
 {
 	struct mset_key k;
-	int i;
 
 	if (del->type != v->rtype || del->nhid != v->nhid)
 		return false;
@@ -277,16 +276,7 @@ static bool v4_del_is_first(const struct vta_sync *s, const struct variant *v,
 		return true; /* cannot tell: assume the worst */
 	if (del->n_nh != (int)v->ms->k.n)
 		return false;
-	memset(&k, 0, sizeof(k));
-	k.n = del->n_nh;
-	for (i = 0; i < del->n_nh; i++) {
-		k.m[i].ifindex = del->nh[i].ifindex;
-		k.m[i].weight = del->nh[i].weight;
-		k.m[i].gw_family = del->nh[i].gw_family;
-		k.m[i].gw = del->nh[i].gw;
-	}
-	if (k.n > 1)
-		qsort(k.m, k.n, sizeof(k.m[0]), nh_cmp);
+	mset_key_of(del, &k);
 	(void)s;
 	return !memcmp(&k, &v->ms->k, sizeof(k));
 }

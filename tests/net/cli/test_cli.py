@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from clilib import sh
+
 BUILD = os.environ.get("VTA_BUILD", os.path.abspath("build"))
 ROOT = os.environ.get("VTA_ROOT", os.path.abspath("."))
 VTA = os.path.join(BUILD, "vtiaccel")
@@ -52,11 +54,6 @@ stat vtaCLwan pass_mark_off 7 700
 attach vtaCLlan lan
 attach vtaCLt1 tunnel
 """
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, text=True,
-                          capture_output=True, **kw)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -26,12 +26,12 @@ import re
 import signal
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-BUILD = os.environ.get("VTA_BUILD", os.path.abspath("build"))
-VTA = os.path.join(BUILD, "vtiaccel")
+import clilib
+from clilib import nsx, sh, VTA, wait
+
 PFX = "vtaOP%d-" % os.getpid()
 GW, HOST, AWS = PFX + "gw", PFX + "host", PFX + "aws"
 LAN, TUN = "vtaOPlan", "vtaOPt1"
@@ -72,28 +72,9 @@ char LICENSE[] SEC("license") = "GPL";
 """
 
 
-def nsx(ns):
-    return ["nsenter", "--net=/run/netns/" + ns]
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, text=True,
-                          capture_output=True, **kw)
-
-
 def ipb(ns, batch):
     subprocess.run(["ip", "-n", ns, "-batch", "-"], input=batch, text=True,
                    check=True)
-
-
-def wait(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    pytest.fail("timed out after %ss waiting for %s" % (timeout, what))
 
 
 @pytest.fixture(scope="module")
@@ -157,34 +138,13 @@ def count_obj():
     subprocess.run(["rm", "-rf", d])
 
 
-class Daemon:
+class Daemon(clilib.Daemon):
     # With the guard on: vta_xdp_lan is attached only when it has a job
     # (the default configuration attaches no XDP, test_oper.py).
     def __init__(self, *flags):
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="vtaOP-run-",
-                                               delete=False)
-        self.p = subprocess.Popen(
-            nsx(GW) + [VTA, "run", "--lan", LAN, "--tunnel", TUN,
-                       "--pin-root", ROOT, "--xdp-guard"] + list(flags),
-            stdout=subprocess.DEVNULL, stderr=self.log, text=True)
-        wait(lambda: self.ready(), 60, "vtiaccel run to sync")
-
-    def text(self):
-        with open(self.log.name) as f:
-            return f.read()
-
-    def ready(self):
-        if self.p.poll() is not None:
-            pytest.fail("vtiaccel run exited %d: %s" % (self.p.returncode,
-                                                        self.text()[-500:]))
-        return "sync done (start)" in self.text()
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-            self.p.wait(timeout=30)
-        os.unlink(self.log.name)
-        return self.p.returncode
+        super().__init__(GW, ["--lan", LAN, "--tunnel", TUN, "--pin-root",
+                              ROOT, "--xdp-guard"] + list(flags),
+                         "vtaOP-run-")
 
 
 def status(check=0):

@@ -25,26 +25,11 @@ import time
 
 import pytest
 
-BUILD = os.environ.get("VTA_BUILD", os.path.abspath("build"))
-VTA = os.path.join(BUILD, "vtiaccel")
+from clilib import sh, VTA, wait
+
 PFX = "vtaOX%d-" % os.getpid()
 GW, HOST, AWS = PFX + "gw", PFX + "host", PFX + "aws"
 ROOT = "/sys/fs/bpf/vtaOX-%d" % os.getpid()
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, text=True,
-                          capture_output=True, **kw)
-
-
-def wait(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    pytest.fail("timed out after %ss waiting for %s" % (timeout, what))
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,12 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
-import time
 
 import pytest
 
-BUILD = os.environ.get("VTA_BUILD", os.path.abspath("build"))
-VTA = os.path.join(BUILD, "vtiaccel")
+import clilib
+from clilib import nsx, sh, VTA, wait
+
 PFX = "vtaSP%d-" % os.getpid()
 GW, AWS = PFX + "gw", PFX + "aws"
 WAN = "vtaSPwan"
@@ -46,25 +45,6 @@ int vtasp_foreign(struct xdp_md *ctx)
 }
 char LICENSE[] SEC("license") = "GPL";
 """
-
-
-def nsx(ns):
-    return ["nsenter", "--net=/run/netns/" + ns]
-
-
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, text=True,
-                          capture_output=True, **kw)
-
-
-def wait(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    pytest.fail("timed out after %ss waiting for %s" % (timeout, what))
 
 
 @pytest.fixture(scope="module")
@@ -86,32 +66,11 @@ def topo():
         subprocess.run(["rm", "-rf", ROOT])
 
 
-class Daemon:
+class Daemon(clilib.Daemon):
     def __init__(self, *flags):
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="vtaSP-run-",
-                                               delete=False)
-        self.p = subprocess.Popen(
-            nsx(GW) + [VTA, "run", "--wan", WAN, "--pin-root", ROOT,
-                       "--liveness", "no"] + list(flags),
-            stdout=subprocess.DEVNULL, stderr=self.log, text=True)
-        wait(lambda: self.ready(), 60, "vtiaccel run to sync")
-
-    def text(self):
-        with open(self.log.name) as f:
-            return f.read()
-
-    def ready(self):
-        if self.p.poll() is not None:
-            pytest.fail("vtiaccel run exited %d: %s" % (self.p.returncode,
-                                                        self.text()[-500:]))
-        return "sync done (start)" in self.text()
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-            self.p.wait(timeout=30)
-        os.unlink(self.log.name)
-        return self.p.returncode
+        super().__init__(GW, ["--wan", WAN, "--pin-root", ROOT,
+                              "--liveness", "no"] + list(flags),
+                         "vtaSP-run-")
 
 
 def vta_json(*args, check=0):
