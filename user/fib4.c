@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "fib4.h"
+#include "bpfmmap.h"
 #include "loader.h"
 
 #define L1_ENTRIES (1U << 24)

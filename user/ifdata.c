@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "ifdata.h"
+#include "bpfmmap.h"
 #include "loader.h"
 
 #define WORDS (sizeof(struct vta_iface) / sizeof(uint32_t))

@@ -154,9 +154,6 @@ int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out);
 const char *vta_counter_name(enum vta_counter c);
 const char *vta_counter_help(enum vta_counter c);
 
-size_t vta_map_mmap_len(uint32_t n, uint32_t value_size);
-void *vta_map_mmap(int fd, uint32_t value_size, uint32_t *n, size_t *len,
-		   bool writable);
 /* Name of the program with this id ("" when it cannot be read). */
 void vta_prog_name_by_id(__u32 id, char *buf, size_t len);
 

@@ -57,7 +57,7 @@ run() {
 }
 
 if build fuzz_netlink tests/fuzz/fuzz_netlink.c user/netlink.c user/sync*.c user/ht.c user/opool.c \
-	user/log.c user/conf.c user/fib4.c user/resilient.c user/ifdata.c; then
+	user/log.c user/conf.c user/fib4.c user/resilient.c user/ifdata.c user/bpfmmap.c; then
 	# Seed corpus: well-formed kernel messages (tests/fuzz/seeds.c).
 	MNL=$(pkg-config --cflags --libs libmnl 2>/dev/null || echo -lmnl)
 	# shellcheck disable=SC2086
