@@ -139,7 +139,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_OBJS) $(UNIT_HELP
 
 # The dump tests answer libmnl's send/receive with a fake kernel.
 $(BUILD)/tests/unit/test_nl_dump: LDFLAGS += -Wl,--wrap=mnl_socket_sendto \
-	-Wl,--wrap=mnl_socket_recvfrom
+	-Wl,--wrap=mnl_socket_recvfrom -Wl,--wrap=mnl_socket_close
 
 $(BPFT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
 	$(call msg,LINK,$@)

@@ -966,6 +966,59 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 	return run_dump(&nl->dump, NETLINK_ROUTE, nlh, buf, &d);
 }
 
+/* Whether the watcher w heard an IPv6 route change (an overrun counts:
+ * it heard more than it could keep).  Route cache entries (RTM_F_CLONED:
+ * exceptions, outside the tree the dump walks) do not count. */
+static bool route6_moved(struct mnl_socket *w)
+{
+	static char buf[NL_BUFSZ];
+	const struct nlmsghdr *nlh;
+	int ret;
+
+	for (;;) {
+		ret = mnl_socket_recvfrom(w, buf, sizeof(buf));
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno != EAGAIN && errno != EWOULDBLOCK;
+		}
+		for (nlh = (const void *)buf; vta_nl_msg_ok(nlh, ret);
+		     nlh = mnl_nlmsg_next(nlh, &ret)) {
+			const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_type != RTM_NEWROUTE &&
+			    nlh->nlmsg_type != RTM_DELROUTE)
+				continue;
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
+			    !(rtm->rtm_flags & RTM_F_CLONED))
+				return true;
+		}
+	}
+}
+
+int vta_nl_dump_route6(struct vta_nl *nl, vta_nl_cb cb, void *data,
+		       bool *moved)
+{
+	static const unsigned int group = RTNLGRP_IPV6_ROUTE;
+	static bool warned;
+	struct mnl_socket *w;
+	int err;
+
+	*moved = false;
+	w = sock_open(NETLINK_ROUTE, &group, 1, 0, true);
+	if (!w && !warned) {
+		warned = true;
+		pr_warn("IPv6 route watcher: %s; IPv6 dumps are taken as "
+			"consistent\n", strerror(errno));
+	}
+	err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, cb, data);
+	if (w) {
+		*moved = route6_moved(w);
+		mnl_socket_close(w);
+	}
+	return err;
+}
+
 int vta_nl_dump_sa(struct vta_nl *nl, vta_nl_cb cb, void *data)
 {
 	static char buf[NL_BUFSZ];

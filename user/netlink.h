@@ -202,6 +202,21 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 int vta_nl_dump_sa(struct vta_nl *nl, vta_nl_cb cb, void *data);
 
 /*
+ * The IPv6 route dump (RTM_GETROUTE, AF_INET6), with *moved set when an
+ * IPv6 route was added, changed or deleted while it ran.  Such a dump is
+ * no snapshot, and the kernel does not flag it (no NLM_F_DUMP_INTR): it
+ * resumes each datagram by position (fib6_dump_table(): a tree that
+ * changed is walked again from its root, skipping as many routes as were
+ * sent), so a change ahead of that position repeats a route the dump
+ * already listed or leaves out one that never changed.  The caller
+ * dumps again.  A socket subscribed to IPv6 route events before the
+ * request tells; when it cannot be opened, *moved stays false (one
+ * dump, as before).
+ */
+int vta_nl_dump_route6(struct vta_nl *nl, vta_nl_cb cb, void *data,
+		       bool *moved);
+
+/*
  * Read every pending event from a non-blocking event socket.  Returns
  * 0 when drained, -ENOBUFS on overrun (events were lost: resync), or
  * -errno.

@@ -450,6 +450,7 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 	const char *why = vta_resync_cause_name(cause);
 	struct vta_sync_counts c;
 	uint64_t t0 = vta_mono_ns(), t1, cpu0 = thread_cpu_ns();
+	char redumps[48];
 	int err;
 
 	if (stale && d->current) {
@@ -483,10 +484,13 @@ static int resync(struct daemon *d, enum vta_resync_cause cause, bool stale)
 	vta_sync_get_counts(d->s, &c);
 	/* the CPU time too: on a shared machine the wall time is mostly
 	 * waiting for a CPU (bench/sync_bench.sh compares builds with it) */
+	snprintf(redumps, sizeof(redumps), ", IPv6 dumps repeated %lu",
+		 c.route6_redumps);
 	pr_info("sync done (%s): %lu routes, %lu groups, %lu interfaces, "
-		"%lu peers in %.1f ms (%.1f ms CPU)\n", why, c.routes, c.groups,
-		c.ifaces, c.peers, (t1 - t0) / 1e6,
-		(thread_cpu_ns() - cpu0) / 1e6);
+		"%lu peers in %.1f ms (%.1f ms CPU)%s\n", why, c.routes,
+		c.groups, c.ifaces, c.peers, (t1 - t0) / 1e6,
+		(thread_cpu_ns() - cpu0) / 1e6,
+		c.route6_redumps ? redumps : "");
 	health_publish(d);
 	if (err)
 		pr_warn("resync (%s) failed: %s; forwarding stays paused until a "

@@ -229,6 +229,37 @@ static int xdump_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/*
+ * The IPv6 routes, dumped again while they changed under the dump (it
+ * may then repeat a route or leave one out: vta_nl_dump_route6()), at
+ * most DUMP6_PASSES times.  Every pass marks what it lists in this
+ * generation (a route a pass repeats is recognised: on_route()), so the
+ * sweep keeps the union: each route of it existed during the passes, and
+ * one that went meanwhile has its RTM_DELROUTE queued on the event
+ * socket, handled after the resync.  A route is lost only if every pass
+ * left it out; where the passes leave it out depends on where the
+ * changes fell, so even under constant churn that stays unlikely.
+ * IPv4 dumps resume by key (fib_table_dump()): no repeats, no gaps.
+ */
+#define DUMP6_PASSES 4
+
+static int dump_routes6(struct vta_sync *s, struct vta_nl *nl)
+{
+	bool moved = false;
+	int pass, err;
+
+	for (pass = 1;; pass++) {
+		err = vta_nl_dump_route6(nl, dump_cb, s, &moved);
+		if (err || !moved || pass == DUMP6_PASSES)
+			break;
+		s->cnt.route6_redumps++;
+	}
+	if (!err && moved)
+		pr_info("IPv6 routes changed during each of %d dumps: "
+			"keeping what any of them listed\n", pass);
+	return err;
+}
+
 int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 {
 	int tries, err;
@@ -276,8 +307,7 @@ int vta_sync_full(struct vta_sync *s, struct vta_nl *nl)
 		err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET, dump_cb, s);
 		if (!err || err == -EINTR) {
 			intr |= err == -EINTR;
-			err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, dump_cb,
-					  s);
+			err = dump_routes6(s, nl);
 		}
 		if (err == -ECANCELED)
 			return err;

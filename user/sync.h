@@ -100,6 +100,8 @@ struct vta_sync_counts {
 	unsigned long resyncs;
 	unsigned long write_errors;
 	unsigned long pfx_updates;	/* prefixes recomputed: work done */
+	unsigned long route6_redumps;	/* IPv6 route dumps repeated: routes
+					 * changed while one ran */
 };
 
 struct vta_sync *vta_sync_new(const struct vta_conf *conf,

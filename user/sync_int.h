@@ -105,6 +105,7 @@ struct variant {
 	int oif; /* first nexthop's device (for purges) */
 	int oif_key; /* IPv6 device routes: part of the identity */
 	uint32_t gen;
+	uint32_t fp; /* route_fp() of the message that set it */
 	/* the users of nexthop nhid (struct nhu): a nexthop event updates
 	 * these prefixes only, not a million others */
 	struct pfx *pfx;

@@ -262,6 +262,49 @@ static bool v6_del_members(struct vta_sync *s, struct pfx *p, struct variant *v,
 	return true;
 }
 
+/* FNV-1a over what a route message says about where packets go. */
+static uint32_t fp_add(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619U;
+	return h;
+}
+
+/*
+ * A fingerprint of a route: its type, nexthops and the attributes the
+ * model keeps, not its counters (RTA_CACHEINFO), so that a dump listing
+ * the same route twice (vta_nl_dump_route6()) can be told from a second
+ * route with the same identity.
+ */
+static uint32_t route_fp(const struct vta_nl_route *r)
+{
+	uint32_t h = 2166136261U;
+	int i;
+
+	h = fp_add(h, &r->type, 1);
+	h = fp_add(h, &r->scope, 1);
+	h = fp_add(h, &r->nhid, sizeof(r->nhid));
+	h = fp_add(h, &r->mtu, sizeof(r->mtu));
+	h = fp_add(h, &r->n_nh, sizeof(r->n_nh));
+	h = fp_add(h, &r->too_many, 1);
+	h = fp_add(h, &r->encap, 1);
+	h = fp_add(h, &r->has_prefsrc, 1);
+	if (r->has_prefsrc)
+		h = fp_add(h, r->prefsrc.b, 16);
+	for (i = 0; i < r->n_nh && i < VTA_NL_MAX_NH; i++) {
+		const struct vta_nl_nh *m = &r->nh[i];
+
+		h = fp_add(h, &m->ifindex, sizeof(m->ifindex));
+		h = fp_add(h, &m->weight, sizeof(m->weight));
+		h = fp_add(h, &m->gw_family, 1);
+		if (m->gw_family)
+			h = fp_add(h, m->gw.b, 16);
+	}
+	return h;
+}
+
 /* Whether an RTM_DELROUTE names the route v keeps (not one behind it). */
 static bool v4_del_is_first(const struct vta_sync *s, const struct variant *v,
 			    const struct vta_nl_route *del)
@@ -399,6 +442,11 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 		uint16_t fl = nlh->nlmsg_flags;
 
 		v = *pp;
+		/* the dump listed it before, as it is (a second pass, or the
+		 * kernel's walk restarted): nothing new */
+		if ((fl & NLM_F_MULTI) && v->gen == s->gen &&
+		    v->fp == route_fp(&r))
+			return 0;
 		/*
 		 * IPv6 merges gateway routes of one metric into ECMP siblings
 		 * (announced whole, RTA_MULTIPATH), but not a route with a
@@ -449,6 +497,7 @@ static int on_route(struct vta_sync *s, const struct nlmsghdr *nlh)
 	v->oif = r.n_nh ? r.nh[0].ifindex : 0;
 	v->unrep = r.too_many || r.encap;
 	v->gen = s->gen;
+	v->fp = route_fp(&r);
 	v->has_prefsrc = r.has_prefsrc;
 	v->prefsrc = r.prefsrc;
 	free(v->big);

@@ -34,6 +34,7 @@ for t in tests/net/dp/*.sh tests/net/dp/test_*.py; do
 	[ -f "$t" ] && scripts+=("$t")
 done
 for t in tests/net/sync/run.sh tests/net/sync/test_liveness.sh tests/net/sync/test_churn_gen.sh \
+	tests/net/sync/test_dump6.sh \
 	tests/net/sync/test_churn.sh \
 	tests/net/cli/run.sh; do
 	[ -f "$t" ] && scripts+=("$t")
