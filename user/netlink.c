@@ -966,34 +966,20 @@ int vta_nl_dump(struct vta_nl *nl, int type, int family, vta_nl_cb cb,
 	return run_dump(&nl->dump, NETLINK_ROUTE, nlh, buf, &d);
 }
 
-/* Whether the watcher w heard an IPv6 route change (an overrun counts:
- * it heard more than it could keep).  Route cache entries (RTM_F_CLONED:
- * exceptions, outside the tree the dump walks) do not count. */
-static bool route6_moved(struct mnl_socket *w)
+/* An IPv6 route change for vta_nl_dump_route6()'s watcher; route cache
+ * entries (RTM_F_CLONED: exceptions, outside the tree the dump walks) do
+ * not count. */
+static int route6_change_cb(const struct nlmsghdr *nlh, void *data)
 {
-	static char buf[NL_BUFSZ];
-	const struct nlmsghdr *nlh;
-	int ret;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	bool *moved = data;
 
-	for (;;) {
-		ret = mnl_socket_recvfrom(w, buf, sizeof(buf));
-		if (ret < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno != EAGAIN && errno != EWOULDBLOCK;
-		}
-		for (nlh = (const void *)buf; vta_nl_msg_ok(nlh, ret);
-		     nlh = mnl_nlmsg_next(nlh, &ret)) {
-			const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_type != RTM_NEWROUTE &&
-			    nlh->nlmsg_type != RTM_DELROUTE)
-				continue;
-			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
-			    !(rtm->rtm_flags & RTM_F_CLONED))
-				return true;
-		}
-	}
+	if ((nlh->nlmsg_type == RTM_NEWROUTE ||
+	     nlh->nlmsg_type == RTM_DELROUTE) &&
+	    (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
+	     !(rtm->rtm_flags & RTM_F_CLONED)))
+		*moved = true;
+	return 0;
 }
 
 int vta_nl_dump_route6(struct vta_nl *nl, vta_nl_cb cb, void *data,
@@ -1013,7 +999,9 @@ int vta_nl_dump_route6(struct vta_nl *nl, vta_nl_cb cb, void *data,
 	}
 	err = vta_nl_dump(nl, RTM_GETROUTE, AF_INET6, cb, data);
 	if (w) {
-		*moved = route6_moved(w);
+		/* an overrun counts: it heard more than it could keep */
+		if (vta_nl_read_events(w, route6_change_cb, moved))
+			*moved = true;
 		mnl_socket_close(w);
 	}
 	return err;
