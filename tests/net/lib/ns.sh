@@ -161,10 +161,12 @@ vta_start() {
 
 # vta_static unpins on SIGTERM; one SIGKILLed (stuck in the verifier past
 # nt_kill's deadline) leaves its pins, which would block the next start.
+# `vtiaccel run` pins its programs under progs/ (the egress clamp it
+# leaves attached on exit): those go too.
 vta_unpin() {
 	if [ -d "$NT_PIN" ]; then
-		rm -f "$NT_PIN"/vta_* 2>/dev/null
-		rmdir "$NT_PIN" 2>/dev/null
+		rm -f "$NT_PIN"/vta_* "$NT_PIN"/progs/* 2>/dev/null
+		rmdir "$NT_PIN"/progs "$NT_PIN" 2>/dev/null
 	fi
 	return 0
 }
