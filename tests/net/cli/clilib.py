@@ -36,13 +36,14 @@ def wait(cond, timeout, what):
 
 class Daemon:
     """`vtiaccel run ARGS` in namespace ns, its standard error in a file;
-    the constructor returns once the first sync is done."""
+    the constructor returns once the first sync is done.  enter(ns): the
+    command that runs it there (nsenter: the daemon keeps our mounts)."""
 
-    def __init__(self, ns, args, prefix="vta-run-"):
+    def __init__(self, ns, args, prefix="vta-run-", enter=nsx):
         self.log = tempfile.NamedTemporaryFile("w+", prefix=prefix,
                                                delete=False)
         self.p = subprocess.Popen(
-            nsx(ns) + [VTA, "run"] + list(args),
+            enter(ns) + [VTA, "run"] + list(args),
             stdout=subprocess.DEVNULL, stderr=self.log, text=True)
         wait(lambda: self.ready(), 60, "vtiaccel run to sync")
 

@@ -20,11 +20,11 @@ roots /sys/fs/bpf/vtaOX-<pid>; everything is removed at the end.
 import json
 import os
 import subprocess
-import tempfile
 import time
 
 import pytest
 
+import clilib
 from clilib import sh, VTA, wait
 
 PFX = "vtaOX%d-" % os.getpid()
@@ -68,35 +68,14 @@ def topo():
         subprocess.run(["rm", "-rf", ROOT])
 
 
-class Daemon:
+class Daemon(clilib.Daemon):
     """`ip netns exec GW vtiaccel run ...`: ip execs vtiaccel, so the
     process is the daemon itself, in a mount namespace of its own."""
 
     def __init__(self, *flags):
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="vtaOX-run-",
-                                               delete=False)
-        self.p = subprocess.Popen(
-            ["ip", "netns", "exec", GW, VTA, "run", "--pin-root", ROOT,
-             "--lan", "r0"] + list(flags),
-            stdout=subprocess.DEVNULL, stderr=self.log, text=True)
-        wait(self.ready, 60, "vtiaccel run to sync")
-
-    def text(self):
-        with open(self.log.name) as f:
-            return f.read()
-
-    def ready(self):
-        if self.p.poll() is not None:
-            pytest.fail("vtiaccel run exited %d: %s" % (self.p.returncode,
-                                                        self.text()[-500:]))
-        return "sync done (start)" in self.text()
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            self.p.wait(timeout=30)
-        os.unlink(self.log.name)
-        return self.p.returncode
+        super().__init__(GW, ["--pin-root", ROOT, "--lan", "r0"] +
+                         list(flags), prefix="vtaOX-run-",
+                         enter=lambda ns: ["ip", "netns", "exec", ns])
 
 
 def vta(ns, *args):
