@@ -6,7 +6,9 @@
 
 Per interface, from the counter deltas: forwarded = fwd_* (tc and XDP),
 transit passed = every pass_* except pass_local (for the gateway itself:
-BGP, pings of its addresses) and pass_not_ip (ARP); share = forwarded /
+BGP, pings of its addresses), pass_not_ip (ARP) and pass_not_host (multicast
+and broadcast frames: IPv6 neighbour discovery, MLD; the kernel forwards none
+of them), as `vtiaccel stats` counts its share; share = forwarded /
 (forwarded + transit passed).  Prints one line per interface with the
 largest pass reasons; exit 1 if an interface is below --min or saw no
 transit packet at all.  The interfaces listed are checked as one group
@@ -37,7 +39,8 @@ def main():
         d = {k: a[k] - b.get(k, 0) for k in a}
         fwd = sum(v for k, v in d.items() if k.startswith("fwd_"))
         passed = {k: v for k, v in d.items() if k.startswith("pass_")
-                  and k not in ("pass_local", "pass_not_ip") and v}
+                  and k not in ("pass_local", "pass_not_ip", "pass_not_host")
+                  and v}
         npass = sum(passed.values())
         share = 100.0 * fwd / (fwd + npass) if fwd + npass else 0.0
         why = ", ".join("%s %d" % kv for kv in

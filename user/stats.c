@@ -114,7 +114,9 @@ static const struct slot_stats *find_slot(const struct snapshot *s, __u32 slot,
 
 /* K_TRANSIT: passes of traffic a router forwards, the denominator of the
  * fast-path share (with the forwarded packets).  Not in it: traffic for the
- * gateway itself (BGP over the tunnels, pass_local), non-IP frames (ARP)
+ * gateway itself (BGP over the tunnels, pass_local), non-IP frames (ARP),
+ * frames not addressed to the gateway's MAC (pass_not_host: IPv6 neighbour
+ * discovery and MLD multicast, broadcasts; the kernel forwards none of them)
  * and the WAN program's passes (it never forwards: its share is "-"). */
 enum kind { K_FWD, K_PASS, K_DROP, K_TRANSIT };
 
@@ -124,7 +126,8 @@ static bool is_kind(int c, enum kind k)
 	case K_FWD: return VTA_COUNTER_IS(c, FWD);
 	case K_PASS: return VTA_COUNTER_IS(c, PASS);
 	case K_TRANSIT: return VTA_COUNTER_IS(c, PASS) && c != VTA_PASS_LOCAL &&
-			       c != VTA_PASS_NOT_IP && c != VTA_PASS_MARK_OFF;
+			       c != VTA_PASS_NOT_IP && c != VTA_PASS_NOT_HOST &&
+			       c != VTA_PASS_MARK_OFF;
 	case K_DROP: return VTA_COUNTER_IS(c, DROP);
 	}
 	return false;
@@ -515,7 +518,8 @@ const struct vta_cmd vta_cmd_stats = {
 		"passed to the kernel by reason, dropped by reason and events (text "
 		"output shows non-zero counters only), the fast-path share "
 		"(forwarded / (forwarded + passed transit traffic): traffic for the "
-		"gateway itself, non-IP frames and the WAN are left out), and the "
+		"gateway itself, non-IP frames, frames not addressed to the gateway "
+		"(multicast, broadcast) and the WAN are left out), and the "
 		"ECMP balance: each "
 		"tunnel's share of the packets the fast path sent into tunnels. "
 		"It counts packets, not flows (the programs keep no flow state): "

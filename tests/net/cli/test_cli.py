@@ -47,6 +47,7 @@ stat vtaCLlan fwd_to_tunnel 1001 150000
 stat vtaCLlan pass_no_route 3 300
 stat vtaCLlan pass_local 40 4000
 stat vtaCLlan pass_not_ip 9 900
+stat vtaCLlan pass_not_host 6 600
 stat vtaCLt1 tx 250 37500
 stat vtaCLt2 tx 750 112500
 stat 0 pass_unknown_if 5 500
@@ -429,9 +430,9 @@ def test_stats(root):
     # the fixture spreads each count over the CPUs: the sum is what counts
     assert lan["counters"]["fwd_to_tunnel"] == {"packets": 1001, "bytes": 150000}
     assert lan["forwarded"]["packets"] == 1001
-    assert lan["passed"] == {"packets": 52, "bytes": 5200}
+    assert lan["passed"] == {"packets": 58, "bytes": 5800}
     # the share counts transit traffic only: not pass_local (BGP to the
-    # gateway itself) or pass_not_ip (ARP)
+    # gateway itself), pass_not_ip (ARP) or pass_not_host (multicast ND)
     assert abs(lan["fast_path_share"] - 100 * 1001 / 1004) < 1e-3  # percent
     assert by["unknown"]["counters"]["pass_unknown_if"]["packets"] == 5
     assert by["vtaCLt2"]["fast_path_share"] is None
