@@ -3,7 +3,8 @@
  * prog_cost - ns per packet of each vtiaccel program path, measured with
  * BPF_PROG_TEST_RUN, next to an empty tc program (r0 = 0; exit) run the
  * same way, with 1k, 100k and 1M random /24../32 routes in the FIB and
- * one destination or random ones.
+ * one destination or random ones.  IPv6 rows: the LPM trie vta_fib6 with
+ * 1k, 100k and (its capacity, VTA_FIB6_MAX) 262k random /48../64 routes.
  *
  * Method: every measurement is a loop of test runs with repeat = 1, so
  * "single" and "random" differ only in the destination (random: a new
@@ -34,6 +35,7 @@
 
 #define IF_IN		1
 #define IF_TUN		11
+#define IF_TUN2		12
 #define IF_LAN		22
 #define N_PKTS		4096	/* distinct random packets, cycled */
 #define N_RUNS		100000	/* test runs per measurement */
@@ -42,6 +44,9 @@ static struct vta_maps M;
 static int prog_fd[VTA_PROG_MAX], empty_fd;
 static __be32 *routes;		/* one address inside each random route */
 static int n_routes;
+static struct in6_addr *routes6;	/* likewise for the IPv6 trie */
+static int n_routes6;
+#define FIB6_CAP	((int)VTA_FIB6_MAX - 64)	/* room for the topology */
 
 static __u32 rnd(void)
 {
@@ -101,6 +106,29 @@ static int build(__u8 *b, __be32 src, __be32 dst, int proto)
 	return len;
 }
 
+/* Ethernet + IPv6 + UDP + 2 bytes (64-byte frame). */
+static int build6(__u8 *b, const struct in6_addr *src,
+		  const struct in6_addr *dst)
+{
+	__u8 *ip = b + 14, *u = ip + 40;
+	int l4 = 8 + 2;
+
+	memset(b, 0, 14 + 40 + l4);
+	b[6] = 2;
+	b[11] = 1;
+	b[12] = 0x86;
+	b[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[5] = l4;
+	ip[6] = 17;
+	ip[7] = 255;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	u[0] = 0x9c; u[1] = 0x40; u[2] = 0x01; u[3] = 0xbb;
+	u[5] = l4;	/* checksum 0: the programs do not check it */
+	return 14 + 40 + l4;
+}
+
 static void iface(__u32 ifindex, __u32 role, __u32 slot, __u16 mss, __u32 fl)
 {
 	struct vta_iface v = { .role = role, .slot = slot, .mtu = 1500,
@@ -124,6 +152,19 @@ static void route(__be32 addr, int plen, __u32 gid)
 
 	if (err) {
 		fprintf(stderr, "prog_cost: add route: %s\n", strerror(-err));
+		exit(1);
+	}
+}
+
+static void route6(const char *addr, int plen, __u32 gid)
+{
+	struct vta_route r = { .group_id = gid, .flags = VTA_RT_F_VIA_TUNNEL };
+	struct vta_fib6_key k = { .prefixlen = plen };
+
+	inet_pton(AF_INET6, addr, k.addr);
+	if (bpf_map_update_elem(M.fib6, &k, &r, 0)) {
+		fprintf(stderr, "prog_cost: add route %s/%d: %s\n", addr, plen,
+			strerror(errno));
 		exit(1);
 	}
 }
@@ -157,6 +198,24 @@ static void topology(void)
 	bpf_map_update_elem(M.groups, &gid, &g, 0);
 	route(inet_addr("10.1.0.0"), 16, 2);		/* the LAN */
 	route(inet_addr("172.31.0.0"), 16, 1);		/* the VPC */
+	/* a second VPC over both tunnels, as BGP ECMP installs it: the
+	 * daemon's resilient bucket table */
+	iface(IF_TUN2, VTA_ROLE_TUNNEL, 12, 1379,
+	      VTA_IF_F_UP | VTA_IF_F_SA_UP);
+	g.n_paths = 2;
+	g.total_weight = 2;
+	g.paths[0] = (struct vta_nh){ .ifindex = IF_TUN, .kind = VTA_NH_TUNNEL,
+				      .weight = 1 };
+	g.paths[1] = (struct vta_nh){ .ifindex = IF_TUN2,
+				      .kind = VTA_NH_TUNNEL, .weight = 1 };
+	g.n_buckets = VTA_GROUP_BUCKETS;
+	for (gid = 0; gid < VTA_GROUP_BUCKETS; gid++)
+		g.buckets[gid] = gid & 1;
+	gid = 3;
+	bpf_map_update_elem(M.groups, &gid, &g, 0);
+	route(inet_addr("172.30.0.0"), 16, 3);
+	route6("2001:db8:1::", 64, 2);
+	route6("2001:db8:31::", 48, 1);
 	lease(VTA_CFG_F_FORWARD | VTA_CFG_F_ESP_MARK, true);
 }
 
@@ -174,6 +233,37 @@ static void grow_fib(int n)
 		route(htonl(a), plen, 1);
 		routes[n_routes++] = htonl(a | (plen == 32 ? 0 : rnd() &
 					       ((1U << (32 - plen)) - 1)));
+	}
+}
+
+/* Grow the IPv6 trie to n random /48../64 routes (via the tunnel), in
+ * 2400::/6 (clear of 2001:db8::/32 and the special ranges). */
+static void grow_fib6(int n)
+{
+	if (n > FIB6_CAP)
+		n = FIB6_CAP;
+	while (n_routes6 < n) {
+		struct vta_fib6_key k = { .prefixlen = 48 + rnd() % 17 };
+		struct vta_route r = { .group_id = 1,
+				       .flags = VTA_RT_F_VIA_TUNNEL };
+		__u32 w[4] = { rnd(), rnd(), rnd(), rnd() };
+		int i;
+
+		w[0] = (w[0] & 0x03ffffff) | 0x24000000;
+		w[1] &= k.prefixlen == 64 ? ~0U :
+					    ~((1U << (64 - k.prefixlen)) - 1);
+		w[2] = w[3] = 0;
+		for (i = 0; i < 4; i++)
+			w[i] = htonl(w[i]);
+		memcpy(k.addr, w, 16);
+		if (bpf_map_update_elem(M.fib6, &k, &r, BPF_NOEXIST))
+			continue;	/* drawn twice */
+		/* an address inside it */
+		w[1] = htonl(ntohl(w[1]) | (k.prefixlen == 64 ? 0 : rnd() &
+			     ((1U << (64 - k.prefixlen)) - 1)));
+		w[2] = rnd();
+		w[3] = rnd();
+		memcpy(&routes6[n_routes6++], w, 16);
 	}
 }
 
@@ -206,19 +296,27 @@ struct path {
 	enum vta_prog prog;	/* VTA_PROG_MAX: the empty program */
 	int proto;
 	int dir;		/* 0: LAN->VPC dst, 1: VPC src -> LAN,
-				 * 2: unrouted, 3: ESP to the WAN */
+				 * 2: unrouted, 3: ESP to the WAN,
+				 * 4: lease expired, 5: LAN->ECMP VPC */
 	bool fib;		/* depends on the FIB: one column per size */
 	int expect;		/* expected return code */
 	bool modifies;		/* rewrites the packet: hot repeat 200 */
+	bool v6;		/* IPv6 (UDP only): the trie */
 };
 
 static const struct path paths[] = {
 	{ "empty tc program", VTA_PROG_MAX, 17, 0, false, 0 },
 	{ "lan->tunnel fwd (udp 64B)", VTA_PROG_LAN, 17, 0, true, 7, true },
 	{ "lan->tunnel fwd + mss clamp", VTA_PROG_LAN, 6, 0, true, 7, true },
+	{ "lan->tunnel fwd, 2-way ecmp", VTA_PROG_LAN, 17, 5, false, 7, true },
 	{ "tunnel->lan fwd (rpf + dst)", VTA_PROG_TUNNEL, 17, 1, true, 7,
 	  true },
 	{ "lan pass: no route", VTA_PROG_LAN, 17, 2, true, 0 },
+	{ "v6 lan->tunnel fwd (udp 64B)", VTA_PROG_LAN, 17, 0, true, 7, true,
+	  true },
+	{ "v6 tunnel->lan fwd (dst)", VTA_PROG_TUNNEL, 17, 1, true, 7, true,
+	  true },
+	{ "v6 lan pass: no route", VTA_PROG_LAN, 17, 2, true, 0, false, true },
 	{ "lan pass: lease expired", VTA_PROG_LAN, 17, 4, false, 0 },
 	{ "wan esp mark", VTA_PROG_WAN, 50, 3, false, 0 },
 	{ "wan pass: not esp", VTA_PROG_WAN, 17, 3, false, 0 },
@@ -237,8 +335,23 @@ static int make_pkts(const struct path *p, bool random)
 {
 	int i, n = random ? N_PKTS : 1;
 	__be32 lan = inet_addr("10.1.0.10"), vpc = inet_addr("172.31.1.20");
+	struct in6_addr lan6, vpc6, none6;
 
-	for (i = 0; i < n; i++) {
+	inet_pton(AF_INET6, "2001:db8:1::10", &lan6);
+	inet_pton(AF_INET6, "2001:db8:31:1::20", &vpc6);
+	inet_pton(AF_INET6, "2001:db8:6464::1", &none6);
+	for (i = 0; p->v6 && i < n; i++) {
+		const struct in6_addr *r = random && n_routes6 ?
+			&routes6[rnd() % n_routes6] : &vpc6;
+
+		if (p->dir == 0)
+			lens[i] = build6(pkts[i], &lan6, r);
+		else if (p->dir == 1)
+			lens[i] = build6(pkts[i], r, &lan6);
+		else
+			lens[i] = build6(pkts[i], &lan6, &none6);
+	}
+	for (i = 0; !p->v6 && i < n; i++) {
 		__be32 r = random && n_routes ? routes[rnd() % n_routes] : vpc;
 
 		switch (p->dir) {
@@ -251,6 +364,10 @@ static int make_pkts(const struct path *p, bool random)
 		case 2:
 			lens[i] = build(pkts[i], lan, htonl(0xc6336400 |
 					(rnd() & 0xff)), p->proto);
+			break;
+		case 5:
+			lens[i] = build(pkts[i], lan, inet_addr("172.30.1.20"),
+					p->proto);
 			break;
 		default:
 			lens[i] = build(pkts[i], inet_addr("198.51.100.1"),
@@ -342,6 +459,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	routes = calloc(1000000, sizeof(*routes));
+	routes6 = calloc(FIB6_CAP, sizeof(*routes6));
 	topology();
 
 	/* columns: hot, then single/random for each FIB size */
@@ -349,6 +467,7 @@ int main(int argc, char **argv)
 		if (sizes[s] > max)
 			break;
 		grow_fib(sizes[s]);
+		grow_fib6(sizes[s]);
 		for (i = 0; i < N_PATHS; i++) {
 			if (!paths[i].fib && s > 0) {
 				res[i][1 + 2 * s] = res[i][1];
@@ -365,8 +484,12 @@ int main(int argc, char **argv)
 	}
 	memcpy(base, res[0], sizeof(base));
 
-	printf("prog_cost: ns/packet, BPF_PROG_TEST_RUN, IPv4, %d runs per cell "
-	       "(repeat 1), hot = one packet, repeat in the kernel\n", N_RUNS);
+	printf("prog_cost: ns/packet, BPF_PROG_TEST_RUN, %d runs per cell "
+	       "(repeat 1), hot = one packet, repeat in the kernel; IPv4 FIB: "
+	       "DIR-24-8, IPv6 (v6 rows): LPM trie", N_RUNS);
+	if (max >= sizes[2])
+		printf(", its 1M columns at %d routes (VTA_FIB6_MAX)", n_routes6);
+	putchar('\n');
 	printf("%-30s %8s", "path", "hot");
 	for (s = 0; s < 3 && sizes[s] <= max; s++)
 		printf("  %7s-%-3s %7s-%-3s", s == 0 ? "1k" : s == 1 ? "100k" : "1M",
@@ -394,5 +517,6 @@ int main(int argc, char **argv)
 	vta_loader_close(l);
 	close(empty_fd);
 	free(routes);
+	free(routes6);
 	return 0;
 }
