@@ -73,6 +73,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_ifslot SEC(".maps");
 
+/* ifindex -> slot for ifindexes below VTA_IFIDX_DIRECT, 0 = none. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, VTA_IFIDX_DIRECT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_ifidx SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
@@ -212,10 +221,17 @@ static __always_inline int vta_iface_get(__u32 ifindex, struct vta_iface *out)
 	__u64 s1, s2, x, w[4];
 	__u32 k;
 
-	sp = bpf_map_lookup_elem(&vta_ifslot, &ifindex);
+	/* the array for the usual small ifindex (inlined by the verifier:
+	 * no hashing), the hash beyond it */
+	if (ifindex < VTA_IFIDX_DIRECT)
+		sp = bpf_map_lookup_elem(&vta_ifidx, &ifindex);
+	else
+		sp = bpf_map_lookup_elem(&vta_ifslot, &ifindex);
 	if (!sp)
 		return VTA_PASS_UNKNOWN_IF;
 	k = *sp;
+	if (!k)
+		return VTA_PASS_UNKNOWN_IF;
 	e = bpf_map_lookup_elem(&vta_ifdata, &k);
 	if (!e)
 		return VTA_PASS_UNKNOWN_IF;

@@ -47,6 +47,12 @@
 #ifndef VTA_IFACES_MAX
 #define VTA_IFACES_MAX		256		/* managed interfaces */
 #endif
+/* ifindexes below this find their slot in the array vta_ifidx; the rest
+ * (a host that created and deleted many interfaces) in the hash
+ * vta_ifslot */
+#ifndef VTA_IFIDX_DIRECT
+#define VTA_IFIDX_DIRECT	(1U << 16)
+#endif
 #ifndef VTA_PEERS_MAX
 #define VTA_PEERS_MAX		256		/* ESP peers */
 #endif
@@ -189,6 +195,15 @@ struct vta_group {
 /* ------------------------------------------------------------------ */
 /* Interfaces: vta_ifslot, BPF_MAP_TYPE_HASH, ifindex -> slot (__u32),
  * and vta_ifdata, a BPF_F_MMAPABLE array, slot -> struct vta_ifdata.
+ * vta_ifidx, an array indexed by ifindex (0 = not managed), is the same
+ * ifindex -> slot index for ifindexes below VTA_IFIDX_DIRECT: the one the
+ * programs read (an array lookup is an address computation, a hash lookup
+ * hashes the key and walks a bucket).  vta_ifslot stays the list of
+ * managed interfaces user space walks, and the programs' index for larger
+ * ifindexes.  Written after vta_ifslot and cleared before it, so the
+ * array's entries are a subset of the hash's; a stale or torn slot there
+ * finds another interface's entry, whose ifindex does not match: the
+ * packet goes to the kernel (below).
  *
  * Never rewritten in place through a hash map (issue 11, item 6): an
  * update of an existing key of a hash map recycles the old element at
@@ -497,7 +512,8 @@ struct vta_health {
  * (user/loader.h).  bpf/maps.h checks that each one is defined.
  */
 #define VTA_MAPS(X) X(fib6) X(groups) X(ifslot) X(peers) X(config) \
-	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt) X(ifdata)
+	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt) X(ifdata) \
+	X(ifidx)
 #define VTA_MAP_NAME(var) "vta_" #var
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");

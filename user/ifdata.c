@@ -179,13 +179,30 @@ int vta_iface_next(const struct vta_maps *m, const uint32_t *prev,
 	return bpf_map_get_next_key(m->ifslot, &k, next) ? -errno : 0;
 }
 
+/* The programs' array index (vta_ifidx) of ifindex: slot, or 0 for none.
+ * Without the map (pins of a vtiaccel from before it, read-only CLI
+ * fixtures) or for an ifindex beyond it there is nothing to write: the
+ * programs look such an ifindex up in vta_ifslot. */
+static int ifidx_set(const struct vta_maps *m, uint32_t ifindex, uint32_t slot)
+{
+	__u32 k = ifindex, v = slot;
+
+	if (m->ifidx < 0 || ifindex >= VTA_IFIDX_DIRECT)
+		return 0;
+	return bpf_map_update_elem(m->ifidx, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
 int vta_iface_del(const struct vta_maps *m, struct vta_ifdata *d,
 		  uint32_t ifindex)
 {
 	uint32_t slot = 0;
-	int err;
+	int err, e2;
 
 	err = vta_iface_slot(m, ifindex, &slot);
+	/* the array first: its entries stay a subset of vta_ifslot's */
+	e2 = ifidx_set(m, ifindex, 0);
+	if (e2)
+		return e2;
 	if (bpf_map_delete_elem(m->ifslot, &ifindex) && errno != ENOENT)
 		return -errno;
 	/* A program that found the key before the delete reads the data
@@ -221,7 +238,9 @@ int vta_iface_put(const struct vta_maps *m, struct vta_ifdata *d,
 	    bpf_map_update_elem(m->ifslot, &ifindex, &slot, BPF_NOEXIST) &&
 	    errno != EEXIST)
 		return -errno;
-	return 0;
+	/* every time, not only for a new entry: repairs an array entry a
+	 * delete cleared before it failed on vta_ifslot */
+	return ifidx_set(m, ifindex, slot);
 }
 
 void vta_iface_clear(const struct vta_maps *m, struct vta_ifdata *d)
@@ -231,7 +250,7 @@ void vta_iface_clear(const struct vta_maps *m, struct vta_ifdata *d)
 
 	while (!bpf_map_get_next_key(m->ifslot, NULL, &next)) {
 		k = next;
-		if (bpf_map_delete_elem(m->ifslot, &k))
+		if (ifidx_set(m, k, 0) || bpf_map_delete_elem(m->ifslot, &k))
 			break;
 	}
 	if (!d)

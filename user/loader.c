@@ -462,9 +462,12 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
 	*m = l->maps;
 }
 
-static bool slot_is_health(struct vta_maps *m, size_t i)
+/* Maps that pins of an older vtiaccel may lack, the rest still readable:
+ * health, and the programs' ifindex array (read by the programs only). */
+static bool slot_is_optional(struct vta_maps *m, size_t i)
 {
-	return vta_maps_slot(m, i) == &m->health;
+	return vta_maps_slot(m, i) == &m->health ||
+	       vta_maps_slot(m, i) == &m->ifidx;
 }
 
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
@@ -478,9 +481,7 @@ int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
 
 		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
 		fd = bpf_obj_get(path);
-		/* pins of a vtiaccel from before the health map: the rest
-		 * is still readable */
-		if (fd < 0 && errno == ENOENT && slot_is_health(m, i))
+		if (fd < 0 && errno == ENOENT && slot_is_optional(m, i))
 			continue;
 		if (fd < 0) {
 			int err = -errno;

@@ -128,6 +128,26 @@ static void lan_seq_moved_on(void)
 	iface_seq_add(IF_TUN1, 4);
 }
 
+/* vti1 under an ifindex beyond the array vta_ifidx: the programs find
+ * its slot in the hash vta_ifslot (bpf/maps.h vta_iface_get()). */
+static void lan_out_high_ifindex(void)
+{
+	struct vta_nh n = nh_tun(VTA_IFIDX_DIRECT + IF_TUN1, 1);
+
+	setup_lan();
+	del_iface(IF_TUN1);
+	add_iface(VTA_IFIDX_DIRECT + IF_TUN1, VTA_ROLE_TUNNEL, SLOT_TUN1, 1436,
+		  MSS4, MSS6, UPT, 100, 0xffffffff);
+	add_group(1, 1, &n);
+}
+
+/* ... and once it is gone from there, it is not managed any more. */
+static void lan_out_high_gone(void)
+{
+	lan_out_high_ifindex();
+	del_iface(VTA_IFIDX_DIRECT + IF_TUN1);
+}
+
 static void lan_tun_down(void)
 {
 	setup_lan();
@@ -440,6 +460,14 @@ static const struct fx lan[] = {
 	  PASS(PASS_NO_PATH) },
 	{ "lan4 egress not managed", L, .setup = lan_egress_unknown,
 	  .in = { UDP4 }, PASS(PASS_NO_PATH) },
+	{ "lan4 -> vti1 with an ifindex beyond vta_ifidx", L,
+	  .setup = lan_out_high_ifindex, .in = { UDP4 }, TO_TUN1,
+	  .out = { UDP4, .ttl = 63 } },
+	{ "lan6 -> vti1 with an ifindex beyond vta_ifidx", L,
+	  .setup = lan_out_high_ifindex, .in = { UDP6 }, TO_TUN1,
+	  .out = { UDP6, .ttl = 63 } },
+	{ "lan4 egress beyond vta_ifidx, deleted", L,
+	  .setup = lan_out_high_gone, .in = { UDP4 }, PASS(PASS_NO_PATH) },
 	{ "lan4 back out of the LAN", L, .in = { UDP4, .dst = "10.1.2.3" },
 	  PASS(PASS_NO_PATH) },
 	{ "lan6 back out of the LAN", L, .in = { UDP6, .dst = "fd00:1::99" },

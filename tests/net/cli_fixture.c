@@ -61,6 +61,8 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 	m->ifdata = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(ifdata), 4,
 				   sizeof(struct vta_ifdata), VTA_STATS_SLOTS,
 				   &mm);
+	m->ifidx = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(ifidx), 4, 4,
+				  VTA_IFIDX_DIRECT, NULL);
 	m->peers = bpf_map_create(BPF_MAP_TYPE_HASH, VTA_MAP_NAME(peers),
 				  sizeof(struct vta_peer_key), sizeof(struct vta_peer),
 				  VTA_PEERS_MAX, NULL);
