@@ -81,7 +81,15 @@ static __always_inline int vta_route(const struct vta_pkt *p,
 	g = bpf_map_lookup_elem(&vta_groups, &gid);
 	if (!g)
 		return VTA_PASS_NO_PATH;
-	i = vta_group_pick(g, vta_pkt_hash(p, cfg->hash_seed));
+	/* One member: vta_group_pick() gives it for any hash (a bucket
+	 * names member 0 or none, and the threshold point is below the
+	 * total, which its weight covers), so the flow hash is not
+	 * computed. */
+	if (g->n_paths == 1 && g->total_weight &&
+	    g->paths[0].weight >= g->total_weight)
+		i = 0;
+	else
+		i = vta_group_pick(g, vta_pkt_hash(p, cfg->hash_seed));
 	if (i < 0 || i >= VTA_MAX_PATHS)
 		return VTA_PASS_NO_PATH;
 	nh = &g->paths[i];

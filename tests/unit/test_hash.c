@@ -99,6 +99,47 @@ static void test_pick_boundaries(void **state)
 	assert_int_equal(vta_group_pick(&g, 7), 0);
 }
 
+/*
+ * bpf/fib.h vta_route() skips the flow hash for a group of one member
+ * whose weight covers the total: vta_group_pick() must give member 0 for
+ * every hash then, bucket table or not, whatever the buckets say (the
+ * daemon writes 0; other values fall back to the threshold).  With a
+ * weight below the total (never written) it is not so: the shortcut's
+ * condition excludes that.
+ */
+static __u32 lcg(__u32 h)
+{
+	return h * 1664525 + 1013904223;
+}
+
+static void test_pick_one_member_any_hash(void **state)
+{
+	static const __u32 edges[] = { 0, 1, 0x7fffffff, 0x80000000,
+				       0xfffffffe, 0xffffffff };
+	struct vta_group g;
+	__u32 h, i, w;
+
+	for (w = 1; w <= 256; w *= 4) {
+		memset(&g, 0, sizeof(g));
+		g.n_paths = 1;
+		g.paths[0].weight = w;
+		g.total_weight = w;
+		for (i = 0; i < 6; i++)
+			assert_int_equal(vta_group_pick(&g, edges[i]), 0);
+		for (i = 0, h = 0x9e3779b9; i < 100000; i++, h = lcg(h))
+			assert_int_equal(vta_group_pick(&g, h), 0);
+		g.n_buckets = VTA_GROUP_BUCKETS;
+		for (i = 0; i < VTA_GROUP_BUCKETS; i++)
+			g.buckets[i] = i % 3 ? 0 : (__u8)(i & 0xff);
+		for (i = 0, h = 1; i < 100000; i++, h = lcg(h))
+			assert_int_equal(vta_group_pick(&g, h), 0);
+	}
+	g.paths[0].weight = 1;
+	g.total_weight = 2;
+	g.n_buckets = 0;
+	assert_int_equal(vta_group_pick(&g, 0xffffffff), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_pick_empty_and_invalid),
 		cmocka_unit_test(test_pick_follows_weights),
 		cmocka_unit_test(test_pick_boundaries),
+		cmocka_unit_test(test_pick_one_member_any_hash),
 	};
 
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
