@@ -139,6 +139,7 @@ static __always_inline const struct vta_route *vta_fib4_lookup(__be32 daddr)
 {
 	__u32 a = bpf_ntohl(daddr), k = a >> 16, v;
 	const struct vta_fib4_tbl *t;
+	const struct vta_route *rt;
 
 	t = bpf_map_lookup_elem(&vta_fib4_l1, &k);
 	if (!t)
@@ -153,7 +154,12 @@ static __always_inline const struct vta_route *vta_fib4_lookup(__be32 daddr)
 	}
 	if (!v)
 		return NULL;
-	return bpf_map_lookup_elem(&vta_fib4_rt, &v);	/* .r at offset 0 */
+	rt = bpf_map_lookup_elem(&vta_fib4_rt, &v);	/* .r at offset 0 */
+	/* Not one call with the IPv6 trie's lookup after an IPv4/IPv6
+	 * branch: clang would sink both into a call with a selected map,
+	 * which the verifier no longer inlines (vta_iface_get()). */
+	barrier_var(rt);
+	return rt;
 }
 
 /*
@@ -221,12 +227,20 @@ static __always_inline int vta_iface_get(__u32 ifindex, struct vta_iface *out)
 	__u64 s1, s2, x, w[4];
 	__u32 k;
 
-	/* the array for the usual small ifindex (inlined by the verifier:
-	 * no hashing), the hash beyond it */
-	if (ifindex < VTA_IFIDX_DIRECT)
+	/*
+	 * The array for the usual small ifindex (inlined by the verifier:
+	 * no hashing), the hash beyond it.  The barrier keeps clang from
+	 * sinking the two lookups into one call with a selected map: the
+	 * verifier inlines only a call site that sees a single map, and
+	 * calls the map's lookup through its ops otherwise (measured:
+	 * array_map_lookup_elem() in perf of bench/prog_cost).
+	 */
+	if (ifindex < VTA_IFIDX_DIRECT) {
 		sp = bpf_map_lookup_elem(&vta_ifidx, &ifindex);
-	else
+		barrier_var(sp);
+	} else {
 		sp = bpf_map_lookup_elem(&vta_ifslot, &ifindex);
+	}
 	if (!sp)
 		return VTA_PASS_UNKNOWN_IF;
 	k = *sp;

@@ -128,5 +128,6 @@ void fixtures_ecmp(void);
 void fixtures_fid(void);
 void fixtures_out(void);
 void fixtures_fib4(void);
+void fixtures_xlated(void);
 
 #endif
