@@ -89,7 +89,9 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 
 	if (nh->kind == VTA_NH_TUNNEL)
 		return bpf_redirect(path->ifindex, 0);
-	np.nh_family = p->family;
+	/* the gateway, of its own family (an IPv4 route may have an IPv6
+	 * gateway), or the destination itself */
+	np.nh_family = nh->gw_family ? nh->gw_family : p->family;
 	if (nh->gw_family == VTA_AF_INET)
 		np.ipv4_nh = nh->gw4;
 	else if (nh->gw_family == VTA_AF_INET6)
@@ -98,8 +100,6 @@ static __always_inline int vta_redirect(const struct vta_pkt *p,
 		np.ipv4_nh = p->daddr[0];
 	else
 		__builtin_memcpy(np.ipv6_nh, p->daddr, 16);
-	if (nh->gw_family)
-		np.nh_family = nh->gw_family;
 	return bpf_redirect_neigh(path->ifindex, &np, sizeof(np), 0);
 }
 
