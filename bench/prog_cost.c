@@ -256,8 +256,13 @@ static void grow_fib6(int n)
 		for (i = 0; i < 4; i++)
 			w[i] = htonl(w[i]);
 		memcpy(k.addr, w, 16);
-		if (bpf_map_update_elem(M.fib6, &k, &r, BPF_NOEXIST))
-			continue;	/* drawn twice */
+		if (bpf_map_update_elem(M.fib6, &k, &r, BPF_NOEXIST)) {
+			if (errno == EEXIST)
+				continue;	/* drawn twice */
+			fprintf(stderr, "prog_cost: add IPv6 route: %s\n",
+				strerror(errno));
+			exit(1);
+		}
 		/* an address inside it */
 		w[1] = htonl(ntohl(w[1]) | (k.prefixlen == 64 ? 0 : rnd() &
 			     ((1U << (64 - k.prefixlen)) - 1)));
@@ -488,7 +493,8 @@ int main(int argc, char **argv)
 	       "(repeat 1), hot = one packet, repeat in the kernel; IPv4 FIB: "
 	       "DIR-24-8, IPv6 (v6 rows): LPM trie", N_RUNS);
 	if (max >= sizes[2])
-		printf(", its 1M columns at %d routes (VTA_FIB6_MAX)", n_routes6);
+		printf(", its 1M columns at %d routes (VTA_FIB6_MAX - 64)",
+		       n_routes6);
 	putchar('\n');
 	printf("%-30s %8s", "path", "hot");
 	for (s = 0; s < 3 && sizes[s] <= max; s++)

@@ -8,7 +8,8 @@ Per interface, from the counter deltas: forwarded = fwd_* (tc and XDP),
 transit passed = every pass_* except pass_local (for the gateway itself:
 BGP, pings of its addresses), pass_not_ip (ARP) and pass_not_host (multicast
 and broadcast frames: IPv6 neighbour discovery, MLD; the kernel forwards none
-of them), as `vtiaccel stats` counts its share; share = forwarded /
+of them) and pass_mark_off (the WAN's), as `vtiaccel stats` counts its
+share; share = forwarded /
 (forwarded + transit passed).  Prints one line per interface with the
 largest pass reasons; exit 1 if an interface is below --min or saw no
 transit packet at all.  The interfaces listed are checked as one group
@@ -39,7 +40,8 @@ def main():
         d = {k: a[k] - b.get(k, 0) for k in a}
         fwd = sum(v for k, v in d.items() if k.startswith("fwd_"))
         passed = {k: v for k, v in d.items() if k.startswith("pass_")
-                  and k not in ("pass_local", "pass_not_ip", "pass_not_host")
+                  and k not in ("pass_local", "pass_not_ip", "pass_not_host",
+                                "pass_mark_off")
                   and v}
         npass = sum(passed.values())
         share = 100.0 * fwd / (fwd + npass) if fwd + npass else 0.0

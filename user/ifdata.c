@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -243,14 +244,49 @@ int vta_iface_put(const struct vta_maps *m, struct vta_ifdata *d,
 	return ifidx_set(m, ifindex, slot);
 }
 
+bool vta_iface_indexed(const struct vta_maps *m, uint32_t ifindex,
+		       uint32_t slot)
+{
+	__u32 k = ifindex, v = 0;
+
+	if (m->ifidx < 0 || ifindex >= VTA_IFIDX_DIRECT)
+		return true;
+	return !bpf_map_lookup_elem(m->ifidx, &k, &v) && v == slot;
+}
+
+/* Zero all of vta_ifidx: pins an older vtiaccel left behind may hold
+ * entries of interfaces vta_ifslot no longer lists. */
+static void ifidx_zero(const struct vta_maps *m)
+{
+	__u32 *keys, *vals, i, n = VTA_IFIDX_DIRECT;
+
+	if (m->ifidx < 0)
+		return;
+	keys = calloc(n, sizeof(*keys));
+	vals = calloc(n, sizeof(*vals));
+	if (keys && vals) {
+		for (i = 0; i < n; i++)
+			keys[i] = i;
+		if (!bpf_map_update_batch(m->ifidx, keys, vals, &n, NULL))
+			goto out;
+	}
+	/* no memory, or a kernel without batch operations on arrays */
+	for (i = 0; i < VTA_IFIDX_DIRECT; i++)
+		ifidx_set(m, i, 0);
+out:
+	free(keys);
+	free(vals);
+}
+
 void vta_iface_clear(const struct vta_maps *m, struct vta_ifdata *d)
 {
 	__u32 k, next;
 	uint32_t i;
 
+	ifidx_zero(m);
 	while (!bpf_map_get_next_key(m->ifslot, NULL, &next)) {
 		k = next;
-		if (ifidx_set(m, k, 0) || bpf_map_delete_elem(m->ifslot, &k))
+		if (bpf_map_delete_elem(m->ifslot, &k))
 			break;
 	}
 	if (!d)

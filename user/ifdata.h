@@ -53,6 +53,11 @@ int vta_iface_next(const struct vta_maps *m, const uint32_t *prev,
 		   uint32_t *next);
 /* The slot of ifindex (vta_stats key): 0 or -ENOENT. */
 int vta_iface_slot(const struct vta_maps *m, uint32_t ifindex, uint32_t *slot);
+/* Whether the programs find ifindex at slot: vta_ifidx names it (for
+ * an ifindex below VTA_IFIDX_DIRECT; larger ones they take from
+ * vta_ifslot, as user space does). */
+bool vta_iface_indexed(const struct vta_maps *m, uint32_t ifindex,
+		       uint32_t slot);
 
 /*
  * The writer: the entry of ifindex in v->slot (d: vta_ifdata mmap'ed

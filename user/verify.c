@@ -466,6 +466,9 @@ static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 		k = next;
 		if (vta_iface_lookup(m, k.id, &ifc))
 			continue;
+		/* an entry the programs cannot find is not in the maps */
+		if (!vta_iface_indexed(m, k.id, ifc.slot))
+			continue;
 		err = o.iface_put(o.ctx, k.id, &ifc);
 		if (err)
 			return err;

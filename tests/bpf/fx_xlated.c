@@ -19,6 +19,15 @@
 #include "fx.h"
 
 /* Addresses of the two symbols, 0 when kallsyms hides them. */
+static void skip(int prog, const char *name, const char *why)
+{
+	printf("SKIP %s: %s\n", name, why);
+	E.skip++;
+	E.prog_skip[prog]++;
+	if (!E.skip_reason)
+		E.skip_reason = why;
+}
+
 static void kallsyms(unsigned long long *base, unsigned long long *lookup)
 {
 	char line[512], name[256], type;
@@ -49,6 +58,9 @@ static int generic_lookups(int fd, long long imm_lookup)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.xlated_prog_len)
 		return -1;
+	/* without the JIT the verifier leaves every lookup generic */
+	if (!info.jited_prog_len)
+		return -2;
 	n = info.xlated_prog_len / sizeof(*insns);
 	insns = calloc(n, sizeof(*insns));
 	if (!insns)
@@ -84,18 +96,20 @@ void fixtures_xlated(void)
 		if (E.prog_fd[i] < 0)
 			continue;
 		if (!base || !lookup) {
-			/* kptr_restrict hides the addresses */
-			printf("SKIP %s: /proc/kallsyms shows no address of "
-			       "__bpf_call_base or bpf_map_lookup_elem\n",
-			       name);
-			E.skip++;
-			E.prog_skip[i]++;
-			if (!E.skip_reason)
-				E.skip_reason =
-					"/proc/kallsyms hides kernel addresses";
+			/* kptr_restrict hides the addresses (and the
+			 * helpers' in the dump) */
+			skip(i, name,
+			     "/proc/kallsyms shows no address of "
+			     "__bpf_call_base or bpf_map_lookup_elem");
 			continue;
 		}
 		n = generic_lookups(E.prog_fd[i], (long long)(lookup - base));
+		if (n == -2) {
+			skip(i, name,
+			     "the BPF JIT is off: the verifier inlines no map "
+			     "lookup");
+			continue;
+		}
 		if (n < 0)
 			result(name, false,
 			       "cannot read the translated program");

@@ -697,8 +697,8 @@ def test_detach(netns):
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
     # every map of VTA_MAPS (6, the 3 IPv4 FIB tables that replaced the
     # IPv4 LPM trie in issue 14, the interfaces in two maps since issue 11
-    # item 6)
-    assert d["pins_removed"] == 11 and d["ok"] is True
+    # item 6, the programs' ifindex array vta_ifidx)
+    assert d["pins_removed"] == 12 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f

@@ -6,6 +6,8 @@ own code, for the sync net tests.
   mapq.py PIN route PREFIX        -> "type T group G members IFINDEX:WEIGHT,..."
   mapq.py PIN iface IFINDEX       -> "role R slot S mtu M flags F seq Q" or exit 1
   mapq.py PIN lease               -> "DEADLINE_NS NOW_NS"
+  mapq.py PIN ifidx IFINDEX [SLOT] -> the programs' slot of IFINDEX in
+                                  vta_ifidx (0: none), or set it to SLOT
   mapq.py PIN count fib4|fib6|groups|ifslot
   mapq.py PIN unlist PREFIX       IPv4: clear the prefix's slot's live flag
                                   (gone from the listing, as if lost)
@@ -18,6 +20,9 @@ import struct
 import subprocess
 import sys
 import time
+
+
+IFIDX_DIRECT = 1 << 16    # include/vtiaccel.h VTA_IFIDX_DIRECT
 
 
 def bpftool(*args):
@@ -117,12 +122,17 @@ def main():
         print(f"type {typ} group {gid} members {m}")
         return 0
     if what == "iface":
-        # vta_ifslot: ifindex -> slot; vta_ifdata[slot]: seq, pad, two
-        # copies {ifindex, pad, struct vta_iface} (a seqcount latch:
-        # readers take c[seq & 1]).  Two lookups with one seq: a copy
-        # not rewritten in between.
+        # the slot as the programs find it: vta_ifidx[ifindex] (0 =
+        # none) below VTA_IFIDX_DIRECT, vta_ifslot beyond;
+        # vta_ifdata[slot]: seq, pad, two copies {ifindex, pad, struct
+        # vta_iface} (a seqcount latch: readers take c[seq & 1]).  Two
+        # lookups with one seq: a copy not rewritten in between.
         ifindex = int(sys.argv[3])
-        s = lookup(pin, "vta_ifslot", struct.pack("<I", ifindex))
+        k = struct.pack("<I", ifindex)
+        s = lookup(pin, "vta_ifidx" if ifindex < IFIDX_DIRECT
+                   else "vta_ifslot", k)
+        if s == bytes(4):
+            s = None
         v = None
         for _ in range(100) if s is not None else []:
             v = lookup(pin, "vta_ifdata", s)
@@ -138,6 +148,16 @@ def main():
             "<IIIHHI", v, off + 8)
         print(f"role {role} slot {slot} mtu {mtu} flags {flags} seq {seq}")
         return 0
+    if what == "ifidx":
+        key = [f"{b:02x}" for b in struct.pack("<I", int(sys.argv[3]))]
+        if len(sys.argv) < 5:
+            v = lookup(pin, "vta_ifidx", bytes.fromhex("".join(key)))
+            print(struct.unpack("<I", v)[0] if v else "none")
+            return 0 if v else 1
+        val = [f"{b:02x}" for b in struct.pack("<I", int(sys.argv[4]))]
+        return subprocess.run(["bpftool", "map", "update", "pinned",
+                               f"{pin}/vta_ifidx", "key", "hex", *key,
+                               "value", "hex", *val]).returncode
     if what == "lease":
         v = lookup(pin, "vta_config", struct.pack("<I", 0))
         if v is None:

@@ -138,6 +138,15 @@ vjson 1 'd["drift"] == 1 and len(d["differences"]) == 1 and d["differences"][0][
 	"verify -j, a map entry deleted behind the daemon"
 G route del 172.20.0.0/16
 wait_verify "drift test route removed" 10
+# vti2's entry in the programs' ifindex array cleared behind the daemon:
+# the programs no longer find vti2, and verify, which reads the
+# interfaces as they find them, says so
+slot2=$($MAPQ "$PIN" ifidx "$IF2") || t_fail "vti2 ($IF2) not in vta_ifidx"
+$MAPQ "$PIN" ifidx "$IF2" 0 || t_fail "clear vta_ifidx[$IF2]"
+vjson 1 'any(x["kind"] == "missing" and x["table"] == "interfaces" and "vti2" in x["key"] for x in d["differences"])' \
+	"verify -j, vti2 gone from the programs' ifindex array"
+$MAPQ "$PIN" ifidx "$IF2" "$slot2" || t_fail "restore vta_ifidx[$IF2]"
+wait_verify "vta_ifidx restored" 10
 vjson 2 'list(d) == ["error"] and "open maps" in d["error"]' \
 	"verify -j, error as JSON" --pin-root "$TMP/nothing"
 
