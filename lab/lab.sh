@@ -499,6 +499,27 @@ lab_rx_flowing() { # NS [4|6]: InDatagrams grows by >= 20 within 2 s
 	wait_until 2 eval "b=\$(lab_udp_in $1 ${2:-4}); [ \$((b - a)) -ge 20 ]"
 }
 
+# lab_rx_settled NS [4|6]: the host's UDP InDatagrams did not move for 1 s
+# shellcheck disable=SC2034 # t is read by the eval
+lab_rx_settled() {
+	local a t
+	a=$(lab_udp_in "$1" "${2:-4}")
+	t=$(now_ms)
+	wait_until 2 eval '[ $(($(now_ms) - t)) -ge 1000 ]' || true
+	[ "$a" = "$(lab_udp_in "$1" "${2:-4}")" ]
+}
+
+# lab_stall_start TAG / lab_stall_ms TAG: the guest's longest stall
+# (lab/stallmeter.py) between the two; lab_stall_ms prints it in ms
+# (fails when the meter printed nothing).
+lab_stall_start() {
+	lab_start "$LAB_CGW" "stall-$1" /usr/bin/python3 "$LAB_REPO/lab/stallmeter.py"
+}
+lab_stall_ms() {
+	lab_stop "$LAB_CGW/stall-$1"
+	sed -n 's/^max_stall_ms \([0-9]*\)$/\1/p' "$LAB_DIR/$LAB_CGW/stall-$1.out" | grep .
+}
+
 lab_traffic_stop() {
 	local tag=$1 d
 	lab_stop "$LAB_LAN/tx-$tag-up"

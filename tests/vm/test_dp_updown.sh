@@ -174,7 +174,10 @@ fi
 
 t_check "down-client exits 0" updown down-client
 t_check "vti1 is gone" eval "! ip -n $GW link show vti1 2>/dev/null"
-t_check "the daemon dropped vti1 from its maps within 2 s" wait_until 2 eval "! in_maps $idx2"
+# a deadline, not a goal: every CLI call is slow in the emulated guest
+t0=$(now_ms)
+t_check "the daemon dropped vti1 from its maps" wait_until 20 eval "! in_maps $idx2"
+t_info "vti1 deleted -> out of the maps: seen $(($(now_ms) - t0)) ms after down-client returned (polled)"
 t_check "verify: no drift after down-client" wait_until 5 vta_verify
 t_check "down-client again (no VTI) still exits 0" updown down-client
 # Link down/delete is modelled, not resynced (user/sync_kmodel.c): only the

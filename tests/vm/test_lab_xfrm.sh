@@ -60,7 +60,7 @@ t0=$(now_ms)
 t_check "swanctl --terminate --ike gw1 (cgw)" eval "lab_swanctl $LAB_CGW --terminate --ike gw1 >/dev/null"
 t1=$(now_ms)
 t_check "the kernel's routes keep only xfrm2 (IPv4 and IPv6)" wait_until 20 lab_one_path
-t_check "vtiaccel's groups keep only xfrm2 (IPv4 and IPv6)" wait_until 5 vta_only_xfrm2
+t_check "vtiaccel's groups keep only xfrm2 (IPv4 and IPv6)" wait_until 30 vta_only_xfrm2
 t_info "swanctl --terminate returned after $((t1 - t0)) ms; both route tables checked $(($(now_ms) - t1)) ms later"
 # the first flow of each family (one lookup each: every CLI call costs
 # seconds in a CPU-starved guest)
