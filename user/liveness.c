@@ -38,6 +38,7 @@
 #include "liveness.h"
 #include "loader.h"
 #include "log.h"
+#include "mapwalk.h"
 #include "netlink.h"
 #include "print.h"
 #include "sync.h"
@@ -986,24 +987,33 @@ void vta_live_free(struct vta_live *l)
 /* ---------------------------------------------------------------- */
 /* CLI                                                                */
 
+struct held {
+	struct vta_sync *s;
+	int n;
+};
+
+static int held_cb(const void *key, const void *value, void *ctx)
+{
+	const struct vta_live_pub *v = value;
+	struct held *h = ctx;
+
+	if (v->state == VTA_LIVE_DOWN &&
+	    !vta_sync_set_held(h->s, *(const __u32 *)key, true))
+		h->n++;
+	return 0;
+}
+
 int vta_live_apply_held(struct vta_sync *s, const char *root)
 {
-	int fd = vta_live_open(root), n = 0;
-	__u32 key, next, *prev = NULL;
-	struct vta_live_pub v;
+	int fd = vta_live_open(root);
+	struct held h = { .s = s };
 
 	if (fd < 0)
 		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &v) &&
-		    v.state == VTA_LIVE_DOWN &&
-		    !vta_sync_set_held(s, key, true))
-			n++;
-	}
+	vta_map_walk(fd, sizeof(__u32), sizeof(struct vta_live_pub), held_cb,
+		     &h);
 	close(fd);
-	return n;
+	return h.n;
 }
 
 int vta_live_cli_fd(void)
@@ -1054,6 +1064,45 @@ void vta_live_print(__u32 ifindex)
 	close_json_object();
 }
 
+/* One metric of vta_live_prometheus() for one tunnel's entry. */
+struct prom_metric {
+	const char *name;
+	size_t k;
+};
+
+static int prom_cb(const void *key, const void *value, void *ctx)
+{
+	const struct prom_metric *pm = ctx;
+	struct vta_live_pub v;
+
+	memcpy(&v, value, sizeof(v));
+	if (v.state == VTA_LIVE_NONE)
+		return 0;
+	v.name[sizeof(v.name) - 1] = '\0';
+	printf("%s{iface=\"%s\"} ", pm->name, v.name);
+	switch (pm->k) {
+	case 0:
+		printf("%d\n", v.state == VTA_LIVE_UP);
+		break;
+	case 1:
+		printf("%.6f\n", v.srtt_us / 1e6);
+		break;
+	case 2:
+		printf("%u\n", v.transitions);
+		break;
+	case 3:
+		printf("%llu\n", (unsigned long long)v.sent);
+		break;
+	case 4:
+		printf("%llu\n", (unsigned long long)v.answered);
+		break;
+	default:
+		printf("%llu\n", (unsigned long long)v.late);
+		break;
+	}
+	return 0;
+}
+
 void vta_live_prometheus(void)
 {
 	static const struct {
@@ -1074,8 +1123,7 @@ void vta_live_prometheus(void)
 		  "Liveness answers that came after the deadline." },
 	};
 	int fd = vta_live_cli_fd();
-	__u32 key, next, *prev = NULL;
-	struct vta_live_pub v;
+	struct prom_metric pm;
 	size_t k;
 
 	if (fd < 0)
@@ -1083,36 +1131,9 @@ void vta_live_prometheus(void)
 	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		printf("# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help,
 		       m[k].name, m[k].type);
-		prev = NULL;
-		while (!bpf_map_get_next_key(fd, prev, &next)) {
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(fd, &key, &v) ||
-			    v.state == VTA_LIVE_NONE)
-				continue;
-			v.name[sizeof(v.name) - 1] = '\0';
-			printf("%s{iface=\"%s\"} ", m[k].name, v.name);
-			switch (k) {
-			case 0:
-				printf("%d\n", v.state == VTA_LIVE_UP);
-				break;
-			case 1:
-				printf("%.6f\n", v.srtt_us / 1e6);
-				break;
-			case 2:
-				printf("%u\n", v.transitions);
-				break;
-			case 3:
-				printf("%llu\n", (unsigned long long)v.sent);
-				break;
-			case 4:
-				printf("%llu\n",
-				       (unsigned long long)v.answered);
-				break;
-			default:
-				printf("%llu\n", (unsigned long long)v.late);
-				break;
-			}
-		}
+		pm.name = m[k].name;
+		pm.k = k;
+		vta_map_walk(fd, sizeof(__u32), sizeof(struct vta_live_pub),
+			     prom_cb, &pm);
 	}
 }

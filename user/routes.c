@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "fib4.h"
 #include "liveness.h"
+#include "mapwalk.h"
 #include "cmd.h"
 #include "netlink.h"
 #include "print.h"
@@ -25,6 +26,7 @@ long vta_cli_map_count(int fd, size_t key_size)
 	void *prev = NULL;
 	long n = 0;
 
+	/* keys only: no value read per element (vta_map_walk() reads it) */
 	if (key_size > sizeof(key))
 		return -EINVAL;
 	while (!bpf_map_get_next_key(fd, prev, next)) {
@@ -92,13 +94,34 @@ static int routes4(const struct vta_maps *m, struct vta_cli_route **out,
 	return 0;
 }
 
+struct list6 {
+	struct vta_cli_route *v;
+	size_t n, cap;
+};
+
+static int list6_cb(const void *key, const void *value, void *ctx)
+{
+	const struct vta_fib6_key *k = key;
+	struct list6 *l = ctx;
+	struct vta_cli_route *r;
+
+	if (vta_cli_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v), 64))
+		return -ENOMEM;
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->family = VTA_AF_INET6;
+	r->plen = k->prefixlen;
+	memcpy(r->addr, k->addr, 16);
+	memcpy(&r->r, value, sizeof(r->r));
+	return 0;
+}
+
 int vta_cli_routes(const struct vta_maps *m, int family,
 		   struct vta_cli_route **out)
 {
-	struct vta_fib6_key key, next;
 	struct vta_cli_route *v = NULL;
-	void *prev = NULL;
-	size_t n = 0, cap = 0;
+	struct list6 l6 = {};
+	size_t n = 0;
 	int err;
 
 	*out = NULL;
@@ -108,25 +131,14 @@ int vta_cli_routes(const struct vta_maps *m, int family,
 			return err;
 		goto sort;
 	}
-	while (!bpf_map_get_next_key(m->fib6, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (vta_cli_grow((void **)&v, &cap, n, sizeof(*v), 64))
-			return -ENOMEM;
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].family = family;
-		v[n].plen = key.prefixlen;
-		memcpy(v[n].addr, key.addr, 16);
-		/* Gone since get_next_key: a route the daemon just removed. */
-		if (bpf_map_lookup_elem(m->fib6, &key, &v[n].r))
-			continue;
-		n++;
-	}
-	if (errno != ENOENT) {
-		err = -errno;
-		free(v);
+	err = vta_map_walk(m->fib6, sizeof(struct vta_fib6_key),
+			   sizeof(struct vta_route), list6_cb, &l6);
+	if (err) {
+		free(l6.v);
 		return err;
 	}
+	v = l6.v;
+	n = l6.n;
 sort:
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_route);

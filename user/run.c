@@ -38,6 +38,7 @@
 #include "liveness.h"
 #include "loader.h"
 #include "log.h"
+#include "mapwalk.h"
 #include "kfeatures.h"
 #include "netlink.h"
 #include "print.h"
@@ -300,17 +301,18 @@ static void lease_renew(struct daemon *d)
  * maps seed the model's (vta_sync_seed_group()): a restart keeps every
  * flow on its tunnel.
  */
+static int seed_group_cb(const void *key, const void *value, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	vta_sync_seed_group(d->s, value);
+	return 0;
+}
+
 static void seed_groups(struct daemon *d)
 {
-	uint32_t key, next, *prev = NULL;
-	struct vta_group g;
-
-	while (!bpf_map_get_next_key(d->maps.groups, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(d->maps.groups, &key, &g))
-			vta_sync_seed_group(d->s, &g);
-	}
+	vta_map_walk(d->maps.groups, sizeof(uint32_t), sizeof(struct vta_group),
+		     seed_group_cb, d);
 }
 
 static void kfeatures_check(struct daemon *d)

@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "loader.h"
 #include "log.h"
+#include "mapwalk.h"
 #include "netlink.h"
 #include "print.h"
 #include "spread.h"
@@ -500,17 +501,38 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+static int print_peer_cb(const void *key, const void *value, void *ctx)
+{
+	const struct spread_peer *v = value;
+	char a[INET_ADDRSTRLEN];
+	__u32 i;
+
+	inet_ntop(AF_INET, key, a, sizeof(a));
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "peer", "  peer %s", a);
+	print_bool(PRINT_ANY, "esp", " esp %s", v->flags & SPREAD_F_ESP);
+	print_bool(PRINT_ANY, "natt", " nat-t %s", v->flags & SPREAD_F_NATT);
+	print_uint(PRINT_ANY, "block", " block %" PRIu64 "",
+		   1U << (v->block_shift & 31));
+	print_text(" cpus");
+	open_json_array("cpus");
+	for (i = 0; i < v->ncpus && i < VTA_SPREAD_MAX_CPUS; i++)
+		print_uint(PRINT_ANY, NULL, " %" PRIu64 "", v->cpus[i]);
+	close_json_array();
+	print_nl();
+	close_json_object();
+	return 0;
+}
+
 void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 		       int n)
 {
 	int pfd = open_pinned(pin_root, VTA_SPREAD_MAP_PEERS);
 	int cfd = open_pinned(pin_root, VTA_SPREAD_MAP_CPUS);
 	int sfd = open_pinned(pin_root, VTA_SPREAD_MAP_STATE);
-	__u32 key, next, *prev = NULL, zero = 0, i, flags, id;
+	__u32 zero = 0, i, flags, id;
 	__u64 cnt[SPREAD_NR_COUNTERS], now = mono_ns();
 	struct spread_state st = {};
-	struct spread_peer v;
-	char a[INET_ADDRSTRLEN];
 	int k;
 
 	if (pfd < 0 || cfd < 0 || sfd < 0) {
@@ -585,27 +607,8 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 	}
 	close_json_array();
 	open_json_array("peers");
-	while (!bpf_map_get_next_key(pfd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(pfd, &key, &v))
-			continue;
-		inet_ntop(AF_INET, &key, a, sizeof(a));
-		open_json_object(NULL);
-		print_string(PRINT_ANY, "peer", "  peer %s", a);
-		print_bool(PRINT_ANY, "esp", " esp %s", v.flags & SPREAD_F_ESP);
-		print_bool(PRINT_ANY, "natt", " nat-t %s",
-			   v.flags & SPREAD_F_NATT);
-		print_uint(PRINT_ANY, "block", " block %" PRIu64 "",
-			   1U << (v.block_shift & 31));
-		print_text(" cpus");
-		open_json_array("cpus");
-		for (i = 0; i < v.ncpus && i < VTA_SPREAD_MAX_CPUS; i++)
-			print_uint(PRINT_ANY, NULL, " %" PRIu64 "", v.cpus[i]);
-		close_json_array();
-		print_nl();
-		close_json_object();
-	}
+	vta_map_walk(pfd, sizeof(__u32), sizeof(struct spread_peer),
+		     print_peer_cb, NULL);
 	close_json_array();
 	vta_spread_counters(pin_root, cnt);
 	open_json_object("counters");

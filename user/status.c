@@ -24,6 +24,7 @@
 #include "fib4.h"
 #include "netlink.h"
 #include "liveness.h"
+#include "mapwalk.h"
 #include "log.h"
 #include "print.h"
 #include "seedrules.h"
@@ -332,35 +333,35 @@ static void print_seed_rules(void)
 		pr_debug("read the iptables rules: %s\n", strerror(-err));
 }
 
+static int print_peer_cb(const void *k, const void *value, void *ctx)
+{
+	const struct vta_peer_key *key = k;
+	const struct vta_peer *v = value;
+	char l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+	int family = key->family == VTA_AF_INET6 ? AF_INET6 : AF_INET;
+
+	vta_addr_str(family, (const union vta_addr *)key->local, l, sizeof(l));
+	vta_addr_str(family, (const union vta_addr *)key->peer, p, sizeof(p));
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "peer", "esp peer %s ", p);
+	print_string(PRINT_ANY, "local", "local %s ", l);
+	print_uint(PRINT_JSON, "mark", NULL, v->mark);
+	print_uint(PRINT_JSON, "mask", NULL, v->mask);
+	print_text("mark 0x%x/0x%x ", v->mark, v->mask);
+	print_string(PRINT_ANY, "tunnel", "tunnel %s ",
+		     v->tunnel_ifindex ? vta_cli_ifname(v->tunnel_ifindex, name) : "-");
+	print_bool(PRINT_ANY, "esp", "esp %s ", v->flags & VTA_PEER_F_ESP);
+	print_bool(PRINT_ANY, "natt", "nat-t %s", v->flags & VTA_PEER_F_NATT);
+	print_nl();
+	close_json_object();
+	return 0;
+}
+
 static void print_peers(const struct vta_maps *m)
 {
-	struct vta_peer_key key, next, *prev = NULL;
-	struct vta_peer v;
-	char l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
-	int family;
-
 	open_json_array("peers");
-	while (!bpf_map_get_next_key(m->peers, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->peers, &key, &v))
-			continue;
-		family = key.family == VTA_AF_INET6 ? AF_INET6 : AF_INET;
-		vta_addr_str(family, (const union vta_addr *)key.local, l, sizeof(l));
-		vta_addr_str(family, (const union vta_addr *)key.peer, p, sizeof(p));
-		open_json_object(NULL);
-		print_string(PRINT_ANY, "peer", "esp peer %s ", p);
-		print_string(PRINT_ANY, "local", "local %s ", l);
-		print_uint(PRINT_JSON, "mark", NULL, v.mark);
-		print_uint(PRINT_JSON, "mask", NULL, v.mask);
-		print_text("mark 0x%x/0x%x ", v.mark, v.mask);
-		print_string(PRINT_ANY, "tunnel", "tunnel %s ",
-			     v.tunnel_ifindex ? vta_cli_ifname(v.tunnel_ifindex, name) : "-");
-		print_bool(PRINT_ANY, "esp", "esp %s ", v.flags & VTA_PEER_F_ESP);
-		print_bool(PRINT_ANY, "natt", "nat-t %s", v.flags & VTA_PEER_F_NATT);
-		print_nl();
-		close_json_object();
-	}
+	vta_map_walk(m->peers, sizeof(struct vta_peer_key),
+		     sizeof(struct vta_peer), print_peer_cb, NULL);
 	close_json_array();
 }
 

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "loader.h"
 #include "liveness.h"
+#include "mapwalk.h"
 #include "log.h"
 #include "netlink.h"
 #include "print.h"
@@ -419,22 +420,40 @@ static void read4_cb(const struct vta_fib4_slot *sl, void *data)
 		r->err = err;
 }
 
+static int read6_cb(const void *key, const void *value, void *ctx)
+{
+	const struct vta_fib6_key *k = key;
+	const struct vta_sync_out *o = ctx;
+	union vta_addr a;
+
+	memcpy(a.b, k->addr, 16);
+	return o->fib_put(o->ctx, AF_INET6, k->prefixlen, &a, value);
+}
+
+static int read_group_cb(const void *key, const void *value, void *ctx)
+{
+	const struct vta_sync_out *o = ctx;
+
+	return o->group_put(o->ctx, *(const uint32_t *)key, value);
+}
+
+static int read_peer_cb(const void *key, const void *value, void *ctx)
+{
+	const struct vta_sync_out *o = ctx;
+
+	return o->peer_put(o->ctx, key, value);
+}
+
 /* Copy the pinned maps into memory (the same store as the expectation):
  * 0 or -errno.  Entries gone between get_next_key and lookup are skipped.
  * IPv4: the prefixes of the route slots (the only IPv4 FIB: fib4.h). */
 static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 {
 	struct vta_sync_out o;
-	union { struct vta_fib6_key k6;
-		uint32_t id; struct vta_peer_key pk; } k, next;
+	uint32_t k, next, *prev;
 	struct vta_fib4_view fv;
 	struct read4 r4 = { .o = &o };
-	struct vta_route r;
-	struct vta_group g;
 	struct vta_iface ifc;
-	struct vta_peer p;
-	union vta_addr a;
-	void *prev;
 	int err;
 
 	vta_sync_out_mem(&o, mem);
@@ -445,43 +464,26 @@ static int read_maps(const struct vta_maps *m, struct vta_mem *mem)
 	vta_fib4_unmap(&fv);
 	if (r4.err)
 		return r4.err;
-	for (prev = NULL; !bpf_map_get_next_key(m->fib6, prev, &next); prev = &k) {
+	err = vta_map_walk(m->fib6, sizeof(struct vta_fib6_key),
+			   sizeof(struct vta_route), read6_cb, &o);
+	if (!err)
+		err = vta_map_walk(m->groups, sizeof(uint32_t),
+				   sizeof(struct vta_group), read_group_cb, &o);
+	if (err)
+		return err;
+	for (prev = NULL; !vta_iface_next(m, prev, &next); prev = &k) {
 		k = next;
-		if (bpf_map_lookup_elem(m->fib6, &k.k6, &r))
-			continue;
-		memcpy(a.b, k.k6.addr, 16);
-		err = o.fib_put(o.ctx, AF_INET6, k.k6.prefixlen, &a, &r);
-		if (err)
-			return err;
-	}
-	for (prev = NULL; !bpf_map_get_next_key(m->groups, prev, &next); prev = &k) {
-		k = next;
-		if (bpf_map_lookup_elem(m->groups, &k.id, &g))
-			continue;
-		err = o.group_put(o.ctx, k.id, &g);
-		if (err)
-			return err;
-	}
-	for (prev = NULL; !vta_iface_next(m, prev, &next.id); prev = &k) {
-		k = next;
-		if (vta_iface_lookup(m, k.id, &ifc))
+		if (vta_iface_lookup(m, k, &ifc))
 			continue;
 		/* an entry the programs cannot find is not in the maps */
-		if (!vta_iface_indexed(m, k.id, ifc.slot))
+		if (!vta_iface_indexed(m, k, ifc.slot))
 			continue;
-		err = o.iface_put(o.ctx, k.id, &ifc);
+		err = o.iface_put(o.ctx, k, &ifc);
 		if (err)
 			return err;
 	}
-	for (prev = NULL; !bpf_map_get_next_key(m->peers, prev, &next); prev = &k) {
-		k = next;
-		if (bpf_map_lookup_elem(m->peers, &k.pk, &p))
-			continue;
-		err = o.peer_put(o.ctx, &k.pk, &p);
-		if (err)
-			return err;
-	}
-	return 0;
+	return vta_map_walk(m->peers, sizeof(struct vta_peer_key),
+			    sizeof(struct vta_peer), read_peer_cb, &o);
 }
 
 static void role_cb(uint32_t ifindex, const struct vta_iface *ifc, void *data)
