@@ -18,7 +18,7 @@
 #include <linux/bpf.h>
 #include "fx.h"
 
-/* Addresses of the two symbols, 0 when kallsyms hides them. */
+/* A program's check that cannot run here: counted skipped, with why. */
 static void skip(int prog, const char *name, const char *why)
 {
 	printf("SKIP %s: %s\n", name, why);
@@ -28,6 +28,7 @@ static void skip(int prog, const char *name, const char *why)
 		E.skip_reason = why;
 }
 
+/* Addresses of the two symbols, 0 when kallsyms hides them. */
 static void kallsyms(unsigned long long *base, unsigned long long *lookup)
 {
 	char line[512], name[256], type;
@@ -48,7 +49,8 @@ static void kallsyms(unsigned long long *base, unsigned long long *lookup)
 	fclose(f);
 }
 
-/* Generic map lookups in prog's translated code, -1 if unreadable. */
+/* Generic map lookups in prog's translated code, -1 if unreadable, -2
+ * without the JIT. */
 static int generic_lookups(int fd, long long imm_lookup)
 {
 	struct bpf_prog_info info = {};
