@@ -131,9 +131,9 @@ int vta_pin_root_check(const char *pin_root, bool owner, char *why,
 		return -ENOTDIR;
 	}
 	/* Everything under a pin root is removed by detach and reused by
-	 * run: never a directory of another file system (/etc). */
+	 * run: never a directory of another file system, such as /etc. */
 	if (statfs(pin_root, &fs) || fs.f_type != BPF_FS_MAGIC) {
-		snprintf(why, len, "%s: not on a BPF file system (bpffs): not a pin root",
+		snprintf(why, len, "%s: not on a BPF file system, bpffs: not a pin root",
 			 pin_root);
 		return -EXDEV;
 	}
