@@ -36,8 +36,27 @@ for tier in "$@"; do
 	summary="$summary$(printf '  %-5s %-40s %4ss' "$tier" "${line:-no summary}" $((end - start)))
 "
 done
+# failure_lines LOG: the lines that name a failure, each after the test
+# script it came from ("=== script" headers), so the end of the output
+# (all a CI page may show) says which check failed, not only how many.
+failure_lines() {
+	awk '
+		/^=== / { script = substr($0, 5); next }
+		/(^|[^A-Za-z_])FAIL(ED)?([^A-Za-z_]|$)|counted as a failure|timed out after/ {
+			if ($0 ~ /[0-9]+ failed/ && $0 !~ /FAIL[: ]/) next
+			if ($0 ~ /^\[  FAILED  \] [0-9]/) next
+			line = (script != "" ? script ": " : "") $0
+			print substr(line, 1, 240)
+		}' "$1"
+}
 echo "=== summary"
 printf '%s' "$summary"
-[ -n "$failed_tiers" ] && echo "failed tiers:$failed_tiers"
+if [ -n "$failed_tiers" ]; then
+	echo "failed tiers:$failed_tiers"
+	for tier in $failed_tiers; do
+		echo "failures in $tier (whole log: $build/check-$tier.log):"
+		failure_lines "$build/check-$tier.log" | head -n 12 | sed 's/^/    /'
+	done
+fi
 echo "total: $total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

@@ -28,7 +28,7 @@ trap 'rm -f "$log"' EXIT
 # host's /sys/fs/bpf and vanish with the namespace.
 unshare -m --propagation private sh -c '
 	mount -t bpf bpf /sys/fs/bpf || exit 1
-	cd "$VTA_ROOT" && exec '"$PY"' -m pytest -q -rs -p no:cacheprovider tests/net/cli
+	cd "$VTA_ROOT" && exec '"$PY"' -m pytest -q -rfEs -p no:cacheprovider tests/net/cli
 ' 2>&1 | tee "$log"
 p=$(grep -oE '[0-9]+ passed' "$log" | tail -n1 | cut -d' ' -f1)
 f=$(grep -oE '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
