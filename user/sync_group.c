@@ -361,17 +361,26 @@ void vta_sync_tick(struct vta_sync *s)
 	s->ticks++;
 }
 
-/* Recompute and write a group; true when its summary changed or it
- * moved to another map key (the routes using it must be rewritten). */
+/*
+ * Recompute and write a group; true when its summary changed or it
+ * moved to another map key (the routes using it must be rewritten).
+ *
+ * With no room in the map for the copy under a new key (the map is full,
+ * retired groups still wait for their grace period), the group is
+ * parked: the map keeps it as it was (a rewrite in place could be read
+ * torn, see retire()), the routes using it go to the kernel (summary
+ * VTA_RT_KERNEL) and the write counts as failed, so vta_sync_retry()
+ * tries again after the next tick, when the retired groups have left.
+ */
 bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
-		   int n, bool unrep, bool *written, struct vta_group *wg,
-		   uint8_t *sum_type, uint8_t *sum_flags,
+		   int n, bool unrep, bool *written, bool *parked,
+		   struct vta_group *wg, uint8_t *sum_type, uint8_t *sum_flags,
 		   struct vta_rb_state *rb)
 {
 	struct vta_rb_member cur[VTA_MAX_PATHS];
 	struct vta_group g;
 	uint8_t t, f;
-	bool changed, moved = false;
+	bool changed, moved = false, was_parked = *parked;
 	char name[16];
 
 	build_group(s, m, n, unrep, &g, cur);
@@ -380,32 +389,41 @@ bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
 	if (!*written || memcmp(&g, wg, sizeof(g))) {
 		uint32_t id = *mid;
 		bool ok;
+		int err;
 
 		if (s->grace && (*written || is_retired(s, id)))
 			id = remap_id(s);
 		snprintf(name, sizeof(name), "%#x", *mid);
-		if (id != *mid && group_put(s, id, &g) == 0) {
+		err = group_put(s, id, &g);
+		if (id != *mid && !err) {
 			if (*written)
 				retire(s, *mid);
 			*mid = id;
 			moved = true;
-			ok = true;
-		} else {
-			/* a new group, or no room for a second copy */
-			ok = !werr(s, group_put(s, *mid, &g), "group", name);
+		} else if (id != *mid) {
+			*parked = true;
 		}
+		ok = !werr(s, err, "group", name);
 		/* the model keeps what the map holds (a failed write is
 		 * retried) */
 		if (ok) {
 			*wg = g;
 			*written = true;
+			*parked = false;
 		}
+	} else {
+		*parked = false; /* the map holds it as it is now */
 	}
 	/* the next table starts from the one the map holds */
 	if (*written && !memcmp(&g, wg, sizeof(g)))
 		vta_rb_save(rb, &g, cur);
 	summarize(s, m, n, unrep, &t, &f);
-	changed = t != *sum_type || f != *sum_flags || moved;
+	if (*parked) {
+		t = VTA_RT_KERNEL;
+		f = 0;
+	}
+	changed = t != *sum_type || f != *sum_flags || moved ||
+		  was_parked != *parked;
 	*sum_type = t;
 	*sum_flags = f;
 	return changed;
@@ -417,14 +435,15 @@ bool nh_refresh(struct vta_sync *s, struct snh *n)
 	bool unrep;
 	int cnt = nh_members(s, n, m, &unrep);
 
-	return group_refresh(s, &n->mid, m, cnt, unrep, &n->written, &n->wg,
-			     &n->sum_type, &n->sum_flags, &n->rb);
+	return group_refresh(s, &n->mid, m, cnt, unrep, &n->written, &n->parked,
+			     &n->wg, &n->sum_type, &n->sum_flags, &n->rb);
 }
 
 bool mset_refresh(struct vta_sync *s, struct mset *ms)
 {
 	return group_refresh(s, &ms->mid, ms->k.m, ms->k.n, false, &ms->written,
-			     &ms->wg, &ms->sum_type, &ms->sum_flags, &ms->rb);
+			     &ms->parked, &ms->wg, &ms->sum_type,
+			     &ms->sum_flags, &ms->rb);
 }
 
 int nh_cmp(const void *a, const void *b)

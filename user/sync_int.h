@@ -53,6 +53,7 @@ struct snh {
 	uint32_t gen;
 	struct vta_nl_nexthop nl;
 	bool written;
+	bool parked; /* no room for its new copy: group_refresh() */
 	struct vta_group wg;
 	uint8_t sum_type, sum_flags;
 	struct vta_rb_state rb; /* its bucket table, kept across rewrites */
@@ -70,6 +71,7 @@ struct mset {
 	uint32_t mid; /* map key of its group (retire_write()) */
 	uint32_t refs;
 	bool written;
+	bool parked; /* no room for its new copy: group_refresh() */
 	struct vta_group wg;
 	uint8_t sum_type, sum_flags;
 	struct vta_rb_state rb; /* its bucket table, kept across rewrites */
@@ -259,8 +261,8 @@ bool tunnel_usable(const struct vta_sync *s, const struct slink *l);
 
 /* sync_group.c */
 bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
-		   int n, bool unrep, bool *written, struct vta_group *wg,
-		   uint8_t *sum_type, uint8_t *sum_flags,
+		   int n, bool unrep, bool *written, bool *parked,
+		   struct vta_group *wg, uint8_t *sum_type, uint8_t *sum_flags,
 		   struct vta_rb_state *rb);
 bool held(const struct vta_sync *s, int ifindex);
 bool is_retired(const struct vta_sync *s, uint32_t id);

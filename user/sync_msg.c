@@ -116,11 +116,16 @@ static void mset_evict_id(struct vta_sync *s, uint32_t id)
 	ht_for_each (&s->msets, i, ms, tm) {
 		if (ms->id != id)
 			continue;
-		/* a new identity and map key; the kernel nexthop's group
-		 * takes the old key */
+		/* a new identity and map key.  The old key is retired like
+		 * any replaced group's: the kernel nexthop's group is
+		 * written under another key until it has left the map
+		 * (group_refresh()), never over it in place */
+		if (ms->written)
+			retire(s, ms->mid);
 		ms->id = mset_new_id(s, id);
 		ms->mid = ms->id;
 		ms->written = false;
+		ms->parked = false;
 		mset_refresh(s, ms);
 		rescan_all(s);
 		pr_info("nexthop id %#x: the kernel uses it now; its member "

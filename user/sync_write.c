@@ -78,9 +78,9 @@ void del_failed(struct vta_sync *s, int err, enum pdel_kind kind, uint32_t id,
  * A key was written: it is live again, whatever was pending for it.  A
  * failed delete must not be retried over it, and a group id waiting for
  * its grace period (retire()) must not be deleted under the routes now
- * using it: group_refresh() writes a group in place, under an id still
- * retired, when the map has no room for a copy under a new id (a group
- * deleted and re-created by the kernel while the map is full).
+ * using it (group_refresh() writes under a retired id only without the
+ * grace period; with it, a retired id is never written again before it
+ * has left the map).
  */
 void key_written(struct vta_sync *s, enum pdel_kind kind, uint32_t id,
 		 const struct vta_peer_key *pk)

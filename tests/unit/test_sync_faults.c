@@ -339,18 +339,99 @@ static void test_iface_peer_delete_failure_retried(void **state)
 	assert_int_equal(vta_mem_iface(f->mem, VTI1, &v), 0);
 }
 
+/* Group 10's route: 172.31.0.0/16 through nexthop id 10. */
+static void route_nh10(struct sfx *f)
+{
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 0, 10, NULL, 0));
+}
+
 /*
- * Found by tests/net/sync/test_churn.sh: with the daemon's grace period
- * on, a group the kernel deletes and re-creates (a link flap empties it,
- * `ip nexthop replace` makes it again) while the group map is full: no
- * room for a copy under a new id, so it is written in place under its
- * id, which is still waiting for its deferred delete.  That delete must
- * not take the live group away from the routes using it.
+ * A group changes while the group map is full: no room for its copy
+ * under a new key.  It must not be rewritten in place (a program in
+ * flight could read the old n_paths with the new members: the deferred
+ * delete of retire() exists for that), so the map keeps it as it was,
+ * its routes go to the kernel, and the retry writes the copy once there
+ * is room.
  */
-static void test_group_rewritten_in_place_not_retired(void **state)
+static void test_group_parked_when_map_full(void **state)
 {
 	struct sfx *f = *state;
 	struct vta_group g;
+	struct vta_route r;
+	uint32_t moved;
+
+	vta_sync_set_grace(f->s, true);
+	group_10(f);
+	route_nh10(f);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_UNICAST);
+	assert_int_equal(r.group_id, 10);
+
+	flt.groups_full = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 1)); /* vti1 only */
+	assert_true(flt.failed > 0);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(g.n_paths, 2); /* as it was: not written in place */
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_KERNEL);
+	assert_true(vta_sync_write_pending(f->s));
+	assert_int_equal(vta_sync_retry(f->s), -EAGAIN); /* still full */
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_KERNEL);
+
+	flt.groups_full = false;
+	assert_int_equal(vta_sync_retry(f->s), 0);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_UNICAST);
+	moved = r.group_id;
+	assert_true(moved != 10);
+	assert_int_equal(vta_mem_group(f->mem, moved, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+	/* the old key leaves after its grace period */
+	vta_sync_tick(f->s);
+	vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), -ENOENT);
+	assert_int_equal(vta_mem_group(f->mem, moved, &g), 0);
+}
+
+/* A group whose change was parked changes back to what the map holds:
+ * its routes come back to the fast path without a write. */
+static void test_group_parked_then_reverted(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_route r;
+
+	vta_sync_set_grace(f->s, true);
+	group_10(f);
+	route_nh10(f);
+	flt.groups_full = true;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 1));
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_KERNEL);
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
+			       false, grp_ids, grp_w, 2));
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_UNICAST);
+	assert_int_equal(r.group_id, 10);
+}
+
+/*
+ * Found by tests/net/sync/test_churn.sh: with the daemon's grace period
+ * on, a group the kernel deletes and re-creates (a link flap empties it,
+ * `ip nexthop replace` makes it again) while the group map is full.  Its
+ * id still waits for its deferred delete, so the new group may not be
+ * written there (the old one could be read in flight) and there is no
+ * room under a new key: it is parked (routes to the kernel) until the
+ * old one has left, and that delete must not take the new one away.
+ */
+static void test_group_recreated_parked_not_retired(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_group g;
+	struct vta_route r;
 	int i;
 
 	vta_sync_set_grace(f->s, true);
@@ -360,12 +441,24 @@ static void test_group_rewritten_in_place_not_retired(void **state)
 	flt.groups_full = true;
 	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
 			       false, grp_ids, grp_w, 1));
+	route_nh10(f);
 	assert_true(flt.failed > 0); /* the copy under a new id */
 	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(g.n_paths, 2); /* the old one, not overwritten */
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_KERNEL);
+	for (i = 0; i < 2; i++)
+		vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, 10, &g), -ENOENT);
+	flt.groups_full = false; /* the delete made room */
+	assert_int_equal(vta_sync_retry(f->s), 0);
+	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
+	assert_int_equal(r.type, VTA_RT_UNICAST);
+	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 1);
 	for (i = 0; i < 3; i++)
 		vta_sync_tick(f->s);
-	assert_int_equal(vta_mem_group(f->mem, 10, &g), 0);
+	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 1);
 }
 
@@ -391,8 +484,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_iface_peer_delete_failure_retried, setup,
 			sfx_teardown),
+		cmocka_unit_test_setup_teardown(test_group_parked_when_map_full,
+						setup, sfx_teardown),
+		cmocka_unit_test_setup_teardown(test_group_parked_then_reverted,
+						setup, sfx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_group_rewritten_in_place_not_retired, setup,
+			test_group_recreated_parked_not_retired, setup,
 			sfx_teardown),
 	};
 

@@ -126,6 +126,57 @@ static void test_kernel_nexthop_id_of_a_member_set(void **state)
 	assert_int_equal(g.paths[0].ifindex, ETH1);
 }
 
+/*
+ * The same with the daemon's grace period: the member set's old key is
+ * retired, not overwritten in place by the kernel nexthop's group (a
+ * program in flight may still read it); the kernel's group is written
+ * under another key, and the old one leaves after the grace period.
+ */
+static void test_kernel_nexthop_id_of_a_member_set_grace(void **state)
+{
+	struct sfx *f = *state;
+	static const struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 },
+					    { VTI2, "169.254.11.1", 1 } };
+	static const struct nlb_nh via_nh[] = { { ETH1, "10.16.16.1", 1 } };
+	struct vta_route r, r2;
+	struct vta_group g;
+	union vta_addr a, a2;
+	uint32_t id;
+
+	vta_sync_set_grace(f->s, true);
+	memset(&a, 0, sizeof(a));
+	memset(&a2, 0, sizeof(a2));
+	inet_pton(AF_INET, "172.31.0.0", a.b);
+	inet_pton(AF_INET, "10.99.0.0", a2.b);
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
+			     RTN_UNICAST, 0, 0, mp, 2));
+	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
+	id = r.group_id;
+	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_INET, ETH1,
+			       "10.16.16.1", false, NULL, NULL, 0));
+	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
+			     RTN_UNICAST, 0, id, via_nh, 1));
+	/* the old key still holds the member set's group */
+	assert_int_equal(vta_mem_group(f->mem, id, &g), 0);
+	assert_int_equal(g.n_paths, 2);
+	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
+	assert_int_not_equal(r.group_id, id);
+	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a2, &r2), 0);
+	assert_int_equal(r2.type, VTA_RT_UNICAST);
+	assert_int_not_equal(r2.group_id, id);
+	assert_int_not_equal(r2.group_id, r.group_id);
+	assert_int_equal(vta_mem_group(f->mem, r2.group_id, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+	assert_int_equal(g.paths[0].ifindex, ETH1);
+	vta_sync_tick(f->s);
+	vta_sync_tick(f->s);
+	assert_int_equal(vta_mem_group(f->mem, id, &g), -ENOENT);
+	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
+	assert_int_equal(g.n_paths, 2);
+	assert_int_equal(vta_mem_group(f->mem, r2.group_id, &g), 0);
+	assert_int_equal(g.n_paths, 1);
+}
+
 static unsigned long pfx_updates(struct sfx *f)
 {
 	struct vta_sync_counts c;
@@ -232,6 +283,9 @@ int main(void)
 			sfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_kernel_nexthop_id_of_a_member_set, setup,
+			sfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_kernel_nexthop_id_of_a_member_set_grace, setup,
 			sfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_nexthop_events_touch_users_only, setup,
