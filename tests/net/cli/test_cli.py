@@ -914,7 +914,13 @@ def test_read_commands_against_daemon():
                                capture_output=True, text=True)
             if r.returncode == 0:
                 st = json.loads(r.stdout)
-                if len(st["interfaces"]) == 2 and st["routes4"] >= 3:
+                # the maps are written first, then the lease and the
+                # daemon's health: wait for all three
+                d = st.get("daemon") or {}
+                if (len(st["interfaces"]) == 2 and st["routes4"] >= 3 and
+                        st["lease"]["state"] == "valid" and
+                        (d.get("resyncs") or {}).get("start") and
+                        d.get("last_sync_ms")):
                     break
             time.sleep(0.1)
         assert st and len(st["interfaces"]) == 2, st
@@ -1149,7 +1155,11 @@ def test_bridge_port_leaving_stays_managed():
 def test_sigterm_stops_a_running_resync():
     """SIGTERM during the resync of 100,000 routes: the daemon stops the
     resync, detaches and exits at once, not after the resync (seconds at
-    this size; the unit's TimeoutStopSec is what is left for it)."""
+    this size; the unit's TimeoutStopSec is what is left for it).  The
+    signal is sent when the daemon says its programs are loaded, just
+    before the resync; a busy machine may deliver it only after a fast
+    resync has finished (its log says "sync done (start)" first): such
+    a try tests nothing and is repeated, up to 3 times."""
     ns = NS + "-t"
     nsx = ["nsenter", "--net=/run/netns/" + ns]
     root = "/sys/fs/bpf/vtaCL-%d-term" % os.getpid()
@@ -1165,25 +1175,35 @@ def test_sigterm_stops_a_running_resync():
                         for i in range(100000))
         subprocess.run(nsx + ["ip", "-batch", "-"], input=batch, text=True,
                        check=True)
-        proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
-                                       "--xdp", "no", "--pin-root", root],
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        log = []
-        for line in proc.stderr:
-            log.append(line)
-            if "BPF programs loaded" in line:
+        for attempt in range(3):
+            proc = subprocess.Popen(nsx + [VTA, "run", "--lan", "vtaCLlan",
+                                           "--xdp", "no", "--pin-root", root],
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True)
+            log = []
+            for line in proc.stderr:
+                log.append(line)
+                if "BPF programs loaded" in line:
+                    break
+            else:
+                pytest.skip("vtiaccel run did not load: %s"
+                            % "".join(log)[-300:])
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=60)
+            took = time.monotonic() - t0
+            log += proc.stderr.readlines()
+            text = "".join(log)
+            proc = None
+            assert rc == 0, text
+            done = text.find("sync done (start)")
+            if done < 0 or done > text.find("shutting down"):
                 break
+            print("try %d: the resync was done before the signal came"
+                  % (attempt + 1))
         else:
-            pytest.skip("vtiaccel run did not load: %s" % "".join(log)[-300:])
-        t0 = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(timeout=60)
-        took = time.monotonic() - t0
-        log += proc.stderr.readlines()
-        text = "".join(log)
-        proc = None
-        assert rc == 0, text
+            pytest.fail("3 tries: each resync was done before SIGTERM "
+                        "arrived\n" + text)
         print("exit %.3f s after SIGTERM" % took)
         assert took < 1.0, "exit %.2f s after SIGTERM\n%s" % (took, text)
         assert "sync (start) stopped after" in text, text

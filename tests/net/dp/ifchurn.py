@@ -74,7 +74,7 @@ def main():
             senders.append(s)
     with nsnet.InNetns(o.recv_ns):
         rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        nsnet.set_rcvbuf(rx, 8 << 20)
         rx.bind(("0.0.0.0", PORT))
         rx.setblocking(False)
     caps = nsnet.capture_sockets(o.cap_ns, o.cap_if.split(","))

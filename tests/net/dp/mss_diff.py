@@ -332,7 +332,9 @@ def cmd_probe(a):
         with open(a.expect) as f:
             expect = {k for k, v in json.load(f).items() if v}
     # Wait for the expected set (or, without one, for the line to be quiet
-    # for a second), bounded.
+    # for a second), bounded.  With one, a quiet line ends the wait only
+    # after 2 s: on a busy machine a packet can trail the others by more
+    # than half a second, and a late one is not a lost one.
     deadline = time.monotonic() + 8
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -341,7 +343,7 @@ def cmd_probe(a):
             break
         if len(got) != last:
             last, quiet_since = len(got), time.monotonic()
-        elif time.monotonic() - quiet_since > (0.5 if expect is not None else 1.0):
+        elif time.monotonic() - quiet_since > (2.0 if expect is not None else 1.0):
             break
     # stragglers (duplicates, unexpected extras)
     end = time.monotonic() + 0.2

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -158,6 +159,9 @@ def main():
             passed += 1
     except (subprocess.CalledProcessError, OSError) as e:
         print("%s: FAIL: setup: %s" % (TAG, e))
+        failed += 1
+    except Exception:  # still a counted failure, with its traceback
+        print("%s: FAIL: %s" % (TAG, traceback.format_exc()))
         failed += 1
     finally:
         if proc and proc.poll() is None:

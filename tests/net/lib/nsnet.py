@@ -50,13 +50,24 @@ class InNetns:
         os.close(self.home)
 
 
+def set_rcvbuf(s, size):
+    """A receive buffer of size bytes: SO_RCVBUFFORCE as root (not capped
+    by net.core.rmem_max, 208 KiB by default, a few hundred packets: a
+    busy machine's late reader would lose what arrived meanwhile)."""
+    try:
+        s.setsockopt(socket.SOL_SOCKET,
+                     getattr(socket, "SO_RCVBUFFORCE", 33), size)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
 def capture_sockets(ns, ifnames):
     socks = []
     with InNetns(ns):
         for ifname in ifnames:
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                               socket.htons(ETH_P_ALL))
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            set_rcvbuf(s, 4 << 20)
             s.bind((ifname, 0))
             s.setblocking(False)
             socks.append(s)

@@ -26,6 +26,7 @@ LOG=$TMP/daemon.log
 DPID=
 NPID=
 IPID=
+SPID=
 
 # shellcheck source=tests/net/sync/lib.sh
 . tests/net/sync/lib.sh
@@ -38,6 +39,7 @@ finish() {
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	[ -n "$IPID" ] && kill "$IPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	sync_cleanup
 }
 trap cleanup EXIT
@@ -83,21 +85,31 @@ wait_route "answered probes keep vti1 in" 172.31.0.0/16 "$BOTH" 1
 # timed on the daemon's log line (written right after the map update),
 # polled cheaply; then the map itself is read (bpftool)
 d0=$(downs vti1)
+# the longest stall this machine imposes on a process meanwhile: a late
+# timer of the daemon is the machine's, not the decision's
+/usr/bin/python3 lab/stallmeter.py >"$TMP/stall.out" &
+SPID=$!
 t0=$(now_ms)
 silence t1 || { t_fail "nft drop on t1"; finish; }
 while [ "$(downs vti1)" -eq "$d0" ] && [ $(($(now_ms) - t0)) -lt 5000 ]; do
 	sleep 0.01
 done
 dt=$(($(now_ms) - t0))
+kill "$SPID" && wait "$SPID"
+SPID=
+stall=$(sed -n 's/^max_stall_ms \([0-9]*\)$/\1/p' "$TMP/stall.out")
+stall=${stall:-0}
+budget=1000
+[ "$stall" -lt 100 ] || budget=$((1000 + stall))
 # The daemon's own measure: the time since the last answer, which came
 # before the loss began (an upper bound of the detection time, free of
 # this script's and nft's own delays on a loaded machine).
 since=$(grep "liveness: vti1: DOWN" "$LOG" | tail -n 1 | sed -nE 's/.*last answer ([0-9]+) ms ago.*/\1/p')
 # shellcheck disable=SC2053 # a glob on purpose
-if [ -n "$since" ] && [ "$since" -le 1000 ] && [[ "$(members)" == $ONLY2 ]]; then
-	t_pass "vti1 silent: out of the map group $since ms after its last answer (budget 1000 ms; $dt ms after the nft command began)"
+if [ -n "$since" ] && [ "$since" -le "$budget" ] && [[ "$(members)" == $ONLY2 ]]; then
+	t_pass "vti1 silent: out of the map group $since ms after its last answer (budget $budget ms: 1000 + the machine's longest stall meanwhile if >= 100 ms, $stall; $dt ms after the nft command began)"
 else
-	t_fail "vti1 silent: last answer ${since:-?} ms before the hold-down, $dt ms after the nft command began; the map reads '$(members)' (budget 1000 ms)"
+	t_fail "vti1 silent: last answer ${since:-?} ms before the hold-down, $dt ms after the nft command began; the map reads '$(members)' (budget $budget ms: 1000 + the machine's longest stall meanwhile if >= 100 ms, $stall)"
 	grep liveness "$LOG" | tail -n 5
 fi
 if [ "$(G route show 172.31.0.0/16 | grep -c nexthop)" -eq 2 ]; then
@@ -160,8 +172,9 @@ wait_route "both answer again" 172.31.0.0/16 "$BOTH" 3
 # plus deadline that hold a tunnel down; thrashing would be ~15 DOWNs
 # Each loss lasts from before the nft that starts it to after the one that
 # ends it: on a loaded machine the two process start-ups can stretch it
-# to where 3 probes in a row legitimately go unanswered, so every loss
-# measured at 300 ms or more may cost one DOWN more.
+# to where 3 probes in a row legitimately go unanswered (a loss longer
+# than (misses - 1) x interval = 200 ms can hold 3 probes), so every loss
+# measured over 200 ms may cost one DOWN more.
 d0=$(downs vti1)
 long=0 worst=0
 for _ in $(seq 15); do
@@ -170,15 +183,15 @@ for _ in $(seq 15); do
 	sleep 0.1
 	unsilence t1
 	w=$(($(now_ms) - t0))
-	[ "$w" -lt 300 ] || long=$((long + 1))
+	[ "$w" -le 200 ] || long=$((long + 1))
 	[ "$w" -le "$worst" ] || worst=$w
 	sleep 0.3
 done
 n=$(($(downs vti1) - d0))
 if [ "$n" -le $((2 + long)) ]; then
-	t_pass "15 losses of 100 ms: $n DOWN transitions (at most 2, + $long losses that lasted >= 300 ms; longest $worst ms)"
+	t_pass "15 losses of 100 ms: $n DOWN transitions (at most 2, + $long losses that lasted over 200 ms; longest $worst ms)"
 else
-	t_fail "15 losses of 100 ms: $n DOWN transitions (thrashing; $long losses lasted >= 300 ms, longest $worst ms)"
+	t_fail "15 losses of 100 ms: $n DOWN transitions (thrashing; $long losses lasted over 200 ms, longest $worst ms)"
 fi
 wait_route "after fast flapping" 172.31.0.0/16 "$BOTH" 3
 # loss on/off every 2 s for 8 s (4 outages): at most one DOWN each
@@ -228,14 +241,15 @@ fi
 
 # --- saturation -----------------------------------------------------------------
 # vti1 shaped to 20 Mbit/s and filled by iperf3 for 8 s: probes queue
-# behind the traffic (tbf latency 200 ms, under the 400 ms deadline) and
+# behind the traffic (tbf latency 100 ms, under the 400 ms deadline with
+# room for a busy machine's stalls) and
 # the tunnel stays in.
 if ! command -v iperf3 > /dev/null; then
 	t_skip saturation "no iperf3"
 	finish
 fi
 G link set vti1 txqueuelen 1000
-inns tc qdisc add dev vti1 root tbf rate 20mbit burst 16k latency 200ms
+inns tc qdisc add dev vti1 root tbf rate 20mbit burst 16k latency 100ms
 ip netns exec "$PE" iperf3 -s -1 -B 169.254.10.2 > "$TMP/iperf-s.out" 2>&1 &
 IPID=$!
 d0=$(downs vti1)
