@@ -181,8 +181,8 @@ static __always_inline __u32 vta_route_mtu(struct __sk_buff *skb,
  * The MSS xt_TCPMSS --clamp-mss-to-pmtu derives from the route back to
  * the source (tcpmss_reverse_mtu()): its MTU - 40/60, 0 when unknown.
  */
-static __always_inline __u16 vta_rev_mss(struct __sk_buff *skb,
-					 const struct vta_pkt *p)
+static __noinline __u16 vta_rev_mss(struct __sk_buff *skb,
+				    const struct vta_pkt *p)
 {
 	__u32 minlen = p->family == VTA_AF_INET ? 40 : 60;
 	__u32 mtu = vta_route_mtu(skb, p, true);

@@ -54,6 +54,10 @@ static __always_inline int vta_dec_ttl(struct __sk_buff *skb,
 
 	if (off > ETH_HLEN)
 		return -1;
+	/* the bound on the register the pointer is built from (after the
+	 * calls of the MSS rewrite, clang may test a copy) */
+	barrier_var(off);
+	off &= 0xf;
 	if (p->family == VTA_AF_INET) {
 		struct iphdr *iph = data + off;
 
@@ -152,12 +156,12 @@ static __always_inline bool vta_is_syn(struct __sk_buff *skb,
  * which handles the options.  Returns the event, a drop reason (the
  * target drops what it matched and cannot use) or VTA_CONTINUE.
  */
-static __always_inline int vta_clamp_passed(struct __sk_buff *skb,
-					    const struct vta_config *cfg,
-					    const struct vta_iface *in,
-					    __u32 in_ifindex, bool tunnel,
-					    struct vta_pkt *p)
+static __noinline int vta_clamp_passed(struct __sk_buff *skb,
+				       const struct vta_iface *in, bool tunnel,
+				       struct vta_pkt *p)
 {
+	const struct vta_config *cfg = vta_config_lookup();
+	__u32 in_ifindex = skb->ifindex;
 	struct vta_mss_plan mp = {};
 	struct vta_path path = {};
 	__u16 ports[2];
@@ -165,6 +169,8 @@ static __always_inline int vta_clamp_passed(struct __sk_buff *skb,
 	__u8 nh = p->proto;
 	int i, r;
 
+	if (!cfg)
+		return VTA_CONTINUE;
 	if (p->family == VTA_AF_INET && p->frag)
 		return VTA_CONTINUE;
 	if (p->family == VTA_AF_INET6) {
@@ -202,8 +208,8 @@ static __always_inline int vta_clamp_passed(struct __sk_buff *skb,
 	if (bpf_skb_change_tail(skb, p->l3_off + p->ip_len + VTA_TCPOLEN_MSS,
 				0))
 		return VTA_CONTINUE;
-	return vta_mss_insert(skb, p, &mp) ? VTA_CONTINUE :
-					     VTA_EV_MSS_INSERTED;
+	return vta_mss_insert_body(skb, p, &mp) ? VTA_CONTINUE :
+						  VTA_EV_MSS_INSERTED;
 }
 
 struct vta_verdict {
@@ -360,7 +366,7 @@ static __always_inline void vta_tc_forward(struct __sk_buff *skb,
 pass:
 	v->reason = r;
 	if (r == VTA_PASS_IP_OPTIONS || r == VTA_PASS_EXT_HDR) {
-		ret = vta_clamp_passed(skb, cfg, in, in_ifindex, tunnel, &p);
+		ret = vta_clamp_passed(skb, in, tunnel, &p);
 		if (VTA_COUNTER_IS(ret, DROP))
 			v->reason = ret;
 		else if (ret != VTA_CONTINUE)

@@ -274,9 +274,9 @@ static __always_inline int vta_mss_clamp(struct __sk_buff *skb,
  * vta_tc_forward() has already grown the skb by the 4 bytes, after
  * the TCP header.
  */
-static __always_inline int vta_mss_insert(struct __sk_buff *skb,
-					  const struct vta_pkt *p,
-					  const struct vta_mss_plan *mp)
+static __always_inline int vta_mss_insert_body(struct __sk_buff *skb,
+					       const struct vta_pkt *p,
+					       const struct vta_mss_plan *mp)
 {
 	__u32 csum_off = p->l4_off + offsetof(struct tcphdr, check);
 	__u32 optlen = mp->hdr_len - 20, ip_len = p->ip_len;
@@ -330,6 +330,15 @@ static __always_inline int vta_mss_insert(struct __sk_buff *skb,
 			return -1;
 	}
 	return 0;
+}
+
+/* Out of line: a rare path (SYNs without MSS), kept out of the forwarding
+ * path's code (docs/datapath-notes.md, "Per-packet cost"). */
+static __noinline int vta_mss_insert(struct __sk_buff *skb,
+				     const struct vta_pkt *p,
+				     const struct vta_mss_plan *mp)
+{
+	return vta_mss_insert_body(skb, p, mp);
 }
 
 #endif /* VTA_MSS_H */
