@@ -1144,6 +1144,9 @@ def main():
                 passed += 1
             else:
                 failed += 1
+                # one line that names it, for the end of make check's output
+                print("FAIL: %s scenario %d (seed %d scenario %d): reproduce with "
+                      "ORACLE_SEED=%d ORACLE_SCENARIOS=%d" % (TAG, n, sd, i, sd, i + 1))
     print("%s: seed %d: %d cases, %d undecided, %d disagreements in %.0f s" % (
         TAG, seed, totals["cases"], totals["undecided"], totals["dis"],
         time.monotonic() - t0))
