@@ -273,6 +273,14 @@ static void group_10(struct sfx *f)
 			       false, grp_ids, grp_w, 2));
 }
 
+/* The same, with the daemon's grace period on (replaced groups wait to
+ * be deleted: retire()). */
+static void grace_group_10(struct sfx *f)
+{
+	vta_sync_set_grace(f->s, true);
+	group_10(f);
+}
+
 /* A deleted group whose map delete fails stays in the map: the retry
  * deletes it (before, nothing did: the model had dropped it). */
 static void test_group_delete_failure_retried(void **state)
@@ -361,8 +369,7 @@ static void test_group_parked_when_map_full(void **state)
 	struct vta_route r;
 	uint32_t moved;
 
-	vta_sync_set_grace(f->s, true);
-	group_10(f);
+	grace_group_10(f);
 	route_nh10(f);
 	assert_int_equal(sfx_fib(f, "172.31.0.0", 16, &r), 0);
 	assert_int_equal(r.type, VTA_RT_UNICAST);
@@ -403,8 +410,7 @@ static void test_group_parked_then_reverted(void **state)
 	struct sfx *f = *state;
 	struct vta_route r;
 
-	vta_sync_set_grace(f->s, true);
-	group_10(f);
+	grace_group_10(f);
 	route_nh10(f);
 	flt.groups_full = true;
 	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, 10, AF_UNSPEC, 0, NULL,
@@ -434,8 +440,7 @@ static void test_group_recreated_parked_not_retired(void **state)
 	struct vta_route r;
 	int i;
 
-	vta_sync_set_grace(f->s, true);
-	group_10(f);
+	grace_group_10(f);
 	sfx_msg(f, nlb_nexthop(buf, RTM_DELNEXTHOP, 10, AF_UNSPEC, 0, NULL,
 			       false, grp_ids, grp_w, 2));
 	flt.groups_full = true;

@@ -89,37 +89,51 @@ static void test_bridge_port_leaving_is_no_delete(void **state)
 	assert_int_equal(vta_mem_iface(f->mem, ETH1, &v), -ENOENT);
 }
 
-static void test_kernel_nexthop_id_of_a_member_set(void **state)
+/*
+ * 172.31.0.0/16 over both tunnels (a member set, an invented id), then
+ * `ip nexthop add id <that id> via 10.16.16.1 dev eth1` and 10.99.0.0/16
+ * on it.  Returns the id; *ecmp and *onnh: the two prefixes.
+ */
+static uint32_t member_set_id_taken(struct sfx *f, union vta_addr *ecmp,
+				    union vta_addr *onnh)
 {
-	struct sfx *f = *state;
 	static const struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 },
 					    { VTI2, "169.254.11.1", 1 } };
 	static const struct nlb_nh via_nh[] = { { ETH1, "10.16.16.1", 1 } };
-	struct vta_route r, r2;
-	struct vta_group g;
-	union vta_addr a;
+	struct vta_route r;
 	uint32_t id;
 
-	memset(&a, 0, sizeof(a));
-	inet_pton(AF_INET, "172.31.0.0", a.b);
+	memset(ecmp, 0, sizeof(*ecmp));
+	memset(onnh, 0, sizeof(*onnh));
+	inet_pton(AF_INET, "172.31.0.0", ecmp->b);
+	inet_pton(AF_INET, "10.99.0.0", onnh->b);
 	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
 			     RTN_UNICAST, 0, 0, mp, 2));
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
+	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, ecmp, &r), 0);
 	id = r.group_id;
 	assert_true(id >= VTA_SYNC_MSET_ID_BASE);
-	/* ip nexthop add id <that id> via 10.16.16.1 dev eth1; a route on it */
 	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_INET, ETH1,
 			       "10.16.16.1", false, NULL, NULL, 0));
 	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
 			     RTN_UNICAST, 0, id, via_nh, 1));
+	return id;
+}
+
+static void test_kernel_nexthop_id_of_a_member_set(void **state)
+{
+	struct sfx *f = *state;
+	struct vta_route r, r2;
+	struct vta_group g;
+	union vta_addr a, a2;
+	uint32_t id = member_set_id_taken(f, &a, &a2);
+
 	/* the ECMP route still leads into both tunnels, by another id */
 	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
 	assert_int_not_equal(r.group_id, id);
 	assert_int_equal(vta_mem_group(f->mem, r.group_id, &g), 0);
 	assert_int_equal(g.n_paths, 2);
 	/* and the id is the kernel's nexthop */
-	inet_pton(AF_INET, "10.99.0.0", a.b);
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r2), 0);
+	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a2, &r2), 0);
 	assert_int_equal(r2.group_id, id);
 	assert_int_equal(vta_mem_group(f->mem, id, &g), 0);
 	assert_int_equal(g.n_paths, 1);
@@ -135,27 +149,13 @@ static void test_kernel_nexthop_id_of_a_member_set(void **state)
 static void test_kernel_nexthop_id_of_a_member_set_grace(void **state)
 {
 	struct sfx *f = *state;
-	static const struct nlb_nh mp[] = { { VTI1, "169.254.10.1", 1 },
-					    { VTI2, "169.254.11.1", 1 } };
-	static const struct nlb_nh via_nh[] = { { ETH1, "10.16.16.1", 1 } };
 	struct vta_route r, r2;
 	struct vta_group g;
 	union vta_addr a, a2;
 	uint32_t id;
 
 	vta_sync_set_grace(f->s, true);
-	memset(&a, 0, sizeof(a));
-	memset(&a2, 0, sizeof(a2));
-	inet_pton(AF_INET, "172.31.0.0", a.b);
-	inet_pton(AF_INET, "10.99.0.0", a2.b);
-	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "172.31.0.0", 16, 254,
-			     RTN_UNICAST, 0, 0, mp, 2));
-	assert_int_equal(vta_mem_fib(f->mem, AF_INET, 16, &a, &r), 0);
-	id = r.group_id;
-	sfx_msg(f, nlb_nexthop(buf, RTM_NEWNEXTHOP, id, AF_INET, ETH1,
-			       "10.16.16.1", false, NULL, NULL, 0));
-	sfx_msg(f, nlb_route(buf, RTM_NEWROUTE, "10.99.0.0", 16, 254,
-			     RTN_UNICAST, 0, id, via_nh, 1));
+	id = member_set_id_taken(f, &a, &a2);
 	/* the old key still holds the member set's group */
 	assert_int_equal(vta_mem_group(f->mem, id, &g), 0);
 	assert_int_equal(g.n_paths, 2);
