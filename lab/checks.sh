@@ -265,7 +265,9 @@ d=json.load(open(sys.argv[1])); print(len(d), sum(f["rx"] for f in d.values()),
 	t_check "vtiaccel restarted (lease valid)" wait_until "$LAB_VTA_START_S" lab_vta_ready
 	t_check "restarted vtiaccel mirrors the ECMP route(s)" chk_vta_ecmp_shown
 	chk_snap r0
-	ns_exec "$LAB_LAN" ping -n -q -c 20 -i 0.05 -W 2 "$LAB_VPC_HOST" >/dev/null || true
+	# 200 packets: one that the fast path leaves to the kernel for a
+	# reason of the moment (the lease during a guest stall) is 0.5%
+	ns_exec "$LAB_LAN" ping -n -q -c 200 -i 0.01 -W 2 "$LAB_VPC_HOST" >/dev/null || true
 	chk_snap r1
 	t_check "fast path resumed after restart (eth1 >= 99%)" \
 		$CHK_PY "$LAB_REPO/lab/vta_share.py" --min 99 "$T_TMP/r0.json" "$T_TMP/r1.json" eth1

@@ -434,11 +434,22 @@ lab_up() {
 }
 
 # lab_stop NS/NAME [SIG]: stop one daemon lab_up started, wait for it.
+# vtiaccel gets 60 s to detach (as test_spread_daemon.sh allows; a
+# CPU-starved guest is slow at it, and a SIGKILL would leave its filters
+# behind and read as a detach bug), the others 10 s; then SIGKILL, said
+# in the log.
 lab_stop() {
-	local pid=${LAB_PID[$1]:-}
+	local pid=${LAB_PID[$1]:-} grace=10 t0
 	[ -n "$pid" ] || return 0
+	case "$1" in */vtiaccel) grace=60 ;; esac
+	t0=$(now_ms)
 	kill "-${2:-TERM}" "$pid" 2>/dev/null || true
-	wait_until 10 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+	if ! wait_until "$grace" eval "! kill -0 $pid 2>/dev/null"; then
+		lab_log "$1 still running $grace s after SIG${2:-TERM}: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	elif [ "$1" = "$LAB_CGW/vtiaccel" ]; then
+		lab_log "$1 exited $(($(now_ms) - t0)) ms after SIG${2:-TERM}"
+	fi
 	wait "$pid" 2>/dev/null || true
 	unset "LAB_PID[$1]"
 	return 0
@@ -513,7 +524,11 @@ lab_rx_settled() {
 # (lab/stallmeter.py) between the two; lab_stall_ms prints it in ms
 # (fails when the meter printed nothing).
 lab_stall_start() {
-	lab_start "$LAB_CGW" "stall-$1" /usr/bin/python3 "$LAB_REPO/lab/stallmeter.py"
+	local ready="$LAB_DIR/$LAB_CGW/stall-$1.ready"
+	rm -f "$ready"
+	lab_start "$LAB_CGW" "stall-$1" /usr/bin/python3 "$LAB_REPO/lab/stallmeter.py" --ready "$ready"
+	# measuring before the window opens (Python starts slowly under TCG)
+	wait_until 30 test -e "$ready"
 }
 lab_stall_ms() {
 	lab_stop "$LAB_CGW/stall-$1"

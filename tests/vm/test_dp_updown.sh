@@ -83,15 +83,25 @@ probe_tc() {
 	PROBE=$((PROBE + 1))
 	tc -n "$GW" qdisc replace dev eth0 root pfifo limit $PROBE && grep -q "limit ${PROBE}p" "$1"
 }
-# monitors TAG: timestamped link and tc events of gw into $T_TMP/TAG.*;
-# returns once both see a probe event (so they are subscribed).
+# monitors TAG: timestamped link and tc events of gw into $T_TMP/TAG.*,
+# and both kinds in the kernel's order into $T_TMP/TAG.nl (nlorder.py);
+# returns once all see a probe event (so they are subscribed).
 monitors() {
 	ip -n "$GW" -ts monitor link > "$T_TMP/$1.link" 2>&1 &
 	t_cleanup t_bg_kill $!
 	ns_exec "$GW" tc -ts monitor > "$T_TMP/$1.tc" 2>&1 &
 	t_cleanup t_bg_kill $!
-	wait_until 10 probe_link "$T_TMP/$1.link" && wait_until 10 probe_tc "$T_TMP/$1.tc"
+	ns_exec "$GW" /usr/bin/python3 "$HERE/nlorder.py" > "$T_TMP/$1.nl" 2>&1 &
+	t_cleanup t_bg_kill $!
+	wait_until 10 probe_link "$T_TMP/$1.link" && wait_until 10 probe_tc "$T_TMP/$1.tc" &&
+		wait_until 30 probe_link_nl "$T_TMP/$1.nl"
 }
+probe_link_nl() {
+	PROBE=$((PROBE + 1))
+	ip -n "$GW" link set eth0 mtu $PROBE && grep -q " eth0 mtu $PROBE " "$1"
+}
+# first_line FILE ERE: the number of the first line of FILE that matches
+first_line() { grep -n -m1 -E "$2" "$1" | cut -d: -f1; }
 
 t_cleanup "ip netns del $GW; rm -rf $PIN"
 ip netns add "$GW"
@@ -200,14 +210,19 @@ idx3=$(ifindex vti1)
 t_check "vta_tun_out on tc egress of the new vti1 (ifindex $idx3)" \
 	eval "tc -n $GW filter show dev vti1 egress | grep -q vta_tun_out"
 # before the link went up: the filter event precedes the first event
-# that shows vti1 UP
+# that shows vti1 UP, in the order the kernel sent them (one socket for
+# both: nlorder.py); the two monitors' timestamps give the time between
 f=$(grep -m1 -E '^\[[^]]*\] (added|replaced) filter dev vti1 egress .*vta_tun_out' "$T_TMP/up3.tc") || f=
 u=$(grep -m1 -E "^\[[^]]*\] $idx3: vti1[@:].*[<,]UP[,>]" "$T_TMP/up3.link") || u=
-if [ -n "$f" ] && [ -n "$u" ]; then
-	t_check "the clamp was attached before vti1 went up ($(($(ts_ms "${u%% *}") - $(ts_ms "${f%% *}"))) ms before)" \
-		test "$(ts_ms "${f%% *}")" -le "$(ts_ms "${u%% *}")"
+fn=$(first_line "$T_TMP/up3.nl" "^filter $idx3 egress .*vta_tun_out")
+un=$(first_line "$T_TMP/up3.nl" "^link $idx3 vti1 mtu [0-9]+ up\$")
+if [ -n "$fn" ] && [ -n "$un" ]; then
+	gap=
+	[ -z "$f" ] || [ -z "$u" ] || gap=", $(($(ts_ms "${u%% *}") - $(ts_ms "${f%% *}"))) ms by the monitors' clocks"
+	t_check "the clamp was attached before vti1 went up (kernel event $fn before $un$gap)" \
+		test "$fn" -lt "$un"
 else
-	t_fail "no filter or link-up event for the new vti1 in the monitors"
-	sed 's/^/    /' "$T_TMP/up3.link" "$T_TMP/up3.tc" | head -20
+	t_fail "no filter or link-up event for the new vti1 (ifindex $idx3) in nlorder's output"
+	sed 's/^/    /' "$T_TMP/up3.nl" | tail -n 20
 fi
 t_check "down-client with no daemon exits 0" updown down-client

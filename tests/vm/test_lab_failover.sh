@@ -71,7 +71,10 @@ failover() {
 	t0=$(now_ms)
 	ev=$EPOCHREALTIME
 	t_check "$path, $case: event done, tunnel 1 out of the route" "ev_$case"
-	t_check "$path, $case: ECMP back on both sides within 60 s" wait_until 60 lab_both_ecmp
+	# a deadline, not a goal (the time is printed below): IKE, BGP's
+	# connect retry and zebra on both sides, under TCG on a loaded host
+	# 31-33 s seen; the DPD restore in test_lab_dpd.sh needed 93.6 s
+	t_check "$path, $case: ECMP back on both sides within 180 s" wait_until 180 lab_both_ecmp
 	t1=$(now_ms)
 	# Let the flows run 2 s on the restored ECMP (they may move back).
 	wait_until 3 eval '[ $(($(now_ms) - t1)) -ge 2000 ]' || true

@@ -71,7 +71,8 @@ t_check "lookup: IPv6 flow lan:43000 -> vpc goes into xfrm2" \
 chk_verify "tunnel 1 terminated"
 t2=$(now_ms)
 t_check "swanctl --initiate --child gw1 (cgw)" eval "lab_swanctl $LAB_CGW --initiate --child gw1 >/dev/null"
-t_check "ECMP back on both sides within 60 s (IPv4 and IPv6)" wait_until 60 lab_both_ecmp
+# a deadline, not a goal (the time is printed below; 6.5-14.2 s seen)
+t_check "ECMP back on both sides within 180 s (IPv4 and IPv6)" wait_until 180 lab_both_ecmp
 t3=$(now_ms)
 t_check "vtiaccel mirrors both tunnels again" chk_vta_ecmp_shown
 t_info "ECMP restored $((t3 - t2)) ms after the initiate began"

@@ -336,6 +336,7 @@ def cmd_probe(a):
     # after 2 s: on a busy machine a packet can trail the others by more
     # than half a second, and a late one is not a lost one.
     deadline = time.monotonic() + 8
+    quiet = a.quiet if a.quiet is not None else (2.0 if expect is not None else 1.0)
     last, quiet_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         drain()
@@ -343,7 +344,7 @@ def cmd_probe(a):
             break
         if len(got) != last:
             last, quiet_since = len(got), time.monotonic()
-        elif time.monotonic() - quiet_since > (2.0 if expect is not None else 1.0):
+        elif time.monotonic() - quiet_since > quiet:
             break
     # stragglers (duplicates, unexpected extras)
     end = time.monotonic() + 0.2
@@ -597,6 +598,9 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--expect")
     p.add_argument("--only", help="comma-separated probe names")
+    p.add_argument("--quiet", type=float,
+                   help="seconds without a new arrival that end the wait "
+                        "(default 2 with --expect, else 1; at most 8 in all)")
     c = sub.add_parser("compare")
     c.add_argument("kernel")
     c.add_argument("ours")

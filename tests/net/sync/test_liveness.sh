@@ -87,8 +87,9 @@ wait_route "answered probes keep vti1 in" 172.31.0.0/16 "$BOTH" 1
 d0=$(downs vti1)
 # the longest stall this machine imposes on a process meanwhile: a late
 # timer of the daemon is the machine's, not the decision's
-/usr/bin/python3 lab/stallmeter.py >"$TMP/stall.out" &
+/usr/bin/python3 lab/stallmeter.py --ready "$TMP/stall.ready" >"$TMP/stall.out" &
 SPID=$!
+wait_until 10 test -e "$TMP/stall.ready"
 t0=$(now_ms)
 silence t1 || { t_fail "nft drop on t1"; finish; }
 while [ "$(downs vti1)" -eq "$d0" ] && [ $(($(now_ms) - t0)) -lt 5000 ]; do
