@@ -16,11 +16,16 @@
 """
 import argparse
 import json
+import os
 import signal
 import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "lib"))
+from pkt import set_rcvbuf  # noqa: E402
 
 
 def send(a):
@@ -58,11 +63,7 @@ def send(a):
 def recv(a):
     s = socket.socket(socket.AF_INET6 if a.ipv6 else socket.AF_INET,
                       socket.SOCK_DGRAM)
-    try:  # as root past net.core.rmem_max: a late reader loses nothing
-        s.setsockopt(socket.SOL_SOCKET,
-                     getattr(socket, "SO_RCVBUFFORCE", 33), 4 << 20)
-    except OSError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    set_rcvbuf(s, 4 << 20)  # past net.core.rmem_max: a late reader loses nothing
     if a.ipv6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind(("::" if a.ipv6 else "0.0.0.0", a.port))

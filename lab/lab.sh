@@ -447,7 +447,7 @@ lab_stop() {
 	if ! wait_until "$grace" eval "! kill -0 $pid 2>/dev/null"; then
 		lab_log "$1 still running $grace s after SIG${2:-TERM}: SIGKILL"
 		kill -KILL "$pid" 2>/dev/null || true
-	elif [ "$1" = "$LAB_CGW/vtiaccel" ]; then
+	elif [ "$grace" = 60 ]; then
 		lab_log "$1 exited $(($(now_ms) - t0)) ms after SIG${2:-TERM}"
 	fi
 	wait "$pid" 2>/dev/null || true
@@ -532,7 +532,7 @@ lab_stall_start() {
 }
 lab_stall_ms() {
 	lab_stop "$LAB_CGW/stall-$1"
-	sed -n 's/^max_stall_ms \([0-9]*\)$/\1/p' "$LAB_DIR/$LAB_CGW/stall-$1.out" | grep .
+	stall_ms "$LAB_DIR/$LAB_CGW/stall-$1.out"
 }
 
 lab_traffic_stop() {

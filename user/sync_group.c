@@ -380,7 +380,7 @@ bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
 	struct vta_rb_member cur[VTA_MAX_PATHS];
 	struct vta_group g;
 	uint8_t t, f;
-	bool changed, moved = false, was_parked = *parked;
+	bool changed, moved = false;
 	char name[16];
 
 	build_group(s, m, n, unrep, &g, cur);
@@ -422,8 +422,8 @@ bool group_refresh(struct vta_sync *s, uint32_t *mid, const struct vta_nl_nh *m,
 		t = VTA_RT_KERNEL;
 		f = 0;
 	}
-	changed = t != *sum_type || f != *sum_flags || moved ||
-		  was_parked != *parked;
+	/* what the routes hold: type, flags, group key */
+	changed = t != *sum_type || f != *sum_flags || moved;
 	*sum_type = t;
 	*sum_flags = f;
 	return changed;

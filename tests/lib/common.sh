@@ -39,6 +39,10 @@ now_ms() {
 	echo $((t / 1000))
 }
 
+# stall_ms FILE: the longest stall lab/stallmeter.py saw, from its output
+# FILE, in ms (fails when it printed nothing).
+stall_ms() { sed -n 's/^max_stall_ms \([0-9]*\)$/\1/p' "$1" | grep .; }
+
 # The sleep is the poll interval, not a guess at how long something takes
 # (a CPU-starved guest polls less often: tests/vm/lib.sh).
 wait_until() {

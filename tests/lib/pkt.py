@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-"""Checksums for the packets the Python tests build by hand (RFC 1071),
-one implementation for tests/net and tests/vm.  Import it with
-tests/lib on sys.path (see the tests that use it)."""
+"""Packet helpers for the Python tests, one implementation for tests/net,
+tests/vm and lab/: checksums for the packets built by hand (RFC 1071),
+rtnetlink attributes, receive buffers.  Import it with tests/lib on
+sys.path (see the tests that use it)."""
 
 import socket
 import struct
@@ -37,3 +38,27 @@ def pseudo(fam, src, dst, proto, length):
 def l4_csum(fam, src, dst, proto, seg):
     """Checksum of a TCP/UDP segment (its checksum field zero)."""
     return csum(pseudo(fam, src, dst, proto, len(seg)) + seg)
+
+
+def rtattrs(buf):
+    """{type: payload} of a run of rtnetlink attributes (the nested flag
+    masked off; a type that repeats: its last one)."""
+    out = {}
+    while len(buf) >= 4:
+        ln, ty = struct.unpack_from("HH", buf)
+        if ln < 4:
+            break
+        out[ty & 0x3fff] = buf[4:ln]
+        buf = buf[(ln + 3) & ~3:]
+    return out
+
+
+def set_rcvbuf(s, size):
+    """A receive buffer of size bytes: SO_RCVBUFFORCE as root (not capped
+    by net.core.rmem_max, 208 KiB by default, a few hundred packets: a
+    busy machine's late reader would lose what arrived meanwhile)."""
+    try:
+        s.setsockopt(socket.SOL_SOCKET,
+                     getattr(socket, "SO_RCVBUFFORCE", 33), size)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)

@@ -15,9 +15,14 @@ order.  Two monitors (ip -ts monitor link, tc -ts monitor) stamp each line
 when their process prints it: a late-scheduled monitor on a CPU-starved
 guest can reverse two events tens of milliseconds apart.
 """
+import os
 import socket
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from pkt import rtattrs as attrs, set_rcvbuf  # noqa: E402
 
 RTMGRP_LINK, RTMGRP_TC = 0x1, 0x8
 RTM_NEWLINK, RTM_DELLINK, RTM_NEWTFILTER = 16, 17, 44
@@ -25,18 +30,6 @@ IFLA_IFNAME, IFLA_MTU = 3, 4
 TCA_KIND, TCA_OPTIONS, TCA_BPF_NAME = 1, 2, 7
 IFF_UP = 0x1
 PARENTS = {0xFFFFFFF2: "ingress", 0xFFFFFFF3: "egress"}
-
-
-def attrs(b):
-    """{type: payload} of a run of rtattrs (the first of each type)."""
-    out, off = {}, 0
-    while off + 4 <= len(b):
-        ln, ty = struct.unpack_from("HH", b, off)
-        if ln < 4:
-            break
-        out.setdefault(ty & 0x3FFF, b[off + 4:off + ln])
-        off += (ln + 3) & ~3
-    return out
 
 
 def cstr(b):
@@ -64,8 +57,7 @@ def event(ty, body):
 
 def main():
     s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-    s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33),
-                 4 << 20)
+    set_rcvbuf(s, 4 << 20)
     s.bind((0, RTMGRP_LINK | RTMGRP_TC))
     print("ready", flush=True)
     while True:

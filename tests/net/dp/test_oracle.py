@@ -66,7 +66,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 import nsnet  # noqa: E402
-from pkt import csum  # noqa: E402
+from pkt import csum, rtattrs as attrs  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 if not os.path.isabs(BUILD):
@@ -87,17 +87,6 @@ RTM_F_FIB_MATCH = 0x2000
 RTN = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast",
        5: "multicast", 6: "blackhole", 7: "unreachable", 8: "prohibit",
        9: "throw", 10: "nat"}
-
-
-def attrs(buf):
-    out = {}
-    while len(buf) >= 4:
-        ln, ty = struct.unpack_from("HH", buf)
-        if ln < 4:
-            break
-        out[ty & 0x3fff] = buf[4:ln]
-        buf = buf[(ln + 3) & ~3:]
-    return out
 
 
 def rta(ty, data):

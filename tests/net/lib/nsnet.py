@@ -18,7 +18,12 @@ import os
 import select
 import socket
 import struct
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from pkt import set_rcvbuf  # noqa: E402
 
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 3
@@ -48,17 +53,6 @@ class InNetns:
     def __exit__(self, *exc):
         _setns_fd(self.home)
         os.close(self.home)
-
-
-def set_rcvbuf(s, size):
-    """A receive buffer of size bytes: SO_RCVBUFFORCE as root (not capped
-    by net.core.rmem_max, 208 KiB by default, a few hundred packets: a
-    busy machine's late reader would lose what arrived meanwhile)."""
-    try:
-        s.setsockopt(socket.SOL_SOCKET,
-                     getattr(socket, "SO_RCVBUFFORCE", 33), size)
-    except OSError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
 
 
 def capture_sockets(ns, ifnames):

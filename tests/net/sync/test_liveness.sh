@@ -98,8 +98,7 @@ done
 dt=$(($(now_ms) - t0))
 kill "$SPID" && wait "$SPID"
 SPID=
-stall=$(sed -n 's/^max_stall_ms \([0-9]*\)$/\1/p' "$TMP/stall.out")
-stall=${stall:-0}
+stall=$(stall_ms "$TMP/stall.out") || stall=0
 budget=1000
 [ "$stall" -lt 100 ] || budget=$((1000 + stall))
 # The daemon's own measure: the time since the last answer, which came
