@@ -83,7 +83,7 @@ BENCH_SRCS	:= $(sort $(filter-out %.bpf.c,$(wildcard bench/*.c)))
 BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # The minimal forwarders bench/forward.sh compares with (bench/anchors.c
 # attaches them).
-BENCH_BPF	:= $(BUILD)/bench/anchors.bpf.o
+BENCH_BPF	:= $(BUILD)/bench/anchors.bpf.o $(BUILD)/bench/prog_cost.bpf.o
 
 VTIACCEL	:= $(BUILD)/vtiaccel
 

@@ -16,6 +16,15 @@
  * repeat reuse one skb, so for paths that rewrite the packet the repeat
  * is 200 (TTL 255 runs down to 55, still forwarded; the MSS is clamped
  * by the first run only, later runs scan and find it low enough).
+ * The "loop" table runs every cell in the kernel too: a driver program
+ * (bench/prog_cost.bpf.c) writes the next of the cell's packets over the
+ * skb and tail-calls the path's program, repeat times per test run, so
+ * random destinations are measured without a system call between two
+ * packets.  On a kernel with page table isolation and no PCID (this
+ * project's CI host) every system call flushes the TLB, so a test run of
+ * repeat 1 starts with a cold TLB: the repeat-1 columns price every
+ * 4 KiB page a path touches, the loop columns what a burst of packets in
+ * one NAPI poll costs.  Loop cost = driver + path - driver + empty.
  * On a shared 2-core machine numbers move by +-20%: compare columns of
  * one run, not runs.
  */
@@ -42,6 +51,18 @@
 
 static struct vta_maps M;
 static int prog_fd[VTA_PROG_MAX], empty_fd;
+/* the in-kernel loop: driver program, its packets, control and target */
+static int drv_fd, drv_pkts_fd, drv_ctl_fd, drv_next_fd;
+/* anchors in bench/prog_cost.bpf.c, by program name */
+static const char *const anchor_names[] = {
+	"pc_fib4", "pc_ctr_percpu", "pc_ctr_array", "pc_hash_lookup",
+};
+#define N_ANCHORS (sizeof(anchor_names) / sizeof(anchor_names[0]))
+static int anchor_fd[N_ANCHORS];
+#define PROG_ANCHOR(i)	(VTA_PROG_MAX + 1 + (i))
+#define LOOP		(-1)	/* run_path(): the driver's loop */
+#define LOOP_REPEAT	20000
+#define LOOP_RUNS	10
 static __be32 *routes;		/* one address inside each random route */
 static int n_routes;
 static struct in6_addr *routes6;	/* likewise for the IPv6 trie */
@@ -298,7 +319,8 @@ static double measure(int fd, __u8 pkts[][128], int *lens, int npk,
 
 struct path {
 	const char *name;
-	enum vta_prog prog;	/* VTA_PROG_MAX: the empty program */
+	int prog;		/* enum vta_prog; VTA_PROG_MAX: the empty
+				 * program; PROG_ANCHOR(i): anchor i */
 	int proto;
 	int dir;		/* 0: LAN->VPC dst, 1: VPC src -> LAN,
 				 * 2: unrouted, 3: ESP to the WAN,
@@ -311,6 +333,10 @@ struct path {
 
 static const struct path paths[] = {
 	{ "empty tc program", VTA_PROG_MAX, 17, 0, false, 0 },
+	{ "anchor: fib4 lookup alone", PROG_ANCHOR(0), 17, 0, true, 0 },
+	{ "anchor: per-cpu array counter", PROG_ANCHOR(1), 17, 0, false, 0 },
+	{ "anchor: array counter", PROG_ANCHOR(2), 17, 0, false, 0 },
+	{ "anchor: hash lookup", PROG_ANCHOR(3), 17, 0, false, 0 },
 	{ "lan->tunnel fwd (udp 64B)", VTA_PROG_LAN, 17, 0, true, 7, true },
 	{ "lan->tunnel fwd + mss clamp", VTA_PROG_LAN, 6, 0, true, 7, true },
 	{ "lan->tunnel fwd, 2-way ecmp", VTA_PROG_LAN, 17, 5, false, 7, true },
@@ -334,6 +360,7 @@ static const struct path paths[] = {
 
 static __u8 pkts[N_PKTS][128];
 static int lens[N_PKTS];
+static int loop_n;		/* packets make_pkts() built */
 
 /* Packets for a path: random (from the FIB) or one destination. */
 static int make_pkts(const struct path *p, bool random)
@@ -382,9 +409,53 @@ static int make_pkts(const struct path *p, bool random)
 	return n;
 }
 
+/* Mean ns per run of the driver loop over the packets in pc_pkts. */
+static double measure_loop(int fd, __u8 *pkt, int len, int expect)
+{
+	struct { __u32 len; __u8 b[124]; } v;
+	__u32 k, zero = 0;
+	__u64 total = 0;
+	static __u8 out[256];
+	int i;
+
+	if (bpf_map_update_elem(drv_next_fd, &zero, &fd, 0) ||
+	    bpf_map_update_elem(drv_ctl_fd, &zero, &zero, 0)) {
+		fprintf(stderr, "prog_cost: driver maps: %s\n", strerror(errno));
+		exit(1);
+	}
+	for (k = 0; k < N_PKTS; k++) {
+		memset(&v, 0, sizeof(v));
+		v.len = lens[k % loop_n];
+		memcpy(v.b, pkts[k % loop_n], v.len);
+		bpf_map_update_elem(drv_pkts_fd, &k, &v, 0);
+	}
+	for (i = 0; i < LOOP_RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+			    .data_size_in = len, .data_out = out,
+			    .data_size_out = sizeof(out),
+			    .repeat = LOOP_REPEAT);
+
+		if (bpf_prog_test_run_opts(drv_fd, &o)) {
+			fprintf(stderr, "prog_cost: loop test run: %s\n",
+				strerror(errno));
+			exit(1);
+		}
+		/* the tail call happened, and the last packet took the path */
+		if ((int)o.retval != expect) {
+			fprintf(stderr, "prog_cost: loop returned %d, expected "
+				"%d\n", o.retval, expect);
+			exit(1);
+		}
+		total += o.duration;
+	}
+	return (double)total / LOOP_RUNS;
+}
+
 static double run_path(const struct path *p, bool random, int repeat)
 {
-	int fd = p->prog == VTA_PROG_MAX ? empty_fd : prog_fd[p->prog];
+	int fd = p->prog == VTA_PROG_MAX ? empty_fd :
+		 p->prog > VTA_PROG_MAX	? anchor_fd[p->prog - PROG_ANCHOR(0)] :
+					  prog_fd[p->prog];
 	int n = make_pkts(p, random);
 	static __u8 out[256];
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkts[0],
@@ -419,7 +490,63 @@ static double run_path(const struct path *p, bool random, int repeat)
 			p->name, o.retval, p->expect);
 		exit(1);
 	}
+	if (repeat == LOOP) {
+		loop_n = n;
+		return measure_loop(fd, pkts[0], lens[0], p->expect);
+	}
 	return measure(fd, pkts, lens, n, repeat);
+}
+
+static struct bpf_object *drv_obj;
+
+/* The loop driver, built next to this binary (make tests). */
+static int load_driver(void)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	struct bpf_map *m;
+	char *slash;
+	size_t i;
+
+	if (n < 0) {
+		fprintf(stderr, "prog_cost: /proc/self/exe: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	path[n] = 0;
+	slash = strrchr(path, '/');
+	strcpy(slash ? slash + 1 : path, "prog_cost.bpf.o");
+	drv_obj = bpf_object__open_file(path, NULL);
+	if (!drv_obj) {
+		fprintf(stderr, "prog_cost: open %s: %s (make tests builds "
+			"it)\n", path, strerror(errno));
+		return -1;
+	}
+	/* the maps of maps.h are pinned by name: not these copies */
+	bpf_object__for_each_map (m, drv_obj)
+		bpf_map__set_pin_path(m, NULL);
+	/* the anchor reads the programs' maps */
+#define REUSE(var)                                                          \
+	if (bpf_map__reuse_fd(                                              \
+		    bpf_object__find_map_by_name(drv_obj, VTA_MAP_NAME(var)), \
+		    M.var))                                                 \
+		return -1;
+	VTA_MAPS(REUSE)
+#undef REUSE
+	if (bpf_object__load(drv_obj)) {
+		fprintf(stderr, "prog_cost: load %s: %s (make tests builds "
+			"it)\n", path, strerror(errno));
+		return -1;
+	}
+	drv_fd = bpf_program__fd(bpf_object__find_program_by_name(drv_obj,
+								 "pc_drive"));
+	drv_pkts_fd = bpf_object__find_map_fd_by_name(drv_obj, "pc_pkts");
+	drv_ctl_fd = bpf_object__find_map_fd_by_name(drv_obj, "pc_ctl");
+	drv_next_fd = bpf_object__find_map_fd_by_name(drv_obj, "pc_next");
+	for (i = 0; i < N_ANCHORS; i++)
+		anchor_fd[i] = bpf_program__fd(bpf_object__find_program_by_name(
+			drv_obj, anchor_names[i]));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -429,7 +556,7 @@ int main(int argc, char **argv)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	double res[N_PATHS][7], base[7];
+	double res[N_PATHS][7], base[7], lres[N_PATHS][6];
 	struct vta_loader *l;
 	int max = argc > 1 ? atoi(argv[1]) : 1000000;
 	size_t i, s;
@@ -463,6 +590,8 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (load_driver())
+		return 1;
 	routes = calloc(1000000, sizeof(*routes));
 	routes6 = calloc(FIB6_CAP, sizeof(*routes6));
 	topology();
@@ -477,11 +606,16 @@ int main(int argc, char **argv)
 			if (!paths[i].fib && s > 0) {
 				res[i][1 + 2 * s] = res[i][1];
 				res[i][2 + 2 * s] = res[i][2];
+				lres[i][2 * s] = lres[i][0];
+				lres[i][1 + 2 * s] = lres[i][1];
 				continue;
 			}
 			res[i][1 + 2 * s] = run_path(&paths[i], false, 1);
 			res[i][2 + 2 * s] = paths[i].fib ?
 				run_path(&paths[i], true, 1) : res[i][1];
+			lres[i][2 * s] = run_path(&paths[i], false, LOOP);
+			lres[i][1 + 2 * s] = paths[i].fib ?
+				run_path(&paths[i], true, LOOP) : lres[i][2 * s];
 			if (s == 0)
 				res[i][0] = run_path(&paths[i], false,
 						paths[i].modifies ? 200 : 1000000);
@@ -520,7 +654,25 @@ int main(int argc, char **argv)
 			       res[i][2 + 2 * s] / base[2 + 2 * s]);
 		putchar('\n');
 	}
+	printf("\nin-kernel loop (bench/prog_cost.bpf.c: a driver writes the "
+	       "next packet and tail-calls the path, repeat %d, %d runs): "
+	       "ns/packet of the empty loop, then program cost (path loop - "
+	       "empty loop)\n", LOOP_REPEAT, LOOP_RUNS);
+	printf("%-30s", "path");
+	for (s = 0; s < 3 && sizes[s] <= max; s++)
+		printf("  %7s-%-3s %7s-%-3s", s == 0 ? "1k" : s == 1 ? "100k" : "1M",
+		       "one", s == 0 ? "1k" : s == 1 ? "100k" : "1M", "rnd");
+	putchar('\n');
+	for (i = 0; i < N_PATHS; i++) {
+		printf("%-30s", paths[i].name);
+		for (s = 0; s < 3 && sizes[s] <= max; s++)
+			printf("  %11.0f %11.0f",
+			       lres[i][2 * s] - (i ? lres[0][2 * s] : 0),
+			       lres[i][1 + 2 * s] - (i ? lres[0][1 + 2 * s] : 0));
+		putchar('\n');
+	}
 	vta_loader_close(l);
+	bpf_object__close(drv_obj);
 	close(empty_fd);
 	free(routes);
 	free(routes6);

@@ -98,6 +98,23 @@ EOF
 }
 last_pfx() { local i=$(($1 - 1)); echo "100.$((64 + (i >> 16))).$(((i >> 8) & 255)).$((i & 255))/32"; }
 
+# cli_times N: wall ms of `status`, `lookup` (the last route) and
+# `verify`, each run by itself against the daemon's pins.
+cli_times() {
+	local t0 t1 t2 t3 a
+	a=$(last_pfx "$1")
+	a=${a%/32}
+	t0=$(now_ms)
+	inns "$VTA" --pin-root "$PIN" status > /dev/null 2>&1 || echo "  (status failed)"
+	t1=$(now_ms)
+	inns "$VTA" --pin-root "$PIN" lookup "$a" > /dev/null 2>&1 || echo "  (lookup $a failed)"
+	t2=$(now_ms)
+	verify > /dev/null 2>&1
+	t3=$(now_ms)
+	printf '  read commands at %d routes: status %d ms, lookup %d ms, verify %d ms\n' \
+		"$1" $((t1 - t0)) $((t2 - t1)) $((t3 - t2))
+}
+
 sizes="10000 100000"
 [ "${SYNC_BENCH_1M:-0}" = 1 ] && sizes="$sizes 1000000"
 printf '\n%-34s %12s %12s %12s\n' "mirror N routes (ip -batch)" "ip -batch" "in the map" "daemon RSS"
@@ -113,6 +130,10 @@ for n in $sizes; do
 	seen=$(inns "$LAT" "$PIN" wait "$(last_pfx "$n")" 600) || exit 1
 	printf '%-34s %9d ms %9d ms %12s\n' "$n routes" $(((t1 - t0) / 1000000)) \
 		$(((seen - t0) / 1000000)) "$(rss)"
+	# the read commands an operator runs on a table this size
+	# (status reads the prefix count from the FIB's head, lookup the
+	# tables; verify compares every kernel route)
+	cli_times "$n"
 	out=$(verify 2>&1) || echo "  (verify: $(echo "$out" | tail -n 1))"
 	# The daemon's own pace, without the kernel's route insertion (which
 	# dominates the column above at 1M): a fresh daemon dumps and mirrors
