@@ -154,7 +154,11 @@ static __always_inline const struct vta_route *vta_fib4_lookup(__be32 daddr)
 	}
 	if (!v)
 		return NULL;
-	rt = bpf_map_lookup_elem(&vta_fib4_rt, &v);	/* .r at offset 0 */
+	/* the interned value (a hot slot), else the prefix's own slot */
+	k = v >> VTA_FIB4_RV_SHIFT;
+	if (!k)
+		k = v & VTA_FIB4_SLOT_MASK;
+	rt = bpf_map_lookup_elem(&vta_fib4_rt, &k);	/* .r at offset 0 */
 	/* Not one call with the IPv6 trie's lookup after an IPv4/IPv6
 	 * branch: clang would sink both into a call with a selected map,
 	 * which the verifier no longer inlines (vta_iface_get()). */

@@ -92,14 +92,21 @@ struct vta_fib6_key {
  * arrays the daemon writes through mmap (user/fib4.c).  vta_fib4_l1 holds
  * 2^24 u32 entries, one per /24, as 65536 elements of 256 (an array map
  * stores each element 8-byte aligned, so u32 elements would take 8 bytes
- * each).  An entry is a route slot (0: no route), or VTA_FIB4_BLOCK | n:
- * the /24 is resolved by block n of vta_fib4_l2, 256 entries by the last
- * byte of the address.  Route slots index vta_fib4_rt.  At most two
- * table reads and one route read per lookup, at any size.  These three
- * maps are the only IPv4 FIB: the route slots also list the prefixes
- * (`routes`, `verify`, `bpftool map dump` of vta_fib4_rt: docs/guide.md).
+ * each).  An entry is VTA_FIB4_BLOCK | n: the /24 is resolved by block n
+ * of vta_fib4_l2, 256 entries by the last byte of the address; or a leaf
+ * (0: no route): the prefix's route slot in its low VTA_FIB4_RV_SHIFT
+ * bits and, above them, the id of its route value, interned in slots
+ * 1..VTA_FIB4_RV_MAX of vta_fib4_rt (0: not interned).  The programs read
+ * the interned value, one of a few hot slots, and the prefix's own slot
+ * only when it has none: at most two table reads and one route read per
+ * lookup, at any size.  These three maps are the only IPv4 FIB: the
+ * prefixes' slots also list the prefixes (`routes`, `verify`, `bpftool
+ * map dump` of vta_fib4_rt: docs/guide.md).
  */
 #define VTA_FIB4_BLOCK		(1U << 31)
+#define VTA_FIB4_RV_SHIFT	21
+#define VTA_FIB4_SLOT_MASK	((1U << VTA_FIB4_RV_SHIFT) - 1)
+#define VTA_FIB4_RV_MAX		1023	/* interned route values */
 
 struct vta_fib4_tbl {
 	__u32 e[256];
@@ -130,16 +137,18 @@ struct vta_route {
 /* The route was learned with a gateway (not directly connected). */
 #define VTA_RT_F_GATEWAY	(1U << 1)
 
-/* A route slot: the route the programs use, and which prefix it is for
- * (`vtiaccel lookup` prints the match without walking the prefixes).
- * live: 1 while the slot is a prefix's (filled before it is published,
- * cleared when the prefix leaves or moves to another slot). */
+/* A route slot: the route, and which prefix it is for (`vtiaccel lookup`
+ * prints the match without walking the prefixes).  live: 1 while the
+ * slot is a prefix's (filled before it is published, cleared when the
+ * prefix leaves or moves to another slot).  Slots 1..VTA_FIB4_RV_MAX
+ * hold interned route values instead (live 0, r only): the route of
+ * every prefix whose slot names it in rv, which its entries carry. */
 struct vta_fib4_slot {
 	struct vta_route r;
 	__be32 addr;		/* the prefix, network byte order */
 	__u8 len;
 	__u8 live;
-	__u8 pad[2];
+	__u16 rv;		/* the id its entries carry (0: none) */
 };
 
 /* Slot 0 is no route (an entry 0 is "no route"): the writer keeps there
@@ -523,7 +532,9 @@ _Static_assert(sizeof(struct vta_fib4_tbl) == 1024, "vta_fib4_tbl");
 _Static_assert(sizeof(struct vta_fib4_slot) == 16, "vta_fib4_slot");
 _Static_assert(sizeof(struct vta_fib4_head) == 16, "vta_fib4_head");
 _Static_assert(VTA_FIB4_BLOCKS < (1U << 22), "vta_fib4_l2 under 4 GiB");
-_Static_assert(VTA_FIB4_ROUTES < VTA_FIB4_BLOCK, "route slots");
+_Static_assert(VTA_FIB4_ROUTES <= VTA_FIB4_SLOT_MASK + 1, "route slots");
+_Static_assert(VTA_FIB4_RV_MAX < (VTA_FIB4_BLOCK >> VTA_FIB4_RV_SHIFT),
+	       "interned route values");
 _Static_assert(sizeof(struct vta_nh) == 24, "vta_nh");
 _Static_assert(sizeof(struct vta_group) ==
 	       8 + 24 * VTA_MAX_PATHS + 4 + VTA_GROUP_BUCKETS, "vta_group");

@@ -15,6 +15,7 @@
 
 #define L1_ENTRIES (1U << 24)
 #define NONE UINT32_MAX
+#define RV_BUCKETS 256
 
 /* ids of blocks or route slots: fresh ones, freed ones ready for reuse,
  * and freed ones in quarantine until their tick comes */
@@ -48,6 +49,13 @@ struct vta_fib4 {
 	struct pool blocks, slots;
 	uint64_t tick;
 	unsigned int grace;
+	/* interned route values: slots 1..rv_max (0: none, small maps),
+	 * each with its number of prefixes and a hash chain by value */
+	struct pool rvs;
+	uint32_t rv_max;
+	uint32_t *rv_ref;
+	uint16_t *rv_next;
+	uint16_t rv_head[RV_BUCKETS];
 };
 
 static uint32_t mask(uint8_t len)
@@ -149,6 +157,81 @@ static void pool_tick(struct vta_fib4 *f, struct pool *p)
 static unsigned long pool_used(const struct pool *p, uint32_t first)
 {
 	return p->next - first - p->n_free - (p->h_n - p->h_head);
+}
+
+/* ---------------------------------------------------------------- */
+/* interned route values                                              */
+
+static unsigned int rv_bucket(const struct vta_route *r)
+{
+	uint64_t x;
+
+	memcpy(&x, r, sizeof(x));
+	return (x * 0x9e3779b97f4a7c15ULL) >> (64 - 8);
+}
+
+static void rv_link(struct vta_fib4 *f, uint32_t id)
+{
+	unsigned int b = rv_bucket(&f->rt[id].r);
+
+	f->rv_next[id] = f->rv_head[b];
+	f->rv_head[b] = id;
+}
+
+/*
+ * The id of r's interned value, with one more prefix on it; a new value
+ * is written to a free id before any entry names it (entries are release
+ * stores).  0 when every id is taken: the entries then carry the slot
+ * alone and the programs read the prefix's slot.
+ */
+static uint16_t rv_get(struct vta_fib4 *f, const struct vta_route *r)
+{
+	uint32_t id;
+
+	if (!f->rv_max)
+		return 0;
+	for (id = f->rv_head[rv_bucket(r)]; id; id = f->rv_next[id])
+		if (!memcmp(&f->rt[id].r, r, sizeof(*r))) {
+			f->rv_ref[id]++;
+			return id;
+		}
+	id = pool_get(&f->rvs);
+	if (id == NONE)
+		return 0;
+	memset(&f->rt[id], 0, sizeof(f->rt[id]));
+	memcpy(&f->rt[id].r, r, sizeof(*r));
+	f->rv_ref[id] = 1;
+	rv_link(f, id);
+	return id;
+}
+
+/* One prefix less on id: unused, it waits out the grace period (a
+ * reader may hold an entry that names it) before it takes a new value. */
+static void rv_put(struct vta_fib4 *f, uint16_t id)
+{
+	uint16_t *p;
+
+	if (!id || id > f->rv_max || --f->rv_ref[id])
+		return;
+	for (p = &f->rv_head[rv_bucket(&f->rt[id].r)]; *p != id;
+	     p = &f->rv_next[*p])
+		;
+	*p = f->rv_next[id];
+	pool_put(f, &f->rvs, id);
+}
+
+/* The entry that publishes slot s (fib4.h, vtiaccel.h). */
+static uint32_t leaf(const struct vta_fib4 *f, uint32_t s)
+{
+	return s | (uint32_t)f->rt[s].rv << VTA_FIB4_RV_SHIFT;
+}
+
+/* Slot s was unlinked: it and its value wait out the grace period. */
+static void slot_release(struct vta_fib4 *f, uint32_t s)
+{
+	slot_dead(f, s);
+	rv_put(f, f->rt[s].rv);
+	pool_put(f, &f->slots, s);
 }
 
 /* ---------------------------------------------------------------- */
@@ -262,10 +345,18 @@ static struct vta_fib4 *writer_new(const struct vta_fib4_view *v,
 	f->tab_cap = 1024;
 	f->tab = calloc(f->tab_cap, sizeof(*f->tab));
 	f->blocks.limit = n_blocks;
-	f->slots.next = 1; /* slot 0: no route */
+	/* values are interned where they cost at most a quarter of the
+	 * slots (the maps the programs use: VTA_FIB4_ROUTES) */
+	if (n_routes >= 4 * (VTA_FIB4_RV_MAX + 1))
+		f->rv_max = VTA_FIB4_RV_MAX;
+	f->rv_ref = calloc(f->rv_max + 1, sizeof(*f->rv_ref));
+	f->rv_next = calloc(f->rv_max + 1, sizeof(*f->rv_next));
+	f->rvs.next = 1;
+	f->rvs.limit = f->rv_max + 1;
+	f->slots.next = f->rv_max + 1; /* slot 0: no route */
 	f->slots.limit = n_routes;
 	if (!f->l1 || !f->l2 || !f->rt || !f->slot_len || !f->tab ||
-	    n_routes < 2) {
+	    !f->rv_ref || !f->rv_next || n_routes < 2) {
 		vta_fib4_free(f);
 		errno = ENOMEM;
 		return NULL;
@@ -277,17 +368,26 @@ struct vta_fib4 *vta_fib4_new(const struct vta_fib4_view *v, uint32_t n_blocks,
 			      uint32_t n_routes)
 {
 	struct vta_fib4 *f = writer_new(v, n_blocks, n_routes);
+	uint32_t s;
 
-	if (f)
-		memset(&f->rt[0], 0, sizeof(f->rt[0]));
+	if (!f)
+		return NULL;
+	memset(&f->rt[0], 0, sizeof(f->rt[0]));
+	/* the value ids are below top: listings must not take a stale
+	 * prefix there (maps written before values were interned) */
+	for (s = 1; s <= f->rv_max; s++)
+		slot_dead(f, s);
 	return f;
 }
 
 /*
  * The writer's state from the arrays alone: prefixes from the live slots
- * below the head's top, blocks in use from the first level.  What is
- * not in use is free at once (no quarantine: nothing is known about
- * readers of an earlier writer).
+ * below the head's top, interned values from the prefixes that name
+ * them, blocks in use from the first level.  What is not in use is free
+ * at once (no quarantine: nothing is known about readers of an earlier
+ * writer).  A prefix slot among the value ids (maps written before
+ * values were interned) stays the prefix's, and its id is not used for a
+ * value.
  */
 struct vta_fib4 *vta_fib4_open(const struct vta_fib4_view *v)
 {
@@ -312,12 +412,23 @@ struct vta_fib4 *vta_fib4_open(const struct vta_fib4_view *v)
 				goto nomem;
 			tab_insert(f, ntohl(sl->addr), sl->len, s);
 			f->slot_len[s] = sl->len;
-		} else if (pool_free_now(&f->slots, s)) {
+			if (sl->rv && sl->rv <= f->rv_max)
+				f->rv_ref[sl->rv]++;
+		} else if (s > f->rv_max && pool_free_now(&f->slots, s)) {
 			goto nomem;
 		}
 	}
-	if (top > 1)
+	if (top > f->slots.next)
 		f->slots.next = top;
+	for (s = f->rv_max; s >= 1; s--) {
+		if (f->rt[s].live)
+			continue;
+		if (f->rv_ref[s])
+			rv_link(f, s);
+		else if (pool_free_now(&f->rvs, s))
+			goto nomem;
+	}
+	f->rvs.next = f->rv_max + 1;
 	for (i = 0; i < L1_ENTRIES; i++) {
 		if (!(f->l1[i] & VTA_FIB4_BLOCK))
 			continue;
@@ -356,6 +467,10 @@ void vta_fib4_free(struct vta_fib4 *f)
 	free(f->blocks.held);
 	free(f->slots.free);
 	free(f->slots.held);
+	free(f->rvs.free);
+	free(f->rvs.held);
+	free(f->rv_ref);
+	free(f->rv_next);
 	free(f);
 }
 
@@ -378,6 +493,7 @@ void vta_fib4_tick(struct vta_fib4 *f)
 	f->tick++;
 	pool_tick(f, &f->blocks);
 	pool_tick(f, &f->slots);
+	pool_tick(f, &f->rvs);
 }
 
 void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c)
@@ -385,8 +501,10 @@ void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c)
 	c->prefixes = f->tab_n;
 	c->blocks = pool_used(&f->blocks, 0);
 	c->blocks_held = f->blocks.h_n - f->blocks.h_head;
-	c->slots = pool_used(&f->slots, 1);
+	c->slots = pool_used(&f->slots, 1) - f->rv_max;
 	c->slots_held = f->slots.h_n - f->slots.h_head;
+	c->values = pool_used(&f->rvs, 1);
+	c->values_held = f->rvs.h_n - f->rvs.h_head;
 }
 
 /* ---------------------------------------------------------------- */
@@ -404,6 +522,12 @@ struct walk {
 	uint32_t nv;
 };
 
+/* The prefix length of a leaf entry's owner (its slot bits). */
+static uint8_t owner_len(const struct vta_fib4 *f, uint32_t e)
+{
+	return f->slot_len[e & VTA_FIB4_SLOT_MASK];
+}
+
 static void walk_entries(const struct vta_fib4 *f, uint32_t *p, uint32_t n,
 			 const struct walk *w)
 {
@@ -411,7 +535,7 @@ static void walk_entries(const struct vta_fib4 *f, uint32_t *p, uint32_t n,
 
 	for (j = 0; j < n; j++) {
 		e = p[j];
-		if (w->swap ? e == w->old : !e || f->slot_len[e] < w->len)
+		if (w->swap ? e == w->old : !e || owner_len(f, e) < w->len)
 			st(&p[j], w->nv);
 	}
 }
@@ -519,16 +643,19 @@ int vta_fib4_put(struct vta_fib4 *f, uint32_t addr, uint8_t len,
 	f->rt[s].addr = htonl(addr);
 	f->rt[s].len = len;
 	f->rt[s].live = 1;
+	f->rt[s].rv = rv_get(f, r);
 	f->slot_len[s] = len;
 	if (e->slot) {
 		old = e->slot;
 		walk(f, addr, len,
-		     &(struct walk){ .swap = true, .old = old, .nv = s });
+		     &(struct walk){ .swap = true,
+				     .old = leaf(f, old),
+				     .nv = leaf(f, s) });
 		e->slot = s;
-		slot_dead(f, old);
-		pool_put(f, &f->slots, old);
+		slot_release(f, old);
 	} else {
-		walk(f, addr, len, &(struct walk){ .len = len, .nv = s });
+		walk(f, addr, len,
+		     &(struct walk){ .len = len, .nv = leaf(f, s) });
 		*e = (struct pfx){ .addr = addr, .slot = s, .len = len };
 		f->tab_n++;
 	}
@@ -553,12 +680,13 @@ int vta_fib4_del(struct vta_fib4 *f, uint32_t addr, uint8_t len)
 	for (l = len - 1; l >= 0 && !c; l--)
 		c = find(f, addr & mask(l), l);
 	walk(f, addr, len,
-	     &(struct walk){ .swap = true, .old = s, .nv = c ? c->slot : 0 });
+	     &(struct walk){ .swap = true,
+			     .old = leaf(f, s),
+			     .nv = c ? leaf(f, c->slot) : 0 });
 	if (len > 24)
 		maybe_collapse(f, addr);
 	tab_remove(f, e);
-	slot_dead(f, s);
-	pool_put(f, &f->slots, s);
+	slot_release(f, s);
 	head_store(f);
 	return 0;
 }

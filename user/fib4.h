@@ -13,6 +13,10 @@
  * alone, which is what a delete needs (the entries that hold the deleted
  * prefix's slot get the covering prefix's).  A prefix whose value
  * changes gets a new slot, filled before the entries are repointed.
+ * Route values are interned besides (slots 1..VTA_FIB4_RV_MAX, counted
+ * by the prefixes on them): an entry carries its slot and its value's
+ * id, and the programs read the value, so a lookup at any table size
+ * ends in one of a few slots that stay in the cache.
  *
  * Updates are safe for concurrent readers: a block is filled before the
  * first-level entry that points to it is stored, a route slot before any
@@ -39,9 +43,9 @@ struct vta_fib4_view {
 	uint32_t n_blocks, n_routes;
 };
 
-/* What vta_fib4_lookup() in bpf/maps.h returns for addr: NULL, no route. */
-static inline const struct vta_fib4_slot *
-vta_fib4_view_lookup(const struct vta_fib4_view *v, uint32_t addr)
+/* The leaf entry for addr (0: no route). */
+static inline uint32_t vta_fib4_view_entry(const struct vta_fib4_view *v,
+					   uint32_t addr)
 {
 	uint32_t e = __atomic_load_n(&v->l1[addr >> 8], __ATOMIC_ACQUIRE);
 
@@ -49,13 +53,33 @@ vta_fib4_view_lookup(const struct vta_fib4_view *v, uint32_t addr)
 		uint32_t b = e & ~VTA_FIB4_BLOCK;
 
 		if (b >= v->n_blocks)
-			return NULL;
+			return 0;
 		e = __atomic_load_n(&v->l2[(size_t)b * 256 + (addr & 0xff)],
 				    __ATOMIC_ACQUIRE);
 	}
-	if (!e || e >= v->n_routes)
-		return NULL;
-	return &v->rt[e];
+	return e;
+}
+
+/* The slot of the prefix that matches addr: NULL, no route. */
+static inline const struct vta_fib4_slot *
+vta_fib4_view_lookup(const struct vta_fib4_view *v, uint32_t addr)
+{
+	uint32_t s = vta_fib4_view_entry(v, addr) & VTA_FIB4_SLOT_MASK;
+
+	return s && s < v->n_routes ? &v->rt[s] : NULL;
+}
+
+/* What vta_fib4_lookup() in bpf/maps.h returns for addr: the interned
+ * value the entry names, else the prefix's slot; NULL, no route. */
+static inline const struct vta_route *
+vta_fib4_view_route(const struct vta_fib4_view *v, uint32_t addr)
+{
+	uint32_t e = vta_fib4_view_entry(v, addr);
+	uint32_t k = e >> VTA_FIB4_RV_SHIFT;
+
+	if (!k)
+		k = e & VTA_FIB4_SLOT_MASK;
+	return e && k < v->n_routes ? &v->rt[k].r : NULL;
 }
 
 /*
@@ -119,6 +143,7 @@ struct vta_fib4_counts {
 	unsigned long prefixes;
 	unsigned long blocks, blocks_held; /* in use / in quarantine */
 	unsigned long slots, slots_held;
+	unsigned long values, values_held; /* interned route values */
 };
 void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c);
 

@@ -241,6 +241,7 @@ static int want4_match(const struct vta_mem *m, uint32_t addr, uint8_t *len,
 static void check_tables4(struct vctx *v, uint8_t len, const union vta_addr *a)
 {
 	const struct vta_fib4_slot *sl;
+	const struct vta_route *pr;
 	struct vta_route wr;
 	uint32_t x, ends[2];
 	uint8_t wl;
@@ -256,7 +257,10 @@ static void check_tables4(struct vctx *v, uint8_t len, const union vta_addr *a)
 		if (want4_match(v->want, ends[i], &wl, &wr))
 			continue;
 		sl = vta_fib4_view_lookup(&v->fv, ends[i]);
-		if (sl && sl->len == wl && route_same(v, &wr, &sl->r))
+		pr = vta_fib4_view_route(&v->fv, ends[i]);
+		/* the programs read pr: the prefix's interned value */
+		if (sl && sl->len == wl && route_same(v, &wr, &sl->r) && pr &&
+		    !memcmp(pr, &sl->r, sizeof(*pr)))
 			continue;
 		x = htonl(ends[i]);
 		inet_ntop(AF_INET, &x, p, sizeof(p));
@@ -267,7 +271,7 @@ static void check_tables4(struct vctx *v, uint8_t len, const union vta_addr *a)
 
 			inet_ntop(AF_INET, &sl->addr, q, sizeof(q));
 			snprintf(d2, sizeof(d2), "%s/%u: ", q, sl->len);
-			route_desc(v->have, &sl->r, d2 + strlen(d2),
+			route_desc(v->have, pr ? pr : &sl->r, d2 + strlen(d2),
 				   sizeof(d2) - strlen(d2));
 		}
 		report(v, "differs", "fib4 tables", p, d1, sl ? d2 : "no route");

@@ -71,14 +71,30 @@ static uint32_t ref_lookup(const struct ref *r, uint32_t a)
 	return best < 0 ? 0 : r->gid[best];
 }
 
+/* The group of the match; what the programs read (the interned value)
+ * must be the matching prefix's route. */
 static uint32_t lk(const struct vta_fib4 *f, uint32_t a)
 {
 	struct vta_fib4_view v;
 	const struct vta_fib4_slot *s;
+	const struct vta_route *pr;
 
 	vta_fib4_get_view(f, &v);
 	s = vta_fib4_view_lookup(&v, a);
+	pr = vta_fib4_view_route(&v, a);
+	assert_true(!s == !pr);
+	if (s)
+		assert_memory_equal(pr, &s->r, sizeof(*pr));
 	return s ? s->r.group_id : 0;
+}
+
+/* The interned value id the entry for a carries (0: none). */
+static uint32_t rv_of(const struct vta_fib4 *f, uint32_t a)
+{
+	struct vta_fib4_view v;
+
+	vta_fib4_get_view(f, &v);
+	return vta_fib4_view_entry(&v, a) >> VTA_FIB4_RV_SHIFT;
 }
 
 static int put(struct vta_fib4 *f, uint32_t a, int len, uint32_t gid)
@@ -316,6 +332,97 @@ static void test_random_against_naive(void **state)
 	}
 	for (i = 0; i < 1000; i++)
 		assert_int_equal(lk(f, rnd()), 0);
+	{
+		struct vta_fib4_counts c;
+
+		vta_fib4_tick(f);
+		vta_fib4_tick(f);
+		vta_fib4_get_counts(f, &c);
+		assert_int_equal(c.values, 0);
+		assert_int_equal(c.values_held, 0);
+		assert_int_equal(c.slots, 0);
+	}
+	vta_fib4_free(f);
+}
+
+/*
+ * Route values are interned (maps of at least 4 x VTA_FIB4_RV_MAX
+ * slots): prefixes with one value share one id; a value no prefix uses
+ * keeps its bytes for the grace period (a reader may hold an entry that
+ * names it) before its id takes another; past VTA_FIB4_RV_MAX distinct
+ * values entries carry the slot alone, and the programs read that.
+ */
+static void test_values_interned(void **state)
+{
+	struct vta_fib4 *f = vta_fib4_new(NULL, 64, 8192), *g;
+	struct vta_fib4_counts c;
+	struct vta_fib4_view v;
+	uint32_t i, x, y;
+
+	(void)state;
+	assert_non_null(f);
+	vta_fib4_set_grace(f, 2);
+	vta_fib4_get_view(f, &v);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(put(f, 0x0a000000 | i << 8, 24, 1 + i % 3), 0);
+	vta_fib4_get_counts(f, &c);
+	assert_int_equal(c.values, 3);
+	assert_int_equal(c.prefixes, 100);
+	assert_int_equal(c.slots, 100);
+	for (i = 0; i < 100; i++) {
+		x = rv_of(f, 0x0a000001 | i << 8);
+		assert_true(x >= 1 && x <= VTA_FIB4_RV_MAX);
+		assert_int_equal(x, rv_of(f, 0x0a000001 | (i % 3) << 8));
+		assert_int_equal(v.rt[x].r.group_id, 1 + i % 3);
+		assert_int_equal(v.rt[x].live, 0); /* not listed */
+	}
+	assert_int_equal(vta_fib4_view_foreach(&v, NULL, NULL), 100);
+
+	/* a value used once: changed away, its id is held with its bytes */
+	assert_int_equal(put(f, 0xc6336400, 24, 77), 0);
+	x = rv_of(f, 0xc6336401);
+	assert_int_equal(put(f, 0xc6336400, 24, 78), 0);
+	y = rv_of(f, 0xc6336401);
+	assert_int_not_equal(x, y);
+	assert_int_equal(v.rt[x].r.group_id, 77);
+	vta_fib4_get_counts(f, &c);
+	assert_int_equal(c.values_held, 1);
+	assert_int_equal(put(f, 0xc6336500, 24, 79), 0);
+	assert_int_not_equal(rv_of(f, 0xc6336501), x);
+	assert_int_equal(v.rt[x].r.group_id, 77);
+	assert_int_equal(lk(f, 0xc6336401), 78);
+	vta_fib4_tick(f);
+	vta_fib4_tick(f);
+	vta_fib4_get_counts(f, &c);
+	assert_int_equal(c.values_held, 0);
+	assert_int_equal(c.values, 5);
+
+	/* more distinct values than ids: the rest read their own slot */
+	for (i = 0; i < VTA_FIB4_RV_MAX + 100; i++)
+		assert_int_equal(put(f, 0x0b000000 | i << 8, 24, 1000 + i), 0);
+	vta_fib4_get_counts(f, &c);
+	assert_int_equal(c.values, VTA_FIB4_RV_MAX);
+	for (i = 0; i < VTA_FIB4_RV_MAX + 100; i++)
+		assert_int_equal(lk(f, 0x0b000007 | i << 8), 1000 + i);
+	assert_int_equal(rv_of(f, 0x0b000007 | (VTA_FIB4_RV_MAX + 99) << 8), 0);
+
+	/* a writer opened on the arrays counts the same values and shares
+	 * them: a new prefix with value 2 gets the id the others have */
+	g = vta_fib4_open(&v);
+	assert_non_null(g);
+	vta_fib4_get_counts(g, &c);
+	assert_int_equal(c.values, VTA_FIB4_RV_MAX);
+	assert_int_equal(c.prefixes, 100 + 2 + VTA_FIB4_RV_MAX + 100);
+	assert_int_equal(put(g, 0x0c000000, 16, 2), 0);
+	assert_int_equal(rv_of(g, 0x0c000001), rv_of(g, 0x0a000101));
+	for (i = 0; i < 100; i++)
+		assert_int_equal(lk(g, 0x0a000001 | i << 8), 1 + i % 3);
+	/* deleting every prefix of a value frees its id */
+	for (i = 0; i < VTA_FIB4_RV_MAX + 100; i++)
+		assert_int_equal(vta_fib4_del(g, 0x0b000000 | i << 8, 24), 0);
+	vta_fib4_get_counts(g, &c);
+	assert_int_equal(c.values, 5);
+	vta_fib4_free(g);
 	vta_fib4_free(f);
 }
 
@@ -461,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_random_against_naive),
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_open_resumes),
+		cmocka_unit_test(test_values_interned),
 	};
 
 	return cmocka_run_group_tests_name("fib4", tests, NULL, NULL);

@@ -328,7 +328,10 @@ def route_group(fds, addr, plen):
         e = struct.unpack_from("I", t, 4 * (a & 0xff))[0]
     if not e:
         return None
-    v = map_lookup(fds["vta_fib4_rt"], struct.pack("I", e), 16)
+    # the route the programs read: the interned value (bits 21..30), else
+    # the prefix's slot (bits 0..20); include/vtiaccel.h
+    k = e >> 21 or e & ((1 << 21) - 1)
+    v = map_lookup(fds["vta_fib4_rt"], struct.pack("I", k), 16)
     return None if v is None else struct.unpack("I", v[:4])[0]
 
 

@@ -75,7 +75,8 @@ def fib4_has(l1_fd, l2_fd, rt_fd, a, plen):
         e, = struct.unpack_from("I", t, 4 * (a & 0xff))
     if not e:
         return False
-    sl = lookup(rt_fd, struct.pack("I", e), 16)
+    # the prefix's slot: the low bits (above them, the interned value)
+    sl = lookup(rt_fd, struct.pack("I", e & ((1 << 21) - 1)), 16)
     return sl is not None and sl[8:12] == struct.pack("!I", a) and sl[12] == plen
 
 

@@ -58,11 +58,14 @@ def group(pin, gid):
 
 
 BLOCK = 1 << 31
+RV_SHIFT = 21  # include/vtiaccel.h: VTA_FIB4_RV_SHIFT
+SLOT_MASK = (1 << RV_SHIFT) - 1
 
 
 def fib4_slot(pin, addr):
-    """The route slot the programs' lookup finds for addr (an int): its
-    number and its bytes."""
+    """The route slot of the prefix the programs' lookup finds for addr
+    (an int): its number and its bytes, with the route (first 8 bytes)
+    the programs read: the interned value the entry names, if any."""
     t = lookup(pin, "vta_fib4_l1", struct.pack("<I", addr >> 16))
     if t is None:
         return None
@@ -74,8 +77,16 @@ def fib4_slot(pin, addr):
         e, = struct.unpack_from("<I", t, 4 * (addr & 0xff))
     if not e:
         return None
+    rv, e = e >> RV_SHIFT, e & SLOT_MASK
     v = lookup(pin, "vta_fib4_rt", struct.pack("<I", e))
-    return None if v is None else (e, v)
+    if v is None:
+        return None
+    if rv:
+        r = lookup(pin, "vta_fib4_rt", struct.pack("<I", rv))
+        if r is None:
+            return None
+        v = r[:8] + v[8:]
+    return e, v
 
 
 def route4(pin, net, slot=False):
