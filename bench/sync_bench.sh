@@ -36,6 +36,8 @@ NPID=
 
 trap sync_cleanup EXIT
 trap 'exit 1' INT TERM
+# a closed pipe (`| head`) or a hangup: clean up without writing to it
+trap 'exec > /dev/null 2>&1; exit 1' HUP PIPE
 
 [ -x "$VTA" ] && [ -x "$LAT" ] || {
 	echo "sync_bench: build first: make BUILD=$BUILD tests"
@@ -47,6 +49,10 @@ trap 'exit 1' INT TERM
 }
 
 sync_topo || exit 1
+# IPv4 forwarding in the gateway, so that `lookup` (cli_times) follows a
+# packet through the FIB as the programs would, instead of stopping at
+# "forwarding is 0"
+inns sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv4.conf.lan0.forwarding=1 || exit 1
 # nexthop objects need carrier (the peer ends up)
 G -batch - <<EOF || exit 1
 nexthop add id 101 via 169.254.10.2 dev vti1
@@ -107,12 +113,14 @@ cli_times() {
 	t0=$(now_ms)
 	inns "$VTA" --pin-root "$PIN" status > /dev/null 2>&1 || echo "  (status failed)"
 	t1=$(now_ms)
-	inns "$VTA" --pin-root "$PIN" lookup "$a" > /dev/null 2>&1 || echo "  (lookup $a failed)"
+	inns "$VTA" --pin-root "$PIN" lookup "$a" > "$TMP/lookup.out" 2>&1 || echo "  (lookup $a failed)"
 	t2=$(now_ms)
 	verify > /dev/null 2>&1
 	t3=$(now_ms)
 	printf '  read commands at %d routes: status %d ms, lookup %d ms, verify %d ms\n' \
 		"$1" $((t1 - t0)) $((t2 - t1)) $((t3 - t2))
+	# what the lookup found: its route and verdict lines
+	grep -E '^(route|verdict)' "$TMP/lookup.out" | sed 's/^/    lookup: /'
 }
 
 sizes="10000 100000"
