@@ -77,6 +77,7 @@ static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 		      struct vta_cli_route *out)
 {
 	const struct vta_fib4_slot *sl;
+	const struct vta_route *pr;
 	struct vta_fib4_view v;
 	__u32 a;
 	int err;
@@ -86,15 +87,16 @@ static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 		return err;
 	memcpy(&a, addr, 4);
 	sl = vta_fib4_view_lookup(&v, ntohl(a));
-	if (sl) {
+	pr = vta_fib4_view_route(&v, ntohl(a));
+	if (sl && pr) {
 		memset(out, 0, sizeof(*out));
 		out->family = VTA_AF_INET;
 		out->plen = sl->len;
 		memcpy(out->addr, &sl->addr, 4);
-		out->r = sl->r;
+		out->r = *pr; /* the prefix's interned value, as read there */
 	}
 	vta_fib4_unmap(&v);
-	return sl ? 0 : -ENOENT;
+	return sl && pr ? 0 : -ENOENT;
 }
 
 /* The longest prefix containing addr, as the programs find it (IPv6:
