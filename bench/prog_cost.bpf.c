@@ -14,12 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include "maps.h" /* the programs' maps: bench/prog_cost.c reuses their fds */
 
-#define PC_PKTS 4096 /* bench/prog_cost.c: N_PKTS */
-
-struct pc_pkt {
-	__u32 len; /* 58 (TCP) or 64 */
-	__u8 b[124];
-};
+#include "prog_cost.h"
 
 struct pc_ctl {
 	__u32 next; /* the packet the next run writes */

@@ -41,12 +41,12 @@
 #include "loader.h"
 #include "fib4.h"
 #include "log.h"
+#include "prog_cost.h"
 
 #define IF_IN		1
 #define IF_TUN		11
 #define IF_TUN2		12
 #define IF_LAN		22
-#define N_PKTS		4096	/* distinct random packets, cycled */
 #define N_RUNS		100000	/* test runs per measurement */
 
 static struct vta_maps M;
@@ -358,14 +358,13 @@ static const struct path paths[] = {
 };
 #define N_PATHS (sizeof(paths) / sizeof(paths[0]))
 
-static __u8 pkts[N_PKTS][128];
-static int lens[N_PKTS];
-static int loop_n;		/* packets make_pkts() built */
+static __u8 pkts[PC_PKTS][128];
+static int lens[PC_PKTS];
 
 /* Packets for a path: random (from the FIB) or one destination. */
 static int make_pkts(const struct path *p, bool random)
 {
-	int i, n = random ? N_PKTS : 1;
+	int i, n = random ? PC_PKTS : 1;
 	__be32 lan = inet_addr("10.1.0.10"), vpc = inet_addr("172.31.1.20");
 	struct in6_addr lan6, vpc6, none6;
 
@@ -409,10 +408,10 @@ static int make_pkts(const struct path *p, bool random)
 	return n;
 }
 
-/* Mean ns per run of the driver loop over the packets in pc_pkts. */
-static double measure_loop(int fd, __u8 *pkt, int len, int expect)
+/* Mean ns per run of the driver loop over the npk packets of pkts[]. */
+static double measure_loop(int fd, int npk, int expect)
 {
-	struct { __u32 len; __u8 b[124]; } v;
+	struct pc_pkt v;
 	__u32 k, zero = 0;
 	__u64 total = 0;
 	static __u8 out[256];
@@ -423,15 +422,15 @@ static double measure_loop(int fd, __u8 *pkt, int len, int expect)
 		fprintf(stderr, "prog_cost: driver maps: %s\n", strerror(errno));
 		exit(1);
 	}
-	for (k = 0; k < N_PKTS; k++) {
+	for (k = 0; k < PC_PKTS; k++) {
 		memset(&v, 0, sizeof(v));
-		v.len = lens[k % loop_n];
-		memcpy(v.b, pkts[k % loop_n], v.len);
+		v.len = lens[k % npk];
+		memcpy(v.b, pkts[k % npk], v.len);
 		bpf_map_update_elem(drv_pkts_fd, &k, &v, 0);
 	}
 	for (i = 0; i < LOOP_RUNS; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
-			    .data_size_in = len, .data_out = out,
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkts[0],
+			    .data_size_in = lens[0], .data_out = out,
 			    .data_size_out = sizeof(out),
 			    .repeat = LOOP_REPEAT);
 
@@ -490,14 +489,26 @@ static double run_path(const struct path *p, bool random, int repeat)
 			p->name, o.retval, p->expect);
 		exit(1);
 	}
-	if (repeat == LOOP) {
-		loop_n = n;
-		return measure_loop(fd, pkts[0], lens[0], p->expect);
-	}
+	if (repeat == LOOP)
+		return measure_loop(fd, n, p->expect);
 	return measure(fd, pkts, lens, n, repeat);
 }
 
 static struct bpf_object *drv_obj;
+
+/* FIB sizes: the columns after "hot" */
+static const int sizes[] = { 1000, 100000, 1000000 };
+
+/* The column heads of the FIB sizes up to max, one/random each. */
+static void size_columns(int max)
+{
+	static const char *const name[] = { "1k", "100k", "1M" };
+	int s;
+
+	for (s = 0; s < 3 && sizes[s] <= max; s++)
+		printf("  %7s-%-3s %7s-%-3s", name[s], "one", name[s], "rnd");
+	putchar('\n');
+}
 
 /* The loop driver, built next to this binary (make tests). */
 static int load_driver(void)
@@ -551,7 +562,6 @@ static int load_driver(void)
 
 int main(int argc, char **argv)
 {
-	static const int sizes[] = { 1000, 100000, 1000000 };
 	const struct bpf_insn empty[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
@@ -631,10 +641,7 @@ int main(int argc, char **argv)
 		       n_routes6);
 	putchar('\n');
 	printf("%-30s %8s", "path", "hot");
-	for (s = 0; s < 3 && sizes[s] <= max; s++)
-		printf("  %7s-%-3s %7s-%-3s", s == 0 ? "1k" : s == 1 ? "100k" : "1M",
-		       "one", s == 0 ? "1k" : s == 1 ? "100k" : "1M", "rnd");
-	putchar('\n');
+	size_columns(max);
 	for (i = 0; i < N_PATHS; i++) {
 		printf("%-30s %8.0f", paths[i].name, res[i][0]);
 		for (s = 0; s < 3 && sizes[s] <= max; s++)
@@ -659,10 +666,7 @@ int main(int argc, char **argv)
 	       "ns/packet of the empty loop, then program cost (path loop - "
 	       "empty loop)\n", LOOP_REPEAT, LOOP_RUNS);
 	printf("%-30s", "path");
-	for (s = 0; s < 3 && sizes[s] <= max; s++)
-		printf("  %7s-%-3s %7s-%-3s", s == 0 ? "1k" : s == 1 ? "100k" : "1M",
-		       "one", s == 0 ? "1k" : s == 1 ? "100k" : "1M", "rnd");
-	putchar('\n');
+	size_columns(max);
 	for (i = 0; i < N_PATHS; i++) {
 		printf("%-30s", paths[i].name);
 		for (s = 0; s < 3 && sizes[s] <= max; s++)

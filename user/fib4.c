@@ -501,7 +501,7 @@ void vta_fib4_get_counts(const struct vta_fib4 *f, struct vta_fib4_counts *c)
 	c->prefixes = f->tab_n;
 	c->blocks = pool_used(&f->blocks, 0);
 	c->blocks_held = f->blocks.h_n - f->blocks.h_head;
-	c->slots = pool_used(&f->slots, 1) - f->rv_max;
+	c->slots = pool_used(&f->slots, f->rv_max + 1);
 	c->slots_held = f->slots.h_n - f->slots.h_head;
 	c->values = pool_used(&f->rvs, 1);
 	c->values_held = f->rvs.h_n - f->rvs.h_head;

@@ -70,16 +70,22 @@ vta_fib4_view_lookup(const struct vta_fib4_view *v, uint32_t addr)
 }
 
 /* What vta_fib4_lookup() in bpf/maps.h returns for addr: the interned
- * value the entry names, else the prefix's slot; NULL, no route. */
+ * value the entry names, else the prefix's slot; NULL, no route.  With
+ * sl, also the matching prefix's slot, from the same entry. */
 static inline const struct vta_route *
-vta_fib4_view_route(const struct vta_fib4_view *v, uint32_t addr)
+vta_fib4_view_route(const struct vta_fib4_view *v, uint32_t addr,
+		    const struct vta_fib4_slot **sl)
 {
 	uint32_t e = vta_fib4_view_entry(v, addr);
-	uint32_t k = e >> VTA_FIB4_RV_SHIFT;
+	uint32_t s = e & VTA_FIB4_SLOT_MASK, k = e >> VTA_FIB4_RV_SHIFT;
 
 	if (!k)
-		k = e & VTA_FIB4_SLOT_MASK;
-	return e && k < v->n_routes ? &v->rt[k].r : NULL;
+		k = s;
+	if (!e || s >= v->n_routes || k >= v->n_routes)
+		return NULL;
+	if (sl)
+		*sl = &v->rt[s];
+	return &v->rt[k].r;
 }
 
 /*

@@ -76,7 +76,7 @@ static __u32 flow_hash(const struct pkt *p, __u32 seed)
 static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 		      struct vta_cli_route *out)
 {
-	const struct vta_fib4_slot *sl;
+	const struct vta_fib4_slot *sl = NULL;
 	const struct vta_route *pr;
 	struct vta_fib4_view v;
 	__u32 a;
@@ -86,9 +86,8 @@ static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 	if (err)
 		return err;
 	memcpy(&a, addr, 4);
-	sl = vta_fib4_view_lookup(&v, ntohl(a));
-	pr = vta_fib4_view_route(&v, ntohl(a));
-	if (sl && pr) {
+	pr = vta_fib4_view_route(&v, ntohl(a), &sl);
+	if (pr) {
 		memset(out, 0, sizeof(*out));
 		out->family = VTA_AF_INET;
 		out->plen = sl->len;
@@ -96,7 +95,7 @@ static int fib4_match(const struct vta_maps *m, const __u8 *addr,
 		out->r = *pr; /* the prefix's interned value, as read there */
 	}
 	vta_fib4_unmap(&v);
-	return sl && pr ? 0 : -ENOENT;
+	return pr ? 0 : -ENOENT;
 }
 
 /* The longest prefix containing addr, as the programs find it (IPv6:

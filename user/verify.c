@@ -256,10 +256,10 @@ static void check_tables4(struct vctx *v, uint8_t len, const union vta_addr *a)
 	for (i = 0; i < 2; i++) {
 		if (want4_match(v->want, ends[i], &wl, &wr))
 			continue;
-		sl = vta_fib4_view_lookup(&v->fv, ends[i]);
-		pr = vta_fib4_view_route(&v->fv, ends[i]);
+		sl = NULL;
+		pr = vta_fib4_view_route(&v->fv, ends[i], &sl);
 		/* the programs read pr: the prefix's interned value */
-		if (sl && sl->len == wl && route_same(v, &wr, &sl->r) && pr &&
+		if (pr && sl->len == wl && route_same(v, &wr, &sl->r) &&
 		    !memcmp(pr, &sl->r, sizeof(*pr)))
 			continue;
 		x = htonl(ends[i]);

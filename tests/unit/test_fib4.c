@@ -76,15 +76,17 @@ static uint32_t ref_lookup(const struct ref *r, uint32_t a)
 static uint32_t lk(const struct vta_fib4 *f, uint32_t a)
 {
 	struct vta_fib4_view v;
-	const struct vta_fib4_slot *s;
+	const struct vta_fib4_slot *s, *rs = NULL;
 	const struct vta_route *pr;
 
 	vta_fib4_get_view(f, &v);
 	s = vta_fib4_view_lookup(&v, a);
-	pr = vta_fib4_view_route(&v, a);
+	pr = vta_fib4_view_route(&v, a, &rs);
 	assert_true(!s == !pr);
-	if (s)
+	if (s) {
+		assert_ptr_equal(rs, s);
 		assert_memory_equal(pr, &s->r, sizeof(*pr));
+	}
 	return s ? s->r.group_id : 0;
 }
 

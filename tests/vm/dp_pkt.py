@@ -37,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+import fib4tab  # noqa: E402
 import pkt  # noqa: E402
 from pkt import csum  # noqa: E402
 
@@ -313,26 +314,12 @@ def map_lookup(fd, key, vsize):
 
 def route_group(fds, addr, plen):
     """The group id of the IPv4 route the programs find for addr (the
-    DIR-24-8 tables of include/vtiaccel.h, read as bpf/maps.h does;
+    DIR-24-8 tables, read as bpf/maps.h does: tests/lib/fib4tab.py;
     None: none).  plen: unused, the longest match counts."""
     a = struct.unpack("!I", socket.inet_aton(addr))[0]
-    t = map_lookup(fds["vta_fib4_l1"], struct.pack("I", a >> 16), 1024)
-    if t is None:
-        return None
-    e = struct.unpack_from("I", t, 4 * ((a >> 8) & 0xff))[0]
-    if e & (1 << 31):
-        t = map_lookup(fds["vta_fib4_l2"], struct.pack("I", e & ~(1 << 31)),
-                       1024)
-        if t is None:
-            return None
-        e = struct.unpack_from("I", t, 4 * (a & 0xff))[0]
-    if not e:
-        return None
-    # the route the programs read: the interned value (bits 21..30), else
-    # the prefix's slot (bits 0..20); include/vtiaccel.h
-    k = e >> 21 or e & ((1 << 21) - 1)
-    v = map_lookup(fds["vta_fib4_rt"], struct.pack("I", k), 16)
-    return None if v is None else struct.unpack("I", v[:4])[0]
+    m = fib4tab.lookup(lambda name, key: map_lookup(
+        fds["vta_" + name], key, 16 if name == "fib4_rt" else 1024), a)
+    return None if m is None else struct.unpack_from("I", m[2])[0]
 
 
 def cmd_group_wait(maps, prefix, ifindex, want, secs):

@@ -32,6 +32,9 @@ BUILD = os.environ.get("BUILD", "build")
 if not os.path.isabs(BUILD):
     BUILD = os.path.join(ROOT, BUILD)
 VTA = os.path.join(BUILD, "vtiaccel")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import fib4tab  # noqa: E402
+
 TAG = "lease_current"
 N = int(os.environ.get("LEASE_ROUTES", "50000"))
 NR_BPF = {"x86_64": 321, "aarch64": 280}.get(platform.machine())
@@ -62,22 +65,13 @@ def lookup(fd, key, vsize):
 
 
 def fib4_has(l1_fd, l2_fd, rt_fd, a, plen):
-    """a/plen (a an int) is what the programs' lookup finds for a: the
-    DIR-24-8 tables of include/vtiaccel.h, read as bpf/maps.h does."""
-    t = lookup(l1_fd, struct.pack("I", a >> 16), 1024)
-    if t is None:
-        return False
-    e, = struct.unpack_from("I", t, 4 * ((a >> 8) & 0xff))
-    if e & (1 << 31):
-        t = lookup(l2_fd, struct.pack("I", e & ~(1 << 31)), 1024)
-        if t is None:
-            return False
-        e, = struct.unpack_from("I", t, 4 * (a & 0xff))
-    if not e:
-        return False
-    # the prefix's slot: the low bits (above them, the interned value)
-    sl = lookup(rt_fd, struct.pack("I", e & ((1 << 21) - 1)), 16)
-    return sl is not None and sl[8:12] == struct.pack("!I", a) and sl[12] == plen
+    """a/plen (a an int) is what the programs' lookup finds for a
+    (tests/lib/fib4tab.py)."""
+    fds = {"fib4_l1": l1_fd, "fib4_l2": l2_fd, "fib4_rt": rt_fd}
+    m = fib4tab.lookup(lambda name, key: lookup(
+        fds[name], key, 16 if name == "fib4_rt" else 1024), a)
+    return m is not None and m[1][8:12] == struct.pack("!I", a) and \
+        m[1][12] == plen
 
 
 

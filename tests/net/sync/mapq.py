@@ -16,10 +16,15 @@ DIR-24-8 tables the programs read (vta_fib4_l1/l2/rt), looked up here the
 way bpf/maps.h does."""
 import ipaddress
 import json
+import os
 import struct
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+import fib4tab  # noqa: E402
 
 
 IFIDX_DIRECT = 1 << 16    # include/vtiaccel.h VTA_IFIDX_DIRECT
@@ -57,36 +62,13 @@ def group(pin, gid):
     return sorted(members)
 
 
-BLOCK = 1 << 31
-RV_SHIFT = 21  # include/vtiaccel.h: VTA_FIB4_RV_SHIFT
-SLOT_MASK = (1 << RV_SHIFT) - 1
-
-
 def fib4_slot(pin, addr):
     """The route slot of the prefix the programs' lookup finds for addr
     (an int): its number and its bytes, with the route (first 8 bytes)
     the programs read: the interned value the entry names, if any."""
-    t = lookup(pin, "vta_fib4_l1", struct.pack("<I", addr >> 16))
-    if t is None:
-        return None
-    e, = struct.unpack_from("<I", t, 4 * ((addr >> 8) & 0xff))
-    if e & BLOCK:
-        t = lookup(pin, "vta_fib4_l2", struct.pack("<I", e & ~BLOCK))
-        if t is None:
-            return None
-        e, = struct.unpack_from("<I", t, 4 * (addr & 0xff))
-    if not e:
-        return None
-    rv, e = e >> RV_SHIFT, e & SLOT_MASK
-    v = lookup(pin, "vta_fib4_rt", struct.pack("<I", e))
-    if v is None:
-        return None
-    if rv:
-        r = lookup(pin, "vta_fib4_rt", struct.pack("<I", rv))
-        if r is None:
-            return None
-        v = r[:8] + v[8:]
-    return e, v
+    m = fib4tab.lookup(lambda name, key: lookup(pin, "vta_" + name, key),
+                       addr)
+    return None if m is None else (m[0], m[2] + m[1][8:])
 
 
 def route4(pin, net, slot=False):
