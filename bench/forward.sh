@@ -29,6 +29,13 @@
 #      into the tunnel that this topology cannot answer (they would only
 #      mark it down); --no-sa-aware: a veth has no SAs; --xdp no (the XDP
 #      guard is off by default, so no XDP program has a job either way)
+#   g  v with the XDP guard on: `--xdp yes --xdp-guard yes` (vta_xdp_lan
+#      attached to r0 in native mode, dropping LAN packets that forge a
+#      source routed into a tunnel); the table prints g - v per cell (goal:
+#      at most 25 ns; with the guard off `--xdp yes` attaches nothing)
+#   p  v plus an XDP program that only returns XDP_PASS on r0 (the
+#      anchors' xdp-pass): what attaching any XDP program to the LAN veth
+#      costs, so that g - p is the guard program's own cost
 #   o  the same with VTA_OLD (another build's vtiaccel, e.g. main's) to
 #      compare before/after in one interleaved run; only when set
 #   e  direct: the generator straight into the sink (no router)
@@ -49,7 +56,7 @@
 # kernel.bpf_stats_enabled=1 for one window each (the sysctl is restored).
 #
 # Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
-# DIRS="lan->tun tun->lan", VARIANTS="e a b c n f x s v" (+ o with
+# DIRS="lan->tun tun->lan", VARIANTS="e a b c n f x s v g p" (+ o with
 # VTA_OLD), PROFILE=1.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -66,7 +73,7 @@ NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
 DIRS=${DIRS:-"lan->tun tun->lan"}
 VTA_OLD=${VTA_OLD:-}
-VARIANTS=${VARIANTS:-"e a b c n f x s v${VTA_OLD:+ o}"}
+VARIANTS=${VARIANTS:-"e a b c n f x s v g p${VTA_OLD:+ o}"}
 # every router cost is against the direct run of the same repetition
 case " $VARIANTS " in *" e "*) ;; *) VARIANTS="e $VARIANTS" ;; esac
 PROFILE=${PROFILE:-1}
@@ -162,13 +169,25 @@ clear_rules() {
 
 anchor() { nt_x "$1" "$ANCHORS" "$ANCHORS_OBJ" "${@:2}" >>"$NT_DIR/anchors.out" 2>&1; }
 
-# daemon BINARY: `vtiaccel run` in the router, healthy (status exit 0)
+# daemon BINARY [XDP options]: `vtiaccel run` in the router, healthy
+# (status exit 0); XDP options default to --xdp no
 daemon() {
-	nt_bg vtad rtr "$1" run --pin-root "$NT_PIN" --lan r0 --tunnel r1 \
-		--liveness no --no-sa-aware --xdp no
-	if ! wait_for "nt_net rtr '$1' --pin-root '$NT_PIN' status >/dev/null 2>&1 || ! nt_alive vtad" 90 ||
+	local bin=$1
+	shift
+	[ $# -gt 0 ] || set -- --xdp no
+	nt_bg vtad rtr "$bin" run --pin-root "$NT_PIN" --lan r0 --tunnel r1 \
+		--liveness no --no-sa-aware "$@"
+	if ! wait_for "nt_net rtr '$bin' --pin-root '$NT_PIN' status >/dev/null 2>&1 || ! nt_alive vtad" 90 ||
 	   ! nt_alive vtad; then
-		echo "forward: $1 run did not get healthy: $(tail -n 3 "$NT_DIR/vtad.out")"
+		echo "forward: $bin run did not get healthy: $(tail -n 3 "$NT_DIR/vtad.out")"
+		return 1
+	fi
+}
+
+# g: the guard must really be on r0, or the variant measures v again
+guard_attached() {
+	if ! nt_x rtr ip -d link show dev r0 | grep -q 'prog/xdp'; then
+		echo "forward: --xdp-guard yes attached no XDP program to r0: $(tail -n 3 "$NT_DIR/vtad.out")"
 		return 1
 	fi
 }
@@ -193,6 +212,9 @@ setup() {
 	   anchor sink xdp-pass s0 && anchor gen xdp-pass g0 ;;
 	s) vta_start rtr "$VTA_SPEC" ;;
 	v) daemon "$VTA" ;;
+	g) daemon "$VTA" --xdp yes --xdp-guard yes &&
+	   guard_attached ;;
+	p) daemon "$VTA" && anchor rtr xdp-pass r0 ;;
 	o) daemon "$VTA_OLD" ;;
 	c|e) : ;;
 	esac
@@ -205,7 +227,8 @@ teardown() {
 	x) anchor rtr detach r0; anchor rtr detach r1
 	   nt_x sink ip link set dev s0 xdp off; nt_x gen ip link set dev g0 xdp off ;;
 	s) vta_stop ;;
-	v|o) daemon_stop ;;
+	v|g|o) daemon_stop ;;
+	p) daemon_stop; nt_x rtr ip link set dev r0 xdp off ;;
 	esac
 }
 
@@ -260,6 +283,8 @@ name() {
 	x) echo "min XDP fib_lookup" ;;
 	s) echo "vtiaccel, vta_static spec" ;;
 	v) echo "vtiaccel run (daemon)" ;;
+	g) echo "vtiaccel run, XDP guard on" ;;
+	p) echo "vtiaccel run, XDP_PASS on r0" ;;
 	o) echo "vtiaccel run, VTA_OLD" ;;
 	e) echo "direct (no router)" ;;
 	esac
@@ -370,7 +395,7 @@ END {
 		printf "\n"
 		for (vi = 1; vi <= nv; vi++) {
 			v = V[vi]
-			if (v !~ /^[svo]$/) continue
+			if (v !~ /^[svgpo]$/) continue
 			for (di = 1; di <= nd; di++) {
 				printf "%-28s %-9s", nm[v], D[di]
 				for (wi = 1; wi <= nv; wi++) {
@@ -386,6 +411,17 @@ END {
 			}
 		}
 	}
+	# the cost of the guard: g - v per cell, both from the same repetitions
+	for (fi = 1; fi <= nf; fi++) for (di = 1; di <= nd; di++) {
+		k = F[fi] " " D[di]
+		if ((k " g" in cost) && (k " v" in cost))
+			guard = guard sprintf("XDP guard on (g) - off (v), %s flow(s), %s: %+.1f ns/packet\n",
+				F[fi], D[di], cost[k " g"] - cost[k " v"])
+		if ((k " g" in cost) && (k " p" in cost))
+			guard = guard sprintf("  of which the guard program (g - p): %+.1f, any XDP program on the veth (p - v): %+.1f\n",
+				cost[k " g"] - cost[k " p"], cost[k " p"] - cost[k " v"])
+	}
+	if (guard != "") printf "\n%sgoal: at most +25 ns with the guard on\n", guard
 	printf "\ncolumns: a seed+conntrack, b seed, c plain kernel, n min tc redirect_neigh,\n"
 	printf "f min tc fib_lookup, x min XDP\n"
 	printf "goals (bench/README.md): vtiaccel run <= 0.85 x c and <= 1.1 x n, both directions, 1 and 1000 flows\n"
@@ -395,7 +431,7 @@ END {
 if [ "$PROFILE" = 1 ]; then
 	echo
 	echo "forward: per-program cost (kernel.bpf_stats_enabled=1, 1000 flows lan->tun, one window):"
-	for v in s v; do
+	for v in s v g; do
 		case " $VARIANTS " in *" $v "*) profile $v ;; esac
 	done
 fi
