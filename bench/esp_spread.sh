@@ -31,8 +31,9 @@
 #            sets (SPREAD_QSIZE, 256 = 512 / 2: docs/esp-spread.md);
 #   genb12   genq12 with blocks of 64 sequence numbers per CPU (block 64);
 #   drv1/12  the same with native XDP on the veth (NAPI, xdp_frame);
-#   pc1/pc12 pcrypt instantiated for the SA's AEAD (bench/pcrypt_alg.py),
-#            RPS -> CPU 1, padata's parallel mask CPU 1 / CPUs 1-2.
+#   pc1/pc12 pcrypt around the SA's AEAD, made by `vtiaccel run --pcrypt`
+#            ([esp] pcrypt), RPS -> CPU 1, padata's parallel mask CPU 1 /
+#            CPUs 1-2.
 #
 # Per run: pps = decrypted packets (vti1's rx counter, polled every
 # 0.1 s) / (its last change - release), the run ending once it has not
@@ -270,29 +271,32 @@ mode_on() {
 mode_off() {
 	case $1 in gen*) gw_xdp xdpgeneric off ;; drv*) gw_xdp xdpdrv off ;; esac
 }
-# crypto_driver NAME: the highest-priority driver of NAME in /proc/crypto
-crypto_driver() {
-	awk -v n="$1" '$1 == "name" { nm = $3 } $1 == "driver" { d = $3 }
-		$1 == "priority" && nm == n && $3 + 0 >= best { best = $3 + 0; bd = d }
-		END { print bd }' /proc/crypto
-}
 pcrypt_why() {
 	echo "# pcrypt: /sys/module/pcrypt $([ -d /sys/module/pcrypt ] || echo "missing");" \
 		"/sys/module/crypto_user $([ -d /sys/module/crypto_user ] || echo "missing"); AEADs: $(awk '$1 == "name" && /authenc|gcm/ { print $3 }' /proc/crypto | sort -u | tr '\n' ' ')"
 	dmesg | tail -n 5 | sed 's/^/# dmesg: /'
 }
+# pcrypt_on: the instances, made as users make them: `vtiaccel run --pcrypt`
+# (user/pcrypt.c), here in a namespace of its own with no interface to
+# manage; they are kernel-wide and stay when the daemon exits.
 pcrypt_on() {
+	local ns=${T_PREFIX}pcd pin=/sys/fs/bpf/${T_PREFIX}pcd pid rc=0
 	[ -n "$PCRYPT_ON" ] && return 0
+	ip netns add "$ns" || return 1
+	nsenter --net="/run/netns/$ns" "$VTA" run --pin-root "$pin" --lan none0 \
+		--wan none1 --tunnel none2 --liveness no --pcrypt "cpus 1-2" \
+		> "$T_TMP/pcd.log" 2>&1 &
+	pid=$!
+	wait_until 120 grep -q 'SAs created from now on' "$T_TMP/pcd.log" || rc=1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ip netns del "$ns"
+	rm -rf "$pin"
+	sed 's/^/# daemon: /' "$T_TMP/pcd.log" | grep -i pcrypt
+	[ $rc = 0 ] || { pcrypt_why; return 1; }
 	# the peer's encryption (TCP runs) stays on vCPU 0
 	echo 1 > /sys/kernel/pcrypt/pencrypt/parallel_cpumask &&
 		echo 1 > /sys/kernel/pcrypt/pencrypt/serial_cpumask || return 1
-	# by name first; then with the drivers /proc/crypto lists for them
-	python3 bench/pcrypt_alg.py add 'authenc(hmac(sha1),cbc(aes))' ||
-		python3 bench/pcrypt_alg.py add "authenc($(crypto_driver 'hmac(sha1)'),$(crypto_driver 'cbc(aes)'))" ||
-		{ pcrypt_why; return 1; }
-	python3 bench/pcrypt_alg.py add 'rfc4106(gcm(aes))' ||
-		python3 bench/pcrypt_alg.py add "$(crypto_driver 'rfc4106(gcm(aes))')" ||
-		{ pcrypt_why; return 1; }
 	PCRYPT_ON=1
 }
 

@@ -5,6 +5,7 @@
  * vta_conf_set(), whichever way it arrives; settings that only make sense
  * together are checked once everything is set, by vta_conf_check().
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -244,13 +245,14 @@ static int parse_mark(const char *v, uint32_t *mark, uint32_t *mask,
 	return 0;
 }
 
-/* "0-3", "1,2", "0-1,4": distinct CPU ids below VTA_SPREAD_CPUMAP_MAX. */
-static int parse_cpu_list(const char *v, struct vta_spread_conf *s, char *err,
-			  size_t errlen)
+/* "0-3", "1,2", "0-1,4": distinct CPU ids below VTA_SPREAD_CPUMAP_MAX,
+ * at most cap of them, into ids[*n] in the given order. */
+static int parse_cpu_list(const char *v, uint32_t *ids, uint32_t cap,
+			  uint32_t *n, char *err, size_t errlen)
 {
 	const char *p = v;
 
-	s->ncpus = 0;
+	*n = 0;
 	while (*p) {
 		unsigned long a, b, i, j;
 		char *end;
@@ -271,13 +273,12 @@ static int parse_cpu_list(const char *v, struct vta_spread_conf *s, char *err,
 			return fail(err, errlen, "'%s': CPU %lu above %u", v, b,
 				    VTA_SPREAD_CPUMAP_MAX - 1);
 		for (i = a; i <= b; i++) {
-			for (j = 0; j < s->ncpus; j++)
-				if (s->cpus[j] == i)
+			for (j = 0; j < *n; j++)
+				if (ids[j] == i)
 					return fail(err, errlen, "'%s': CPU %lu listed twice", v, i);
-			if (s->ncpus == VTA_SPREAD_MAX_CPUS)
-				return fail(err, errlen, "'%s': more than %u CPUs", v,
-					    VTA_SPREAD_MAX_CPUS);
-			s->cpus[s->ncpus++] = i;
+			if (*n == cap)
+				return fail(err, errlen, "'%s': more than %u CPUs", v, cap);
+			ids[(*n)++] = i;
 		}
 		p = end;
 		if (*p == ',' && p[1])
@@ -285,16 +286,18 @@ static int parse_cpu_list(const char *v, struct vta_spread_conf *s, char *err,
 		else if (*p)
 			return fail(err, errlen, "'%s' is not a CPU list (e.g. 0-3 or 1,2)", v);
 	}
-	if (!s->ncpus)
+	if (!*n)
 		return fail(err, errlen, "no CPU listed");
 	return 0;
 }
 
-/* no | cpus LIST [block N] [qsize N] [xdp generic|native] */
-static int parse_spread(const char *v, struct vta_spread_conf *out, char *err,
-			size_t errlen)
+/* no | cpus LIST [block N] [qsize N] [xdp generic|native]; a tunnel's
+ * (tunnel): no | cpus LIST [block N] (one CPUMAP, one XDP attachment) */
+static int parse_spread(const char *v, struct vta_spread_conf *out,
+			bool tunnel, char *err, size_t errlen)
 {
-	static const char usage[] =
+	const char *usage = tunnel ?
+		"must be no or \"cpus LIST [block N]\" (qsize and xdp are [esp] spread's)" :
 		"must be no or \"cpus LIST [block N] [qsize N] [xdp generic|native]\"";
 	struct vta_spread_conf s = { 0 };
 	char buf[256], *tok, *arg, *save = NULL;
@@ -314,7 +317,8 @@ static int parse_spread(const char *v, struct vta_spread_conf *out, char *err,
 	arg = strtok_r(NULL, " \t", &save);
 	if (!arg)
 		return fail(err, errlen, "cpus: needs a CPU list (e.g. 0-3 or 1,2)");
-	if (parse_cpu_list(arg, &s, err, errlen))
+	if (parse_cpu_list(arg, s.cpus, VTA_SPREAD_MAX_CPUS, &s.ncpus, err,
+			   errlen))
 		return -EINVAL;
 	/* Blocks of 64 sequence numbers: measured with 7x less inner TCP
 	 * reordering than alternating every packet (docs/esp-spread.md). */
@@ -331,6 +335,8 @@ static int parse_spread(const char *v, struct vta_spread_conf *out, char *err,
 					    arg);
 			for (s.block_shift = 0; (1U << s.block_shift) < n;)
 				s.block_shift++;
+		} else if (tunnel) {
+			return fail(err, errlen, "%s: not here (%s)", tok, usage);
 		} else if (!strcmp(tok, "qsize")) {
 			/* The kernel's CPUMAP limit (kernel/bpf/cpumap.c). */
 			if (parse_u32(arg, 8, 16384, &s.qsize, err, errlen))
@@ -392,6 +398,127 @@ void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
 			 s->xdp == VTA_SPREAD_XDP_NATIVE ? "native" : "generic");
 }
 
+/* no | cpus LIST: a mask of CPUs below 64 */
+static int parse_pcrypt(const char *v, struct vta_pcrypt_conf *out, char *err,
+			size_t errlen)
+{
+	uint32_t ids[VTA_SPREAD_CPUMAP_MAX], n, i;
+	const char *list;
+	bool yes;
+
+	if (!parse_bool(v, &yes, err, errlen) && !yes) {
+		out->cpus = 0;
+		return 0;
+	}
+	if (strncmp(v, "cpus", 4) || (v[4] != ' ' && v[4] != '\t'))
+		return fail(err, errlen, "must be no or \"cpus LIST\" (e.g. cpus 1-3)");
+	for (list = v + 4; *list == ' ' || *list == '\t';)
+		list++;
+	if (!*list)
+		return fail(err, errlen, "cpus: needs a CPU list (e.g. 0-3 or 1,2)");
+	if (parse_cpu_list(list, ids, VTA_SPREAD_CPUMAP_MAX, &n, err, errlen))
+		return -EINVAL;
+	out->cpus = 0;
+	for (i = 0; i < n; i++)
+		out->cpus |= 1ULL << ids[i];
+	return 0;
+}
+
+/*
+ * The AEADs pcrypt wraps by default: the seed's (aes128-cbc + hmac-sha1),
+ * the same with SHA-256, and AES-GCM (rfc4106): the names esp4 asks the
+ * crypto API for (esp_init_authenc(), esp_init_aead()).
+ */
+static const char *const pcrypt_default_algs[] = {
+	"authenc(hmac(sha1),cbc(aes))",
+	"authenc(hmac(sha256),cbc(aes))",
+	"rfc4106(gcm(aes))",
+};
+
+int vta_pcrypt_algs(const struct vta_pcrypt_conf *p,
+		    const char *out[VTA_PCRYPT_MAX_ALGS])
+{
+	int i, n;
+
+	if (!p->n_algs) {
+		n = sizeof(pcrypt_default_algs) / sizeof(pcrypt_default_algs[0]);
+		for (i = 0; i < n; i++)
+			out[i] = pcrypt_default_algs[i];
+		return n;
+	}
+	for (i = 0; i < p->n_algs; i++)
+		out[i] = p->algs[i];
+	return p->n_algs;
+}
+
+/* ALG...: crypto API names, e.g. authenc(hmac(sha1),cbc(aes)) */
+static int parse_pcrypt_algs(const char *v, struct vta_pcrypt_conf *out,
+			     char *err, size_t errlen)
+{
+	struct vta_pcrypt_conf p = *out;
+	const char *s = v, *e, *c;
+	int depth;
+
+	p.n_algs = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		for (e = s; *e && *e != ' ' && *e != '\t';)
+			e++;
+		if (p.n_algs == VTA_PCRYPT_MAX_ALGS)
+			return fail(err, errlen, "more than %d algorithms",
+				    VTA_PCRYPT_MAX_ALGS);
+		if ((size_t)(e - s) >= VTA_PCRYPT_NAME_MAX)
+			return fail(err, errlen, "'%.*s': longer than %d characters",
+				    (int)(e - s), s, VTA_PCRYPT_NAME_MAX - 1);
+		/* what the crypto API's names are made of, parentheses
+		 * balanced: authenc(hmac(sha1),cbc(aes)) */
+		for (c = s, depth = 0; c < e && depth >= 0; c++) {
+			if (*c == '(')
+				depth++;
+			else if (*c == ')')
+				depth--;
+			else if (!isalnum((unsigned char)*c) && !strchr(",-_", *c))
+				break;
+		}
+		if (c < e || depth)
+			return fail(err, errlen,
+				    "'%.*s' is not a crypto algorithm name (e.g. authenc(hmac(sha1),cbc(aes)) or rfc4106(gcm(aes)))",
+				    (int)(e - s), s);
+		memcpy(p.algs[p.n_algs], s, e - s);
+		p.algs[p.n_algs++][e - s] = '\0';
+		s = e;
+	}
+	if (!p.n_algs)
+		return fail(err, errlen, "no algorithm listed");
+	*out = p;
+	return 0;
+}
+
+void vta_cpumask_str(uint64_t m, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i, j;
+
+	buf[0] = '\0';
+	if (!m) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	for (i = 0; i < 64 && n < len; i = j + 1) {
+		if (!(m & (1ULL << i))) {
+			j = i;
+			continue;
+		}
+		for (j = i; j + 1 < 64 && (m & (1ULL << (j + 1)));)
+			j++;
+		n += snprintf(buf + n, len - n, j > i ? "%s%d-%d" : "%s%d",
+			      n ? "," : "", i, j);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* The key table: section, key, flag, help.                              */
 
@@ -400,7 +527,8 @@ enum key_id {
 	K_CLAMP_IN, K_ESP_MARK, K_RPF, K_XDP, K_XDP_GUARD, K_HASH_SEED,
 	K_LEASE, K_RENEW, K_RCVBUF, K_NF_BYPASS, K_PEER_LOCAL, K_PEER_MARK,
 	K_LIVE, K_LIVE_INTERVAL, K_LIVE_DEADLINE, K_LIVE_MISSES, K_LIVE_RISE,
-	K_TUNNEL_PROBE, K_SPREAD, K_SPREAD_TUNNELS, K_MAX
+	K_TUNNEL_PROBE, K_TUNNEL_SPREAD, K_SPREAD, K_SPREAD_TUNNELS, K_PCRYPT,
+	K_PCRYPT_ALGS, K_MAX
 };
 
 static const struct conf_key {
@@ -456,10 +584,16 @@ static const struct conf_key {
 		"consecutive answers that bring it back, 1..100 (3)" },
 	[K_TUNNEL_PROBE] = { "tunnel", "probe", NULL,
 		"probe target: ADDR, off or auto (the peer inside address)" },
+	[K_TUNNEL_SPREAD] = { "tunnel", "spread", NULL,
+		"this tunnel's ESP spreading over [esp] spread: \"cpus LIST [block N (64)]\" or no" },
 	[K_SPREAD] = { "esp", "spread", "spread",
 		"spread the tunnels' inbound ESP over CPUs with XDP on the WAN, \"cpus LIST [block N (64)] [qsize N (512/ncpus)] [xdp generic|native]\", or no, the default (docs/esp-spread.md)" },
 	[K_SPREAD_TUNNELS] = { "esp", "spread_tunnels", "spread-tunnels",
 		"tunnel interfaces whose peer's ESP is spread, names or patterns (all)" },
+	[K_PCRYPT] = { "esp", "pcrypt", "pcrypt",
+		"decrypt (and encrypt) each SA on several CPUs with the kernel's pcrypt, in order, \"cpus LIST\", or no, the default; SAs created afterwards use it (docs/esp-spread.md)" },
+	[K_PCRYPT_ALGS] = { "esp", "pcrypt_algs", "pcrypt-algs",
+		"the SAs' AEADs pcrypt wraps (authenc(hmac(sha1),cbc(aes)) authenc(hmac(sha256),cbc(aes)) rfc4106(gcm(aes)))" },
 };
 
 /* "peer vti1" -> "vti1", or NULL when section is not a "kind NAME" section. */
@@ -480,7 +614,7 @@ static const char *peer_name(const char *section)
 	return named_section(section, "peer");
 }
 
-static struct vta_tunnel_probe *probe_get(struct vta_conf *c, const char *name,
+static struct vta_tunnel_conf *tunnel_get(struct vta_conf *c, const char *name,
 					  char *err, size_t errlen)
 {
 	int i;
@@ -489,18 +623,18 @@ static struct vta_tunnel_probe *probe_get(struct vta_conf *c, const char *name,
 		fail(err, errlen, "not an interface name");
 		return NULL;
 	}
-	for (i = 0; i < c->n_probes; i++)
-		if (!strcmp(c->probes[i].tunnel, name))
-			return &c->probes[i];
-	if (c->n_probes == VTA_CONF_MAX_PROBES) {
+	for (i = 0; i < c->n_tun_conf; i++)
+		if (!strcmp(c->tun_conf[i].tunnel, name))
+			return &c->tun_conf[i];
+	if (c->n_tun_conf == VTA_CONF_MAX_TUNNELS) {
 		fail(err, errlen, "more than %d tunnel sections",
-		     VTA_CONF_MAX_PROBES);
+		     VTA_CONF_MAX_TUNNELS);
 		return NULL;
 	}
-	i = c->n_probes++;
-	memset(&c->probes[i], 0, sizeof(c->probes[i]));
-	strcpy(c->probes[i].tunnel, name);
-	return &c->probes[i];
+	i = c->n_tun_conf++;
+	memset(&c->tun_conf[i], 0, sizeof(c->tun_conf[i]));
+	strcpy(c->tun_conf[i].tunnel, name);
+	return &c->tun_conf[i];
 }
 
 static struct vta_peer_override *peer_get(struct vta_conf *c, const char *name,
@@ -606,9 +740,13 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 	case K_ESP_MARK:
 		return parse_bool(v, &c->esp_mark, err, errlen);
 	case K_SPREAD:
-		return parse_spread(v, &c->spread, err, errlen);
+		return parse_spread(v, &c->spread, false, err, errlen);
 	case K_SPREAD_TUNNELS:
 		return parse_patterns(v, &c->spread_tunnels, false, err, errlen);
+	case K_PCRYPT:
+		return parse_pcrypt(v, &c->pcrypt, err, errlen);
+	case K_PCRYPT_ALGS:
+		return parse_pcrypt_algs(v, &c->pcrypt, err, errlen);
 	case K_RPF:
 		if (!strcmp(v, "loose"))
 			c->rpf_strict = false;
@@ -675,7 +813,7 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 	case K_LIVE_RISE:
 		return parse_u32(v, 1, 100, &c->live_rise, err, errlen);
 	case K_TUNNEL_PROBE: {
-		struct vta_tunnel_probe *t;
+		struct vta_tunnel_conf *t;
 		union vta_addr a;
 		int family = 0;
 		enum vta_probe_mode mode = VTA_PROBE_ADDR;
@@ -687,7 +825,7 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 		else if (vta_addr_parse(v, &family, &a))
 			return fail(err, errlen,
 				    "must be an IPv4 or IPv6 address, off or auto");
-		t = probe_get(c, peer, err, errlen);
+		t = tunnel_get(c, peer, err, errlen);
 		if (!t)
 			return -EINVAL;
 		t->mode = mode;
@@ -696,9 +834,51 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 			memcpy(&t->addr, a.b, sizeof(t->addr));
 		return 0;
 	}
+	case K_TUNNEL_SPREAD: {
+		struct vta_tunnel_conf *t;
+		struct vta_spread_conf sc;
+
+		if (parse_spread(v, &sc, true, err, errlen))
+			return -EINVAL;
+		t = tunnel_get(c, peer, err, errlen);
+		if (!t)
+			return -EINVAL;
+		t->spread = sc;
+		t->spread_mode = sc.ncpus ? VTA_TSPREAD_ON : VTA_TSPREAD_OFF;
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
+}
+
+const struct vta_spread_conf *vta_tunnel_spread(const struct vta_conf *c,
+						const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->n_tun_conf; i++) {
+		if (strcmp(c->tun_conf[i].tunnel, name))
+			continue;
+		if (c->tun_conf[i].spread_mode == VTA_TSPREAD_ON)
+			return &c->tun_conf[i].spread;
+		if (c->tun_conf[i].spread_mode == VTA_TSPREAD_OFF)
+			return NULL;
+	}
+	if (!c->spread.ncpus || (c->spread_tunnels.n &&
+				 !vta_patterns_match(&c->spread_tunnels, name)))
+		return NULL;
+	return &c->spread;
+}
+
+bool vta_spread_any(const struct vta_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_tun_conf; i++)
+		if (c->tun_conf[i].spread_mode == VTA_TSPREAD_ON)
+			return true;
+	return c->spread.ncpus;
 }
 
 /* Known keys of a section, for the "unknown key" message. */

@@ -17,7 +17,7 @@
 #define VTA_CONF_MAX_PATTERNS	16
 #define VTA_CONF_MAX_PEERS	16
 #define VTA_CONF_W_MAX		7
-#define VTA_CONF_MAX_PROBES	16
+#define VTA_CONF_MAX_TUNNELS	16
 
 enum vta_mss_mode {
 	VTA_MSS_OFF = 0,	/* no clamping */
@@ -50,13 +50,6 @@ enum vta_probe_mode {
 	VTA_PROBE_ADDR,
 };
 
-struct vta_tunnel_probe {
-	char tunnel[IFNAMSIZ];
-	enum vta_probe_mode mode;
-	int family;
-	struct in6_addr addr;	/* IPv4 as the first 4 bytes */
-};
-
 /* [esp] spread = no | cpus LIST [block N] [qsize N] [xdp generic|native]
  * (docs/esp-spread.md); block defaults to 64 */
 enum vta_spread_xdp {
@@ -75,6 +68,33 @@ struct vta_spread_conf {
 	enum vta_spread_xdp xdp;
 };
 
+/* [tunnel NAME] spread = no | cpus LIST [block N]: over [esp] spread */
+enum vta_tspread {
+	VTA_TSPREAD_DEFAULT = 0,	/* [esp] spread and spread_tunnels */
+	VTA_TSPREAD_OFF,		/* not this tunnel */
+	VTA_TSPREAD_ON,			/* this tunnel, over its own CPUs */
+};
+
+/* A [tunnel NAME] section. */
+struct vta_tunnel_conf {
+	char tunnel[IFNAMSIZ];
+	enum vta_probe_mode mode;	/* probe (auto) */
+	int family;
+	struct in6_addr addr;	/* IPv4 as the first 4 bytes */
+	enum vta_tspread spread_mode;	/* spread (default) */
+	struct vta_spread_conf spread;	/* VTA_TSPREAD_ON: cpus and block */
+};
+
+/* [esp] pcrypt = no | cpus LIST, [esp] pcrypt_algs = ALG... : the kernel's
+ * pcrypt template around the SAs' AEADs (docs/esp-spread.md, "pcrypt") */
+#define VTA_PCRYPT_MAX_ALGS	8
+#define VTA_PCRYPT_NAME_MAX	56	/* "pcrypt(" NAME ")" fits CRYPTO_MAX_NAME */
+struct vta_pcrypt_conf {
+	uint64_t cpus;			/* CPU bit mask; 0: off (the default) */
+	int n_algs;			/* pcrypt_algs; 0: the defaults */
+	char algs[VTA_PCRYPT_MAX_ALGS][VTA_PCRYPT_NAME_MAX];
+};
+
 struct vta_conf {
 	char pin_root[PATH_MAX];	/* [general] pin_root */
 	struct vta_patterns lan;	/* [interfaces] lan = eth1 */
@@ -87,6 +107,7 @@ struct vta_conf {
 	bool esp_mark;			/* [esp] mark = no */
 	struct vta_spread_conf spread;	/* [esp] spread = no */
 	struct vta_patterns spread_tunnels; /* [esp] spread_tunnels (all) */
+	struct vta_pcrypt_conf pcrypt;	/* [esp] pcrypt = no */
 	bool rpf_strict;		/* [forward] rpf = loose | strict */
 	bool xdp;			/* [forward] xdp = yes */
 	bool xdp_guard;			/* [forward] xdp_guard = no */
@@ -104,8 +125,8 @@ struct vta_conf {
 	uint32_t live_deadline_ms;	/* [liveness] deadline_ms = 400 */
 	uint32_t live_misses;		/* [liveness] misses = 3 */
 	uint32_t live_rise;		/* [liveness] rise = 3 */
-	int n_probes;			/* [tunnel NAME] sections */
-	struct vta_tunnel_probe probes[VTA_CONF_MAX_PROBES];
+	int n_tun_conf;			/* [tunnel NAME] sections */
+	struct vta_tunnel_conf tun_conf[VTA_CONF_MAX_TUNNELS];
 	int n_peers;			/* [peer NAME] sections */
 	struct vta_peer_override peers[VTA_CONF_MAX_PEERS];
 	/*
@@ -171,6 +192,17 @@ void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
 			 size_t len);
 /* The CPUMAP queue size in effect (qsize or its default). */
 uint32_t vta_spread_qsize(const struct vta_spread_conf *s);
+/* How tunnel name's ESP is spread: its [tunnel NAME] spread, else [esp]
+ * spread where spread_tunnels (all by default) matches it; NULL: not. */
+const struct vta_spread_conf *vta_tunnel_spread(const struct vta_conf *c,
+						const char *name);
+/* Does [esp] spread or any [tunnel NAME] spread spread a tunnel? */
+bool vta_spread_any(const struct vta_conf *c);
+/* The AEADs of [esp] pcrypt_algs, or the defaults when none is given. */
+int vta_pcrypt_algs(const struct vta_pcrypt_conf *p,
+		    const char *out[VTA_PCRYPT_MAX_ALGS]);
+/* A CPU mask as a list ("1-2,5"); "none" for 0. */
+void vta_cpumask_str(uint64_t m, char *buf, size_t len);
 
 /* Helpers shared with the CLI. */
 const char *vta_mss_mode_name(enum vta_mss_mode m);

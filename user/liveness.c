@@ -268,14 +268,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static const struct vta_tunnel_probe *probe_conf(const struct vta_conf *c,
-						 const char *name)
+static const struct vta_tunnel_conf *probe_conf(const struct vta_conf *c,
+						const char *name)
 {
 	int i;
 
-	for (i = 0; i < c->n_probes; i++)
-		if (!strcmp(c->probes[i].tunnel, name))
-			return &c->probes[i];
+	for (i = 0; i < c->n_tun_conf; i++)
+		if (!strcmp(c->tun_conf[i].tunnel, name))
+			return &c->tun_conf[i];
 	return NULL;
 }
 
@@ -328,7 +328,7 @@ static void publish(struct vta_live *l, const struct tun *t)
 void vta_live_link(struct vta_live *l, int ifindex, const char *name,
 		   bool present)
 {
-	const struct vta_tunnel_probe *pc;
+	const struct vta_tunnel_conf *pc;
 	struct tun *t;
 	__u32 key = ifindex;
 
@@ -501,7 +501,7 @@ static void refresh_addrs(struct vta_live *l)
 	l->want_addrs = false;
 	for (i = 0; i < l->n; i++) {
 		struct tun *t = &l->t[i];
-		const struct vta_tunnel_probe *pc = probe_conf(l->c, t->name);
+		const struct vta_tunnel_conf *pc = probe_conf(l->c, t->name);
 		int family = 0;
 		union vta_addr src = { 0 }, dst = { 0 };
 		bool have_src = false;

@@ -44,6 +44,7 @@
 #include "print.h"
 #include "run.h"
 #include "sdnotify.h"
+#include "pcrypt.h"
 #include "spread.h"
 #include "sync.h"
 #include "fib4.h"
@@ -653,6 +654,11 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	}
 	if (!err)
 		err = replace_stale_pins(c->pin_root);
+	/* [esp] pcrypt: kernel state with no lease, applied before the
+	 * programs load and left as it is at exit (the SAs that use it
+	 * decrypt the same whether the daemon runs or not) */
+	if (!err)
+		err = vta_pcrypt_setup(&c->pcrypt);
 	if (err)
 		goto out;
 	/* Say so: the maps are pinned (empty) before the verifier runs,
@@ -698,7 +704,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		d.cfg.flags |= VTA_CFG_F_XDP_GUARD;
 	if (c->xdp)
 		d.cfg.flags |= VTA_CFG_F_XDP;
-	if (c->spread.ncpus) {
+	if (vta_spread_any(c)) {
 		err = vta_spreader_open(&d.spread, c);
 		if (err)
 			goto out;

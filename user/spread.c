@@ -17,6 +17,7 @@
  * by a dead daemon of the same pin root (kill -9: its maps are the ones
  * pinned there) is replaced atomically.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -200,25 +201,71 @@ int vta_spread_unpin(const char *root)
 	return n;
 }
 
+/* Each CPU of sc online (its config named by what); else -EINVAL. */
+static int cpus_online(const struct vta_spread_conf *sc, const char *what)
+{
+	uint64_t online = vta_cpus_online();
+	char conf[160];
+	__u32 i;
+
+	for (i = 0; i < sc->ncpus; i++)
+		if (online && !(online & (1ULL << sc->cpus[i]))) {
+			vta_spread_conf_str(sc, conf, sizeof(conf));
+			pr_warn("%s = %s: CPU %u is not online "
+				"(/sys/devices/system/cpu/online)\n",
+				what, conf, sc->cpus[i]);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/*
+ * The CPUMAP: every CPU of [esp] spread and of each [tunnel NAME] spread,
+ * as a mask; *qsize: [esp] spread's qsize, else 512 over the longest list
+ * (the reorder bound of vta_spread_qsize(), docs/esp-spread.md).
+ */
+static uint64_t cpumap_cpus(const struct vta_conf *c, __u32 *qsize)
+{
+	const struct vta_spread_conf *sc;
+	uint64_t m = 0;
+	__u32 i, most = 0;
+	int t;
+
+	for (t = -1; t < c->n_tun_conf; t++) {
+		sc = t < 0 ? &c->spread : &c->tun_conf[t].spread;
+		if (t >= 0 && c->tun_conf[t].spread_mode != VTA_TSPREAD_ON)
+			continue;
+		for (i = 0; i < sc->ncpus; i++)
+			m |= 1ULL << sc->cpus[i];
+		most = sc->ncpus > most ? sc->ncpus : most;
+	}
+	*qsize = c->spread.qsize ? c->spread.qsize
+		 : most		 ? (512 / most < 8 ? 8 : 512 / most)
+				 : 8;
+	return m;
+}
+
 int vta_spreader_open(struct vta_spreader **out, const struct vta_conf *c)
 {
 	const struct vta_spread_conf *sc = &c->spread;
 	struct vta_spreader *s;
-	struct bpf_cpumap_val v = { .qsize = vta_spread_qsize(sc) };
-	char path[PATH_MAX + 32], conf[160];
-	uint64_t online = vta_cpus_online();
+	struct bpf_cpumap_val v = { 0 };
+	char path[PATH_MAX + 32], conf[160], what[IFNAMSIZ + 32];
+	uint64_t cpus = cpumap_cpus(c, &v.qsize);
 	__u32 i;
-	int err, fd;
+	int err, fd, t;
 
 	*out = NULL;
 	vta_spread_conf_str(sc, conf, sizeof(conf));
-	for (i = 0; i < sc->ncpus; i++)
-		if (online && !(online & (1ULL << sc->cpus[i]))) {
-			pr_warn("[esp] spread = %s: CPU %u is not online "
-				"(/sys/devices/system/cpu/online)\n",
-				conf, sc->cpus[i]);
+	if (cpus_online(sc, "[esp] spread"))
+		return -EINVAL;
+	for (t = 0; t < c->n_tun_conf; t++) {
+		snprintf(what, sizeof(what), "[tunnel %s] spread",
+			 c->tun_conf[t].tunnel);
+		if (c->tun_conf[t].spread_mode == VTA_TSPREAD_ON &&
+		    cpus_online(&c->tun_conf[t].spread, what))
 			return -EINVAL;
-		}
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -255,14 +302,26 @@ int vta_spreader_open(struct vta_spreader **out, const struct vta_conf *c)
 	if (bpf_obj_pin(bpf_program__fd(s->skel->progs.vta_spread), path))
 		pr_warn("pin %s: %s\n", path, strerror(errno));
 	fd = bpf_map__fd(s->skel->maps.spread_cpus);
-	for (i = 0; i < sc->ncpus; i++)
-		if (bpf_map_update_elem(fd, &sc->cpus[i], &v, 0)) {
+	for (i = 0; i < VTA_SPREAD_CPUMAP_MAX; i++)
+		if ((cpus & (1ULL << i)) &&
+		    bpf_map_update_elem(fd, &i, &v, 0)) {
 			err = -errno;
-			pr_warn("[esp] spread = %s: CPU %u in the CPUMAP: %s\n",
-				conf, sc->cpus[i], strerror(errno));
+			pr_warn("[esp] spread: CPU %u in the CPUMAP: %s\n", i,
+				strerror(errno));
 			goto fail;
 		}
-	pr_info("ESP spreading: %s\n", conf);
+	pr_info("ESP spreading: [esp] spread = %s%s\n", conf,
+		sc->ncpus && c->spread_tunnels.n ? " (spread_tunnels)" : "");
+	for (t = 0; t < c->n_tun_conf; t++) {
+		if (c->tun_conf[t].spread_mode == VTA_TSPREAD_DEFAULT)
+			continue;
+		vta_spread_conf_str(&c->tun_conf[t].spread, conf, sizeof(conf));
+		/* qsize and xdp are [esp] spread's, not the tunnel's */
+		if (strstr(conf, " qsize "))
+			*strstr(conf, " qsize ") = '\0';
+		pr_info("ESP spreading: [tunnel %s] spread = %s\n",
+			c->tun_conf[t].tunnel, conf);
+	}
 	*out = s;
 	return 0;
 fail:
@@ -283,12 +342,61 @@ static struct hook *hook_find(struct vta_spreader *s, int ifindex)
 	return NULL;
 }
 
+/*
+ * RPS on name's receive queues: 1 (queue into *q, its mask into buf), 0
+ * off, -1 cannot tell.  Only from a sysfs of this namespace: the device
+ * of that name there must have our ifindex (`nsenter --net` keeps the
+ * sysfs of the namespace that mounted it).
+ */
+static int rps_on(int ifindex, const char *name, char *q, size_t qlen,
+		  char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	FILE *f;
+	DIR *d;
+	int idx = 0, on = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &idx) != 1)
+		idx = 0;
+	fclose(f);
+	if (idx != ifindex)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", name);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (!on && (e = readdir(d))) {
+		if (strncmp(e->d_name, "rx-", 3))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/class/net/%s/queues/%s/rps_cpus", name,
+			 e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, len, f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			/* "0", "00000000,00000000": off */
+			on = buf[strspn(buf, "0,")] != '\0';
+			snprintf(q, qlen, "%.*s", (int)qlen - 1, e->d_name);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return on;
+}
+
 void vta_spreader_attach(struct vta_spreader *s, int ifindex, const char *name)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	__u32 want, cur_flags, cur;
 	struct hook *h;
-	char other[64];
+	char other[64], q[32], mask[160];
 	int fd, err, old_fd = -1;
 
 	if (!s)
@@ -346,6 +454,13 @@ void vta_spreader_attach(struct vta_spreader *s, int ifindex, const char *name)
 	pr_info("ESP spreading: %s on %s (%s XDP)%s\n", SPREAD_PROG_NAME, name,
 		want == XDP_FLAGS_DRV_MODE ? "native" : "generic",
 		cur ? ", replacing the one a previous run left" : "");
+	/* The CPUMAP hands its skbs to netif_receive_skb_list(), where RPS
+	 * would steer them back to its own CPUs (docs/esp-spread.md). */
+	if (rps_on(ifindex, name, q, sizeof(q), mask, sizeof(mask)) == 1)
+		pr_warn("ESP spreading: %s has RPS on (%s rps_cpus %s): it "
+			"steers the spread packets back to those CPUs; turn it "
+			"off: echo 0 > /sys/class/net/%s/queues/%s/rps_cpus\n",
+			name, q, mask, name, q);
 }
 
 static void hook_detach(struct vta_spreader *s, struct hook *h)
@@ -396,18 +511,16 @@ static void peer_cb(void *ctx, const char *tunnel, int ifindex, int family,
 		    const union vta_addr *peer, bool esp, bool natt)
 {
 	struct peers_ctx *x = ctx;
-	const struct vta_spread_conf *sc = &x->s->c->spread;
-	struct spread_peer v = { .ncpus = sc->ncpus,
-				 .block_shift = sc->block_shift };
+	const struct vta_spread_conf *sc = vta_tunnel_spread(x->s->c, tunnel);
+	struct spread_peer v = { 0 };
 	int fd = bpf_map__fd(x->s->skel->maps.spread_peers);
 	__u32 a;
 
 	/* vta_spread parses IPv4 only (the tunnels AWS offers) */
-	if (family != AF_INET || x->n == VTA_SPREAD_PEERS_MAX)
+	if (!sc || family != AF_INET || x->n == VTA_SPREAD_PEERS_MAX)
 		return;
-	if (x->s->c->spread_tunnels.n &&
-	    !vta_patterns_match(&x->s->c->spread_tunnels, tunnel))
-		return;
+	v.ncpus = sc->ncpus;
+	v.block_shift = sc->block_shift;
 	memcpy(&a, peer->b, 4);
 	v.flags = (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
 	memcpy(v.cpus, sc->cpus, sizeof(v.cpus));

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "print.h"
 #include "seedrules.h"
+#include "pcrypt.h"
 #include "spread.h"
 
 /*
@@ -502,6 +503,7 @@ static int print_not_loaded(const char *root, const char *why)
 	open_json_array("peers");
 	close_json_array();
 	print_null(PRINT_JSON, "spread", NULL);
+	print_null(PRINT_JSON, "pcrypt", NULL);
 	print_kfeatures(NULL, -1);
 	print_features();
 	close_json_object();
@@ -605,6 +607,7 @@ int cmd_status(int argc, char **argv)
 		print_text("  (none)\n");
 	print_peers(&m);
 	vta_spread_status(root, ifs, n);
+	vta_pcrypt_status();
 	print_features();
 	close_json_object();
 	free(ifs);
@@ -629,7 +632,10 @@ const struct vta_cmd vta_cmd_status = {
 		"[esp] spread: its lease, CPUs and queue sizes, each WAN interface "
 		"with vta_spread's XDP mode (or the foreign XDP program that keeps "
 		"it off), the spread peers and vta_spread's counters (\"spread\", "
-		"null when off). On a LAN "
+		"null when off). The kernel's pcrypt instances ([esp] pcrypt), "
+		"with the CPUs they decrypt and encrypt on, their priority "
+		"against the plain AEAD's (whether new SAs get them) and their "
+		"reference count (\"pcrypt\", null when there is none). On a LAN "
 		"interface without native XDP it names the cause (no job: the guard "
 		"is off, the default; XDP off by "
 		"configuration, MTU above the driver's XDP limit, ENA channels, "

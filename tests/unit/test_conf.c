@@ -276,26 +276,26 @@ static void test_liveness_keys(void **state)
 	assert_int_equal(c.live_deadline_ms, 900);
 	assert_int_equal(c.live_misses, 5);
 	assert_int_equal(c.live_rise, 2);
-	assert_int_equal(c.n_probes, 2);
-	assert_string_equal(c.probes[0].tunnel, "vti1");
-	assert_int_equal(c.probes[0].mode, VTA_PROBE_ADDR);
-	assert_int_equal(c.probes[0].family, AF_INET);
+	assert_int_equal(c.n_tun_conf, 2);
+	assert_string_equal(c.tun_conf[0].tunnel, "vti1");
+	assert_int_equal(c.tun_conf[0].mode, VTA_PROBE_ADDR);
+	assert_int_equal(c.tun_conf[0].family, AF_INET);
 	inet_pton(AF_INET, "169.254.44.1", &a);
-	assert_memory_equal(&c.probes[0].addr, &a, 4);
-	assert_int_equal(c.probes[1].mode, VTA_PROBE_OFF);
+	assert_memory_equal(&c.tun_conf[0].addr, &a, 4);
+	assert_int_equal(c.tun_conf[1].mode, VTA_PROBE_OFF);
 	expect_error("[liveness]\ninterval_ms = 5\n", "t.conf:2",
 		     "[liveness] interval_ms = 5", "10..10000", NULL);
 	expect_error("[liveness]\nmisses = 0\n", "[liveness] misses = 0", NULL);
 	expect_error("[tunnel vti1]\nprobe = nowhere\n",
 		     "[tunnel vti1] probe = nowhere",
 		     "must be an IPv4 or IPv6 address, off or auto", NULL);
-	expect_error("[tunnel vti1]\nport = 1\n", "unknown key (known: probe)",
+	expect_error("[tunnel vti1]\nport = 1\n", "unknown key (known: probe, spread)",
 		     NULL);
 	/* the flag form */
 	vta_conf_defaults(&c);
 	assert_int_equal(vta_conf_set_flag(&c, "probe", "vti3 fd00::1", e,
 					   sizeof(e)), 0);
-	assert_int_equal(c.probes[0].family, AF_INET6);
+	assert_int_equal(c.tun_conf[0].family, AF_INET6);
 	assert_int_not_equal(vta_conf_set_flag(&c, "probe", "vti3", e,
 					       sizeof(e)), 0);
 	assert_non_null(strstr(e, "--probe"));
@@ -353,6 +353,99 @@ static void test_spread_key(void **state)
 	assert_non_null(strstr(e, "not a CPU list"));
 }
 
+static void test_tunnel_spread(void **state)
+{
+	const struct vta_spread_conf *sc;
+	struct vta_conf c;
+
+	/* nothing spread by default */
+	assert_int_equal(load(&c, ""), 0);
+	assert_false(vta_spread_any(&c));
+	assert_null(vta_tunnel_spread(&c, "vti1"));
+	/* [esp] spread covers spread_tunnels; a tunnel's section overrides */
+	assert_int_equal(load(&c, "[esp]\nspread = cpus 0-1\nspread_tunnels = vti*\n"
+				  "[tunnel vti2]\nspread = cpus 2-3 block 8\n"
+				  "[tunnel vti3]\nspread = no\nprobe = off\n"
+				  "[tunnel xfrm9]\nspread = cpus 5\n"), 0);
+	assert_true(vta_spread_any(&c));
+	sc = vta_tunnel_spread(&c, "vti1");
+	assert_ptr_equal(sc, &c.spread);
+	sc = vta_tunnel_spread(&c, "vti2");
+	assert_non_null(sc);
+	assert_int_equal(sc->ncpus, 2);
+	assert_int_equal(sc->cpus[0], 2);
+	assert_int_equal(sc->block_shift, 3);
+	assert_null(vta_tunnel_spread(&c, "vti3"));
+	/* its section's spread, although spread_tunnels does not match */
+	sc = vta_tunnel_spread(&c, "xfrm9");
+	assert_non_null(sc);
+	assert_int_equal(sc->cpus[0], 5);
+	assert_int_equal(sc->block_shift, 6);	/* block 64 */
+	assert_null(vta_tunnel_spread(&c, "xfrm1"));
+	/* the probe of the same section is still read */
+	assert_int_equal(c.tun_conf[1].mode, VTA_PROBE_OFF);
+	/* a tunnel spread without [esp] spread */
+	assert_int_equal(load(&c, "[tunnel vti1]\nspread = cpus 1\n"), 0);
+	assert_true(vta_spread_any(&c));
+	assert_non_null(vta_tunnel_spread(&c, "vti1"));
+	assert_null(vta_tunnel_spread(&c, "vti2"));
+	expect_error("[tunnel vti1]\nspread = cpus 1 qsize 64\n", "[tunnel vti1] spread",
+		     "qsize: not here", "qsize and xdp are [esp] spread's", NULL);
+	expect_error("[tunnel vti1]\nspread = cpus 1 xdp native\n", "xdp: not here", NULL);
+	expect_error("[tunnel vti1]\nspread = yes\n", "must be no or \"cpus LIST [block N]\"", NULL);
+	expect_error("[tunnel vti1]\nspread = cpus 1-0\n", "backwards", NULL);
+}
+
+static void test_pcrypt_keys(void **state)
+{
+	const char *algs[VTA_PCRYPT_MAX_ALGS];
+	struct vta_conf c;
+	char e[512], str[64];
+
+	assert_int_equal(load(&c, ""), 0);
+	assert_true(c.pcrypt.cpus == 0);
+	/* the defaults: the seed's AEAD, the same with SHA-256, AES-GCM */
+	assert_int_equal(vta_pcrypt_algs(&c.pcrypt, algs), 3);
+	assert_string_equal(algs[0], "authenc(hmac(sha1),cbc(aes))");
+	assert_string_equal(algs[2], "rfc4106(gcm(aes))");
+	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 1-3,63\n"), 0);
+	assert_true(c.pcrypt.cpus == (0xeULL | 1ULL << 63));
+	vta_cpumask_str(c.pcrypt.cpus, str, sizeof(str));
+	assert_string_equal(str, "1-3,63");
+	vta_cpumask_str(0, str, sizeof(str));
+	assert_string_equal(str, "none");
+	vta_cpumask_str(0x15, str, sizeof(str));
+	assert_string_equal(str, "0,2,4");
+	/* more than the 16 CPUs spread takes */
+	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 0-31\npcrypt = no\n"), 0);
+	assert_true(c.pcrypt.cpus == 0);
+	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 0-31\n"
+				  "pcrypt_algs = rfc4106(gcm(aes))  authencesn(hmac(sha256),cbc(aes))\n"), 0);
+	assert_true(c.pcrypt.cpus == 0xffffffffULL);
+	assert_int_equal(vta_pcrypt_algs(&c.pcrypt, algs), 2);
+	assert_string_equal(algs[1], "authencesn(hmac(sha256),cbc(aes))");
+	expect_error("[esp]\npcrypt = yes\n", "t.conf:2", "[esp] pcrypt = yes",
+		     "must be no or \"cpus LIST\"", NULL);
+	expect_error("[esp]\npcrypt = cpus\n", "must be no or", NULL);
+	expect_error("[esp]\npcrypt = cpus 2-1\n", "backwards", NULL);
+	expect_error("[esp]\npcrypt = cpus 64\n", "CPU 64 above 63", NULL);
+	expect_error("[esp]\npcrypt_algs = cbc(aes\n", "[esp] pcrypt_algs",
+		     "'cbc(aes' is not a crypto algorithm name", NULL);
+	expect_error("[esp]\npcrypt_algs = gcm(aes))\n", "not a crypto algorithm name", NULL);
+	expect_error("[esp]\npcrypt_algs = a;b\n", "'a;b' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = \n", "no algorithm listed", NULL);
+	expect_error("[esp]\npcrypt_algs = authenc(hmac(sha512),cbc(aes))authenc(hmac(sha1),cbc(aes))x\n",
+		     "longer than 55 characters", NULL);
+	expect_error("[esp]\npcrypt_algs = a b c d e f g h i\n", "more than 8 algorithms", NULL);
+	/* the flag form names the flag */
+	vta_conf_defaults(&c);
+	assert_int_not_equal(vta_conf_set_flag(&c, "pcrypt", "cpus x", e, sizeof(e)), 0);
+	assert_non_null(strstr(e, "--pcrypt"));
+	assert_int_equal(vta_conf_set_flag(&c, "pcrypt-algs", "rfc4106(gcm(aes))", e,
+					   sizeof(e)), 0);
+	assert_int_equal(c.pcrypt.n_algs, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +458,8 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_list_flags_accumulate),
 		cmocka_unit_test(test_spread_key),
+		cmocka_unit_test(test_tunnel_spread),
+		cmocka_unit_test(test_pcrypt_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

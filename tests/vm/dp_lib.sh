@@ -188,11 +188,13 @@ dp_set_sas() {
 vta() { nsenter --net="/run/netns/$GW" "$VTA" --pin-root "$PIN" "$@"; }
 vta_verify() { vta verify --lan eth1 --wan pub0 --tunnel 'vti*' >/dev/null 2>&1; }
 
-# dp_daemon_start [OPTION...]: `vtiaccel run` in gw for eth1/pub0/vti*,
-# output appended to $T_TMP/daemon.log; its PID in DPID (cleanup
-# registered when lib.sh's t_cleanup exists).
+# dp_daemon_start [OPTION...]: `vtiaccel run` in gw for eth1/pub0/vti*
+# (with the configuration file DP_CONF when set), output appended to
+# $T_TMP/daemon.log; its PID in DPID (cleanup registered when lib.sh's
+# t_cleanup exists).
 dp_daemon_start() {
-	nsenter --net="/run/netns/$GW" "$VTA" run --pin-root "$PIN" --lan eth1 --wan pub0 \
+	nsenter --net="/run/netns/$GW" "$VTA" ${DP_CONF:+--config "$DP_CONF"} \
+		run --pin-root "$PIN" --lan eth1 --wan pub0 \
 		--tunnel 'vti*' "$@" >> "$T_TMP/daemon.log" 2>&1 &
 	DPID=$!
 	! declare -F t_cleanup >/dev/null || t_cleanup t_bg_kill "$DPID"
@@ -238,6 +240,25 @@ dp_at_least() {
 dp_sa_pkts() {
 	ip -n "$1" -s xfrm state get src "$2" dst "$3" proto esp spi "$4" ${5:+mark $5} |
 		awk '/lifetime current:/ { getline; sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); print; exit }'
+}
+
+# dp_capture_vpc_lan OUT: dp_pkt.py's crafted sequence (UDP, TCP, ICMP)
+# sent from vpc to lan across the tunnel, captured at lan into OUT.
+dp_capture_vpc_lan() {
+	local out=$1 pid vmac pmac
+	vmac=$(ip -n "$VPC" -j link show eth0 | jq -r '.[0].address')
+	pmac=$(ip -n "$PEER" -j link show eth1 | jq -r '.[0].address')
+	ns_exec "$LAN" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
+		"src host $VPC_IP and dst host $LAN_IP and (udp or tcp or icmp)" 2>"$out.err" &
+	pid=$!
+	wait_until 15 grep -q 'listening on' "$out.err" || { kill "$pid"; return 1; }
+	ns_exec "$VPC" $PKT send eth0 "$vmac" "$pmac" $VPC_IP $LAN_IP >/dev/null
+	if ! wait_pid_gone 15 "$pid"; then
+		kill "$pid"; wait "$pid" 2>/dev/null
+		echo "  not all crafted packets reached lan"
+		return 1
+	fi
+	wait "$pid" 2>/dev/null || true
 }
 
 # dp_xfrm_errors NS: the non-zero lines of /proc/net/xfrm_stat.

@@ -37,9 +37,6 @@ t_cleanup "rm -rf $BPIN"
 t_cleanup dp_netns_del
 dp_seed_topology
 
-VPC_MAC=$(ip -n "$VPC" -j link show eth0 | jq -r '.[0].address')
-PEER_E1=$(ip -n "$PEER" -j link show eth1 | jq -r '.[0].address')
-
 t_check "kernel path: vpc -> lan ping within 20 s" wait_until 20 ping_ok "$VPC" $LAN_IP
 
 # --- the program -------------------------------------------------------------
@@ -90,24 +87,8 @@ kthread_runtime() {
 	[ -n "$p" ] && awk '{ print $1 }' "/proc/$p/schedstat" || echo 0
 }
 
-# capture_crafted OUT: the crafted sequence vpc -> lan, captured at lan.
-capture_crafted() {
-	local out=$1 pid
-	ns_exec "$LAN" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
-		"src host $VPC_IP and dst host $LAN_IP and (udp or tcp or icmp)" 2>"$out.err" &
-	pid=$!
-	wait_until 15 grep -q 'listening on' "$out.err" || { kill "$pid"; return 1; }
-	ns_exec "$VPC" $PKT send eth0 "$VPC_MAC" "$PEER_E1" $VPC_IP $LAN_IP >/dev/null
-	if ! wait_pid_gone 15 "$pid"; then
-		kill "$pid"; wait "$pid" 2>/dev/null
-		echo "  not all crafted packets reached lan"
-		return 1
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
 # the reference: the kernel alone
-t_check "kernel path: crafted sequence vpc -> lan arrives" capture_crafted "$T_TMP/kernel.pcap"
+t_check "kernel path: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/kernel.pcap"
 
 set_peer $PEER_PUB
 lease 3600
@@ -131,7 +112,7 @@ ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid2=$!
 t_cleanup t_bg_kill "$spid2"
 t_check "TCP lan -> vpc: 256 KiB sent and echoed intact" \
 	ns_exec "$LAN" timeout 90 $PKT tcp-send $VPC_IP 5001 262144
-t_check "spread: crafted sequence vpc -> lan arrives" capture_crafted "$T_TMP/spread.pcap"
+t_check "spread: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/spread.pcap"
 if [ -s "$T_TMP/kernel.pcap" ] && [ -s "$T_TMP/spread.pcap" ]; then
 	t_check "lan receives byte-identical packets with and without the spreading" \
 		$PKT compare "$T_TMP/kernel.pcap" "$T_TMP/spread.pcap" $VPC_IP $LAN_IP

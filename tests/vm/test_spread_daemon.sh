@@ -15,7 +15,11 @@
 # runs out and it passes the ESP to the kernel (pass_lease grows,
 # redirected stops), and the flood loses no packet; a new daemon replaces
 # the stale program and spreads again; SIGTERM takes it off pub0 and
-# removes its pins.
+# removes its pins.  Per tunnel: `[tunnel vti1] spread = cpus 1 block 8`
+# alone spreads vti1's peer over CPU 1 in blocks of 8 (status, counters);
+# `[esp] spread` with `[tunnel vti1] spread = no` leaves vti1's peer to
+# the kernel (pass_unknown).  RPS on pub0: the daemon warns, with the
+# fix.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -111,6 +115,62 @@ t_check "vta_spread is off pub0" test "$(pub0_xdp)" = 0
 t_check "its pins are gone" eval "! ls $PIN/spread_* $PIN/progs/vta_spread 2>/dev/null"
 t_check "vpc -> lan: 10 of 10 pings answered without it" \
 	ns_exec "$VPC" ping -n -q -c 10 -i 0.05 -W 2 $LAN_IP
+
+# --- per tunnel: [tunnel vti1] spread ------------------------------------------------
+
+# its own CPUs and block, without [esp] spread
+printf '[tunnel vti1]\nspread = cpus 1 block 8\n' > "$T_TMP/tunnel.conf"
+DP_CONF=$T_TMP/tunnel.conf dp_daemon_start --liveness no
+f0=$T_FAIL
+t_check "[tunnel vti1] spread = cpus 1 block 8 alone: vta_spread attached within 180 s" \
+	wait_until 180 attached
+t_check "vti1's peer spread over CPU 1 in blocks of 8, the CPUMAP holding CPU 1 only" \
+	wait_until 30 eval "vta status -j | jq -e '[.spread.peers[] | {peer, block, cpus}] ==
+		[{\"peer\": \"$PEER_PUB\", \"block\": 8, \"cpus\": [1]}] and
+		[.spread.cpus[].cpu] == [1]' >/dev/null"
+[ "$T_FAIL" = "$f0" ] || { dp_daemon_why; vta status -j | jq -c .spread; }
+r0=$(counter redirected)
+t_check "vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
+t_check "their ESP was redirected (>= 20)" eval "dp_at_least redirected $(($(counter redirected) - r0)) 20"
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+
+# [esp] spread for every tunnel but vti1
+printf '[esp]\nspread = cpus 0-1\n[tunnel vti1]\nspread = no\n' > "$T_TMP/tunnel.conf"
+DP_CONF=$T_TMP/tunnel.conf dp_daemon_start --liveness no
+f0=$T_FAIL
+t_check "[esp] spread with [tunnel vti1] spread = no: attached, healthy within 180 s" \
+	wait_until 180 eval "attached && vta status >/dev/null 2>&1"
+t_check "and vti1's peer is not spread" eval "[ \"\$(vta status -j | jq -c .spread.peers)\" = '[]' ]"
+[ "$T_FAIL" = "$f0" ] || dp_daemon_why
+r0=$(counter redirected) u0=$(counter pass_unknown)
+t_check "vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
+t_check "their ESP was passed to the kernel (pass_unknown >= 20)" \
+	eval "dp_at_least pass_unknown $(($(counter pass_unknown) - u0)) 20"
+t_check "and none was redirected" test "$(counter redirected)" = "$r0"
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+
+# --- RPS on the WAN: the daemon says so ------------------------------------------------
+
+# `ip netns exec` gives the daemon gw's own sysfs (pub0's RPS mask), and a
+# fresh /sys without the bpffs: its pins go to a bpffs of their own.
+RPSB=/run/${T_PREFIX}bpf
+mkdir -p "$RPSB" && mount -t bpf bpf "$RPSB"
+t_cleanup "umount $RPSB 2>/dev/null; rmdir $RPSB 2>/dev/null"
+ip netns exec "$GW" sh -c 'echo 1 > /sys/class/net/pub0/queues/rx-0/rps_cpus'
+ip netns exec "$GW" "$VTA" run --pin-root "$RPSB/p" --lan eth1 --wan pub0 \
+	--tunnel 'vti*' --liveness no --spread "cpus 0-1" > "$T_TMP/rps.log" 2>&1 &
+rpid=$!
+t_cleanup t_bg_kill "$rpid"
+f0=$T_FAIL
+t_check "RPS on pub0: the daemon warns within 180 s, naming the queue, its mask and the fix" \
+	wait_until 180 grep -q 'pub0 has RPS on (rx-0 rps_cpus 1).*echo 0 > /sys/class/net/pub0/queues/rx-0/rps_cpus' \
+	"$T_TMP/rps.log"
+[ "$T_FAIL" = "$f0" ] || sed 's/^/    rps daemon: /' "$T_TMP/rps.log" | tail -5
+kill "$rpid"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$rpid"
+ip netns exec "$GW" sh -c 'echo 0 > /sys/class/net/pub0/queues/rx-0/rps_cpus'
 
 t_check "no replay-window drops (XfrmInStateSeqError +0)" test "$(seqerr)" = "$seq0"
 t_check "no xfrm errors in gw" test -z "$(dp_xfrm_errors "$GW")"
