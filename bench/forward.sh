@@ -57,7 +57,7 @@
 #
 # Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
 # DIRS="lan->tun tun->lan", VARIANTS="e a b c n f x s v g p" (+ o with
-# VTA_OLD), PROFILE=1.
+# VTA_OLD), PROFILE=1, PERF (variants to profile with perf, e.g. "c v").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/net/lib/ns.sh
@@ -427,6 +427,49 @@ END {
 	printf "goals (bench/README.md): vtiaccel run <= 0.85 x c and <= 1.1 x n, both directions, 1 and 1000 flows\n"
 	printf "%s", warn
 }' "$NT_DIR/results"
+
+# PERF="c v": where CPU $CPU's time goes, per kernel/BPF symbol, in one
+# window of 1,000 flows LAN -> tunnel of each variant (perf record -e
+# cpu-clock: this VM has no hardware counters).  The CPU runs generator,
+# router and sink, fully busy, so a symbol's share of the samples times
+# 1/pps is its ns per packet; the table puts the variants side by side.
+perf_profile() {
+	local v=$1 pid pps
+	setup "$v" || { teardown "$v"; return 1; }
+	perf record -q -e cpu-clock -F 4999 -C "$CPU" -o "$NT_DIR/perf.$v" >/dev/null 2>&1 &
+	pid=$!
+	read -r pps _ < <(measure "$v" 1000 "lan->tun")
+	kill -INT "$pid"
+	wait "$pid"
+	teardown "$v"
+	# PERF_DIR: keep the recording (perf annotate, perf report)
+	[ -z "${PERF_DIR:-}" ] || cp "$NT_DIR/perf.$v" "$PERF_DIR/perf.$v.data"
+	perf report -q -i "$NT_DIR/perf.$v" --stdio --no-children --sort sym 2>/dev/null |
+		awk -v v="$v" -v pps="$pps" '$1 ~ /%$/ { p = $1; sub(/%/, "", p); $1 = ""; $2 = "";
+			sub(/^ +/, ""); printf "%s\t%s\t%.1f\n", v, $0, p / 100 * 1e9 / pps }' >> "$NT_DIR/perf.tsv"
+	echo "forward: perf $(name "$v"): $pps pps, $(awk -v p="$pps" 'BEGIN { printf "%.1f", 1e9 / p }') ns/packet on CPU $CPU"
+}
+
+if [ -n "${PERF:-}" ] && command -v perf >/dev/null; then
+	echo
+	: > "$NT_DIR/perf.tsv"
+	for v in $PERF; do perf_profile "$v"; done
+	echo "forward: ns/packet per symbol (CPU $CPU: generator, router and sink), 1000 flows lan->tun, symbols >= 3 ns in one variant:"
+	awk -F'\t' -v vs="$PERF" '
+		{ ns[$2 SUBSEP $1] = $3; sym[$2] = 1 }
+		END {
+			n = split(vs, V, " ")
+			printf "%-48s", "symbol"; for (i = 1; i <= n; i++) printf " %8s", V[i]; printf "\n"
+			for (s in sym) {
+				big = 0
+				for (i = 1; i <= n; i++) if (ns[s SUBSEP V[i]] >= 3) big = 1
+				if (!big) continue
+				printf "%-48s", substr(s, 1, 48)
+				for (i = 1; i <= n; i++) printf " %8.1f", ns[s SUBSEP V[i]]
+				printf "\n"
+			}
+		}' "$NT_DIR/perf.tsv" | (read -r h; echo "$h"; sort -k2 -g -r)
+fi
 
 if [ "$PROFILE" = 1 ]; then
 	echo

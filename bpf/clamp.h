@@ -238,6 +238,15 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	__u8 th[14];
 	int r, q0, q14;
 
+	/* The network header is at 0 (VTI) or 14 (Ethernet): where the
+	 * bytes could be either, every reading must say "no SYN".  First:
+	 * almost every packet is not a SYN, and this reads only the skb's
+	 * linear bytes (the socket below is another cache line, often of
+	 * another CPU's or namespace's sender). */
+	q0 = vta_out_quick(skb, 0);
+	q14 = vta_out_quick(skb, ETH_HLEN);
+	if ((q0 == 1 && q14 != 0) || (q14 == 1 && q0 != 0))
+		return TC_ACT_OK;
 	/* This host's own TCP (a socket in any state but CLOSE): the
 	 * FORWARD rule never saw it.  A packet the fast path redirected
 	 * still carries its sender's socket when that sender is in another
@@ -247,12 +256,6 @@ static __always_inline int vta_tun_out_main(struct __sk_buff *skb)
 	 * every packet a dummy socket in CLOSE. */
 	sk = skb->sk;
 	if (sk && sk->state != BPF_TCP_CLOSE)
-		return TC_ACT_OK;
-	/* The network header is at 0 (VTI) or 14 (Ethernet): where the
-	 * bytes could be either, every reading must say "no SYN". */
-	q0 = vta_out_quick(skb, 0);
-	q14 = vta_out_quick(skb, ETH_HLEN);
-	if ((q0 == 1 && q14 != 0) || (q14 == 1 && q0 != 0))
 		return TC_ACT_OK;
 	if (!vta_out_tcp(skb, &p, &more))
 		return TC_ACT_OK;

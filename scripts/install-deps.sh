@@ -10,11 +10,12 @@ set -eu
 # build
 PKGS="make bash gcc clang llvm pkg-config libbpf-dev libxdp-dev libmnl-dev
 libinih-dev libelf-dev zlib1g-dev libcmocka-dev"
-# bpftool: its own package on Debian, linux-tools on Ubuntu
+# bpftool (and perf, for bench/forward.sh PERF=): their own packages on
+# Debian, linux-tools on Ubuntu
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
 	PKGS="$PKGS linux-tools-common linux-tools-generic"
 else
-	PKGS="$PKGS bpftool"
+	PKGS="$PKGS bpftool linux-perf"
 fi
 # tests, benchmarks, demo
 # (tests/unit/commands.py checks that every command the scripts call
