@@ -171,9 +171,18 @@ t_check "the instance stays, above the plain AEAD" \
 
 # --- off while SAs hold it, then once none does -------------------------------------
 
+# the SAs that hold it keep working while it is retired: a flood across
+ns_exec "$VPC" ping -n -q -c 400 -i 0.02 -W 2 $LAN_IP > "$T_TMP/flood2.out" 2>&1 &
+fpid=$!
+t_cleanup t_bg_kill "$fpid"
 dp_daemon_start --liveness no
 t_check "a daemon without pcrypt retires it within 120 s (priority 0)" \
 	wait_until 120 eval "[ \"\$(crypto priority)\" = 0 ]"
+if wait "$fpid"; then frc=0; else frc=$?; fi
+t_check "ping flood across the retiring: 400 of 400 answered (the SAs holding it go on)" \
+	eval "[ $frc = 0 ] && grep -q ' 0% packet loss' $T_TMP/flood2.out"
+[ "$frc" = 0 ] || sed 's/^/# /' "$T_TMP/flood2.out"
+t_check "and both directions still pass after it: lan -> vpc 20 of 20" pings "$LAN" $VPC_IP
 t_check "saying that SAs still use it" wait_until 10 logged 'is still used by SAs: priority 0'
 t_check "status: new SAs do not get it" wait_until 120 eval \
 	"[ \"\$(pstatus | jq -r .new_sas)\" = false ]"
