@@ -287,7 +287,8 @@ pcrypt_on() {
 		--wan none1 --tunnel none2 --liveness no --pcrypt "cpus 1-2" \
 		> "$T_TMP/pcd.log" 2>&1 &
 	pid=$!
-	wait_until 120 grep -q 'SAs created from now on' "$T_TMP/pcd.log" || rc=1
+	wait_until 120 eval "grep -q 'SAs created from now on' '$T_TMP/pcd.log' || ! kill -0 $pid"
+	grep -q 'SAs created from now on' "$T_TMP/pcd.log" || rc=1
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	ip netns del "$ns"

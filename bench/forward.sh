@@ -184,9 +184,10 @@ daemon() {
 	fi
 }
 
-# g: the guard must really be on r0, or the variant measures v again
+# g: the guard must really be on r0 in native mode (prog/xdp, not
+# prog/xdpgeneric), or the variant measures something else
 guard_attached() {
-	if ! nt_x rtr ip -d link show dev r0 | grep -q 'prog/xdp'; then
+	if ! nt_x rtr ip -d link show dev r0 | grep -q 'prog/xdp id'; then
 		echo "forward: --xdp-guard yes attached no XDP program to r0: $(tail -n 3 "$NT_DIR/vtad.out")"
 		return 1
 	fi
@@ -442,6 +443,10 @@ perf_profile() {
 	kill -INT "$pid"
 	wait "$pid"
 	teardown "$v"
+	if [ "${pps:-0}" -le 0 ]; then
+		echo "forward: perf $(name "$v"): the window did not run"
+		return 1
+	fi
 	# PERF_DIR: keep the recording (perf annotate, perf report)
 	[ -z "${PERF_DIR:-}" ] || cp "$NT_DIR/perf.$v" "$PERF_DIR/perf.$v.data"
 	perf report -q -i "$NT_DIR/perf.$v" --stdio --no-children --sort sym 2>/dev/null |

@@ -408,8 +408,10 @@ static int parse_pcrypt(const char *v, struct vta_pcrypt_conf *out, char *err,
 
 	if (!parse_bool(v, &yes, err, errlen) && !yes) {
 		out->cpus = 0;
+		out->retire = true;
 		return 0;
 	}
+	out->retire = false;
 	if (strncmp(v, "cpus", 4) || (v[4] != ' ' && v[4] != '\t'))
 		return fail(err, errlen, "must be no or \"cpus LIST\" (e.g. cpus 1-3)");
 	for (list = v + 4; *list == ' ' || *list == '\t';)
@@ -476,10 +478,17 @@ static int parse_pcrypt_algs(const char *v, struct vta_pcrypt_conf *out,
 		/* what the crypto API's names are made of, parentheses
 		 * balanced: authenc(hmac(sha1),cbc(aes)) */
 		for (c = s, depth = 0; c < e && depth >= 0; c++) {
+			/* a name before "(", an argument before "," and ")" */
+			if (strchr("(,)", *c) &&
+			    (c == s || strchr("(,", c[-1]) ||
+			     (*c == '(' && c[-1] == ')')))
+				break;
 			if (*c == '(')
 				depth++;
 			else if (*c == ')')
 				depth--;
+			else if (*c == ',' && !depth)
+				break;
 			else if (!isalnum((unsigned char)*c) && !strchr(",-_", *c))
 				break;
 		}
@@ -591,7 +600,7 @@ static const struct conf_key {
 	[K_SPREAD_TUNNELS] = { "esp", "spread_tunnels", "spread-tunnels",
 		"tunnel interfaces whose peer's ESP is spread, names or patterns (all)" },
 	[K_PCRYPT] = { "esp", "pcrypt", "pcrypt",
-		"decrypt (and encrypt) each SA on several CPUs with the kernel's pcrypt, in order, \"cpus LIST\", or no, the default; SAs created afterwards use it (docs/esp-spread.md)" },
+		"decrypt (and encrypt) each SA on several CPUs with the kernel's pcrypt, in order, \"cpus LIST\"; no takes its instances out of use; unset leaves them as they are; SAs created afterwards follow (docs/esp-spread.md)" },
 	[K_PCRYPT_ALGS] = { "esp", "pcrypt_algs", "pcrypt-algs",
 		"the SAs' AEADs pcrypt wraps (authenc(hmac(sha1),cbc(aes)) authenc(hmac(sha256),cbc(aes)) rfc4106(gcm(aes)))" },
 };

@@ -90,7 +90,9 @@ struct vta_tunnel_conf {
 #define VTA_PCRYPT_MAX_ALGS	8
 #define VTA_PCRYPT_NAME_MAX	56	/* "pcrypt(" NAME ")" fits CRYPTO_MAX_NAME */
 struct vta_pcrypt_conf {
-	uint64_t cpus;			/* CPU bit mask; 0: off (the default) */
+	uint64_t cpus;			/* CPU bit mask; 0: not on */
+	bool retire;			/* pcrypt = no: take instances out of
+					 * use; unset: leave them alone */
 	int n_algs;			/* pcrypt_algs; 0: the defaults */
 	char algs[VTA_PCRYPT_MAX_ALGS][VTA_PCRYPT_NAME_MAX];
 };
@@ -107,7 +109,7 @@ struct vta_conf {
 	bool esp_mark;			/* [esp] mark = no */
 	struct vta_spread_conf spread;	/* [esp] spread = no */
 	struct vta_patterns spread_tunnels; /* [esp] spread_tunnels (all) */
-	struct vta_pcrypt_conf pcrypt;	/* [esp] pcrypt = no */
+	struct vta_pcrypt_conf pcrypt;	/* [esp] pcrypt (unset) */
 	bool rpf_strict;		/* [forward] rpf = loose | strict */
 	bool xdp;			/* [forward] xdp = yes */
 	bool xdp_guard;			/* [forward] xdp_guard = no */

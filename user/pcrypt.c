@@ -175,6 +175,9 @@ static const char *hint(int err)
 		       "modprobe crypto_user)";
 	case -EBUSY:
 		return "SAs still use it";
+	case -ENAMETOOLONG:
+		return "crypto_user takes driver names of 63 characters at "
+		       "most";
 	default:
 		return "";
 	}
@@ -184,7 +187,7 @@ static const char *hint(int err)
  * it cannot be read. */
 static bool read_mask(const char *which, char *buf, size_t len)
 {
-	char path[128], hex[64], *p;
+	char path[128], hex[4096], *p;
 	uint64_t m = 0;
 	FILE *f;
 
@@ -230,6 +233,35 @@ static int write_mask(const char *which, uint64_t m, const char *list)
 	return err;
 }
 
+/*
+ * The geniv wrappers ESP's outbound SAs use (echainiv(NAME), seqiv(NAME))
+ * that are built on the plain AEAD: deleted where no SA holds them, so
+ * that the next outbound SA builds its wrapper on the best NAME, pcrypt
+ * (a fresh pcrypt registration drops them itself; a raised one does not).
+ */
+static void drop_plain_wrappers(const char *name)
+{
+	char want[2][CRYPTO_MAX_NAME * 2 + 16];
+	struct alg *a;
+	int i, n = scan(&a), err;
+
+	snprintf(want[0], sizeof(want[0]), "echainiv(%s)", name);
+	snprintf(want[1], sizeof(want[1]), "seqiv(%s)", name);
+	for (i = 0; i < n; i++) {
+		if ((strcmp(a[i].name, want[0]) &&
+		     strcmp(a[i].name, want[1])) ||
+		    strstr(a[i].driver, "pcrypt("))
+			continue;
+		err = request(CRYPTO_MSG_DELALG, a[i].driver, -1);
+		if (err)
+			pr_warn("pcrypt: %s: %s%s%s: outbound SAs keep the "
+				"plain %s until it is gone\n",
+				a[i].driver, strerror(-err),
+				*hint(err) ? ": " : "", hint(err), name);
+	}
+	free(a);
+}
+
 /* Make (or raise back) the pcrypt instance of name; 0 or -errno. */
 static int instantiate(const char *name, const char *list)
 {
@@ -242,6 +274,41 @@ static int instantiate(const char *name, const char *list)
 	n = scan(&a);
 	if (n >= 0)
 		p = find(a, n, name, &plain);
+	if (p && p->priority <= plain) {
+		/* retired earlier (priority 0): made anew when no SA holds
+		 * it, its registration drops what SAs built on the plain
+		 * AEAD meanwhile; else raised above the plain AEAD */
+		snprintf(driver, sizeof(driver), "%s", p->driver);
+		err = request(CRYPTO_MSG_DELALG, driver, -1);
+		if (!err) {
+			pr_info("pcrypt: %s (retired) deleted, to be made "
+				"anew\n",
+				driver);
+			p = NULL;
+		} else if (err == -EBUSY) {
+			prio = plain + 100;
+			err = request(CRYPTO_MSG_UPDATEALG, driver, prio);
+			if (err)
+				pr_warn("[esp] pcrypt = cpus %s: raising %s to "
+					"priority %ld: %s%s%s\n",
+					list, driver, prio, strerror(-err),
+					*hint(err) ? ": " : "", hint(err));
+			else
+				pr_info("pcrypt: %s priority %ld (above %ld) "
+					"again\n",
+					driver, prio, plain);
+			free(a);
+			if (!err)
+				drop_plain_wrappers(name);
+			return err;
+		} else {
+			pr_warn("[esp] pcrypt = cpus %s: %s: %s%s%s\n", list,
+				driver, strerror(-err), *hint(err) ? ": " : "",
+				hint(err));
+			free(a);
+			return err;
+		}
+	}
 	if (n >= 0 && !p) {
 		free(a);
 		snprintf(driver, sizeof(driver), "pcrypt(%s)", name);
@@ -252,6 +319,12 @@ static int instantiate(const char *name, const char *list)
 		if (p)
 			pr_info("pcrypt: %s is %s, priority %ld\n", name,
 				p->driver, p->priority);
+		if (p && strlen(p->driver) >= CRYPTO_MAX_NAME)
+			pr_warn("pcrypt: %s: a driver name of %zu characters: "
+				"crypto_user cannot delete or retire it (%d at "
+				"most)\n",
+				p->driver, strlen(p->driver),
+				CRYPTO_MAX_NAME - 1);
 	}
 	if (n < 0) {
 		pr_warn("[esp] pcrypt = cpus %s: /proc/crypto: %s\n", list,
@@ -272,24 +345,8 @@ static int instantiate(const char *name, const char *list)
 		free(a);
 		return err ? err : -ENOENT;
 	}
-	err = 0;
-	if (p->priority <= plain) {
-		/* retired earlier (priority 0): above the plain AEAD again */
-		prio = plain + 100;
-		snprintf(driver, sizeof(driver), "%s", p->driver);
-		err = request(CRYPTO_MSG_UPDATEALG, driver, prio);
-		if (err)
-			pr_warn("[esp] pcrypt = cpus %s: raising %s to "
-				"priority "
-				"%ld: %s%s%s\n",
-				list, driver, prio, strerror(-err),
-				*hint(err) ? ": " : "", hint(err));
-		else
-			pr_info("pcrypt: %s priority %ld (above %ld) again\n",
-				driver, prio, plain);
-	}
 	free(a);
-	return err;
+	return 0;
 }
 
 int vta_pcrypt_setup(const struct vta_pcrypt_conf *pc)
@@ -299,8 +356,13 @@ int vta_pcrypt_setup(const struct vta_pcrypt_conf *pc)
 	char list[256];
 	int i, n, err, kept;
 
-	if (!pc->cpus)
-		return vta_pcrypt_retire(pc, &kept);
+	if (!pc->cpus) {
+		/* pcrypt = no; unset: left as they are.  Not being able to
+		 * take them out of use does not stop the daemon. */
+		if (pc->retire)
+			vta_pcrypt_retire(pc, &kept);
+		return 0;
+	}
 	vta_cpumask_str(pc->cpus, list, sizeof(list));
 	m = pc->cpus & ~online;
 	if (online && m) {

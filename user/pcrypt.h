@@ -16,10 +16,12 @@
 
 /*
  * Daemon start.  pcrypt = cpus LIST: an instance for every AEAD of
- * pcrypt_algs (kept when there already is one, its priority raised back
- * above the plain AEAD's when it was retired) and both parallel masks set
- * to LIST.  pcrypt = no: vta_pcrypt_retire().  0 or -errno, logged with
- * the key, the kernel feature that is missing and what to do.
+ * pcrypt_algs (kept when there already is one; a retired one is made
+ * anew when no SA holds it, else raised back above the plain AEAD) and
+ * both parallel masks set to LIST: 0 or -errno, logged with the key, the
+ * kernel feature that is missing and what to do.  pcrypt = no:
+ * vta_pcrypt_retire(), its failures logged, not returned.  Unset:
+ * nothing.
  */
 int vta_pcrypt_setup(const struct vta_pcrypt_conf *pc);
 /*

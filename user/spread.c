@@ -396,7 +396,7 @@ void vta_spreader_attach(struct vta_spreader *s, int ifindex, const char *name)
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	__u32 want, cur_flags, cur;
 	struct hook *h;
-	char other[64], q[32], mask[160];
+	char other[64], q[32], mask[2048];
 	int fd, err, old_fd = -1;
 
 	if (!s)

@@ -417,8 +417,13 @@ static void test_pcrypt_keys(void **state)
 	vta_cpumask_str(0x15, str, sizeof(str));
 	assert_string_equal(str, "0,2,4");
 	/* more than the 16 CPUs spread takes */
+	assert_false(c.pcrypt.retire);
+	/* unset: left alone; no: taken out of use */
 	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 0-31\npcrypt = no\n"), 0);
 	assert_true(c.pcrypt.cpus == 0);
+	assert_true(c.pcrypt.retire);
+	assert_int_equal(load(&c, ""), 0);
+	assert_false(c.pcrypt.retire);
 	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 0-31\n"
 				  "pcrypt_algs = rfc4106(gcm(aes))  authencesn(hmac(sha256),cbc(aes))\n"), 0);
 	assert_true(c.pcrypt.cpus == 0xffffffffULL);
@@ -433,6 +438,11 @@ static void test_pcrypt_keys(void **state)
 		     "'cbc(aes' is not a crypto algorithm name", NULL);
 	expect_error("[esp]\npcrypt_algs = gcm(aes))\n", "not a crypto algorithm name", NULL);
 	expect_error("[esp]\npcrypt_algs = a;b\n", "'a;b' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = ()\n", "'()' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = a(,)\n", "'a(,)' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = a(b,)\n", "'a(b,)' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = a(b)(c)\n", "'a(b)(c)' is not a crypto", NULL);
+	expect_error("[esp]\npcrypt_algs = a,b\n", "'a,b' is not a crypto", NULL);
 	expect_error("[esp]\npcrypt_algs = \n", "no algorithm listed", NULL);
 	expect_error("[esp]\npcrypt_algs = authenc(hmac(sha512),cbc(aes))authenc(hmac(sha1),cbc(aes))x\n",
 		     "longer than 55 characters", NULL);

@@ -242,23 +242,46 @@ dp_sa_pkts() {
 		awk '/lifetime current:/ { getline; sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); print; exit }'
 }
 
-# dp_capture_vpc_lan OUT: dp_pkt.py's crafted sequence (UDP, TCP, ICMP)
-# sent from vpc to lan across the tunnel, captured at lan into OUT.
-dp_capture_vpc_lan() {
-	local out=$1 pid vmac pmac
-	vmac=$(ip -n "$VPC" -j link show eth0 | jq -r '.[0].address')
-	pmac=$(ip -n "$PEER" -j link show eth1 | jq -r '.[0].address')
-	ns_exec "$LAN" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
-		"src host $VPC_IP and dst host $LAN_IP and (udp or tcp or icmp)" 2>"$out.err" &
+# dp_capture_crafted vpc-lan|lan-vpc OUT: dp_pkt.py's crafted sequence
+# (UDP, TCP, ICMP) sent across the tunnel in that direction, captured at
+# the receiving end into OUT until all of it arrived or 15 s passed.
+dp_capture_crafted() {
+	local out=$2 pid sns rns sip dip smac nmac
+	if [ "$1" = vpc-lan ]; then
+		sns=$VPC rns=$LAN sip=$VPC_IP dip=$LAN_IP
+		smac=$(ip -n "$VPC" -j link show eth0 | jq -r '.[0].address')
+		nmac=$(ip -n "$PEER" -j link show eth1 | jq -r '.[0].address')
+	else
+		sns=$LAN rns=$VPC sip=$LAN_IP dip=$VPC_IP
+		smac=$(ip -n "$LAN" -j link show eth0 | jq -r '.[0].address')
+		nmac=$(ip -n "$GW" -j link show eth1 | jq -r '.[0].address')
+	fi
+	ns_exec "$rns" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
+		"src host $sip and dst host $dip and (udp or tcp or icmp)" 2>"$out.err" &
 	pid=$!
 	wait_until 15 grep -q 'listening on' "$out.err" || { kill "$pid"; return 1; }
-	ns_exec "$VPC" $PKT send eth0 "$vmac" "$pmac" $VPC_IP $LAN_IP >/dev/null
+	ns_exec "$sns" $PKT send eth0 "$smac" "$nmac" $sip $dip >/dev/null
 	if ! wait_pid_gone 15 "$pid"; then
 		kill "$pid"; wait "$pid" 2>/dev/null
-		echo "  not all crafted packets reached lan"
+		echo "  not all crafted packets arrived"
 		return 1
 	fi
 	wait "$pid" 2>/dev/null || true
+}
+
+# dp_tcp_both_ways BYTES TIMEOUT: a TCP connection lan -> vpc, then one
+# vpc -> lan, each sending BYTES that the far end echoes (dp_pkt.py
+# tcp-serve/tcp-send): two checks.
+dp_tcp_both_ways() {
+	local spid
+	ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid=$!
+	t_cleanup t_bg_kill "$spid"
+	t_check "TCP lan -> vpc: $(($1 / 1024)) KiB sent and echoed intact" \
+		ns_exec "$LAN" timeout "$2" $PKT tcp-send $VPC_IP 5001 "$1"
+	ns_exec "$LAN" $PKT tcp-serve $LAN_IP 5002 & spid=$!
+	t_cleanup t_bg_kill "$spid"
+	t_check "TCP vpc -> lan: $(($1 / 1024)) KiB sent and echoed intact" \
+		ns_exec "$VPC" timeout "$2" $PKT tcp-send $LAN_IP 5002 "$1"
 }
 
 # dp_xfrm_errors NS: the non-zero lines of /proc/net/xfrm_stat.

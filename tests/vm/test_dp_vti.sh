@@ -22,30 +22,10 @@
 
 dp_require tcpdump
 
-# capture_crafted OUT: send the crafted sequence from lan, capture it at
-# vpc until all of it arrived (tcpdump -c exits) or 15 s pass.
-capture_crafted() {
-	local out=$1 pid
-	ns_exec "$VPC" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
-		"src host $LAN_IP and dst host $VPC_IP and (udp or tcp or icmp)" \
-		2>"$out.err" &
-	pid=$!
-	wait_until 15 grep -q 'listening on' "$out.err" || { kill "$pid"; return 1; }
-	ns_exec "$LAN" $PKT send eth0 "$LAN_MAC" "$GW_MAC" $LAN_IP $VPC_IP >/dev/null
-	if ! wait_pid_gone 15 "$pid"; then
-		kill "$pid"; wait "$pid" 2>/dev/null
-		echo "  not all crafted packets reached vpc"
-		return 1
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
 # --- topology ---------------------------------------------------------------
 
 t_cleanup dp_netns_del
 dp_seed_topology
-LAN_MAC=$(ip -n "$LAN" -j link show eth0 | jq -r '.[0].address')
-GW_MAC=$(ip -n "$GW" -j link show eth1 | jq -r '.[0].address')
 
 # The kernel path first (also loads the crypto modules: seconds).
 t_check "kernel path: lan -> vpc ping within 20 s" wait_until 20 ping_ok "$LAN" $VPC_IP
@@ -56,7 +36,7 @@ have_ipt=
 if ns_exec "$GW" iptables -t mangle -I FORWARD -o vti1 -p tcp -m tcp \
 	--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu 2>"$T_TMP/ipt.err"; then
 	have_ipt=1
-	t_check "kernel path: crafted sequence reaches vpc" capture_crafted "$T_TMP/kernel.pcap"
+	t_check "kernel path: crafted sequence reaches vpc" dp_capture_crafted lan-vpc "$T_TMP/kernel.pcap"
 	ns_exec "$GW" iptables -t mangle -D FORWARD -o vti1 -p tcp -m tcp \
 		--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
 else
@@ -102,14 +82,7 @@ t_check "lan learnt the path MTU 1436" \
 # the machine is.  Each direction carries 128 KiB of data plus its echo.
 tcp_tun0=$(dp_counter eth1 fwd_to_tunnel bytes)
 tcp_lan0=$(dp_counter vti1 fwd_to_lan bytes)
-ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid=$!
-t_cleanup t_bg_kill "$spid"
-t_check "TCP lan -> vpc: 128 KiB sent and echoed intact" \
-	ns_exec "$LAN" timeout 60 $PKT tcp-send $VPC_IP 5001 131072
-ns_exec "$LAN" $PKT tcp-serve $LAN_IP 5002 & spid2=$!
-t_cleanup t_bg_kill "$spid2"
-t_check "TCP vpc -> lan: 128 KiB sent and echoed intact" \
-	ns_exec "$VPC" timeout 60 $PKT tcp-send $LAN_IP 5002 131072
+dp_tcp_both_ways 131072 60
 t_check "TCP took the fast path (eth1 fwd_to_tunnel bytes: >= 90% of the 256 KiB)" \
 	dp_grew "fwd_to_tunnel bytes" "$(dp_counter eth1 fwd_to_tunnel bytes)" "$tcp_tun0" 235930
 t_check "TCP took the fast path (vti1 fwd_to_lan bytes: >= 90% of the 256 KiB)" \
@@ -118,7 +91,7 @@ t_check "TCP took the fast path (vti1 fwd_to_lan bytes: >= 90% of the 256 KiB)" 
 # --- identical to the kernel path -------------------------------------------
 
 to_tun1=$(dp_counter eth1 fwd_to_tunnel)
-t_check "fast path: crafted sequence reaches vpc" capture_crafted "$T_TMP/fast.pcap"
+t_check "fast path: crafted sequence reaches vpc" dp_capture_crafted lan-vpc "$T_TMP/fast.pcap"
 t_check "the crafted sequence took the fast path (>= 9 of 10 fwd_to_tunnel)" \
 	dp_grew fwd_to_tunnel "$(dp_counter eth1 fwd_to_tunnel)" "$to_tun1" 9
 if [ -n "$have_ipt" ] && [ -s "$T_TMP/kernel.pcap" ] && [ -s "$T_TMP/fast.pcap" ]; then

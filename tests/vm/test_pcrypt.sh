@@ -15,11 +15,13 @@
 # SA's echainiv is built on it) and carry ping and TCP (echoed intact) both
 # ways, and a crafted UDP/TCP/ICMP sequence byte for byte as the plain AEAD
 # did, with no replay-window drop; SIGKILL under a ping flood loses
-# nothing (pcrypt is kernel state with no lease); a daemon started without
-# pcrypt takes it out of use while SAs hold it (priority 0: SAs created
-# then get the plain AEAD), one with pcrypt raises it again, and one
-# without deletes it once no SA holds it; a CPU that is not online stops
-# the daemon naming the key.
+# nothing (pcrypt is kernel state with no lease); a daemon with pcrypt
+# unset leaves it alone; `--pcrypt no` takes it out of use while SAs hold
+# it (priority 0: SAs created then get the plain AEAD, the old ones go on
+# under a ping flood); pcrypt on again makes the unused retired instance
+# anew and new SAs, outbound included, get it; `--pcrypt no` then deletes
+# it once no SA holds it; a CPU that is not online stops the daemon
+# naming the key.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -67,22 +69,34 @@ pings() {
 	grep -q ' 0% packet loss' "$T_TMP/ping.out" || { sed 's/^/    /' "$T_TMP/ping.out"; return 1; }
 }
 # the kernel keeps an instance made through crypto_user until it is
-# deleted: leave none behind for the tests after this one
-pcrypt_cleanup() {
-	local d
-	for d in $(awk '$1 == "driver" && $3 ~ /^pcrypt\(/ { print $3 }' /proc/crypto); do
-		python3 - "$d" <<-'EOF' 2>/dev/null || true
-		import socket, struct, sys
-		body = struct.pack("64s64s64sIIII", b"", sys.argv[1].encode(), b"", 3, 15, 0, 0)
-		s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 21)
-		s.send(struct.pack("IHHII", 16 + len(body), 0x11, 5, 1, 0) + body)
-		s.recv(4096)
-		EOF
-	done
+# deleted: leave none behind for the tests after this one (the SAs go
+# first, then each instance once no transform holds it)
+delalg() {
+	python3 - "$1" <<-'EOF'
+	import socket, struct, sys
+	body = struct.pack("64s64s64sIIII", b"", sys.argv[1].encode(), b"", 3, 15, 0, 0)
+	s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 21)
+	s.send(struct.pack("IHHII", 16 + len(body), 0x11, 5, 1, 0) + body)
+	err = struct.unpack_from("i", s.recv(4096), 16)[0]
+	sys.exit(1 if err else 0)
+	EOF
 }
+pcrypt_left() { awk '$1 == "driver" && $3 ~ /^pcrypt\(/ { print $3 }' /proc/crypto; }
+pcrypt_gone() {
+	local d
+	for d in $(pcrypt_left); do delalg "$d" || true; done
+	[ -z "$(pcrypt_left)" ]
+}
+pcrypt_cleanup() {
+	ip -n "$GW" xfrm state flush 2>/dev/null
+	ip -n "$PEER" xfrm state flush 2>/dev/null
+	wait_until 20 pcrypt_gone || echo "# pcrypt instances left: $(pcrypt_left | tr '\n' ' ')"
+}
+# mask FILE: a cpumask file as a number
+mask() { echo $((0x$(tr -d ',\n' < "$1"))); }
 
-t_cleanup pcrypt_cleanup
 t_cleanup dp_netns_del
+t_cleanup pcrypt_cleanup
 dp_seed_topology
 
 t_check "kernel path: vpc -> lan ping within 20 s" wait_until 20 ping_ok "$VPC" $LAN_IP
@@ -108,8 +122,8 @@ t_check "the daemon makes pcrypt($ALG) within 120 s" wait_until 120 registered
 t_check "above the plain AEAD's priority (new SAs get it)" \
 	eval "[ $(crypto priority) -gt $(plain_prio) ]"
 t_check "both parallel masks are CPU 1 within 30 s" wait_until 30 eval \
-	"[ \"\$(cat /sys/kernel/pcrypt/pdecrypt/parallel_cpumask)\" = 2 ] &&
-	 [ \"\$(cat /sys/kernel/pcrypt/pencrypt/parallel_cpumask)\" = 2 ]"
+	"[ \$(mask /sys/kernel/pcrypt/pdecrypt/parallel_cpumask) = 2 ] &&
+	 [ \$(mask /sys/kernel/pcrypt/pencrypt/parallel_cpumask) = 2 ]"
 t_check "status -j shows it: cpus 1, new SAs get it" wait_until 120 eval \
 	"vta status -j 2>/dev/null | jq -e --arg n '$ALG' '.pcrypt.decrypt_cpus == \"1\" and
 		.pcrypt.encrypt_cpus == \"1\" and
@@ -120,7 +134,7 @@ t_info "$(pstatus)"
 # the reference: the SAs made before the instance, with the plain AEAD
 # (the daemon running, so that its clamp applies to both captures)
 t_check "the daemon's maps match the kernel (verify) within 180 s" wait_until 180 vta_verify
-t_check "plain AEAD: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/kernel.pcap"
+t_check "plain AEAD: crafted sequence vpc -> lan arrives" dp_capture_crafted vpc-lan "$T_TMP/kernel.pcap"
 
 # new SAs get pcrypt; both ends' (a fresh outbound SA starts at sequence
 # 1, which the other end's old inbound SA would drop as replays)
@@ -135,15 +149,8 @@ seq0=$(seqerr)
 i0=$(dp_sa_pkts "$GW" $PEER_PUB $GW_PUB 0xc0de0002)
 t_check "vpc -> lan: 20 of 20 pings answered" pings "$VPC" $LAN_IP
 t_check "lan -> vpc: 20 of 20 pings answered" pings "$LAN" $VPC_IP
-ns_exec "$LAN" $PKT tcp-serve $LAN_IP 5002 & spid=$!
-t_cleanup t_bg_kill "$spid"
-t_check "TCP vpc -> lan: 256 KiB sent and echoed intact" \
-	ns_exec "$VPC" timeout 120 $PKT tcp-send $LAN_IP 5002 262144
-ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid2=$!
-t_cleanup t_bg_kill "$spid2"
-t_check "TCP lan -> vpc: 256 KiB sent and echoed intact" \
-	ns_exec "$LAN" timeout 120 $PKT tcp-send $VPC_IP 5001 262144
-t_check "pcrypt: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/pcrypt.pcap"
+dp_tcp_both_ways 262144 120
+t_check "pcrypt: crafted sequence vpc -> lan arrives" dp_capture_crafted vpc-lan "$T_TMP/pcrypt.pcap"
 if [ -s "$T_TMP/kernel.pcap" ] && [ -s "$T_TMP/pcrypt.pcap" ]; then
 	t_check "lan receives byte-identical packets (UDP, TCP, ICMP) with and without pcrypt" \
 		$PKT compare "$T_TMP/kernel.pcap" "$T_TMP/pcrypt.pcap" $VPC_IP $LAN_IP
@@ -169,15 +176,25 @@ t_check "ping flood across the kill: 500 of 500 answered" \
 t_check "the instance stays, above the plain AEAD" \
 	eval "registered && [ $(crypto priority) -gt $(plain_prio) ]"
 
-# --- off while SAs hold it, then once none does -------------------------------------
+# --- unset: left alone ---------------------------------------------------------------
+
+dp_daemon_start --liveness no
+t_check "a daemon with pcrypt unset: up (verify) within 180 s" wait_until 180 vta_verify
+t_check "and the instance is left as it was, above the plain AEAD" \
+	eval "registered && [ $(crypto priority) -gt $(plain_prio) ]"
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+
+# --- no: out of use while SAs hold it, deleted once none does -------------------------
 
 # the SAs that hold it keep working while it is retired: a flood across
 ns_exec "$VPC" ping -n -q -c 400 -i 0.02 -W 2 $LAN_IP > "$T_TMP/flood2.out" 2>&1 &
 fpid=$!
 t_cleanup t_bg_kill "$fpid"
-dp_daemon_start --liveness no
-t_check "a daemon without pcrypt retires it within 120 s (priority 0)" \
+dp_daemon_start --liveness no --pcrypt no
+t_check "--pcrypt no: the daemon retires it within 120 s (priority 0)" \
 	wait_until 120 eval "[ \"\$(crypto priority)\" = 0 ]"
+t_check "while the flood runs" kill -0 "$fpid"
 if wait "$fpid"; then frc=0; else frc=$?; fi
 t_check "ping flood across the retiring: 400 of 400 answered (the SAs holding it go on)" \
 	eval "[ $frc = 0 ] && grep -q ' 0% packet loss' $T_TMP/flood2.out"
@@ -198,19 +215,39 @@ t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
 t_check "pcrypt stays retired after the daemon (kernel state)" \
 	eval "[ \"\$(crypto priority)\" = 0 ]"
 
+# --- on again: the retired instance, unused, is made anew ------------------------------
+
 dp_daemon_start --liveness no --pcrypt "cpus 1"
-t_check "a daemon with pcrypt again raises the retired instance above the plain AEAD within 120 s" \
-	wait_until 120 eval "[ \"\$(crypto priority)\" -gt $(plain_prio) ]"
-t_check "saying so" wait_until 10 logged "pcrypt(authenc.*) priority [0-9]* (above [0-9]*) again"
+t_check "a daemon with pcrypt again puts it above the plain AEAD within 120 s" \
+	wait_until 120 eval "registered && [ \"\$(crypto priority)\" -gt $(plain_prio) ]"
+t_check "saying so" wait_until 10 logged "pcrypt(authenc.*) (retired) deleted, to be made anew"
+r0=$(refcnt)
+new_sas
+t_check "SAs made now hold it again (refcnt $r0 -> >= $((r0 + 2)))" \
+	eval "[ $(refcnt) -ge $((r0 + 2)) ]"
+t_check "including the outbound SA's echainiv, not the one built on the plain AEAD" \
+	eval "[ -n \"\$(crypto driver \"echainiv($ALG)\" 'echainiv(pcrypt(')\" ]"
+t_check "vpc -> lan: 20 of 20 pings answered" pings "$VPC" $LAN_IP
 kill "$DPID"
 t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
 
-dp_daemon_start --liveness no
-t_check "the next daemon without pcrypt deletes it within 120 s" \
+# --- off for good ----------------------------------------------------------------------
+
+dp_daemon_start --liveness no --pcrypt no
+t_check "--pcrypt no retires it again (priority 0) within 120 s" \
+	wait_until 120 eval "[ \"\$(crypto priority)\" = 0 ]"
+new_sas
+t_check "SAs made now do not use it: its refcnt falls to 1 within 30 s" \
+	wait_until 30 refcnt_below 2
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+dp_daemon_start --liveness no --pcrypt no
+t_check "the next daemon with --pcrypt no deletes it within 120 s" \
 	wait_until 120 eval "! registered"
 t_check "saying so" wait_until 10 logged "pcrypt(authenc.*) deleted"
 t_check "status: pcrypt null" wait_until 120 eval \
 	"vta status -j 2>/dev/null | jq -e '.pcrypt == null and .health != null' >/dev/null"
+t_check "vpc -> lan: 20 of 20 pings answered" pings "$VPC" $LAN_IP
 kill "$DPID"
 t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
 

@@ -88,7 +88,7 @@ kthread_runtime() {
 }
 
 # the reference: the kernel alone
-t_check "kernel path: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/kernel.pcap"
+t_check "kernel path: crafted sequence vpc -> lan arrives" dp_capture_crafted vpc-lan "$T_TMP/kernel.pcap"
 
 set_peer $PEER_PUB
 lease 3600
@@ -104,15 +104,8 @@ r0=$(counter redirected)
 k0=$(kthread_runtime 0) k1=$(kthread_runtime 1)
 t_check "vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
 t_check "lan -> vpc: 20 of 20 pings answered" ns_exec "$LAN" ping -n -q -c 20 -i 0.05 -W 2 $VPC_IP
-ns_exec "$LAN" $PKT tcp-serve $LAN_IP 5002 & spid=$!
-t_cleanup t_bg_kill "$spid"
-t_check "TCP vpc -> lan: 256 KiB sent and echoed intact" \
-	ns_exec "$VPC" timeout 90 $PKT tcp-send $LAN_IP 5002 262144
-ns_exec "$VPC" $PKT tcp-serve $VPC_IP 5001 & spid2=$!
-t_cleanup t_bg_kill "$spid2"
-t_check "TCP lan -> vpc: 256 KiB sent and echoed intact" \
-	ns_exec "$LAN" timeout 90 $PKT tcp-send $VPC_IP 5001 262144
-t_check "spread: crafted sequence vpc -> lan arrives" dp_capture_vpc_lan "$T_TMP/spread.pcap"
+dp_tcp_both_ways 262144 90
+t_check "spread: crafted sequence vpc -> lan arrives" dp_capture_crafted vpc-lan "$T_TMP/spread.pcap"
 if [ -s "$T_TMP/kernel.pcap" ] && [ -s "$T_TMP/spread.pcap" ]; then
 	t_check "lan receives byte-identical packets with and without the spreading" \
 		$PKT compare "$T_TMP/kernel.pcap" "$T_TMP/spread.pcap" $VPC_IP $LAN_IP
