@@ -72,8 +72,9 @@ ONLY2="type 0 group * members $IF2:1"
 
 sync_gw_up 60 || finish
 wait_route "start: both tunnels" 172.31.0.0/16 "$BOTH" 10 || finish
-# the default target is the other end of each /30
-if grep -q "liveness: vti1: probing 169.254.10.2 from 169.254.10.1" "$LOG"; then
+# the default target is the other end of each /30 (logged once the
+# daemon has read vti1's addresses, which can follow the route)
+if wait_until 10 grep -q 'liveness: vti1: probing 169.254.10.2 from 169.254.10.1' "$LOG"; then
 	t_pass "vti1 probes 169.254.10.2 (the other host of its /30) from 169.254.10.1"
 else
 	t_fail "vti1 target: $(grep 'liveness: vti1' "$LOG" | head -n 3)"
