@@ -284,7 +284,7 @@ pcrypt_on() {
 	[ -n "$PCRYPT_ON" ] && return 0
 	ip netns add "$ns" || return 1
 	nsenter --net="/run/netns/$ns" "$VTA" run --pin-root "$pin" --lan none0 \
-		--wan none1 --tunnel none2 --liveness no --pcrypt "cpus 1-2" \
+		--wan none1 --tunnel none2 --liveness no --pcrypt "cpus 1-2" --pcrypt-kernel-ok yes \
 		> "$T_TMP/pcd.log" 2>&1 &
 	pid=$!
 	wait_until 120 eval "grep -q 'SAs created from now on' '$T_TMP/pcd.log' || ! kill -0 $pid"

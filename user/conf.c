@@ -537,7 +537,7 @@ enum key_id {
 	K_LEASE, K_RENEW, K_RCVBUF, K_NF_BYPASS, K_PEER_LOCAL, K_PEER_MARK,
 	K_LIVE, K_LIVE_INTERVAL, K_LIVE_DEADLINE, K_LIVE_MISSES, K_LIVE_RISE,
 	K_TUNNEL_PROBE, K_TUNNEL_SPREAD, K_SPREAD, K_SPREAD_TUNNELS, K_PCRYPT,
-	K_PCRYPT_ALGS, K_MAX
+	K_PCRYPT_ALGS, K_PCRYPT_KERNEL_OK, K_MAX
 };
 
 static const struct conf_key {
@@ -601,6 +601,8 @@ static const struct conf_key {
 		"tunnel interfaces whose peer's ESP is spread, names or patterns (all)" },
 	[K_PCRYPT] = { "esp", "pcrypt", "pcrypt",
 		"decrypt (and encrypt) each SA on several CPUs with the kernel's pcrypt, in order, \"cpus LIST\"; no takes its instances out of use; unset leaves them as they are; SAs created afterwards follow (docs/esp-spread.md)" },
+	[K_PCRYPT_KERNEL_OK] = { "esp", "pcrypt_kernel_ok", "pcrypt-kernel-ok",
+		"the kernel has the fix for async decryption on VTI and XFRM interfaces that pcrypt needs (no: pcrypt refused; docs/esp-spread.md)" },
 	[K_PCRYPT_ALGS] = { "esp", "pcrypt_algs", "pcrypt-algs",
 		"the SAs' AEADs pcrypt wraps (authenc(hmac(sha1),cbc(aes)) authenc(hmac(sha256),cbc(aes)) rfc4106(gcm(aes)))" },
 };
@@ -756,6 +758,8 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 		return parse_pcrypt(v, &c->pcrypt, err, errlen);
 	case K_PCRYPT_ALGS:
 		return parse_pcrypt_algs(v, &c->pcrypt, err, errlen);
+	case K_PCRYPT_KERNEL_OK:
+		return parse_bool(v, &c->pcrypt.kernel_ok, err, errlen);
 	case K_RPF:
 		if (!strcmp(v, "loose"))
 			c->rpf_strict = false;

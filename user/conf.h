@@ -93,6 +93,8 @@ struct vta_pcrypt_conf {
 	uint64_t cpus;			/* CPU bit mask; 0: not on */
 	bool retire;			/* pcrypt = no: take instances out of
 					 * use; unset: leave them alone */
+	bool kernel_ok;			/* pcrypt_kernel_ok = no: the kernel
+					 * bug of docs/esp-spread.md is fixed */
 	int n_algs;			/* pcrypt_algs; 0: the defaults */
 	char algs[VTA_PCRYPT_MAX_ALGS][VTA_PCRYPT_NAME_MAX];
 };

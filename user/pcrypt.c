@@ -364,6 +364,28 @@ int vta_pcrypt_setup(const struct vta_pcrypt_conf *pc)
 		return 0;
 	}
 	vta_cpumask_str(pc->cpus, list, sizeof(list));
+	/*
+	 * Measured on Debian's 6.1.0-57 (docs/esp-spread.md, "A kernel bug"):
+	 * xfrm_input() holds the device an ESP packet arrived on while the
+	 * decryption runs asynchronously, and drops the reference from
+	 * skb->dev after the tunnel's receive callback has set it to the
+	 * VTI (or XFRM interface): every packet pcrypt decrypts takes one
+	 * reference from the tunnel device that was never given, and
+	 * deleting the tunnel then waits forever.
+	 */
+	if (!pc->kernel_ok) {
+		pr_warn("[esp] pcrypt = cpus %s: refused: on kernels with the "
+			"async xfrm_input() device reference bug (Debian "
+			"6.1.0-57 has it) each packet pcrypt decrypts on a VTI "
+			"or XFRM interface drops a reference the tunnel device "
+			"never had, and deleting the tunnel then hangs "
+			"(\"unregister_netdevice: waiting for vti1\"); set "
+			"[esp] pcrypt_kernel_ok = yes only on a kernel with "
+			"the "
+			"fix (docs/esp-spread.md)\n",
+			list);
+		return -EPERM;
+	}
 	m = pc->cpus & ~online;
 	if (online && m) {
 		pr_warn("[esp] pcrypt = cpus %s: CPU %d is not online "

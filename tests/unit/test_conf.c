@@ -418,6 +418,10 @@ static void test_pcrypt_keys(void **state)
 	assert_string_equal(str, "0,2,4");
 	/* more than the 16 CPUs spread takes */
 	assert_false(c.pcrypt.retire);
+	assert_false(c.pcrypt.kernel_ok);
+	assert_int_equal(load(&c, "[esp]\npcrypt_kernel_ok = yes\n"), 0);
+	assert_true(c.pcrypt.kernel_ok);
+	expect_error("[esp]\npcrypt_kernel_ok = maybe\n", "[esp] pcrypt_kernel_ok", NULL);
 	/* unset: left alone; no: taken out of use */
 	assert_int_equal(load(&c, "[esp]\npcrypt = cpus 0-31\npcrypt = no\n"), 0);
 	assert_true(c.pcrypt.cpus == 0);
