@@ -370,16 +370,15 @@ uint32_t vta_spread_qsize(const struct vta_spread_conf *s)
 	return q < 8 ? 8 : q;
 }
 
-void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
-			 size_t len)
+/* "cpus 1-3,6 block 64" ("no" when off) into buf; its length. */
+static size_t spread_cpus_str(const struct vta_spread_conf *s, char *buf,
+			      size_t len)
 {
 	size_t n;
 	uint32_t i, j;
 
-	if (!s->ncpus) {
-		snprintf(buf, len, "no");
-		return;
-	}
+	if (!s->ncpus)
+		return snprintf(buf, len, "no");
 	n = snprintf(buf, len, "cpus ");
 	for (i = 0; i < s->ncpus && n < len; i = j + 1) {
 		/* runs of consecutive ids as ranges */
@@ -393,9 +392,26 @@ void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
 				      s->cpus[i]);
 	}
 	if (n < len)
-		snprintf(buf + n, len - n, " block %u qsize %u xdp %s",
-			 1U << s->block_shift, vta_spread_qsize(s),
+		n += snprintf(buf + n, len - n, " block %u",
+			      1U << s->block_shift);
+	return n;
+}
+
+void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
+			 size_t len)
+{
+	size_t n = spread_cpus_str(s, buf, len);
+
+	if (s->ncpus && n < len)
+		snprintf(buf + n, len - n, " qsize %u xdp %s",
+			 vta_spread_qsize(s),
 			 s->xdp == VTA_SPREAD_XDP_NATIVE ? "native" : "generic");
+}
+
+void vta_tunnel_spread_str(const struct vta_spread_conf *s, char *buf,
+			   size_t len)
+{
+	spread_cpus_str(s, buf, len);
 }
 
 /* no | cpus LIST: a mask of CPUs below 64 */

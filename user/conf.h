@@ -194,6 +194,10 @@ int vta_conf_set_flag(struct vta_conf *c, const char *flag, const char *value,
 /* "cpus 0-1 block 1 qsize 256 xdp generic", "no" when off. */
 void vta_spread_conf_str(const struct vta_spread_conf *s, char *buf,
 			 size_t len);
+/* A [tunnel NAME] spread: "cpus 2-3 block 8", "no" when off (qsize and
+ * xdp are [esp] spread's). */
+void vta_tunnel_spread_str(const struct vta_spread_conf *s, char *buf,
+			   size_t len);
 /* The CPUMAP queue size in effect (qsize or its default). */
 uint32_t vta_spread_qsize(const struct vta_spread_conf *s);
 /* How tunnel name's ESP is spread: its [tunnel NAME] spread, else [esp]

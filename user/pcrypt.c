@@ -12,6 +12,7 @@
  * drivers, "pcrypt(authenc(hmac(sha1-generic),cbc(aes-generic)))", so the
  * kernel's lookup of the name it was given finds nothing afterwards).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -199,11 +200,14 @@ static bool read_mask(const char *which, char *buf, size_t len)
 	if (!fgets(hex, sizeof(hex), f))
 		hex[0] = '\0';
 	fclose(f);
-	for (p = hex; *p && *p != '\n'; p++) {
-		if (*p == ',')
-			continue;
-		m = m << 4 | (uint64_t)strtoul((char[]){ *p, '\0' }, NULL, 16);
-	}
+	/* 32-bit words, most significant first: the last 16 digits are the
+	 * low 64 CPUs */
+	for (p = hex; isxdigit((unsigned char)*p) || *p == ','; p++)
+		if (*p != ',')
+			m = m << 4 |
+			    (isdigit((unsigned char)*p)
+				     ? *p - '0'
+				     : (tolower((unsigned char)*p) - 'a' + 10));
 	vta_cpumask_str(m, buf, len);
 	return true;
 }

@@ -227,6 +227,7 @@ static int cpus_online(const struct vta_spread_conf *sc, const char *what)
 static uint64_t cpumap_cpus(const struct vta_conf *c, __u32 *qsize)
 {
 	const struct vta_spread_conf *sc;
+	struct vta_spread_conf q = c->spread;
 	uint64_t m = 0;
 	__u32 i, most = 0;
 	int t;
@@ -239,9 +240,9 @@ static uint64_t cpumap_cpus(const struct vta_conf *c, __u32 *qsize)
 			m |= 1ULL << sc->cpus[i];
 		most = sc->ncpus > most ? sc->ncpus : most;
 	}
-	*qsize = c->spread.qsize ? c->spread.qsize
-		 : most		 ? (512 / most < 8 ? 8 : 512 / most)
-				 : 8;
+	/* vta_spread_qsize() as if [esp] spread had the longest list */
+	q.ncpus = most;
+	*qsize = vta_spread_qsize(&q);
 	return m;
 }
 
@@ -315,10 +316,8 @@ int vta_spreader_open(struct vta_spreader **out, const struct vta_conf *c)
 	for (t = 0; t < c->n_tun_conf; t++) {
 		if (c->tun_conf[t].spread_mode == VTA_TSPREAD_DEFAULT)
 			continue;
-		vta_spread_conf_str(&c->tun_conf[t].spread, conf, sizeof(conf));
-		/* qsize and xdp are [esp] spread's, not the tunnel's */
-		if (strstr(conf, " qsize "))
-			*strstr(conf, " qsize ") = '\0';
+		vta_tunnel_spread_str(&c->tun_conf[t].spread, conf,
+				      sizeof(conf));
 		pr_info("ESP spreading: [tunnel %s] spread = %s\n",
 			c->tun_conf[t].tunnel, conf);
 	}

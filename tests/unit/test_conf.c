@@ -357,6 +357,7 @@ static void test_tunnel_spread(void **state)
 {
 	const struct vta_spread_conf *sc;
 	struct vta_conf c;
+	char str[64];
 
 	/* nothing spread by default */
 	assert_int_equal(load(&c, ""), 0);
@@ -375,6 +376,10 @@ static void test_tunnel_spread(void **state)
 	assert_int_equal(sc->ncpus, 2);
 	assert_int_equal(sc->cpus[0], 2);
 	assert_int_equal(sc->block_shift, 3);
+	vta_tunnel_spread_str(sc, str, sizeof(str));
+	assert_string_equal(str, "cpus 2-3 block 8");
+	vta_tunnel_spread_str(&c.tun_conf[1].spread, str, sizeof(str));
+	assert_string_equal(str, "no");
 	assert_null(vta_tunnel_spread(&c, "vti3"));
 	/* its section's spread, although spread_tunnels does not match */
 	sc = vta_tunnel_spread(&c, "xfrm9");
