@@ -242,11 +242,12 @@ dp_sa_pkts() {
 		awk '/lifetime current:/ { getline; sub(/.*\(bytes\), */, ""); sub(/\(packets\).*/, ""); print; exit }'
 }
 
-# dp_capture_crafted vpc-lan|lan-vpc OUT: dp_pkt.py's crafted sequence
-# (UDP, TCP, ICMP) sent across the tunnel in that direction, captured at
-# the receiving end into OUT until all of it arrived or 15 s passed.
+# dp_capture_crafted vpc-lan|lan-vpc OUT [N]: dp_pkt.py's crafted
+# sequence (UDP, TCP, ICMP) sent across the tunnel in that direction,
+# captured at the receiving end into OUT until N packets (default 10, all
+# of it) arrived or 15 s passed.
 dp_capture_crafted() {
-	local out=$2 pid sns rns sip dip smac nmac
+	local out=$2 n=${3:-10} pid sns rns sip dip smac nmac
 	if [ "$1" = vpc-lan ]; then
 		sns=$VPC rns=$LAN sip=$VPC_IP dip=$LAN_IP
 		smac=$(ip -n "$VPC" -j link show eth0 | jq -r '.[0].address')
@@ -256,14 +257,14 @@ dp_capture_crafted() {
 		smac=$(ip -n "$LAN" -j link show eth0 | jq -r '.[0].address')
 		nmac=$(ip -n "$GW" -j link show eth1 | jq -r '.[0].address')
 	fi
-	ns_exec "$rns" tcpdump -i eth0 -n -U -Z root -c 10 -w "$out" \
+	ns_exec "$rns" tcpdump -i eth0 -n -U -Z root -c "$n" -w "$out" \
 		"src host $sip and dst host $dip and (udp or tcp or icmp)" 2>"$out.err" &
 	pid=$!
 	wait_until 15 grep -q 'listening on' "$out.err" || { kill "$pid"; return 1; }
 	ns_exec "$sns" $PKT send eth0 "$smac" "$nmac" $sip $dip >/dev/null
 	if ! wait_pid_gone 15 "$pid"; then
 		kill "$pid"; wait "$pid" 2>/dev/null
-		echo "  not all crafted packets arrived"
+		echo "  fewer than $n crafted packets arrived"
 		return 1
 	fi
 	wait "$pid" 2>/dev/null || true
