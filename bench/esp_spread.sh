@@ -53,8 +53,10 @@
 # queue), SPREAD_ROUNDS (2),
 # SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra gen12 runs with
 # these replay windows, default "32 64 128"), SPREAD_QSIZE (256, the
-# CPUMAP queue of genq12/genb12).  Figures and caveats:
-# docs/esp-spread.md.
+# CPUMAP queue of genq12/genb12), SPREAD_ENCAP (esp, the default, or
+# natt: ESP in UDP 4500 both ways, as between AWS and a gateway behind
+# NAT, each end holding the UDP_ENCAP socket charon would).  Figures and
+# caveats: docs/esp-spread.md.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -66,7 +68,7 @@ if [ "${1:-}" != --here ]; then
 	export VM_BUILD_DIR=${VM_BUILD_DIR:-$BUILD/vm} VM_TIMEOUT=${VM_TIMEOUT:-2400}
 	export VM_SMP=${VM_SMP:-3} VM_MEM=${VM_MEM:-3072} VM=yes
 	export VM_PASS_ENV="${VM_PASS_ENV:-} SPREAD_MODES SPREAD_CIPHERS SPREAD_SIZES SPREAD_N
-		SPREAD_ROUNDS SPREAD_TCP_SECS SPREAD_WINDOWS SPREAD_QSIZE"
+		SPREAD_ROUNDS SPREAD_TCP_SECS SPREAD_WINDOWS SPREAD_QSIZE SPREAD_ENCAP"
 	exec tests/vm/vm-run "$PWD/bench/esp_spread.sh" --here
 fi
 
@@ -78,6 +80,12 @@ ROUNDS=${SPREAD_ROUNDS:-2}
 TCP_SECS=${SPREAD_TCP_SECS:-4}
 WINDOWS=${SPREAD_WINDOWS-32 64 128}
 QSIZE=${SPREAD_QSIZE:-256}
+ENCAP=${SPREAD_ENCAP:-esp}
+case $ENCAP in
+esp) ESP_PROTO=50 ESP_FILTER=esp ;;
+natt) ESP_PROTO=17 ESP_FILTER="udp dst port 4500" ;;
+*) echo "esp_spread: SPREAD_ENCAP=$ENCAP: esp or natt" >&2; exit 1 ;;
+esac
 
 [ "$(nproc)" -ge 3 ] || { echo "esp_spread: needs 3 CPUs, have $(nproc)" >&2; exit 1; }
 
@@ -131,7 +139,18 @@ echo "# parallel vCPUs check (dd of 1.3 GB /dev/zero): alone: $(dd_rate 1); toge
 # --- topology ----------------------------------------------------------------
 
 DP_CIPHER=${CIPHERS%% *}
+# shellcheck disable=SC2034 # read by tests/vm/dp_lib.sh
+[ "$ENCAP" != natt ] || DP_NATT=1
 dp_seed_topology || die "topology setup failed"
+if [ "$ENCAP" = natt ]; then
+	for ns in "$GW" "$PEER"; do
+		ns_exec "$ns" $PKT natt-sock "$([ "$ns" = "$GW" ] && echo $GW_PUB || echo $PEER_PUB)" \
+			> "$T_TMP/natt-$ns.out" 2>&1 &
+		HOLD_PIDS="$HOLD_PIDS $!"
+		wait_until 30 grep -q ready "$T_TMP/natt-$ns.out" ||
+			die "no UDP_ENCAP socket in $ns: $(cat "$T_TMP/natt-$ns.out")"
+	done
+fi
 ip -n "$GW" route add blackhole 10.16.17.0/24
 ip -n "$PEER" route add 10.16.17.0/24 dev vti1
 mac() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
@@ -313,8 +332,8 @@ capture() {
 	dp_set_sas "$PEER" peer || die "peer SAs"
 	gw_sas 1024
 	rps "$GW" pub0 2
-	tc -n "$GW" filter add dev pub0 ingress pref 7 bpf da bytecode "$(drop_bpf 50)"
-	ns_exec "$GW" taskset -c 2 tcpdump -i pub0 -n -B 65536 -c "$NCAP" -w "$f" esp 2> "$T_TMP/td.err" &
+	tc -n "$GW" filter add dev pub0 ingress pref 7 bpf da bytecode "$(drop_bpf $ESP_PROTO)"
+	ns_exec "$GW" taskset -c 2 tcpdump -i pub0 -n -B 65536 -c "$NCAP" -w "$f" "$ESP_FILTER" 2> "$T_TMP/td.err" &
 	td=$!
 	wait_until 20 grep -q 'listening on' "$T_TMP/td.err" || die "tcpdump: $(cat "$T_TMP/td.err")"
 	echo "{ eth(da=$PEER_E1, sa=$VPC_MAC), ipv4(saddr=$VPC_IP, daddr=10.16.17.1, ttl=64, df), udp(sp=1000, dp=9), fill(0x41, $(($2 - 28))) }" \
@@ -416,7 +435,7 @@ tcp_run() {
 
 # --- the run ---------------------------------------------------------------------
 
-echo "# ESP spreading bench on $(uname -r), $(getconf _NPROCESSORS_ONLN) vCPUs; modes $MODES; ciphers $CIPHERS;" \
+echo "# ESP spreading bench on $(uname -r), $(getconf _NPROCESSORS_ONLN) vCPUs; encapsulation $ENCAP; modes $MODES; ciphers $CIPHERS;" \
 	"sizes $SIZES; $NCAP frames per run; $ROUNDS rounds"
 T_START=$(now_ms)
 ns_exec "$LAN" taskset -c 1,2 iperf3 -s -B $LAN_IP -p 5201 > /dev/null 2>&1 &

@@ -3,7 +3,8 @@
  * vta_spread - XDP on the outside interface: spreads one tunnel's inbound
  * ESP over several CPUs (issue 16, docs/esp-spread.md).  ESP (protocol
  * 50) and ESP-in-UDP (destination port 4500, non-zero SPI) from a peer
- * listed in spread_peers to any local address are redirected through the
+ * listed in spread_peers (IPv4) or spread_peers6 (IPv6) to any local
+ * address are redirected through the
  * CPUMAP spread_cpus to one of the peer's CPUs, chosen from the ESP
  * sequence number: cpu = cpus[(seq >> block_shift) % ncpus].  The skb is
  * then built on that CPU, which runs the whole receive path there: UDP
@@ -21,16 +22,18 @@
  * (user/spread.c), which renews the lease in spread_state with its own;
  * the maps' layouts are include/vta_spread.h.
  *
- * Fail open: anything else (not IPv4, IP options or fragments, IKE and NAT
- * keepalives, a peer not listed, a packet too short to hold an SPI and a
- * sequence number), and everything once the lease in spread_state has
- * expired, is XDP_PASS, unchanged.  A CPUMAP slot that is not set makes
+ * Fail open: anything else (not IP, IPv4 options or fragments, IPv6
+ * extension headers (fragments among them), IKE and NAT keepalives, a
+ * peer not listed, a packet too short to hold an SPI and a sequence
+ * number), and everything once the lease in spread_state has expired, is
+ * XDP_PASS, unchanged.  A CPUMAP slot that is not set makes
  * bpf_redirect_map() return XDP_PASS too (flags 0 would drop).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -46,6 +49,14 @@ struct {
 	__type(value, struct spread_peer);
 	__uint(max_entries, VTA_SPREAD_PEERS_MAX);
 } spread_peers SEC(".maps");
+
+/* Peer IPv6 address -> spreading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct spread_addr6);
+	__type(value, struct spread_peer);
+	__uint(max_entries, VTA_SPREAD_PEERS_MAX);
+} spread_peers6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
@@ -77,6 +88,36 @@ static __always_inline int spread_count(__u32 c, int verdict)
 	return verdict;
 }
 
+/*
+ * The ESP header after the outer IP header: plain ESP, or ESP in UDP to
+ * port 4500 with a non-zero SPI.  *esp and *need (the peer's flag it
+ * needs) on success, else the counter of the pass.
+ */
+static __always_inline int spread_esp(__u8 proto, void *l4, void *end,
+				      __u8 **esp, __u32 *need)
+{
+	struct udphdr *uh = l4;
+
+	if (proto == IPPROTO_ESP) {
+		*esp = l4;
+		*need = SPREAD_F_ESP;
+		return -1;
+	}
+	if (proto != IPPROTO_UDP)
+		return SPREAD_PASS_OTHER;
+	if ((void *)(uh + 1) > end ||
+	    uh->dest != bpf_htons(VTA_SPREAD_NATT_PORT))
+		return SPREAD_PASS_OTHER;
+	*esp = (__u8 *)(uh + 1);
+	/* A zero non-ESP marker is IKE; a NAT keepalive (one byte 0xff)
+	 * is too short for the SPI: both stay with the kernel.
+	 */
+	if ((void *)(*esp + 4) > end || !*(__u32 *)*esp)
+		return SPREAD_PASS_OTHER;
+	*need = SPREAD_F_NATT;
+	return -1;
+}
+
 SEC("xdp")
 int vta_spread(struct xdp_md *ctx)
 {
@@ -85,44 +126,47 @@ int vta_spread(struct xdp_md *ctx)
 	const struct spread_state *st;
 	const struct spread_peer *peer;
 	struct ethhdr *eth = data;
-	struct iphdr *ip;
-	__u8 *esp;
-	__u32 zero = 0, need, seq, n, peer_addr;
+	__u8 *esp = NULL;
+	__u32 zero = 0, need = 0, seq, n;
 	__u64 idx;
+	int r;
 
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+	if ((void *)(eth + 1) > end)
 		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
-	ip = (void *)(eth + 1);
-	/* No options: an ESP sender does not set them, and the kernel's
-	 * own handling of what is unusual stays untouched.
-	 */
-	if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->version != 4)
-		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
-	if (ip->frag_off & bpf_htons(0x3fff)) /* MF or an offset */
-		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
-	esp = (__u8 *)(ip + 1);
-	if (ip->protocol == IPPROTO_ESP) {
-		need = SPREAD_F_ESP;
-	} else if (ip->protocol == IPPROTO_UDP) {
-		struct udphdr *uh = (void *)esp;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u32 peer_addr;
 
-		if ((void *)(uh + 1) > end ||
-		    uh->dest != bpf_htons(VTA_SPREAD_NATT_PORT))
-			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
-		esp = (__u8 *)(uh + 1);
-		/* A zero non-ESP marker is IKE; a NAT keepalive (one
-		 * byte 0xff) is too short for the SPI: both stay with
-		 * the kernel.
+		/* No options: an ESP sender does not set them, and the
+		 * kernel's own handling of what is unusual stays untouched.
 		 */
-		if ((void *)(esp + 4) > end || !*(__u32 *)esp)
+		if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->version != 4)
 			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
-		need = SPREAD_F_NATT;
+		if (ip->frag_off & bpf_htons(0x3fff)) /* MF or an offset */
+			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+		r = spread_esp(ip->protocol, ip + 1, end, &esp, &need);
+		if (r >= 0)
+			return spread_count(r, XDP_PASS);
+		peer_addr = ip->saddr;
+		peer = bpf_map_lookup_elem(&spread_peers, &peer_addr);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		struct spread_addr6 a6;
+
+		/* ESP or UDP right after the fixed header: an extension
+		 * header (a fragment header among them) stays with the
+		 * kernel.
+		 */
+		if ((void *)(ip6 + 1) > end || ip6->version != 6)
+			return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
+		r = spread_esp(ip6->nexthdr, ip6 + 1, end, &esp, &need);
+		if (r >= 0)
+			return spread_count(r, XDP_PASS);
+		__builtin_memcpy(a6.a, &ip6->saddr, sizeof(a6.a));
+		peer = bpf_map_lookup_elem(&spread_peers6, &a6);
 	} else {
 		return spread_count(SPREAD_PASS_OTHER, XDP_PASS);
 	}
-
-	peer_addr = ip->saddr;
-	peer = bpf_map_lookup_elem(&spread_peers, &peer_addr);
 	if (!peer || !(peer->flags & need))
 		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
 

@@ -19,6 +19,7 @@
 
 /* Pin names (<= 15 characters), the same as the map names. */
 #define VTA_SPREAD_MAP_PEERS "spread_peers"
+#define VTA_SPREAD_MAP_PEERS6 "spread_peers6"
 #define VTA_SPREAD_MAP_CPUS "spread_cpus"
 #define VTA_SPREAD_MAP_STATE "spread_state"
 #define VTA_SPREAD_MAP_STATS "spread_stats"
@@ -31,6 +32,11 @@ struct spread_peer {
 	__u32 block_shift; /* 2^block_shift consecutive sequence numbers
 				 * per CPU */
 	__u32 cpus[VTA_SPREAD_MAX_CPUS];
+};
+
+/* spread_peers6: peer IPv6 address -> the same. */
+struct spread_addr6 {
+	__u8 a[16];
 };
 
 #define SPREAD_F_ESP (1U << 0) /* plain ESP (protocol 50) */
@@ -47,7 +53,7 @@ struct spread_state {
 	X(PASS_LEASE, "pass_lease",                                      \
 	  "ESP of a listed peer passed: lease expired")                  \
 	X(PASS_OTHER, "pass_other",                                      \
-	  "not ESP, not IPv4, IP options, fragments")                    \
+	  "not ESP, not IP, IPv4 options, fragments, IPv6 ext. headers") \
 	X(PASS_UNKNOWN, "pass_unknown",                                  \
 	  "ESP from a peer not spread (or not that encapsulation)")      \
 	X(PASS_SHORT, "pass_short", "ESP too short for SPI and sequence number")

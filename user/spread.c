@@ -53,6 +53,12 @@ struct hook {
 	__u32 flags; /* XDP_FLAGS_*_MODE it is attached with */
 };
 
+/* A peer address: family and 4 or 16 bytes, the rest zero. */
+struct peer_key {
+	int family;
+	union vta_addr a;
+};
+
 struct vta_spreader {
 	const struct vta_conf *c;
 	struct vta_spread *skel;
@@ -60,13 +66,14 @@ struct vta_spreader {
 	int n_hooks;
 	struct hook hooks[MAX_HOOKS];
 	int n_peers;
+	/* peers two tunnels spread differently, as of the last pass: warned */
+	struct peer_key conflicts[VTA_SPREAD_PEERS_MAX];
+	int n_conflicts;
 };
 
 static const char *const map_names[] = {
-	VTA_SPREAD_MAP_PEERS,
-	VTA_SPREAD_MAP_CPUS,
-	VTA_SPREAD_MAP_STATE,
-	VTA_SPREAD_MAP_STATS,
+	VTA_SPREAD_MAP_PEERS, VTA_SPREAD_MAP_PEERS6, VTA_SPREAD_MAP_CPUS,
+	VTA_SPREAD_MAP_STATE, VTA_SPREAD_MAP_STATS,
 };
 #define N_MAPS (sizeof(map_names) / sizeof(map_names[0]))
 
@@ -286,6 +293,7 @@ int vta_spreader_open(struct vta_spreader **out, const struct vta_conf *c)
 		goto fail;
 	{
 		struct bpf_map *maps[] = { s->skel->maps.spread_peers,
+					   s->skel->maps.spread_peers6,
 					   s->skel->maps.spread_cpus,
 					   s->skel->maps.spread_state,
 					   s->skel->maps.spread_stats };
@@ -502,54 +510,129 @@ void vta_spreader_lease(struct vta_spreader *s, uint64_t deadline_ns)
 
 struct peers_ctx {
 	struct vta_spreader *s;
-	__u32 addrs[VTA_SPREAD_PEERS_MAX];
+	struct peer_key keys[VTA_SPREAD_PEERS_MAX];
+	const char *tunnels[VTA_SPREAD_PEERS_MAX]; /* who wrote keys[i] */
+	const struct vta_spread_conf *confs[VTA_SPREAD_PEERS_MAX];
+	__u32 flags[VTA_SPREAD_PEERS_MAX];
 	int n;
+	struct peer_key conflicts[VTA_SPREAD_PEERS_MAX];
+	int n_conflicts;
 };
 
+static bool spread_conf_same(const struct vta_spread_conf *a,
+			     const struct vta_spread_conf *b)
+{
+	return a->ncpus == b->ncpus && a->block_shift == b->block_shift &&
+	       !memcmp(a->cpus, b->cpus, a->ncpus * sizeof(a->cpus[0]));
+}
+
+static bool key_eq(const struct peer_key *a, const struct peer_key *b)
+{
+	return a->family == b->family && !memcmp(&a->a, &b->a, sizeof(a->a));
+}
+
+static int key_find(const struct peer_key *set, int n, const struct peer_key *k)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (key_eq(&set[i], k))
+			return i;
+	return -1;
+}
+
+/*
+ * One entry per peer address (spread_peers, or spread_peers6 for an IPv6
+ * one): a second tunnel to the same peer adds its encapsulations to the
+ * entry.  With other CPUs or another block its settings replace the first
+ * one's for both (the program tells the tunnels apart by address only):
+ * said once, when that starts.
+ */
 static void peer_cb(void *ctx, const char *tunnel, int ifindex, int family,
 		    const union vta_addr *peer, bool esp, bool natt)
 {
 	struct peers_ctx *x = ctx;
 	const struct vta_spread_conf *sc = vta_tunnel_spread(x->s->c, tunnel);
 	struct spread_peer v = { 0 };
-	int fd = bpf_map__fd(x->s->skel->maps.spread_peers);
-	__u32 a;
+	struct peer_key k = { .family = family };
+	char addr[INET6_ADDRSTRLEN], was[64], now[64];
+	int fd, i;
 
-	/* vta_spread parses IPv4 only (the tunnels AWS offers) */
-	if (!sc || family != AF_INET || x->n == VTA_SPREAD_PEERS_MAX)
+	if (!sc || (family != AF_INET && family != AF_INET6))
 		return;
+	memcpy(k.a.b, peer->b, family == AF_INET ? 4 : 16);
+	v.flags = (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
+	i = key_find(x->keys, x->n, &k);
+	if (i >= 0) {
+		v.flags |= x->flags[i];
+		if (!spread_conf_same(x->confs[i], sc) &&
+		    key_find(x->conflicts, x->n_conflicts, &k) < 0) {
+			x->conflicts[x->n_conflicts++] = k;
+			if (key_find(x->s->conflicts, x->s->n_conflicts, &k) <
+			    0) {
+				inet_ntop(family, k.a.b, addr, sizeof(addr));
+				vta_tunnel_spread_str(x->confs[i], was,
+						      sizeof(was));
+				vta_tunnel_spread_str(sc, now, sizeof(now));
+				pr_warn("ESP spreading: %s and %s have the "
+					"same peer %s but different spread "
+					"settings (%s, %s): %s's apply to "
+					"both\n",
+					x->tunnels[i], tunnel, addr, was, now,
+					tunnel);
+			}
+		}
+	} else if (x->n == VTA_SPREAD_PEERS_MAX) {
+		return;
+	} else {
+		i = x->n++;
+	}
+	x->keys[i] = k;
+	x->tunnels[i] = tunnel;
+	x->confs[i] = sc;
+	x->flags[i] = v.flags;
 	v.ncpus = sc->ncpus;
 	v.block_shift = sc->block_shift;
-	memcpy(&a, peer->b, 4);
-	v.flags = (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
 	memcpy(v.cpus, sc->cpus, sizeof(v.cpus));
-	if (bpf_map_update_elem(fd, &a, &v, 0))
+	fd = family == AF_INET ? bpf_map__fd(x->s->skel->maps.spread_peers)
+			       : bpf_map__fd(x->s->skel->maps.spread_peers6);
+	if (bpf_map_update_elem(fd, k.a.b, &v, 0))
 		pr_warn("ESP spreading: peer of %s: %s\n", tunnel,
 			strerror(errno));
-	x->addrs[x->n++] = a;
+}
+
+/* Delete the entries of fd (keys of klen bytes) no tunnel has any more. */
+static void peers_prune(int fd, int family, size_t klen,
+			const struct peers_ctx *x)
+{
+	struct peer_key k = { .family = family };
+	union vta_addr key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		memcpy(k.a.b, key.b, klen);
+		if (key_find(x->keys, x->n, &k) < 0 &&
+		    !bpf_map_delete_elem(fd, &key))
+			continue; /* restart after the deleted key */
+		prev = &key;
+	}
 }
 
 void vta_spreader_peers(struct vta_spreader *s, const struct vta_sync *sync)
 {
 	static struct peers_ctx x;
-	__u32 key, next, *prev = NULL;
-	int fd, i;
 
 	if (!s)
 		return;
 	x.s = s;
 	x.n = 0;
+	x.n_conflicts = 0;
 	vta_sync_foreach_tunnel_peer(sync, peer_cb, &x);
-	/* a peer no tunnel has any more */
-	fd = bpf_map__fd(s->skel->maps.spread_peers);
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		for (i = 0; i < x.n && x.addrs[i] != key; i++)
-			;
-		if (i == x.n && !bpf_map_delete_elem(fd, &key))
-			continue; /* restart after the deleted key */
-		prev = &key;
-	}
+	memcpy(s->conflicts, x.conflicts, sizeof(x.conflicts));
+	s->n_conflicts = x.n_conflicts;
+	peers_prune(bpf_map__fd(s->skel->maps.spread_peers), AF_INET, 4, &x);
+	peers_prune(bpf_map__fd(s->skel->maps.spread_peers6), AF_INET6, 16, &x);
 	s->n_peers = x.n;
 }
 
@@ -613,13 +696,14 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* ctx: the family of the map's keys (int *) */
 static int print_peer_cb(const void *key, const void *value, void *ctx)
 {
 	const struct spread_peer *v = value;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	__u32 i;
 
-	inet_ntop(AF_INET, key, a, sizeof(a));
+	inet_ntop(*(const int *)ctx, key, a, sizeof(a));
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "peer", "  peer %s", a);
 	print_bool(PRINT_ANY, "esp", " esp %s", v->flags & SPREAD_F_ESP);
@@ -640,9 +724,11 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 		       int n)
 {
 	int pfd = open_pinned(pin_root, VTA_SPREAD_MAP_PEERS);
+	int p6fd = open_pinned(pin_root, VTA_SPREAD_MAP_PEERS6);
 	int cfd = open_pinned(pin_root, VTA_SPREAD_MAP_CPUS);
 	int sfd = open_pinned(pin_root, VTA_SPREAD_MAP_STATE);
 	__u32 zero = 0, i, flags, id;
+	int af4 = AF_INET, af6 = AF_INET6;
 	__u64 cnt[SPREAD_NR_COUNTERS], now = mono_ns();
 	struct spread_state st = {};
 	int k;
@@ -720,7 +806,11 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 	close_json_array();
 	open_json_array("peers");
 	vta_map_walk(pfd, sizeof(__u32), sizeof(struct spread_peer),
-		     print_peer_cb, NULL);
+		     print_peer_cb, &af4);
+	/* none from a daemon older than IPv6 spreading */
+	if (p6fd >= 0)
+		vta_map_walk(p6fd, sizeof(struct spread_addr6),
+			     sizeof(struct spread_peer), print_peer_cb, &af6);
 	close_json_array();
 	vta_spread_counters(pin_root, cnt);
 	open_json_object("counters");
@@ -736,6 +826,8 @@ void vta_spread_status(const char *pin_root, const struct vta_cli_iface *ifs,
 out:
 	if (pfd >= 0)
 		close(pfd);
+	if (p6fd >= 0)
+		close(p6fd);
 	if (cfd >= 0)
 		close(cfd);
 	if (sfd >= 0)

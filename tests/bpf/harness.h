@@ -129,5 +129,6 @@ void fixtures_fid(void);
 void fixtures_out(void);
 void fixtures_fib4(void);
 void fixtures_xlated(void);
+void fixtures_spread(void);
 
 #endif

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	group("out", fixtures_out);
 	group("fib4", fixtures_fib4);
 	group("xlated", fixtures_xlated);
+	group("spread", fixtures_spread);
 
 	vta_loader_close(E.l);
 	for (i = 0; i < VTA_PROG_MAX; i++)

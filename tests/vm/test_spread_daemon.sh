@@ -18,8 +18,9 @@
 # removes its pins.  Per tunnel: `[tunnel vti1] spread = cpus 1 block 8`
 # alone spreads vti1's peer over CPU 1 in blocks of 8 (status, counters);
 # `[esp] spread` with `[tunnel vti1] spread = no` leaves vti1's peer to
-# the kernel (pass_unknown).  RPS on pub0: the daemon warns, with the
-# fix.  ESP in UDP (NAT-T, the SAs replaced under the daemon): its peer
+# the kernel (pass_unknown).  Two tunnels to one peer with different
+# settings: the daemon warns once, naming both.  RPS on pub0: the daemon
+# warns, with the fix.  ESP in UDP (NAT-T, the SAs replaced under the daemon): its peer
 # stays listed for it, ping/TCP/UDP both ways with the ESP-in-UDP frames
 # redirected, a crafted sequence arrives at lan byte for byte as with the
 # kernel alone, no replay-window drop.
@@ -216,6 +217,38 @@ t_check "their ESP was passed to the kernel (pass_unknown >= 20)" \
 t_check "and none was redirected" test "$(counter redirected)" = "$r0"
 kill "$DPID"
 t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+
+# --- two tunnels, one peer, different settings: the daemon says so ---------------------
+
+# vti2: to the same peer from a second local address (two VTIs cannot
+# share both endpoints), its own key; no SAs: only the peer entry
+# matters here.
+ip -n "$GW" addr add 192.0.2.3/24 dev pub0
+ip -n "$GW" link add vti2 type vti local 192.0.2.3 remote $PEER_PUB ikey 200 okey 200
+ip -n "$GW" link set vti2 up
+t_cleanup "ip -n $GW link del vti2 2>/dev/null"
+printf '[tunnel vti1]\nspread = cpus 1 block 8\n[tunnel vti2]\nspread = cpus 0\n' > "$T_TMP/tunnel.conf"
+: > "$T_TMP/daemon.log"
+DP_CONF=$T_TMP/tunnel.conf dp_daemon_start --liveness no
+f0=$T_FAIL
+conflict_re="ESP spreading: vti[12] and vti[12] have the same peer $PEER_PUB but different spread settings"
+t_check "vti1 and vti2 to one peer, spread differently: the daemon warns within 180 s, naming both" \
+	wait_until 180 grep -q "$conflict_re" "$T_TMP/daemon.log"
+t_check "one entry for the peer, the CPUMAP holding the CPUs of both" \
+	wait_until 30 eval "vta status -j | jq -e '[.spread.peers[].peer] == [\"$PEER_PUB\"] and
+		[.spread.cpus[].cpu] == [0, 1]' >/dev/null"
+[ "$T_FAIL" = "$f0" ] || { dp_daemon_why; vta status -j | jq -c .spread; }
+t_info "$(grep -m 1 "$conflict_re" "$T_TMP/daemon.log")"
+# another pass over the tunnels (vti2 down and up): said once, not again
+ip -n "$GW" link set vti2 down
+ip -n "$GW" link set vti2 up
+t_check "vpc -> lan: 10 of 10 pings answered" ns_exec "$VPC" ping -n -q -c 10 -i 0.05 -W 2 $LAN_IP
+t_check "the warning is not repeated while the conflict lasts" \
+	eval "[ \$(grep -c \"$conflict_re\" $T_TMP/daemon.log) = 1 ]"
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+ip -n "$GW" link del vti2
+ip -n "$GW" addr del 192.0.2.3/24 dev pub0
 
 # --- RPS on the WAN: the daemon says so ------------------------------------------------
 
