@@ -8,15 +8,22 @@
  *   anchors OBJ tc-fib DEV             tc ingress of DEV
  *   anchors OBJ xdp-fib DEV            native XDP on DEV
  *   anchors OBJ xdp-pass DEV           native XDP on DEV
+ *   anchors OBJ tcx-neigh DEV OUT_DEV  tc-neigh's program on tcx ingress
+ *                                      of DEV (kernel 6.6+), through a
+ *                                      link this process holds: it prints
+ *                                      "attached" and waits for SIGTERM
  *   anchors OBJ detach DEV             both removed (clsact included)
  *
  * The filter and the XDP program stay attached after it exits (the
- * kernel holds them); detach removes them.
+ * kernel holds them); detach removes them.  The tcx link goes with the
+ * process.
  */
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,7 +31,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: anchors OBJ tc-neigh|tc-fib|xdp-fib|xdp-pass|detach "
+		"usage: anchors OBJ tc-neigh|tcx-neigh|tc-fib|xdp-fib|xdp-pass|detach "
 		"DEV [OUT_DEV]\n");
 	return 2;
 }
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 		bpf_tc_hook_destroy(&hook);
 		return 0;
 	}
-	if (!strcmp(mode, "tc-neigh")) {
+	if (!strcmp(mode, "tc-neigh") || !strcmp(mode, "tcx-neigh")) {
 		if (argc < 5 || !(out = if_nametoindex(argv[4]))) {
 			fprintf(stderr, "anchors: tc-neigh: OUT_DEV %s: %s\n",
 				argc < 5 ? "missing" : argv[4],
@@ -115,6 +122,32 @@ int main(int argc, char **argv)
 	}
 	if (fd < 0)
 		return 1;
+	if (!strcmp(mode, "tcx-neigh")) {
+		/* enum bpf_attach_type BPF_TCX_INGRESS (6.6 uapi; Debian 12's
+		 * headers and libbpf 1.1 predate it: bpf_link_create() passes
+		 * an attach type it does not know through) */
+		const int tcx_ingress = 46;
+		sigset_t set;
+		int link, sig;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		link = bpf_link_create(fd, ifindex, tcx_ingress, NULL);
+		if (link < 0) {
+			fprintf(stderr, "anchors: tcx ingress of %s: %s\n",
+				argv[3], strerror(errno));
+			bpf_object__close(obj);
+			return 1;
+		}
+		printf("attached\n");
+		fflush(stdout);
+		sigwait(&set, &sig);
+		close(link);
+		bpf_object__close(obj);
+		return 0;
+	}
 	if (!strncmp(mode, "xdp", 3)) {
 		err = bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL);
 		if (err)

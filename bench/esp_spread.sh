@@ -51,8 +51,9 @@
 # ("aes128-sha1 aes-gcm"), SPREAD_SIZES ("64 1400", inner IP bytes),
 # SPREAD_N (frames per capture and run, 12000; at most 16384, the CPUMAP
 # queue), SPREAD_ROUNDS (2),
-# SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra gen12 runs with
-# these replay windows, default "32 64 128"), SPREAD_QSIZE (256, the
+# SPREAD_TCP_SECS (4, 0: no TCP), SPREAD_WINDOWS (extra 1400-B runs of
+# gen12 and pc12, those in SPREAD_MODES, with these replay windows,
+# default "32 64 128"), SPREAD_QSIZE (256, the
 # CPUMAP queue of genq12/genb12), SPREAD_ENCAP (esp, the default, or
 # natt: ESP in UDP 4500 both ways, as between AWS and a gateway behind
 # NAT, each end holding the UDP_ENCAP socket charon would).  Figures and
@@ -454,7 +455,9 @@ for round in $(seq 1 "$ROUNDS"); do
 			case $mode in pc*) continue ;; esac
 			for sz in $SIZES; do udp_run "$mode" "$c" "$sz" "$round"; done
 		done
-		[ "$round" != 1 ] || for w in $WINDOWS; do udp_run gen12 "$c" 1400 1 "$w"; done
+		case " $MODES " in
+		*" gen12 "*) [ "$round" != 1 ] || for w in $WINDOWS; do udp_run gen12 "$c" 1400 1 "$w"; done ;;
+		esac
 		if [ "$TCP_SECS" != 0 ]; then
 			for mode in $MODES; do
 				case $mode in pc*) continue ;; esac
@@ -477,6 +480,9 @@ case " $MODES " in
 					mode_on "$mode"
 					dp_set_sas "$PEER" peer
 					for sz in $SIZES; do udp_run "$mode" "$c" "$sz" "$round"; done
+					if [ "$mode" = pc12 ] && [ "$round" = 1 ]; then
+						for w in $WINDOWS; do udp_run pc12 "$c" 1400 1 "$w"; done
+					fi
 					[ "$TCP_SECS" = 0 ] || tcp_run "$mode" "$c" "$round"
 				done
 			done
@@ -499,7 +505,7 @@ function med(list,    a, n, i, j, t) {
 }
 $1 == "udp" && $5 == 1024 { k = $2 " " $3 " " $4; v[k] = v[k] " " $7; us[k] = us[k] " " $8; rp[k] += $11; if (!(k in seen)) { seen[k] = 1; ord[++n] = k } }
 $1 == "tcp" { k = $2 " tcp " $4; v[k] = v[k] " " $7; ofo[k] = ofo[k] " " $8; if (!(k in seen)) { seen[k] = 1; ord[++n] = k } }
-$1 == "udp" && $5 != 1024 { w = w sprintf("#   %s %s B gen12 window %s: %s pps, replay drops %s\n", $2, $3, $5, $7, $11) }
+$1 == "udp" && $5 != 1024 { w = w sprintf("#   %s %s B %s window %s: %s pps, replay drops %s\n", $2, $3, $4, $5, $7, $11) }
 END {
 	print "# cipher      size  mode   median            cpu us/pkt  replay-drops / receiver OFO"
 	for (i = 1; i <= n; i++) {

@@ -19,6 +19,9 @@
 #   b  the two seed rules only (conntrack hooks not registered)
 #   c  plain kernel forwarding, no rules
 #   n  anchor: minimal tc, TTL - 1, bpf_redirect_neigh(out, NULL)
+#   t  the same program attached through tcx (kernel 6.6+) instead of
+#      cls_bpf: t - n is what tc's classifier layers cost per hook
+#      (setup fails, and the cells say so, on a kernel without tcx)
 #   f  anchor: minimal tc, bpf_fib_lookup() + MACs + bpf_redirect()
 #   x  anchor: minimal XDP, bpf_fib_lookup() + MACs + bpf_redirect(); an
 #      XDP_PASS program on the receiving veth (veth takes XDP frames only
@@ -56,7 +59,7 @@
 # kernel.bpf_stats_enabled=1 for one window each (the sysctl is restored).
 #
 # Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
-# DIRS="lan->tun tun->lan", VARIANTS="e a b c n f x s v g p" (+ o with
+# DIRS="lan->tun tun->lan", VARIANTS="e a b c n t f x s v g p" (+ o with
 # VTA_OLD), PROFILE=1, PERF (variants to profile with perf, e.g. "c v").
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -73,7 +76,7 @@ NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
 DIRS=${DIRS:-"lan->tun tun->lan"}
 VTA_OLD=${VTA_OLD:-}
-VARIANTS=${VARIANTS:-"e a b c n f x s v g p${VTA_OLD:+ o}"}
+VARIANTS=${VARIANTS:-"e a b c n t f x s v g p${VTA_OLD:+ o}"}
 # every router cost is against the direct run of the same repetition
 case " $VARIANTS " in *" e "*) ;; *) VARIANTS="e $VARIANTS" ;; esac
 PROFILE=${PROFILE:-1}
@@ -168,6 +171,16 @@ clear_rules() {
 }
 
 anchor() { nt_x "$1" "$ANCHORS" "$ANCHORS_OBJ" "${@:2}" >>"$NT_DIR/anchors.out" 2>&1; }
+# tcx_anchor NAME DEV OUT: the tcx anchor on DEV, held by background
+# process NAME until teardown kills it
+tcx_anchor() {
+	nt_bg "$1" rtr "$ANCHORS" "$ANCHORS_OBJ" tcx-neigh "$2" "$3"
+	if ! wait_for "grep -q attached '$NT_DIR/$1.out' || ! nt_alive $1" 10 ||
+	   ! nt_alive "$1"; then
+		echo "forward: tcx anchor on $2: $(tail -n 2 "$NT_DIR/$1.out")"
+		return 1
+	fi
+}
 
 # daemon BINARY [XDP options]: `vtiaccel run` in the router, healthy
 # (status exit 0); XDP options default to --xdp no
@@ -208,6 +221,7 @@ setup() {
 	a) seed_rules && nt_x rtr iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP ;;
 	b) seed_rules ;;
 	n) anchor rtr tc-neigh r0 r1 && anchor rtr tc-neigh r1 r0 ;;
+	t) tcx_anchor anct0 r0 r1 && tcx_anchor anct1 r1 r0 ;;
 	f) anchor rtr tc-fib r0 && anchor rtr tc-fib r1 ;;
 	x) anchor rtr xdp-fib r0 && anchor rtr xdp-fib r1 &&
 	   anchor sink xdp-pass s0 && anchor gen xdp-pass g0 ;;
@@ -225,6 +239,7 @@ teardown() {
 	case $1 in
 	a|b) clear_rules ;;
 	n|f) anchor rtr detach r0; anchor rtr detach r1 ;;
+	t) nt_kill anct0; nt_kill anct1 ;;
 	x) anchor rtr detach r0; anchor rtr detach r1
 	   nt_x sink ip link set dev s0 xdp off; nt_x gen ip link set dev g0 xdp off ;;
 	s) vta_stop ;;
@@ -280,6 +295,7 @@ name() {
 	b) echo "seed rules, no conntrack" ;;
 	c) echo "plain kernel forwarding" ;;
 	n) echo "min tc redirect_neigh" ;;
+	t) echo "min tcx redirect_neigh" ;;
 	f) echo "min tc fib_lookup+redirect" ;;
 	x) echo "min XDP fib_lookup" ;;
 	s) echo "vtiaccel, vta_static spec" ;;
@@ -392,7 +408,7 @@ END {
 		# ratios: every vtiaccel variant against each reference
 		printf "\nratios, %s flow(s) (router cost / router cost of the column):\n", fl
 		printf "%-28s %-9s", "", "dir"
-		for (vi = 1; vi <= nv; vi++) if (V[vi] ~ /^[abcnfx]$/) printf " %9s", V[vi]
+		for (vi = 1; vi <= nv; vi++) if (V[vi] ~ /^[abcnftx]$/) printf " %9s", V[vi]
 		printf "\n"
 		for (vi = 1; vi <= nv; vi++) {
 			v = V[vi]
@@ -401,7 +417,7 @@ END {
 				printf "%-28s %-9s", nm[v], D[di]
 				for (wi = 1; wi <= nv; wi++) {
 					w = V[wi]
-					if (w !~ /^[abcnfx]$/) continue
+					if (w !~ /^[abcnftx]$/) continue
 					k = fl " " D[di] " " v; kw = fl " " D[di] " " w
 					if ((k in cost) && (kw in cost) && cost[kw] > 0)
 						printf " %9.2f", cost[k] / cost[kw]
@@ -423,6 +439,14 @@ END {
 				cost[k " g"] - cost[k " p"], cost[k " p"] - cost[k " v"])
 	}
 	if (guard != "") printf "\n%sgoal: at most +25 ns with the guard on\n", guard
+	# what tcx saves over cls_bpf for one ingress hook: t - n
+	for (fi = 1; fi <= nf; fi++) for (di = 1; di <= nd; di++) {
+		k = F[fi] " " D[di]
+		if ((k " t" in cost) && (k " n" in cost))
+			tcx = tcx sprintf("tcx (t) - cls_bpf (n), one ingress hook, %s flow(s), %s: %+.1f ns/packet\n",
+				F[fi], D[di], cost[k " t"] - cost[k " n"])
+	}
+	if (tcx != "") printf "\n%s", tcx
 	printf "\ncolumns: a seed+conntrack, b seed, c plain kernel, n min tc redirect_neigh,\n"
 	printf "f min tc fib_lookup, x min XDP\n"
 	printf "goals (bench/README.md): vtiaccel run <= 0.85 x c and <= 1.1 x n, both directions, 1 and 1000 flows\n"
