@@ -30,9 +30,9 @@
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: anchors OBJ tc-neigh|tcx-neigh|tc-fib|xdp-fib|xdp-pass|detach "
-		"DEV [OUT_DEV]\n");
+	fprintf(stderr, "usage: anchors OBJ "
+			"tc-neigh|tcx-neigh|tc-fib|xdp-fib|xdp-pass|detach "
+			"DEV [OUT_DEV]\n");
 	return 2;
 }
 

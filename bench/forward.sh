@@ -32,6 +32,8 @@
 #      into the tunnel that this topology cannot answer (they would only
 #      mark it down); --no-sa-aware: a veth has no SAs; --xdp no (the XDP
 #      guard is off by default, so no XDP program has a job either way)
+#   y  v with `--attach tcx` ([forward] attach = tcx, kernel 6.6+): the
+#      programs on tcx links instead of cls_bpf filters; y - v per cell
 #   g  v with the XDP guard on: `--xdp yes --xdp-guard yes` (vta_xdp_lan
 #      attached to r0 in native mode, dropping LAN packets that forge a
 #      source routed into a tunnel); the table prints g - v per cell (goal:
@@ -59,7 +61,7 @@
 # kernel.bpf_stats_enabled=1 for one window each (the sysctl is restored).
 #
 # Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
-# DIRS="lan->tun tun->lan", VARIANTS="e a b c n t f x s v g p" (+ o with
+# DIRS="lan->tun tun->lan", VARIANTS="e a b c n t f x s v y g p" (+ o with
 # VTA_OLD), PROFILE=1, PERF (variants to profile with perf, e.g. "c v").
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -76,7 +78,7 @@ NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
 DIRS=${DIRS:-"lan->tun tun->lan"}
 VTA_OLD=${VTA_OLD:-}
-VARIANTS=${VARIANTS:-"e a b c n t f x s v g p${VTA_OLD:+ o}"}
+VARIANTS=${VARIANTS:-"e a b c n t f x s v y g p${VTA_OLD:+ o}"}
 # every router cost is against the direct run of the same repetition
 case " $VARIANTS " in *" e "*) ;; *) VARIANTS="e $VARIANTS" ;; esac
 PROFILE=${PROFILE:-1}
@@ -227,6 +229,7 @@ setup() {
 	   anchor sink xdp-pass s0 && anchor gen xdp-pass g0 ;;
 	s) vta_start rtr "$VTA_SPEC" ;;
 	v) daemon "$VTA" ;;
+	y) daemon "$VTA" --xdp no --attach tcx ;;
 	g) daemon "$VTA" --xdp yes --xdp-guard yes &&
 	   guard_attached ;;
 	p) daemon "$VTA" && anchor rtr xdp-pass r0 ;;
@@ -243,7 +246,7 @@ teardown() {
 	x) anchor rtr detach r0; anchor rtr detach r1
 	   nt_x sink ip link set dev s0 xdp off; nt_x gen ip link set dev g0 xdp off ;;
 	s) vta_stop ;;
-	v|g|o) daemon_stop ;;
+	v|g|o|y) daemon_stop ;;
 	p) daemon_stop; nt_x rtr ip link set dev r0 xdp off ;;
 	esac
 }
@@ -300,6 +303,7 @@ name() {
 	x) echo "min XDP fib_lookup" ;;
 	s) echo "vtiaccel, vta_static spec" ;;
 	v) echo "vtiaccel run (daemon)" ;;
+	y) echo "vtiaccel run --attach tcx" ;;
 	g) echo "vtiaccel run, XDP guard on" ;;
 	p) echo "vtiaccel run, XDP_PASS on r0" ;;
 	o) echo "vtiaccel run, VTA_OLD" ;;
@@ -412,7 +416,7 @@ END {
 		printf "\n"
 		for (vi = 1; vi <= nv; vi++) {
 			v = V[vi]
-			if (v !~ /^[svgpo]$/) continue
+			if (v !~ /^[svgpoy]$/) continue
 			for (di = 1; di <= nd; di++) {
 				printf "%-28s %-9s", nm[v], D[di]
 				for (wi = 1; wi <= nv; wi++) {
@@ -445,6 +449,12 @@ END {
 		if ((k " t" in cost) && (k " n" in cost))
 			tcx = tcx sprintf("tcx (t) - cls_bpf (n), one ingress hook, %s flow(s), %s: %+.1f ns/packet\n",
 				F[fi], D[di], cost[k " t"] - cost[k " n"])
+	}
+	for (fi = 1; fi <= nf; fi++) for (di = 1; di <= nd; di++) {
+		k = F[fi] " " D[di]
+		if ((k " y" in cost) && (k " v" in cost))
+			tcx = tcx sprintf("vtiaccel run --attach tcx (y) - tc (v), %s flow(s), %s: %+.1f ns/packet\n",
+				F[fi], D[di], cost[k " y"] - cost[k " v"])
 	}
 	if (tcx != "") printf "\n%s", tcx
 	printf "\ncolumns: a seed+conntrack, b seed, c plain kernel, n min tc redirect_neigh,\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <net/if.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,9 @@ struct hook {
 	int ifindex;
 	char name[IFNAMSIZ];
 	enum vta_role role;
-	bool tc;		/* our filter is on it */
+	bool tc;		/* our filter (or tcx link) is on it */
 	bool tc_out;		/* tunnel: our egress clamp is on it */
+	bool tcx;		/* both through tcx links, not filters */
 	bool qdisc_created;	/* clsact was created by us: destroy it */
 	struct xdp_program *xdp;
 	struct bpf_object *xobj;	/* xdp's object (libxdp loaded it) */
@@ -34,6 +36,8 @@ struct vta_attach {
 	struct vta_loader *l;
 	bool want_xdp;
 	bool want_wan;		/* ESP marking on: vta_wan_in has a job */
+	bool tcx;		/* [forward] attach = tcx */
+	char pin_root[PATH_MAX];	/* where the tcx links are pinned */
 	__u32 map_id;		/* id of our vta_config: marks our programs */
 	struct hook *h;
 	int n, cap;
@@ -67,6 +71,28 @@ void vta_attach_set_wan(struct vta_attach *a, bool wan)
 {
 	if (a)
 		a->want_wan = wan;
+}
+
+void vta_attach_set_tcx(struct vta_attach *a, bool tcx, const char *pin_root)
+{
+	if (!a)
+		return;
+	a->tcx = tcx;
+	snprintf(a->pin_root, sizeof(a->pin_root), "%s", pin_root);
+}
+
+/* One hook of ifindex, through a tcx link or a cls_bpf filter.  The
+ * other kind of ours is removed first: a tcx program runs before the
+ * filters, and ours never hand on to them (TC_ACT_UNSPEC). */
+static int hook_attach(struct vta_attach *a, int ifindex, bool egress,
+		       int prog_fd, bool *created)
+{
+	*created = false;
+	if (a->tcx)
+		return vta_tcx_attach(a->pin_root, ifindex, egress, prog_fd);
+	if (a->pin_root[0])
+		vta_tcx_detach(a->pin_root, ifindex, egress);
+	return vta_tc_hook_attach(ifindex, egress, prog_fd, created);
 }
 
 static struct hook *hook_get(struct vta_attach *a, int ifindex)
@@ -545,12 +571,15 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 	if (!h->tc) {
 		bool created;
 
-		err = vta_tc_attach(ifindex, vta_loader_prog_fd(a->l, prog), &created);
+		err = hook_attach(a, ifindex, false,
+				  vta_loader_prog_fd(a->l, prog), &created);
 		if (err) {
-			pr_warn("attach tc ingress on %s: %s\n", name, strerror(-err));
+			pr_warn("attach %s ingress on %s: %s\n",
+				a->tcx ? "tcx" : "tc", name, strerror(-err));
 			return err;
 		}
 		h->tc = true;
+		h->tcx = a->tcx;
 		h->qdisc_created = created;
 	}
 	/* The MSS clamp on every SYN leaving the tunnel (bpf/clamp.h);
@@ -558,19 +587,19 @@ int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 	if (role == VTA_ROLE_TUNNEL && !h->tc_out) {
 		bool created;
 
-		err = vta_tc_attach_egress(ifindex,
-					   vta_loader_prog_fd(a->l, VTA_PROG_TUN_OUT),
-					   &created);
+		err = hook_attach(a, ifindex, true,
+				  vta_loader_prog_fd(a->l, VTA_PROG_TUN_OUT),
+				  &created);
 		if (err)
-			pr_warn("attach the MSS clamp (tc egress) on %s: %s: SYNs the kernel forwards into it are not clamped\n",
-				name, strerror(-err));
+			pr_warn("attach the MSS clamp (%s egress) on %s: %s: SYNs the kernel forwards into it are not clamped\n",
+				a->tcx ? "tcx" : "tc", name, strerror(-err));
 		else
 			h->tc_out = true;
 	}
 	if (role == VTA_ROLE_LAN && a->want_xdp && !h->xdp)
 		xdp_attach(a, h);
-	pr_info("attached %s to %s%s%s\n", vta_prog_name(prog), name,
-		h->xdp ? " (+XDP native)" : "",
+	pr_info("attached %s to %s%s%s%s\n", vta_prog_name(prog), name,
+		h->tcx ? " (tcx)" : "", h->xdp ? " (+XDP native)" : "",
 		h->tc_out ? " (+vta_tun_out on egress)" : "");
 	return 0;
 }
@@ -595,7 +624,7 @@ void vta_attach_retry_xdp(struct vta_attach *a)
  * SYNs into the tunnel are still clamped with no daemon running (the
  * seed's TCPMSS rule is gone); `vtiaccel detach` removes it.
  */
-static void hook_detach(struct hook *h, bool keep_clamp)
+static void hook_detach(struct vta_attach *a, struct hook *h, bool keep_clamp)
 {
 	int err;
 
@@ -606,7 +635,8 @@ static void hook_detach(struct hook *h, bool keep_clamp)
 		xdp_release(h);
 	}
 	if (h->tc_out && !keep_clamp) {
-		err = vta_tc_detach_egress(h->ifindex);
+		err = h->tcx ? vta_tcx_detach(a->pin_root, h->ifindex, true) :
+			       vta_tc_detach_egress(h->ifindex);
 		if (err && err != -ENOENT && err != -ENODEV)
 			pr_warn("detach the MSS clamp (tc egress) from %s: %s\n",
 				h->name, strerror(-err));
@@ -614,7 +644,9 @@ static void hook_detach(struct hook *h, bool keep_clamp)
 	}
 	if (h->tc) {
 		/* clsact holds the clamp too: keep it then */
-		err = vta_tc_detach(h->ifindex, h->qdisc_created && !h->tc_out);
+		err = h->tcx ? vta_tcx_detach(a->pin_root, h->ifindex, false) :
+			       vta_tc_detach(h->ifindex,
+					     h->qdisc_created && !h->tc_out);
 		if (err && err != -ENOENT && err != -ENODEV)
 			pr_warn("detach tc ingress from %s: %s\n", h->name,
 				strerror(-err));
@@ -629,10 +661,15 @@ void vta_attach_remove(struct vta_attach *a, int ifindex, bool gone)
 	if (!h)
 		return;
 	if (gone) {
-		/* the kernel took filters and qdisc with the device */
+		/* the kernel took filters and qdisc with the device, and
+		 * left our tcx links without one: unpin them */
 		xdp_release(h);
+		if (h->tcx) {
+			vta_tcx_detach(a->pin_root, ifindex, false);
+			vta_tcx_detach(a->pin_root, ifindex, true);
+		}
 	} else {
-		hook_detach(h, false);
+		hook_detach(a, h, false);
 	}
 	*h = a->h[--a->n];
 }
@@ -653,7 +690,7 @@ void vta_attach_free(struct vta_attach *a)
 	if (!a)
 		return;
 	for (i = 0; i < a->n; i++)
-		hook_detach(&a->h[i], true);
+		hook_detach(a, &a->h[i], true);
 	free(a->h);
 	free(a);
 }

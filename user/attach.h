@@ -27,6 +27,10 @@ struct vta_attach *vta_attach_new(struct vta_loader *l, bool xdp);
 /* wan: attach vta_wan_in to WAN interfaces (ESP marking on); off by
  * default, a WAN interface then gets no program. */
 void vta_attach_set_wan(struct vta_attach *a, bool wan);
+/* tcx: attach through pinned tcx links under pin_root ([forward] attach =
+ * tcx) instead of cls_bpf filters; either way, a link of this pin root
+ * the other way left is removed (it would run before a filter). */
+void vta_attach_set_tcx(struct vta_attach *a, bool tcx, const char *pin_root);
 /* Attach the program(s) of role to ifindex; 0 or -errno (logged). */
 int vta_attach_iface(struct vta_attach *a, int ifindex, const char *name,
 		     enum vta_role role);

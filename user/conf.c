@@ -553,7 +553,7 @@ enum key_id {
 	K_LEASE, K_RENEW, K_RCVBUF, K_NF_BYPASS, K_PEER_LOCAL, K_PEER_MARK,
 	K_LIVE, K_LIVE_INTERVAL, K_LIVE_DEADLINE, K_LIVE_MISSES, K_LIVE_RISE,
 	K_TUNNEL_PROBE, K_TUNNEL_SPREAD, K_SPREAD, K_SPREAD_TUNNELS, K_PCRYPT,
-	K_PCRYPT_ALGS, K_PCRYPT_KERNEL_OK, K_MAX
+	K_PCRYPT_ALGS, K_PCRYPT_KERNEL_OK, K_ATTACH, K_MAX
 };
 
 static const struct conf_key {
@@ -581,6 +581,8 @@ static const struct conf_key {
 		"reverse-path check on tunnel ingress: loose or strict (loose)" },
 	[K_XDP] = { "forward", "xdp", "xdp",
 		"allow native XDP on LAN interfaces; attached only for xdp_guard (yes)" },
+	[K_ATTACH] = { "forward", "attach", "attach",
+		"hook of the tc programs: tc (a cls_bpf filter in clsact, the default) or tcx (kernel 6.6+: a link, cheaper per packet)" },
 	[K_XDP_GUARD] = { "forward", "xdp_guard", "xdp-guard",
 		"drop LAN packets spoofing tunnel sources in XDP: attaches native XDP to LAN interfaces, with its costs (no)" },
 	[K_HASH_SEED] = { "forward", "hash_seed", "hash-seed",
@@ -788,6 +790,14 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 		return parse_bool(v, &c->xdp, err, errlen);
 	case K_XDP_GUARD:
 		return parse_bool(v, &c->xdp_guard, err, errlen);
+	case K_ATTACH:
+		if (!strcmp(v, "tc"))
+			c->tcx = false;
+		else if (!strcmp(v, "tcx"))
+			c->tcx = true;
+		else
+			return fail(err, errlen, "must be tc or tcx");
+		return 0;
 	case K_HASH_SEED:
 		return parse_u32(v, 0, UINT32_MAX, &c->hash_seed, err, errlen);
 	case K_LEASE:

@@ -114,6 +114,7 @@ struct vta_conf {
 	struct vta_pcrypt_conf pcrypt;	/* [esp] pcrypt (unset) */
 	bool rpf_strict;		/* [forward] rpf = loose | strict */
 	bool xdp;			/* [forward] xdp = yes */
+	bool tcx;			/* [forward] attach = tcx */
 	bool xdp_guard;			/* [forward] xdp_guard = no */
 	uint32_t lease_ms;		/* [daemon] lease_ms = 3000 */
 	uint32_t renew_ms;		/* [daemon] renew_ms = 1000 */

@@ -571,6 +571,89 @@ int vta_tc_detach(int ifindex, bool destroy_qdisc)
 	return err;
 }
 
+static void tcx_pin_path(const char *pin_root, int ifindex, bool egress,
+			 char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/links/tcx-%d-%s", pin_root, ifindex,
+		 egress ? "egress" : "ingress");
+}
+
+bool vta_tcx_supported(void)
+{
+	__u32 ids[1], cnt = 1, flags = 0;
+
+	/* lo is ifindex 1 in every namespace; EINVAL: no such attach type */
+	return !bpf_prog_query(1, VTA_TCX_INGRESS, 0, &flags, ids, &cnt) ||
+	       errno != EINVAL;
+}
+
+int vta_tcx_attach(const char *pin_root, int ifindex, bool egress,
+		   int prog_fd)
+{
+	char path[PATH_MAX];
+	int link, err;
+
+	tcx_pin_path(pin_root, ifindex, egress, path, sizeof(path));
+	link = bpf_obj_get(path);
+	if (link >= 0) {
+		/* a previous daemon's: swap the program in, no gap */
+		err = bpf_link_update(link, prog_fd, NULL);
+		if (!err) {
+			close(link);
+			return 0;
+		}
+		/* ENOLINK: its device is gone (the ifindex now names
+		 * another): a new link */
+		bpf_link_detach(link);
+		close(link);
+		unlink(path);
+	}
+	link = bpf_link_create(prog_fd, ifindex,
+			       egress ? VTA_TCX_EGRESS : VTA_TCX_INGRESS, NULL);
+	if (link < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/links", pin_root);
+	mkdir(path, 0700);
+	tcx_pin_path(pin_root, ifindex, egress, path, sizeof(path));
+	err = bpf_obj_pin(link, path) ? -errno : 0;
+	/* the pin holds it; without one, closing detaches */
+	close(link);
+	return err;
+}
+
+int vta_tcx_detach(const char *pin_root, int ifindex, bool egress)
+{
+	char path[PATH_MAX];
+	int link, err = 0;
+
+	tcx_pin_path(pin_root, ifindex, egress, path, sizeof(path));
+	link = bpf_obj_get(path);
+	if (link < 0)
+		return -errno;
+	if (bpf_link_detach(link) && errno != ENOLINK)
+		err = -errno;
+	close(link);
+	if (unlink(path) && !err)
+		err = -errno;
+	return err;
+}
+
+__u32 vta_tcx_query(int ifindex, bool egress)
+{
+	__u32 ids[16], cnt = 16, flags = 0, i;
+	char name[64];
+
+	if (bpf_prog_query(ifindex, egress ? VTA_TCX_EGRESS : VTA_TCX_INGRESS,
+			   0, &flags, ids, &cnt))
+		return 0;
+	for (i = 0; i < cnt && i < 16; i++) {
+		vta_prog_name_by_id(ids[i], name, sizeof(name));
+		if (!strncmp(name, "vta_", 4))
+			return ids[i];
+	}
+	return 0;
+}
+
 #define VTA_RESYNC_NAME(id, name) [VTA_RESYNC_##id] = name,
 static const char *const resync_names[VTA_RESYNC_MAX] = {
 	VTA_RESYNC_CAUSES(VTA_RESYNC_NAME)

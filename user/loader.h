@@ -140,6 +140,28 @@ static inline __u32 vta_tc_query_egress(int ifindex)
 	return vta_tc_hook_query(ifindex, true);
 }
 
+/*
+ * tcx ([forward] attach = tcx, kernel 6.6+): the same programs on the
+ * device's tcx hook through a BPF link instead of a cls_bpf filter in
+ * clsact, without tc's classifier layers (bench/README.md).  The link is
+ * pinned at PIN_ROOT/links/tcx-IFINDEX-ingress|egress, so that it
+ * outlives the daemon as a filter does (the egress clamp must); the next
+ * daemon of the pin root swaps its program in (bpf_link_update()), and
+ * unpinning detaches it.  enum bpf_attach_type's BPF_TCX_INGRESS and
+ * BPF_TCX_EGRESS: Debian 12's uapi headers and libbpf 1.1 predate them,
+ * and bpf_link_create() passes an attach type it does not know through.
+ */
+#define VTA_TCX_INGRESS 46
+#define VTA_TCX_EGRESS 47
+/* Does this kernel have tcx?  (BPF_PROG_QUERY of lo's tcx ingress) */
+bool vta_tcx_supported(void);
+int vta_tcx_attach(const char *pin_root, int ifindex, bool egress,
+		   int prog_fd);
+/* Unpin and detach; -ENOENT when there is no such pin. */
+int vta_tcx_detach(const char *pin_root, int ifindex, bool egress);
+/* Id of the first vtiaccel program (vta_*) on ifindex's tcx hook, 0 none. */
+__u32 vta_tcx_query(int ifindex, bool egress);
+
 /* The daemon's health element; -ENOENT without the map. */
 int vta_health_get(const struct vta_maps *m, struct vta_health *h);
 int vta_health_set(const struct vta_maps *m, const struct vta_health *h);

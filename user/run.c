@@ -27,6 +27,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -659,6 +660,15 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 	 * decrypt the same whether the daemon runs or not) */
 	if (!err)
 		err = vta_pcrypt_setup(&c->pcrypt);
+	if (!err && c->tcx && !vta_tcx_supported()) {
+		struct utsname u = {};
+
+		uname(&u);
+		pr_warn("[forward] attach = tcx: this kernel (%s) has no tcx "
+			"hook (Linux 6.6 or later); use attach = tc\n",
+			u.release);
+		err = -EOPNOTSUPP;
+	}
 	if (err)
 		goto out;
 	/* Say so: the maps are pinned (empty) before the verifier runs,
@@ -724,6 +734,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
 	vta_attach_set_wan(d.att, c->esp_mark);
+	vta_attach_set_tcx(d.att, c->tcx, c->pin_root);
 	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
 	d.mo.ifdata = vta_ifdata_map(d.maps.ifdata, true);
 	if (!d.mo.ifdata) {

@@ -101,6 +101,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 {
 	char flags[128], name[64];
 	__u32 tc_id = vta_tc_query(i->ifindex);
+	/* [forward] attach = tcx: a link on the tcx hook instead */
+	bool tcx = !tc_id && (tc_id = vta_tcx_query(i->ifindex, false));
 
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "name", "%-10s ", i->name);
@@ -150,7 +152,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	open_json_object("tc");
 	if (tc_id) {
 		vta_prog_name_by_id(tc_id, name, sizeof(name));
-		print_uint(PRINT_ANY, "prog_id", "tc ingress id %" PRIu64, tc_id);
+		print_string(PRINT_ANY, "hook", "%s", tcx ? "tcx" : "tc");
+		print_uint(PRINT_ANY, "prog_id", " ingress id %" PRIu64, tc_id);
 		print_string(PRINT_ANY, "prog", " %s ", name);
 	} else if (i->v.role == VTA_ROLE_WAN &&
 		   !(cfg->flags & VTA_CFG_F_ESP_MARK)) {
@@ -165,11 +168,18 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	if (i->v.role == VTA_ROLE_TUNNEL) {
 		/* the MSS clamp (vta_tun_out), which outlives the daemon */
 		__u32 out_id = vta_tc_query_egress(i->ifindex);
+		bool out_tcx = !out_id &&
+			       (out_id = vta_tcx_query(i->ifindex, true));
 
 		open_json_object("tc_egress");
 		if (out_id) {
 			vta_prog_name_by_id(out_id, name, sizeof(name));
-			print_uint(PRINT_ANY, "prog_id", "egress id %" PRIu64, out_id);
+			print_string(PRINT_JSON, "hook", NULL,
+				     out_tcx ? "tcx" : "tc");
+			print_uint(PRINT_ANY, "prog_id",
+				   out_tcx ? "tcx egress id %" PRIu64 :
+					     "egress id %" PRIu64,
+				   out_id);
 			print_string(PRINT_ANY, "prog", " %s ", name);
 		} else {
 			print_null(PRINT_ANY, "prog_id", "egress none: SYNs the kernel forwards into it are not clamped ");
