@@ -47,6 +47,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.table, 254);
 	assert_true(c.clamp_in);
 	assert_false(c.esp_mark);
+	assert_false(c.tcx);
 	assert_int_equal(c.tunnel.n, 2);
 	assert_true(vta_patterns_match(&c.tunnel, "vti1"));
 	assert_true(vta_patterns_match(&c.tunnel, "xfrm7"));
@@ -65,7 +66,7 @@ static void test_full_valid(void **state)
 		"[routes]\ntable = 220\n"
 		"[mss]\nmode = fixed\nvalue = 1379\nclamp_inbound = no\n"
 		"[esp]\nmark = yes\n"
-		"[forward]\nrpf = strict\nxdp = off\nxdp_guard = true\nhash_seed = 0xdeadbeef\n"
+		"[forward]\nrpf = strict\nxdp = off\nxdp_guard = true\nhash_seed = 0xdeadbeef\nattach = tcx\n"
 		"[daemon]\nlease_ms = 5000\nrenew_ms = 500\nnetlink_rcvbuf = 1048576\n"
 		"[peer vti1]\nlocal = 10.16.1.254\nmark = 100/0xffffffff\n"
 		"[peer vti2]\nmark = 0xc8\n"), 0);
@@ -83,6 +84,7 @@ static void test_full_valid(void **state)
 	assert_true(c.rpf_strict);
 	assert_false(c.xdp);
 	assert_true(c.xdp_guard);
+	assert_true(c.tcx);
 	assert_int_equal(c.hash_seed, 0xdeadbeef);
 	assert_int_equal(c.lease_ms, 5000);
 	assert_int_equal(c.renew_ms, 500);
@@ -146,6 +148,8 @@ static void test_errors(void **state)
 	expect_error("[routes]\ntable = 0\n", "[routes] table = 0", "main", NULL);
 	expect_error("[esp]\nmark = maybe\n", "[esp] mark = maybe", "yes or no", NULL);
 	expect_error("[forward]\nrpf = medium\n", "loose or strict", NULL);
+	expect_error("[forward]\nattach = xdp\n", "[forward] attach = xdp",
+		     "must be tc or tcx", NULL);
 	expect_error("[forward]\nhash_seed = 4294967296\n", "hash_seed", "must be", NULL);
 	expect_error("[peer vti1]\nlocal = 10.1.1\n", "[peer vti1] local = 10.1.1",
 		     "not an IPv4 or IPv6 address", NULL);

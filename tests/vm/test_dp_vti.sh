@@ -45,6 +45,18 @@ fi
 
 # --- vtiaccel -----------------------------------------------------------------
 
+# [forward] attach = tcx on a kernel before 6.6: refused at start, naming
+# the key, the kernel and what to use instead
+kv=$(uname -r | awk -F '[.-]' '{ print $1 * 100 + $2 }')
+if [ "$kv" -lt 606 ]; then
+	out=$(nsenter --net="/run/netns/$GW" timeout 60 "$VTA" run --pin-root "$PIN" \
+		--lan eth1 --tunnel 'vti*' --attach tcx 2>&1) && rc=0 || rc=$?
+	t_check "--attach tcx on $(uname -r): refused (exit $rc), naming the key and the fix" \
+		eval "[ $rc != 0 ] && [ $rc != 124 ] && printf '%s' \"\$out\" |
+			grep -q 'attach = tcx: this kernel ($(uname -r)) has no tcx hook (Linux 6.6 or later); use attach = tc'"
+	[ "$rc" != 0 ] || t_info "$out"
+fi
+
 dp_daemon_start --mss-mode pmtu
 t0=$(now_ms)
 f0=$T_FAIL
