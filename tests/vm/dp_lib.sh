@@ -285,6 +285,24 @@ dp_tcp_both_ways() {
 		ns_exec "$VPC" timeout "$2" $PKT tcp-send $LAN_IP 5002 "$1"
 }
 
+# dp_traffic_identical LABEL REF N: 20 pings each way, 256 KiB of TCP
+# echoed each way, and dp_pkt.py's crafted sequence vpc -> lan, N packets
+# of it arriving, compared byte for byte with REF (the same captured with
+# the kernel alone).  The capture: $T_TMP/LABEL.pcap (LABEL without
+# spaces).
+dp_traffic_identical() {
+	local l=$1 ref=$2 n=$3 out=$T_TMP/$1.pcap
+	t_check "$l: vpc -> lan: 20 of 20 pings answered" ns_exec "$VPC" ping -n -q -c 20 -i 0.05 -W 2 $LAN_IP
+	t_check "$l: lan -> vpc: 20 of 20 pings answered" ns_exec "$LAN" ping -n -q -c 20 -i 0.05 -W 2 $VPC_IP
+	dp_tcp_both_ways 262144 90
+	t_check "$l: crafted sequence vpc -> lan arrives ($n of 10)" \
+		dp_capture_crafted vpc-lan "$out" "$n"
+	if [ -s "$ref" ] && [ -s "$out" ]; then
+		t_check "$l: lan receives byte-identical packets as with the kernel alone" \
+			$PKT compare "$ref" "$out" $VPC_IP $LAN_IP
+	fi
+}
+
 # dp_xfrm_errors NS: the non-zero lines of /proc/net/xfrm_stat.
 dp_xfrm_errors() { ns_exec "$1" awk '$2 != 0' /proc/net/xfrm_stat; }
 
