@@ -75,24 +75,49 @@ void vta_attach_set_wan(struct vta_attach *a, bool wan)
 
 void vta_attach_set_tcx(struct vta_attach *a, bool tcx, const char *pin_root)
 {
+	int n = 0;
+
 	if (!a)
 		return;
 	a->tcx = tcx;
 	snprintf(a->pin_root, sizeof(a->pin_root), "%s", pin_root);
+	/* clamps kept for tunnels deleted since (no device, no job) */
+	vta_tcx_unpin_all(pin_root, true, &n);
+	if (n)
+		pr_info("unpinned %d tcx links whose interfaces are gone\n", n);
+}
+
+/* Our cls_bpf filter on one direction of ifindex, if it runs ours. */
+static void tc_filter_remove(int ifindex, bool egress)
+{
+	char name[64];
+
+	vta_prog_name_by_id(vta_tc_hook_query(ifindex, egress), name,
+			    sizeof(name));
+	if (!strncmp(name, "vta_", 4))
+		vta_tc_hook_detach(ifindex, egress);
 }
 
 /* One hook of ifindex, through a tcx link or a cls_bpf filter.  The
- * other kind of ours is removed first: a tcx program runs before the
- * filters, and ours never hand on to them (TC_ACT_UNSPEC). */
+ * other kind of ours goes once the new one is on: a tcx program runs
+ * before the filters (ours never hand on to them with TC_ACT_UNSPEC),
+ * and a filter left under a link would run again when the link goes. */
 static int hook_attach(struct vta_attach *a, int ifindex, bool egress,
 		       int prog_fd, bool *created)
 {
+	int err;
+
 	*created = false;
-	if (a->tcx)
-		return vta_tcx_attach(a->pin_root, ifindex, egress, prog_fd);
-	if (a->pin_root[0])
+	if (a->tcx) {
+		err = vta_tcx_attach(a->pin_root, ifindex, egress, prog_fd);
+		if (!err)
+			tc_filter_remove(ifindex, egress);
+		return err;
+	}
+	err = vta_tc_hook_attach(ifindex, egress, prog_fd, created);
+	if (!err && a->pin_root[0])
 		vta_tcx_detach(a->pin_root, ifindex, egress);
-	return vta_tc_hook_attach(ifindex, egress, prog_fd, created);
+	return err;
 }
 
 static struct hook *hook_get(struct vta_attach *a, int ifindex)
@@ -638,8 +663,8 @@ static void hook_detach(struct vta_attach *a, struct hook *h, bool keep_clamp)
 		err = h->tcx ? vta_tcx_detach(a->pin_root, h->ifindex, true) :
 			       vta_tc_detach_egress(h->ifindex);
 		if (err && err != -ENOENT && err != -ENODEV)
-			pr_warn("detach the MSS clamp (tc egress) from %s: %s\n",
-				h->name, strerror(-err));
+			pr_warn("detach the MSS clamp (%s egress) from %s: %s\n",
+				h->tcx ? "tcx" : "tc", h->name, strerror(-err));
 		h->tc_out = false;
 	}
 	if (h->tc) {
@@ -648,8 +673,8 @@ static void hook_detach(struct vta_attach *a, struct hook *h, bool keep_clamp)
 			       vta_tc_detach(h->ifindex,
 					     h->qdisc_created && !h->tc_out);
 		if (err && err != -ENOENT && err != -ENODEV)
-			pr_warn("detach tc ingress from %s: %s\n", h->name,
-				strerror(-err));
+			pr_warn("detach %s ingress from %s: %s\n",
+				h->tcx ? "tcx" : "tc", h->name, strerror(-err));
 		h->tc = false;
 	}
 }

@@ -101,6 +101,17 @@ static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out,
 	return 0;
 }
 
+/* One of two words: *out = false for the first, true for the second. */
+static int parse_either(const char *v, const char *first,
+			const char *second, bool *out, char *err,
+			size_t errlen)
+{
+	if (strcmp(v, first) && strcmp(v, second))
+		return fail(err, errlen, "must be %s or %s", first, second);
+	*out = !strcmp(v, second);
+	return 0;
+}
+
 static int parse_bool(const char *v, bool *out, char *err, size_t errlen)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -779,25 +790,14 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 	case K_PCRYPT_KERNEL_OK:
 		return parse_bool(v, &c->pcrypt.kernel_ok, err, errlen);
 	case K_RPF:
-		if (!strcmp(v, "loose"))
-			c->rpf_strict = false;
-		else if (!strcmp(v, "strict"))
-			c->rpf_strict = true;
-		else
-			return fail(err, errlen, "must be loose or strict");
-		return 0;
+		return parse_either(v, "loose", "strict", &c->rpf_strict, err,
+				    errlen);
 	case K_XDP:
 		return parse_bool(v, &c->xdp, err, errlen);
 	case K_XDP_GUARD:
 		return parse_bool(v, &c->xdp_guard, err, errlen);
 	case K_ATTACH:
-		if (!strcmp(v, "tc"))
-			c->tcx = false;
-		else if (!strcmp(v, "tcx"))
-			c->tcx = true;
-		else
-			return fail(err, errlen, "must be tc or tcx");
-		return 0;
+		return parse_either(v, "tc", "tcx", &c->tcx, err, errlen);
 	case K_HASH_SEED:
 		return parse_u32(v, 0, UINT32_MAX, &c->hash_seed, err, errlen);
 	case K_LEASE:

@@ -421,6 +421,23 @@ int cmd_detach(int argc, char **argv)
 	if (n)
 		print_text("detached vta_spread (ESP spreading) from %d interfaces\n", n);
 	print_uint(PRINT_JSON, "spread_detached", NULL, n);
+	/* [forward] attach = tcx: the links pinned under the root */
+	n = 0;
+	if (lock_fd >= 0) {
+		err = vta_tcx_unpin_all(root, false, &n);
+		if (err) {
+			pr_warn("detach the tcx links under %s: %s\n", root,
+				strerror(-err));
+			if (!ret)
+				snprintf(first, sizeof(first),
+					 "detach the tcx links under %s: %s",
+					 root, strerror(-err));
+			ret = 1;
+		}
+	}
+	if (n)
+		print_text("detached %d tcx links\n", n);
+	print_uint(PRINT_JSON, "tcx_detached", NULL, n);
 	if (lock_fd >= 0) {
 		err = remove_our_pins(root, &pins, &left);
 		if (err) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -602,10 +604,12 @@ int vta_tcx_attach(const char *pin_root, int ifindex, bool egress,
 			close(link);
 			return 0;
 		}
+		err = -errno;
 		/* ENOLINK: its device is gone (the ifindex now names
-		 * another): a new link */
-		bpf_link_detach(link);
+		 * another): a new link; anything else is an error */
 		close(link);
+		if (err != -ENOLINK)
+			return err;
 		unlink(path);
 	}
 	link = bpf_link_create(prog_fd, ifindex,
@@ -635,6 +639,39 @@ int vta_tcx_detach(const char *pin_root, int ifindex, bool egress)
 	close(link);
 	if (unlink(path) && !err)
 		err = -errno;
+	return err;
+}
+
+int vta_tcx_unpin_all(const char *pin_root, bool only_dead, int *count)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], name[IF_NAMESIZE];
+	struct dirent *de;
+	int ifindex, link, err = 0;
+	DIR *d;
+
+	*count = 0;
+	snprintf(dir, sizeof(dir), "%s/links", pin_root);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "tcx-%d-", &ifindex) != 1)
+			continue;
+		if (only_dead && if_indextoname(ifindex, name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		link = bpf_obj_get(path);
+		if (link >= 0) {
+			bpf_link_detach(link);
+			close(link);
+		}
+		if (unlink(path))
+			err = err ?: -errno;
+		else
+			(*count)++;
+	}
+	closedir(d);
+	rmdir(dir);	/* only when empty */
 	return err;
 }
 

@@ -159,6 +159,9 @@ int vta_tcx_attach(const char *pin_root, int ifindex, bool egress,
 		   int prog_fd);
 /* Unpin and detach; -ENOENT when there is no such pin. */
 int vta_tcx_detach(const char *pin_root, int ifindex, bool egress);
+/* Detach and unpin the tcx links under pin_root (only_dead: those whose
+ * device no longer exists); *count: how many.  0 or the first -errno. */
+int vta_tcx_unpin_all(const char *pin_root, bool only_dead, int *count);
 /* Id of the first vtiaccel program (vta_*) on ifindex's tcx hook, 0 none. */
 __u32 vta_tcx_query(int ifindex, bool egress);
 

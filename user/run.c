@@ -564,6 +564,9 @@ static void unpin_all(struct daemon *d, bool keep_clamp)
 			 vta_map_name(i));
 		unlink(path);
 	}
+	/* the tcx links the clamps keep, if any (attach = tcx) */
+	snprintf(path, sizeof(path), "%s/links", d->c->pin_root);
+	rmdir(path);	/* only when empty */
 	rmdir(d->c->pin_root);	/* only when empty */
 }
 
@@ -653,13 +656,6 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			goto out;
 		}
 	}
-	if (!err)
-		err = replace_stale_pins(c->pin_root);
-	/* [esp] pcrypt: kernel state with no lease, applied before the
-	 * programs load and left as it is at exit (the SAs that use it
-	 * decrypt the same whether the daemon runs or not) */
-	if (!err)
-		err = vta_pcrypt_setup(&c->pcrypt);
 	if (!err && c->tcx && !vta_tcx_supported()) {
 		struct utsname u = {};
 
@@ -669,6 +665,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			u.release);
 		err = -EOPNOTSUPP;
 	}
+	if (!err)
+		err = replace_stale_pins(c->pin_root);
+	/* [esp] pcrypt: kernel state with no lease, applied before the
+	 * programs load and left as it is at exit (the SAs that use it
+	 * decrypt the same whether the daemon runs or not) */
+	if (!err)
+		err = vta_pcrypt_setup(&c->pcrypt);
 	if (err)
 		goto out;
 	/* Say so: the maps are pinned (empty) before the verifier runs,

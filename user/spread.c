@@ -508,13 +508,20 @@ void vta_spreader_lease(struct vta_spreader *s, uint64_t deadline_ns)
 			strerror(errno));
 }
 
+/* One pass over the tunnels: a peer's entry as it will be written. */
 struct peers_ctx {
 	struct vta_spreader *s;
 	struct peer_key keys[VTA_SPREAD_PEERS_MAX];
-	const char *tunnels[VTA_SPREAD_PEERS_MAX]; /* who wrote keys[i] */
-	const struct vta_spread_conf *confs[VTA_SPREAD_PEERS_MAX];
+	const char *first[VTA_SPREAD_PEERS_MAX]; /* tunnels, this pass only */
+	const char *last[VTA_SPREAD_PEERS_MAX];
+	const struct vta_spread_conf *confs[VTA_SPREAD_PEERS_MAX]; /* last's */
 	__u32 flags[VTA_SPREAD_PEERS_MAX];
+	bool differ[VTA_SPREAD_PEERS_MAX];
 	int n;
+	/* tunnels with spread = no (or not in spread_tunnels) */
+	struct peer_key off_keys[VTA_SPREAD_PEERS_MAX];
+	const char *off_tunnels[VTA_SPREAD_PEERS_MAX];
+	int n_off;
 	struct peer_key conflicts[VTA_SPREAD_PEERS_MAX];
 	int n_conflicts;
 };
@@ -541,64 +548,84 @@ static int key_find(const struct peer_key *set, int n, const struct peer_key *k)
 	return -1;
 }
 
-/*
- * One entry per peer address (spread_peers, or spread_peers6 for an IPv6
- * one): a second tunnel to the same peer adds its encapsulations to the
- * entry.  With other CPUs or another block its settings replace the first
- * one's for both (the program tells the tunnels apart by address only):
- * said once, when that starts.
- */
+/* Collect: one entry per peer address, the encapsulations of all its
+ * tunnels, the settings of the last one. */
 static void peer_cb(void *ctx, const char *tunnel, int ifindex, int family,
 		    const union vta_addr *peer, bool esp, bool natt)
 {
 	struct peers_ctx *x = ctx;
 	const struct vta_spread_conf *sc = vta_tunnel_spread(x->s->c, tunnel);
-	struct spread_peer v = { 0 };
 	struct peer_key k = { .family = family };
-	char addr[INET6_ADDRSTRLEN], was[64], now[64];
-	int fd, i;
+	int i;
 
-	if (!sc || (family != AF_INET && family != AF_INET6))
+	if (family != AF_INET && family != AF_INET6)
 		return;
 	memcpy(k.a.b, peer->b, family == AF_INET ? 4 : 16);
-	v.flags = (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
-	i = key_find(x->keys, x->n, &k);
-	if (i >= 0) {
-		v.flags |= x->flags[i];
-		if (!spread_conf_same(x->confs[i], sc) &&
-		    key_find(x->conflicts, x->n_conflicts, &k) < 0) {
-			x->conflicts[x->n_conflicts++] = k;
-			if (key_find(x->s->conflicts, x->s->n_conflicts, &k) <
-			    0) {
-				inet_ntop(family, k.a.b, addr, sizeof(addr));
-				vta_tunnel_spread_str(x->confs[i], was,
-						      sizeof(was));
-				vta_tunnel_spread_str(sc, now, sizeof(now));
-				pr_warn("ESP spreading: %s and %s have the "
-					"same peer %s but different spread "
-					"settings (%s, %s): %s's apply to "
-					"both\n",
-					x->tunnels[i], tunnel, addr, was, now,
-					tunnel);
-			}
+	if (!sc) {
+		if (x->n_off < VTA_SPREAD_PEERS_MAX) {
+			x->off_keys[x->n_off] = k;
+			x->off_tunnels[x->n_off++] = tunnel;
 		}
-	} else if (x->n == VTA_SPREAD_PEERS_MAX) {
 		return;
-	} else {
-		i = x->n++;
 	}
-	x->keys[i] = k;
-	x->tunnels[i] = tunnel;
+	i = key_find(x->keys, x->n, &k);
+	if (i < 0) {
+		if (x->n == VTA_SPREAD_PEERS_MAX)
+			return;
+		i = x->n++;
+		x->keys[i] = k;
+		x->first[i] = tunnel;
+		x->flags[i] = 0;
+		x->differ[i] = false;
+	} else if (!spread_conf_same(x->confs[i], sc)) {
+		x->differ[i] = true;
+	}
+	x->last[i] = tunnel;
 	x->confs[i] = sc;
-	x->flags[i] = v.flags;
-	v.ncpus = sc->ncpus;
-	v.block_shift = sc->block_shift;
-	memcpy(v.cpus, sc->cpus, sizeof(v.cpus));
-	fd = family == AF_INET ? bpf_map__fd(x->s->skel->maps.spread_peers)
-			       : bpf_map__fd(x->s->skel->maps.spread_peers6);
-	if (bpf_map_update_elem(fd, k.a.b, &v, 0))
-		pr_warn("ESP spreading: peer of %s: %s\n", tunnel,
-			strerror(errno));
+	x->flags[i] |= (esp ? SPREAD_F_ESP : 0) | (natt ? SPREAD_F_NATT : 0);
+}
+
+/* A conflict on k this pass: true when it is new (not in the last one). */
+static bool conflict_new(struct peers_ctx *x, const struct peer_key *k)
+{
+	if (key_find(x->conflicts, x->n_conflicts, k) >= 0)
+		return false;
+	x->conflicts[x->n_conflicts++] = *k;
+	return key_find(x->s->conflicts, x->s->n_conflicts, k) < 0;
+}
+
+/*
+ * The program tells tunnels apart by the peer's address only: two
+ * tunnels to one peer share an entry.  Said once when that starts: with
+ * different settings the last tunnel's apply to both; a tunnel with
+ * spread = no beside a spread one has its ESP spread too.
+ */
+static void peers_warn(struct peers_ctx *x)
+{
+	char addr[INET6_ADDRSTRLEN], a[64], b[64];
+	int i, j;
+
+	for (i = 0; i < x->n; i++) {
+		if (!x->differ[i] || !conflict_new(x, &x->keys[i]))
+			continue;
+		inet_ntop(x->keys[i].family, x->keys[i].a.b, addr,
+			  sizeof(addr));
+		vta_tunnel_spread_str(x->confs[i], b, sizeof(b));
+		pr_warn("ESP spreading: %s and %s have the same peer %s but "
+			"different spread settings: %s's (%s) apply to both\n",
+			x->first[i], x->last[i], addr, x->last[i], b);
+	}
+	for (j = 0; j < x->n_off; j++) {
+		i = key_find(x->keys, x->n, &x->off_keys[j]);
+		if (i < 0 || !conflict_new(x, &x->off_keys[j]))
+			continue;
+		inet_ntop(x->keys[i].family, x->keys[i].a.b, addr,
+			  sizeof(addr));
+		vta_tunnel_spread_str(x->confs[i], a, sizeof(a));
+		pr_warn("ESP spreading: %s is not spread but has the same peer "
+			"%s as %s: its ESP is spread too (%s)\n",
+			x->off_tunnels[j], addr, x->last[i], a);
+	}
 }
 
 /* Delete the entries of fd (keys of klen bytes) no tunnel has any more. */
@@ -622,17 +649,34 @@ static void peers_prune(int fd, int family, size_t klen,
 void vta_spreader_peers(struct vta_spreader *s, const struct vta_sync *sync)
 {
 	static struct peers_ctx x;
+	int i, fd4, fd6;
 
 	if (!s)
 		return;
 	x.s = s;
-	x.n = 0;
-	x.n_conflicts = 0;
+	x.n = x.n_off = x.n_conflicts = 0;
 	vta_sync_foreach_tunnel_peer(sync, peer_cb, &x);
+	/* each entry written once, whole: a reader never sees one
+	 * tunnel's half of it */
+	fd4 = bpf_map__fd(s->skel->maps.spread_peers);
+	fd6 = bpf_map__fd(s->skel->maps.spread_peers6);
+	for (i = 0; i < x.n; i++) {
+		struct spread_peer v = { .flags = x.flags[i],
+					 .ncpus = x.confs[i]->ncpus,
+					 .block_shift =
+						 x.confs[i]->block_shift };
+
+		memcpy(v.cpus, x.confs[i]->cpus, sizeof(v.cpus));
+		if (bpf_map_update_elem(x.keys[i].family == AF_INET ? fd4 : fd6,
+					x.keys[i].a.b, &v, 0))
+			pr_warn("ESP spreading: peer of %s: %s\n", x.last[i],
+				strerror(errno));
+	}
+	peers_warn(&x);
 	memcpy(s->conflicts, x.conflicts, sizeof(x.conflicts));
 	s->n_conflicts = x.n_conflicts;
-	peers_prune(bpf_map__fd(s->skel->maps.spread_peers), AF_INET, 4, &x);
-	peers_prune(bpf_map__fd(s->skel->maps.spread_peers6), AF_INET6, 16, &x);
+	peers_prune(fd4, AF_INET, 4, &x);
+	peers_prune(fd6, AF_INET6, 16, &x);
 	s->n_peers = x.n;
 }
 

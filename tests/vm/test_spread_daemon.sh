@@ -19,7 +19,8 @@
 # alone spreads vti1's peer over CPU 1 in blocks of 8 (status, counters);
 # `[esp] spread` with `[tunnel vti1] spread = no` leaves vti1's peer to
 # the kernel (pass_unknown).  Two tunnels to one peer with different
-# settings: the daemon warns once, naming both.  RPS on pub0: the daemon
+# settings, or one of them not spread: the daemon warns once, naming
+# both.  RPS on pub0: the daemon
 # warns, with the fix.  ESP in UDP (NAT-T, the SAs replaced under the daemon): its peer
 # stays listed for it, ping/TCP/UDP both ways with the ESP-in-UDP frames
 # redirected, a crafted sequence arrives at lan byte for byte as with the
@@ -237,6 +238,17 @@ ip -n "$GW" link set vti2 up
 t_check "vpc -> lan: 10 of 10 pings answered" ns_exec "$VPC" ping -n -q -c 10 -i 0.05 -W 2 $LAN_IP
 t_check "the warning is not repeated while the conflict lasts" \
 	eval "[ \$(grep -c \"$conflict_re\" $T_TMP/daemon.log) = 1 ]"
+kill "$DPID"
+t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
+# vti2 not spread, vti1 spread: vti2's ESP is spread too, and said so
+printf '[esp]\nspread = cpus 0-1\n[tunnel vti2]\nspread = no\n' > "$T_TMP/tunnel.conf"
+: > "$T_TMP/daemon.log"
+DP_CONF=$T_TMP/tunnel.conf dp_daemon_start --liveness no
+off_re="ESP spreading: vti2 is not spread but has the same peer $PEER_PUB as vti1: its ESP is spread too"
+t_check "vti2 (spread = no) to vti1's spread peer: the daemon warns within 180 s" \
+	wait_until 180 grep -q "$off_re" "$T_TMP/daemon.log"
+t_check "and the peer stays spread for vti1" wait_until 30 \
+	eval "vta status -j | jq -e '[.spread.peers[].peer] == [\"$PEER_PUB\"]' >/dev/null"
 kill "$DPID"
 t_check "SIGTERM: the daemon exits within 60 s" wait_pid_gone 60 "$DPID"
 ip -n "$GW" link del vti2
