@@ -210,7 +210,9 @@ guard_attached() {
 
 daemon_stop() {
 	nt_kill vtad
-	nt_x rtr "$VTA" detach --pin-root "$NT_PIN" >/dev/null 2>&1
+	# nsenter (nt_net), not ip netns exec: detach must see the bpffs
+	# that holds the pin root (tcx links included)
+	nt_net rtr "$VTA" detach --pin-root "$NT_PIN" >/dev/null 2>&1
 	# the daemon's program pins live in a subdirectory
 	rm -f "$NT_PIN"/progs/* 2>/dev/null
 	rmdir "$NT_PIN/progs" 2>/dev/null

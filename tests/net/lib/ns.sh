@@ -165,8 +165,8 @@ vta_start() {
 # leaves attached on exit): those go too.
 vta_unpin() {
 	if [ -d "$NT_PIN" ]; then
-		rm -f "$NT_PIN"/vta_* "$NT_PIN"/progs/* 2>/dev/null
-		rmdir "$NT_PIN"/progs "$NT_PIN" 2>/dev/null
+		rm -f "$NT_PIN"/vta_* "$NT_PIN"/progs/* "$NT_PIN"/links/* 2>/dev/null
+		rmdir "$NT_PIN"/progs "$NT_PIN"/links "$NT_PIN" 2>/dev/null
 	fi
 	return 0
 }
