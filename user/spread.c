@@ -594,6 +594,14 @@ static bool conflict_new(struct peers_ctx *x, const struct peer_key *k)
 	return key_find(x->s->conflicts, x->s->n_conflicts, k) < 0;
 }
 
+/* Entry i's peer address and the settings written for it, as text. */
+static void entry_text(const struct peers_ctx *x, int i,
+		       char addr[INET6_ADDRSTRLEN], char conf[64])
+{
+	inet_ntop(x->keys[i].family, x->keys[i].a.b, addr, INET6_ADDRSTRLEN);
+	vta_tunnel_spread_str(x->confs[i], conf, 64);
+}
+
 /*
  * The program tells tunnels apart by the peer's address only: two
  * tunnels to one peer share an entry.  Said once when that starts: with
@@ -602,29 +610,25 @@ static bool conflict_new(struct peers_ctx *x, const struct peer_key *k)
  */
 static void peers_warn(struct peers_ctx *x)
 {
-	char addr[INET6_ADDRSTRLEN], a[64], b[64];
+	char addr[INET6_ADDRSTRLEN], conf[64];
 	int i, j;
 
 	for (i = 0; i < x->n; i++) {
 		if (!x->differ[i] || !conflict_new(x, &x->keys[i]))
 			continue;
-		inet_ntop(x->keys[i].family, x->keys[i].a.b, addr,
-			  sizeof(addr));
-		vta_tunnel_spread_str(x->confs[i], b, sizeof(b));
+		entry_text(x, i, addr, conf);
 		pr_warn("ESP spreading: %s and %s have the same peer %s but "
 			"different spread settings: %s's (%s) apply to both\n",
-			x->first[i], x->last[i], addr, x->last[i], b);
+			x->first[i], x->last[i], addr, x->last[i], conf);
 	}
 	for (j = 0; j < x->n_off; j++) {
 		i = key_find(x->keys, x->n, &x->off_keys[j]);
 		if (i < 0 || !conflict_new(x, &x->off_keys[j]))
 			continue;
-		inet_ntop(x->keys[i].family, x->keys[i].a.b, addr,
-			  sizeof(addr));
-		vta_tunnel_spread_str(x->confs[i], a, sizeof(a));
+		entry_text(x, i, addr, conf);
 		pr_warn("ESP spreading: %s is not spread but has the same peer "
 			"%s as %s: its ESP is spread too (%s)\n",
-			x->off_tunnels[j], addr, x->last[i], a);
+			x->off_tunnels[j], addr, x->last[i], conf);
 	}
 }
 
