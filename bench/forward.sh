@@ -31,9 +31,13 @@
 #      routes mirrored by the daemon.  --liveness no: the probes are pings
 #      into the tunnel that this topology cannot answer (they would only
 #      mark it down); --no-sa-aware: a veth has no SAs; --xdp no (the XDP
-#      guard is off by default, so no XDP program has a job either way)
-#   y  v with `--attach tcx` ([forward] attach = tcx, kernel 6.6+): the
-#      programs on tcx links instead of cls_bpf filters; y - v per cell
+#      guard is off by default, so no XDP program has a job either way).
+#      The default [forward] attach = auto puts the programs on tcx links
+#      where the kernel has tcx (6.6+), in cls_bpf filters otherwise; the
+#      setup prints which
+#   l  v with `--attach tc`: cls_bpf filters in clsact whatever the
+#      kernel (what v was before attach = auto); v - l per cell
+#   y  v with `--attach tcx` (on a 6.6+ kernel the same as v)
 #   g  v with the XDP guard on: `--xdp yes --xdp-guard yes` (vta_xdp_lan
 #      attached to r0 in native mode, dropping LAN packets that forge a
 #      source routed into a tunnel); the table prints g - v per cell (goal:
@@ -78,7 +82,7 @@ NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
 DIRS=${DIRS:-"lan->tun tun->lan"}
 VTA_OLD=${VTA_OLD:-}
-VARIANTS=${VARIANTS:-"e a b c n t f x s v y g p${VTA_OLD:+ o}"}
+VARIANTS=${VARIANTS:-"e a b c n t f x s v l g p${VTA_OLD:+ o}"}
 # every router cost is against the direct run of the same repetition
 case " $VARIANTS " in *" e "*) ;; *) VARIANTS="e $VARIANTS" ;; esac
 PROFILE=${PROFILE:-1}
@@ -208,6 +212,13 @@ guard_attached() {
 	fi
 }
 
+# v: which hook attach = auto chose, from the kernel (tests/net/lib)
+daemon_hook() {
+	echo "forward: v (attach = auto) runs vta_lan_in on r0 through:" \
+		"$(nt_net rtr "$NT_PY" tests/net/lib/hookprogs.py r0 ingress |
+			awk '$2 == "vta_lan_in" { print $1 }')"
+}
+
 daemon_stop() {
 	nt_kill vtad
 	# nsenter (nt_net), not ip netns exec: detach must see the bpffs
@@ -230,7 +241,8 @@ setup() {
 	x) anchor rtr xdp-fib r0 && anchor rtr xdp-fib r1 &&
 	   anchor sink xdp-pass s0 && anchor gen xdp-pass g0 ;;
 	s) vta_start rtr "$VTA_SPEC" ;;
-	v) daemon "$VTA" ;;
+	v) daemon "$VTA" && daemon_hook ;;
+	l) daemon "$VTA" --xdp no --attach tc ;;
 	y) daemon "$VTA" --xdp no --attach tcx ;;
 	g) daemon "$VTA" --xdp yes --xdp-guard yes &&
 	   guard_attached ;;
@@ -248,7 +260,7 @@ teardown() {
 	x) anchor rtr detach r0; anchor rtr detach r1
 	   nt_x sink ip link set dev s0 xdp off; nt_x gen ip link set dev g0 xdp off ;;
 	s) vta_stop ;;
-	v|g|o|y) daemon_stop ;;
+	v|l|g|o|y) daemon_stop ;;
 	p) daemon_stop; nt_x rtr ip link set dev r0 xdp off ;;
 	esac
 }
@@ -305,6 +317,7 @@ name() {
 	x) echo "min XDP fib_lookup" ;;
 	s) echo "vtiaccel, vta_static spec" ;;
 	v) echo "vtiaccel run (daemon)" ;;
+	l) echo "vtiaccel run --attach tc" ;;
 	y) echo "vtiaccel run --attach tcx" ;;
 	g) echo "vtiaccel run, XDP guard on" ;;
 	p) echo "vtiaccel run, XDP_PASS on r0" ;;
@@ -418,7 +431,7 @@ END {
 		printf "\n"
 		for (vi = 1; vi <= nv; vi++) {
 			v = V[vi]
-			if (v !~ /^[svgpoy]$/) continue
+			if (v !~ /^[svlgpoy]$/) continue
 			for (di = 1; di <= nd; di++) {
 				printf "%-28s %-9s", nm[v], D[di]
 				for (wi = 1; wi <= nv; wi++) {
@@ -454,9 +467,12 @@ END {
 	}
 	for (fi = 1; fi <= nf; fi++) for (di = 1; di <= nd; di++) {
 		k = F[fi] " " D[di]
-		if ((k " y" in cost) && (k " v" in cost))
-			tcx = tcx sprintf("vtiaccel run --attach tcx (y) - tc (v), %s flow(s), %s: %+.1f ns/packet\n",
-				F[fi], D[di], cost[k " y"] - cost[k " v"])
+		if ((k " y" in cost) && (k " l" in cost))
+			tcx = tcx sprintf("vtiaccel run --attach tcx (y) - tc (l), %s flow(s), %s: %+.1f ns/packet\n",
+				F[fi], D[di], cost[k " y"] - cost[k " l"])
+		if ((k " v" in cost) && (k " l" in cost))
+			tcx = tcx sprintf("vtiaccel run, default attach (v) - --attach tc (l), %s flow(s), %s: %+.1f ns/packet\n",
+				F[fi], D[di], cost[k " v"] - cost[k " l"])
 	}
 	if (tcx != "") printf "\n%s", tcx
 	printf "\ncolumns: a seed+conntrack, b seed, c plain kernel, n min tc redirect_neigh,\n"

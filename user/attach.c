@@ -87,17 +87,6 @@ void vta_attach_set_tcx(struct vta_attach *a, bool tcx, const char *pin_root)
 		pr_info("unpinned %d tcx links whose interfaces are gone\n", n);
 }
 
-/* Our cls_bpf filter on one direction of ifindex, if it runs ours. */
-static void tc_filter_remove(int ifindex, bool egress)
-{
-	char name[64];
-
-	vta_prog_name_by_id(vta_tc_hook_query(ifindex, egress), name,
-			    sizeof(name));
-	if (!strncmp(name, "vta_", 4))
-		vta_tc_hook_detach(ifindex, egress);
-}
-
 /* One hook of ifindex, through a tcx link or a cls_bpf filter.  The
  * other kind of ours goes once the new one is on: a tcx program runs
  * before the filters (ours never hand on to them with TC_ACT_UNSPEC),
@@ -105,13 +94,14 @@ static void tc_filter_remove(int ifindex, bool egress)
 static int hook_attach(struct vta_attach *a, int ifindex, bool egress,
 		       int prog_fd, bool *created)
 {
+	__u32 id;
 	int err;
 
 	*created = false;
 	if (a->tcx) {
 		err = vta_tcx_attach(a->pin_root, ifindex, egress, prog_fd);
 		if (!err)
-			tc_filter_remove(ifindex, egress);
+			vta_tc_detach_ours(ifindex, egress, NULL, 0, &id);
 		return err;
 	}
 	err = vta_tc_hook_attach(ifindex, egress, prog_fd, created);

@@ -60,6 +60,13 @@ int vta_xdp_detach_ours(__u32 ifindex, __u32 map_id, int *n);
  * programs of other pin roots are never touched.  0 or the first -errno.
  */
 int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n);
+/*
+ * Detach our filter from one tc direction of ifindex when its program is
+ * one of ours and, with map_ids, uses one of those maps.  1: detached,
+ * 0: nothing of ours there, < 0: the error; *id: the program found.
+ */
+int vta_tc_detach_ours(int ifindex, bool egress, const __u32 *map_ids,
+		       int n_ids, __u32 *id);
 /* rm -r of a pin root; with keep_root only what is inside it (a lock on
  * the directory stays valid).  *count: pins removed.  0 or -errno. */
 int vta_pins_remove(const char *pin_root, bool keep_root, int *count);

@@ -112,6 +112,20 @@ static int parse_either(const char *v, const char *first,
 	return 0;
 }
 
+static int parse_attach(const char *v, enum vta_attach_mode *out, char *err,
+			size_t errlen)
+{
+	if (!strcmp(v, "auto"))
+		*out = VTA_ATTACH_AUTO;
+	else if (!strcmp(v, "tc"))
+		*out = VTA_ATTACH_TC;
+	else if (!strcmp(v, "tcx"))
+		*out = VTA_ATTACH_TCX;
+	else
+		return fail(err, errlen, "must be auto, tc or tcx");
+	return 0;
+}
+
 static int parse_bool(const char *v, bool *out, char *err, size_t errlen)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
@@ -593,7 +607,7 @@ static const struct conf_key {
 	[K_XDP] = { "forward", "xdp", "xdp",
 		"allow native XDP on LAN interfaces; attached only for xdp_guard (yes)" },
 	[K_ATTACH] = { "forward", "attach", "attach",
-		"hook of the tc programs: tc (a cls_bpf filter in clsact, the default) or tcx (kernel 6.6+: a link, cheaper per packet)" },
+		"hook of the tc programs: auto (tcx where the kernel has it, else tc; the default), tc (a cls_bpf filter in clsact) or tcx (kernel 6.6+: a link, cheaper per packet)" },
 	[K_XDP_GUARD] = { "forward", "xdp_guard", "xdp-guard",
 		"drop LAN packets spoofing tunnel sources in XDP: attaches native XDP to LAN interfaces, with its costs (no)" },
 	[K_HASH_SEED] = { "forward", "hash_seed", "hash-seed",
@@ -797,7 +811,7 @@ static int set_key(struct vta_conf *c, enum key_id k, const char *peer,
 	case K_XDP_GUARD:
 		return parse_bool(v, &c->xdp_guard, err, errlen);
 	case K_ATTACH:
-		return parse_either(v, "tc", "tcx", &c->tcx, err, errlen);
+		return parse_attach(v, &c->attach, err, errlen);
 	case K_HASH_SEED:
 		return parse_u32(v, 0, UINT32_MAX, &c->hash_seed, err, errlen);
 	case K_LEASE:

@@ -99,6 +99,14 @@ struct vta_pcrypt_conf {
 	char algs[VTA_PCRYPT_MAX_ALGS][VTA_PCRYPT_NAME_MAX];
 };
 
+/* [forward] attach: the hook of the tc programs.  auto is tcx where the
+ * kernel has it (6.6+), a cls_bpf filter otherwise (vta_attach_tcx()). */
+enum vta_attach_mode {
+	VTA_ATTACH_AUTO,
+	VTA_ATTACH_TC,
+	VTA_ATTACH_TCX,
+};
+
 struct vta_conf {
 	char pin_root[PATH_MAX];	/* [general] pin_root */
 	struct vta_patterns lan;	/* [interfaces] lan = eth1 */
@@ -114,7 +122,7 @@ struct vta_conf {
 	struct vta_pcrypt_conf pcrypt;	/* [esp] pcrypt (unset) */
 	bool rpf_strict;		/* [forward] rpf = loose | strict */
 	bool xdp;			/* [forward] xdp = yes */
-	bool tcx;			/* [forward] attach = tcx */
+	enum vta_attach_mode attach;	/* [forward] attach = auto */
 	bool xdp_guard;			/* [forward] xdp_guard = no */
 	uint32_t lease_ms;		/* [daemon] lease_ms = 3000 */
 	uint32_t renew_ms;		/* [daemon] renew_ms = 1000 */

@@ -37,24 +37,6 @@
 #include "print.h"
 #include "spread.h"
 
-static bool ours_by_id(__u32 id)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-	bool ours = false;
-	int fd, p;
-
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return false;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-		for (p = 0; p < VTA_PROG_MAX; p++)
-			if (!strcmp(info.name, vta_prog_name(p)))
-				ours = true;
-	close(fd);
-	return ours;
-}
-
 /* Does program id use the map with id map_id? */
 static bool uses_map(__u32 id, __u32 map_id)
 {
@@ -208,18 +190,13 @@ static int remove_our_pins(const char *root, int *count, int *left)
 	return err;
 }
 
-/*
- * Detach our filter from one tc direction of ifindex when its program is
- * one of ours and, with map_ids, uses one of those maps.  1: detached,
- * 0: nothing of ours there, < 0: the error; *id: the program found.
- */
-static int tc_detach_ours(int ifindex, bool egress, const __u32 *map_ids,
-			  int n_ids, __u32 *id)
+int vta_tc_detach_ours(int ifindex, bool egress, const __u32 *map_ids,
+		       int n_ids, __u32 *id)
 {
 	int err;
 
 	*id = vta_tc_hook_query(ifindex, egress);
-	if (!*id || !ours_by_id(*id) ||
+	if (!*id || !vta_prog_ours(*id) ||
 	    (map_ids && !uses_any(*id, map_ids, n_ids)))
 		return 0;
 	err = vta_tc_hook_detach(ifindex, egress);
@@ -238,7 +215,7 @@ int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
 		return -errno;
 	for (i = ifs; i->if_index; i++) {
 		for (egress = 0; egress < 2; egress++) {
-			err = tc_detach_ours(i->if_index, egress, map_ids, n_ids,
+			err = vta_tc_detach_ours(i->if_index, egress, map_ids, n_ids,
 					     &id);
 			if (err < 0) {
 				pr_warn("detach the stale %s (id %u) from %s: %s\n",
@@ -360,7 +337,7 @@ int cmd_detach(int argc, char **argv)
 		for (i = ifs; (egress || n_ids) && i->if_index; i++) {
 			__u32 id;
 
-			err = tc_detach_ours(i->if_index, egress,
+			err = vta_tc_detach_ours(i->if_index, egress,
 					     egress ? NULL : ids, 16, &id);
 			if (!err)
 				continue;

@@ -678,16 +678,13 @@ int vta_tcx_unpin_all(const char *pin_root, bool only_dead, int *count)
 __u32 vta_tcx_query(int ifindex, bool egress)
 {
 	__u32 ids[16], cnt = 16, flags = 0, i;
-	char name[64];
 
 	if (bpf_prog_query(ifindex, egress ? VTA_TCX_EGRESS : VTA_TCX_INGRESS,
 			   0, &flags, ids, &cnt))
 		return 0;
-	for (i = 0; i < cnt && i < 16; i++) {
-		vta_prog_name_by_id(ids[i], name, sizeof(name));
-		if (!strncmp(name, "vta_", 4))
+	for (i = 0; i < cnt && i < 16; i++)
+		if (vta_prog_ours(ids[i]))
 			return ids[i];
-	}
 	return 0;
 }
 
@@ -758,6 +755,18 @@ int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out)
 		}
 	free(percpu);
 	return 0;
+}
+
+bool vta_prog_ours(__u32 id)
+{
+	char name[64];
+	int p;
+
+	vta_prog_name_by_id(id, name, sizeof(name));
+	for (p = 0; p < VTA_PROG_MAX; p++)
+		if (!strcmp(name, vta_prog_name(p)))
+			return true;
+	return false;
 }
 
 void vta_prog_name_by_id(__u32 id, char *buf, size_t len)

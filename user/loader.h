@@ -181,5 +181,7 @@ const char *vta_counter_help(enum vta_counter c);
 
 /* Name of the program with this id ("" when it cannot be read). */
 void vta_prog_name_by_id(__u32 id, char *buf, size_t len);
+/* Is the program with this id one of vtiaccel's (named as one)? */
+bool vta_prog_ours(__u32 id);
 
 #endif

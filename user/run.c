@@ -619,7 +619,7 @@ int vta_run(const struct vta_conf *c)
 int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
 	struct daemon d = { .c = c, .kf_fd = { -1, -1, -1 } };
-	bool keep_clamp;
+	bool keep_clamp, tcx;
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
 					hook_stop };
@@ -656,15 +656,22 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			goto out;
 		}
 	}
-	if (!err && c->tcx && !vta_tcx_supported()) {
+	/* [forward] attach: auto is tcx where the kernel has it */
+	tcx = c->attach == VTA_ATTACH_TCX ||
+	      (c->attach == VTA_ATTACH_AUTO && vta_tcx_supported());
+	if (!err && c->attach == VTA_ATTACH_TCX && !vta_tcx_supported()) {
 		struct utsname u = {};
 
 		uname(&u);
 		pr_warn("[forward] attach = tcx: this kernel (%s) has no tcx "
-			"hook (Linux 6.6 or later); use attach = tc\n",
+			"hook (Linux 6.6 or later); use attach = tc or auto\n",
 			u.release);
 		err = -EOPNOTSUPP;
 	}
+	if (!err && c->attach == VTA_ATTACH_AUTO)
+		pr_info("tc programs on %s ([forward] attach = auto)\n",
+			tcx ? "tcx links: this kernel has tcx" :
+			      "cls_bpf filters: this kernel has no tcx");
 	if (!err)
 		err = replace_stale_pins(c->pin_root);
 	/* [esp] pcrypt: kernel state with no lease, applied before the
@@ -737,7 +744,7 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		pr_info("XDP: none attached ([forward] xdp_guard = no: no XDP program has a job)\n");
 	d.att = vta_attach_new(d.l, c->xdp && c->xdp_guard);
 	vta_attach_set_wan(d.att, c->esp_mark);
-	vta_attach_set_tcx(d.att, c->tcx, c->pin_root);
+	vta_attach_set_tcx(d.att, tcx, c->pin_root);
 	d.mo = (struct vta_maps_out){ .maps = &d.maps, .fib4 = d.fib4 };
 	d.mo.ifdata = vta_ifdata_map(d.maps.ifdata, true);
 	if (!d.mo.ifdata) {

@@ -47,7 +47,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.table, 254);
 	assert_true(c.clamp_in);
 	assert_false(c.esp_mark);
-	assert_false(c.tcx);
+	assert_int_equal(c.attach, VTA_ATTACH_AUTO);
 	assert_int_equal(c.tunnel.n, 2);
 	assert_true(vta_patterns_match(&c.tunnel, "vti1"));
 	assert_true(vta_patterns_match(&c.tunnel, "xfrm7"));
@@ -84,7 +84,7 @@ static void test_full_valid(void **state)
 	assert_true(c.rpf_strict);
 	assert_false(c.xdp);
 	assert_true(c.xdp_guard);
-	assert_true(c.tcx);
+	assert_int_equal(c.attach, VTA_ATTACH_TCX);
 	assert_int_equal(c.hash_seed, 0xdeadbeef);
 	assert_int_equal(c.lease_ms, 5000);
 	assert_int_equal(c.renew_ms, 500);
@@ -149,7 +149,7 @@ static void test_errors(void **state)
 	expect_error("[esp]\nmark = maybe\n", "[esp] mark = maybe", "yes or no", NULL);
 	expect_error("[forward]\nrpf = medium\n", "loose or strict", NULL);
 	expect_error("[forward]\nattach = xdp\n", "[forward] attach = xdp",
-		     "must be tc or tcx", NULL);
+		     "must be auto, tc or tcx", NULL);
 	expect_error("[forward]\nhash_seed = 4294967296\n", "hash_seed", "must be", NULL);
 	expect_error("[peer vti1]\nlocal = 10.1.1\n", "[peer vti1] local = 10.1.1",
 		     "not an IPv4 or IPv6 address", NULL);

@@ -65,6 +65,12 @@ t_info "vtiaccel run start to verify without drift: $(($(now_ms) - t0)) ms"
 [ "$T_FAIL" = "$f0" ] || dp_daemon_why
 t_check "vti1 has vta_tun_in attached" \
 	eval "vta status -j | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.prog == \"vta_tun_in\"'"
+if [ "$kv" -lt 606 ]; then
+	# the default, attach = auto, on a kernel without tcx: clsact filters
+	t_check "attach = auto on $(uname -r): vta_tun_in is a cls_bpf filter on vti1 (tc filter show; status: hook tc)" \
+		eval "tc -n $GW filter show dev vti1 ingress | grep -q vta_tun_in &&
+			vta status -j | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.hook == \"tc\"'"
+fi
 
 to_tun0=$(dp_counter eth1 fwd_to_tunnel)
 to_lan0=$(dp_counter vti1 fwd_to_lan)

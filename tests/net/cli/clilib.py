@@ -18,6 +18,21 @@ def nsx(ns):
     return ["nsenter", "--net=/run/netns/" + ns]
 
 
+HOOKPROGS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "lib", "hookprogs.py")
+
+
+def hook_progs(ns, dev, direction="ingress"):
+    """[(hook, name, id)]: the BPF programs the kernel runs on dev's tc
+    hook in namespace ns, tcx links ([forward] attach = auto on Linux
+    6.6+) first, then cls_bpf filters (tests/net/lib/hookprogs.py)."""
+    r = subprocess.run(nsx(ns) + ["/usr/bin/python3", HOOKPROGS, dev,
+                                  direction], check=True, text=True,
+                       capture_output=True)
+    return [(h, n, int(i)) for h, n, i in
+            (line.split() for line in r.stdout.splitlines())]
+
+
 def sh(*args, check=True, **kw):
     return subprocess.run(list(args), check=check, text=True,
                           capture_output=True, **kw)

@@ -106,16 +106,9 @@ def xdp_attached(dev="r0"):
 
 
 def tc_prog(dev):
-    """(name, id) of the BPF filters on dev's ingress, as tc lists them."""
-    out = sh("tc", "-n", GW, "-j", "filter", "show", "dev", dev,
-             "ingress").stdout
-    progs = []
-    for f in json.loads(out or "[]"):
-        o = f.get("options", {})
-        if f.get("kind") == "bpf" and "prog" in o:
-            progs.append((o.get("bpf_name", "").split(":")[0],
-                          o["prog"]["id"]))
-    return progs
+    """(name, id) of the BPF programs on dev's ingress (tcx or tc), as
+    the kernel lists them."""
+    return [(n, i) for _, n, i in clilib.hook_progs(GW, dev)]
 
 
 def test_default_config_keeps_peer_tso(topo):

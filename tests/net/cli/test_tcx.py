@@ -10,8 +10,8 @@ kernel, on veths (a veth stands in for the tunnel, as in the net tier):
   must outlive it); the next daemon swaps its programs into the same
   links; SIGTERM takes the ingress links off and leaves the clamp's;
 - a daemon with attach = tc replaces the clamp's tcx link by a filter
-  (a tcx program would run before it), and `vtiaccel detach` removes
-  everything.
+  (a tcx program would run before it), one with the default (attach =
+  auto) goes back to tcx, and `vtiaccel detach` removes everything.
 
 Skipped on a kernel without tcx (before 6.6).  Namespaces vtaTX<pid>-*,
 removed at the end.
@@ -175,7 +175,7 @@ def test_bad_value_names_the_flag(topo):
                                   "--lan", LANIF, "--attach", "tcp"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
-    assert "--attach" in r.stderr and "must be tc or tcx" in r.stderr, \
+    assert "--attach" in r.stderr and "must be auto, tc or tcx" in r.stderr, \
         r.stderr
 
 
@@ -229,9 +229,11 @@ def test_tcx_attach_forward_restart_detach(topo):
         assert "vta_tun_out" in filters(TUNIF, "egress")
     finally:
         assert d.stop() == 0
-    # and back: the filter the tc run left for the clamp makes way too
-    d = Daemon("--attach", "tcx")
+    # and back, with the default (attach = auto: tcx on this kernel): the
+    # filter the tc run left for the clamp makes way too
+    d = Daemon()
     try:
+        assert "tc programs on tcx links" in d.text()
         assert filters(TUNIF, "egress") == ""
         assert hooks()[TUNIF] == ("tcx", "vta_tun_in", "tcx", "vta_tun_out")
     finally:

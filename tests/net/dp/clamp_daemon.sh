@@ -104,8 +104,11 @@ start_daemon() {
 		return 1
 	fi
 }
-filter_on() {	# DEV ingress|egress
-	nt_x gw tc filter show dev "$1" "$2" 2>/dev/null | grep -q "$3"
+# filter_on DEV ingress|egress NAME: the kernel runs a program NAME... on
+# that hook, a tcx link (attach = auto on Linux 6.6+) or a tc filter
+filter_on() {
+	nt_x gw "$NT_PY" tests/net/lib/hookprogs.py "$1" "$2" 2>/dev/null |
+		grep -q " $3"
 }
 # recreate_vti1 [clamp]: delete vti1 and make it again as an updown
 # script would, with `vtiaccel clamp` before the link goes up.

@@ -10,6 +10,11 @@
 #   BUILD=build tests/net/sync/run.sh      (SYNC_CHURN=N routes, default 100000)
 #
 # Prints "sync: N passed, N failed[, N skipped]".
+#
+# Its daemons run with --attach tc: the cls_bpf filters in clsact, which a
+# kernel without tcx (Debian 12's 6.1) gets by default, and whose qdisc
+# ownership this test checks.  The default on this kernel (tcx, attach =
+# auto) is covered by tests/net/dp/clamp_daemon.sh and tests/net/cli.
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 BUILD=${BUILD:-build}
@@ -69,7 +74,7 @@ IF2=$(ifidx vti2)
 # The peer namespace has no inside addresses to answer probes: liveness
 # would hold tunnels down.  This is the route sync's test; liveness has
 # its own (test_liveness.sh).
-sync_gw_up 300 --liveness no || finish
+sync_gw_up 300 --liveness no --attach tc || finish
 t_pass "daemon ready (sd_notify READY=1) after $READY_MS ms"
 wait_verify "initial sync" 10
 
@@ -370,7 +375,7 @@ done
 # A new daemon on the stale pins: fresh maps content, no drift.  Its
 # socket buffer is small, for the overrun test below.
 : > "$TMP/notify.out"
-start_daemon --liveness no --netlink-rcvbuf 65536
+start_daemon --liveness no --attach tc --netlink-rcvbuf 65536
 if wait_ready 300; then
 	t_pass "restart over stale pins ready"
 else
