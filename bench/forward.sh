@@ -332,8 +332,18 @@ name() {
 profile() {
 	local v=$1 ids id stats_was
 	setup "$v" || { teardown "$v"; return; }
-	ids=$(nt_x rtr bpftool -j net show 2>/dev/null |
-		jq -r '.[] | (.tc // [])[], (.xdp // [])[] | .id' | sort -u)
+	# tc and tcx programs from the kernel (bpftool 7.1 lists no tcx),
+	# XDP from bpftool
+	ids=$({
+		for dev in r0 r1; do
+			for dir in ingress egress; do
+				nt_net rtr "$NT_PY" tests/net/lib/hookprogs.py "$dev" "$dir" |
+					awk '{ print $3 }'
+			done
+		done
+		nt_x rtr bpftool -j net show 2>/dev/null |
+			jq -r '.[] | (.xdp // [])[] | .id'
+	} | sort -u)
 	stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	measure "$v" 1000 "lan->tun" >/dev/null
@@ -531,7 +541,7 @@ fi
 if [ "$PROFILE" = 1 ]; then
 	echo
 	echo "forward: per-program cost (kernel.bpf_stats_enabled=1, 1000 flows lan->tun, one window):"
-	for v in s v g; do
+	for v in s v l g; do
 		case " $VARIANTS " in *" $v "*) profile $v ;; esac
 	done
 fi
