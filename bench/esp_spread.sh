@@ -493,7 +493,7 @@ case " $MODES " in
 	fi ;;
 esac
 echo "# gw xfrm errors (non-zero): $(awk '$2 != 0 { printf "%s %s ", $1, $2 }' "/proc/$(hold "$GW")/net/xfrm_stat")"
-echo "# spread counters (redirected pass_lease pass_other pass_unknown pass_short): $(bpftool map dump pinned "$BPIN/spread_stats" -j | jq -c '[.[] | [.formatted.values[].value] | add]')"
+echo "# spread counters (redirected pass_lease pass_other pass_unknown pass_short pass_no_cpu): $(bpftool map dump pinned "$BPIN/spread_stats" -j | jq -c '[.[] | [.formatted.values[].value] | add]')"
 echo "# bench wall time $((($(now_ms) - T_START) / 1000)) s"
 
 # --- table: medians over rounds ------------------------------------------------

@@ -175,7 +175,7 @@ int vta_spread(struct xdp_md *ctx)
 	 */
 	st = bpf_map_lookup_elem(&spread_state, &zero);
 	if (!st || !st->lease_deadline_ns ||
-	    bpf_ktime_get_ns() > st->lease_deadline_ns)
+	    bpf_ktime_get_coarse_ns() > st->lease_deadline_ns)
 		return spread_count(SPREAD_PASS_LEASE, XDP_PASS);
 
 	if ((void *)(esp + 8) > end)
@@ -191,9 +191,13 @@ int vta_spread(struct xdp_md *ctx)
 	barrier_var(idx);
 	if (idx >= VTA_SPREAD_MAX_CPUS)
 		return spread_count(SPREAD_PASS_UNKNOWN, XDP_PASS);
-	spread_count(SPREAD_REDIRECTED, 0);
-	/* Flags XDP_PASS: a CPU missing from the CPUMAP passes, not drops. */
-	return bpf_redirect_map(&spread_cpus, peer->cpus[idx], XDP_PASS);
+	/* Flags XDP_PASS: a CPU missing from the CPUMAP (the daemon did not
+	 * get it in, or it went offline) passes, not drops.
+	 */
+	r = bpf_redirect_map(&spread_cpus, peer->cpus[idx], XDP_PASS);
+	if (r != XDP_REDIRECT)
+		return spread_count(SPREAD_PASS_NO_CPU, r);
+	return spread_count(SPREAD_REDIRECTED, r);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

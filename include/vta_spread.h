@@ -56,7 +56,10 @@ struct spread_state {
 	  "not ESP, not IP, IPv4 options, fragments, IPv6 ext. headers") \
 	X(PASS_UNKNOWN, "pass_unknown",                                  \
 	  "ESP from a peer not spread (or not that encapsulation)")      \
-	X(PASS_SHORT, "pass_short", "ESP too short for SPI and sequence number")
+	X(PASS_SHORT, "pass_short",                                      \
+	  "ESP too short for SPI and sequence number")                   \
+	X(PASS_NO_CPU, "pass_no_cpu",                                    \
+	  "ESP of a listed peer passed: its CPU is not in the CPUMAP")
 
 #define VTA__SPREAD_ENUM(id, name, help) SPREAD_##id,
 enum spread_counter {

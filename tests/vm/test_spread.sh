@@ -74,7 +74,7 @@ lease() {
 # counter NAME: sum over CPUs of spread_stats[NAME]
 counter() {
 	local i
-	case $1 in redirected) i=0 ;; pass_lease) i=1 ;; pass_other) i=2 ;; pass_unknown) i=3 ;; pass_short) i=4 ;; esac
+	case $1 in redirected) i=0 ;; pass_lease) i=1 ;; pass_other) i=2 ;; pass_unknown) i=3 ;; pass_short) i=4 ;; pass_no_cpu) i=5 ;; esac
 	bpftool map lookup pinned "$BPIN/spread_stats" key $i 0 0 0 -j | jq '[.formatted.values[].value] | add'
 }
 gw_xdp() { nsenter --net="/run/netns/$GW" ip link set dev pub0 "$@"; }
@@ -112,6 +112,7 @@ if [ -s "$T_TMP/kernel.pcap" ] && [ -s "$T_TMP/spread.pcap" ]; then
 fi
 r1=$(counter redirected)
 t_check "the ESP from the peer was redirected (>= 200 frames)" grew redirected "$r1" "$r0" 200
+t_check "none passed for want of its CPU in the CPUMAP (pass_no_cpu 0)" test "$(counter pass_no_cpu)" = 0
 t_check "the CPUMAP kthread of CPU 0 ran" eval "[ $(kthread_runtime 0) -gt $k0 ]"
 t_check "the CPUMAP kthread of CPU 1 ran" eval "[ $(kthread_runtime 1) -gt $k1 ]"
 t_check "no replay-window drops (XfrmInStateSeqError +0)" test "$(seqerr)" = "$seq0"
