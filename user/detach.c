@@ -460,6 +460,17 @@ int cmd_clamp(int argc, char **argv)
 	if (!ifindex)
 		return vta_print_error("clamp: interface '%s': %s", name,
 				       strerror(errno));
+	/* vtiaccel run with tcx may have been quicker than the updown hook:
+	 * a filter under its link would clamp every packet a second time */
+	if (vta_tcx_query(ifindex, true)) {
+		open_json_object(NULL);
+		print_string(PRINT_ANY, "interface",
+			     "MSS clamp already on tcx egress of %s\n", name);
+		print_string(PRINT_JSON, "hook", NULL, "tcx");
+		print_bool(PRINT_JSON, "ok", NULL, true);
+		close_json_object();
+		return 0;
+	}
 	root = vta_cli_pin_root();
 	snprintf(path, sizeof(path), "%s/progs/%s", root,
 		 vta_prog_name(VTA_PROG_TUN_OUT));
@@ -475,6 +486,7 @@ int cmd_clamp(int argc, char **argv)
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "interface", "MSS clamp attached to tc egress of %s\n",
 		     name);
+	print_string(PRINT_JSON, "hook", NULL, "tc");
 	print_bool(PRINT_JSON, "ok", NULL, true);
 	close_json_object();
 	return 0;
@@ -511,7 +523,9 @@ const struct vta_cmd vta_cmd_clamp = {
 	.args = "IFNAME [--pin-root DIR]",
 	.summary = "attach the pinned MSS clamp to a tunnel's tc egress (no daemon needed)",
 	.desc = "Attaches the MSS clamp that vtiaccel run pinned (vta_tun_out under "
-		"the pin root) to tc egress of IFNAME, replacing one already there. "
+		"the pin root) to tc egress of IFNAME, replacing one already there; "
+		"when the daemon already runs it there on a tcx link, it leaves it "
+		"at that. "
 		"It clamps every SYN leaving through IFNAME as the seed's TCPMSS "
 		"rule did, whether or not a daemon runs; vtiaccel-updown runs it on "
 		"the tunnel it creates before setting it up. The daemon attaches "

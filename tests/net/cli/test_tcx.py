@@ -220,6 +220,11 @@ def test_tcx_attach_forward_restart_detach(topo):
     assert not os.path.exists(pin(TUNIF))
     left = link(pin(TUNIF, egress=True))
     assert left[0] == tun_out[0] and prog_name(left[1]) == "vta_tun_out"
+    # the updown hook's `vtiaccel clamp` after the daemon: no filter
+    # under the link (it would clamp every packet a second time)
+    r = vta_json("clamp", TUNIF, check=0)
+    assert r["hook"] == "tcx" and r["ok"], r
+    assert filters(TUNIF, "egress") == ""
     # attach = tc: the clamp's tcx link makes way for a filter
     d = Daemon("--attach", "tc")
     try:
