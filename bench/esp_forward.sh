@@ -177,9 +177,11 @@ wait_until 10 eval "ns_exec $VPC ss -ltn | grep -q '$VPC_IP:5201 '" &&
 
 # --- paths -------------------------------------------------------------------
 
-tc_progs() { # filters on gw's eth1 and vti1 ingress (none but vtiaccel's)
-	tc -n "$GW" filter show dev eth1 ingress 2>/dev/null
-	tc -n "$GW" filter show dev vti1 ingress 2>/dev/null
+tc_progs() { # BPF programs on gw's eth1 and vti1 ingress, tcx or tc (none but vtiaccel's)
+	local dev
+	for dev in eth1 vti1; do
+		ip netns exec "$GW" /usr/bin/python3 tests/net/lib/hookprogs.py "$dev" ingress 2>/dev/null
+	done
 }
 
 path_on() {

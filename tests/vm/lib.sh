@@ -68,6 +68,15 @@ ns_exec() {
 	ip netns exec "$ns" "$@"
 }
 
+# hook_has NS DEV ingress|egress NAME: the kernel runs a BPF program
+# named NAME... on DEV's tc hook in NS, on a tcx link ([forward] attach
+# = auto on Linux 6.6+) or in a cls_bpf filter (tests/net/lib/hookprogs.py)
+VM_HOOKPROGS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../net/lib" && pwd)/hookprogs.py
+hook_has() {
+	ip netns exec "$1" /usr/bin/python3 "$VM_HOOKPROGS" "$2" "$3" |
+		grep -q " $4"
+}
+
 # load_modules MOD...: modprobe, true if all are (or become) present.
 load_modules() {
 	local m missing=

@@ -75,7 +75,7 @@ f0=$T_FAIL
 t_check "vtiaccel run: maps match the kernel (verify) within 90 s" wait_until 90 vta_verify
 [ "$T_FAIL" = "$f0" ] || dp_daemon_why
 t_check "vti1 has vta_tun_out on tc egress" \
-	eval "tc -n $GW filter show dev vti1 egress | grep -q vta_tun_out"
+	hook_has "$GW" vti1 egress vta_tun_out
 probe "$T_TMP/alive.json" --expect "$T_TMP/kernel.json"
 same alive
 
@@ -85,12 +85,12 @@ wait "$DPID" 2>/dev/null || true
 t_check "kill -9: the lease expires (status exit 1) within 10 s" \
 	wait_until 10 lease_expired
 t_check "kill -9: vta_tun_out still on tc egress of vti1" \
-	eval "tc -n $GW filter show dev vti1 egress | grep -q vta_tun_out"
+	hook_has "$GW" vti1 egress vta_tun_out
 c0=$(dp_counter vti1 out_mss_clamped)
 probe "$T_TMP/killed.json" --expect "$T_TMP/kernel.json"
 same killed
 t_check "kill -9: the SYNs were clamped by vta_tun_out (vti1 out_mss_clamped)" \
 	dp_grew out_mss_clamped "$(dp_counter vti1 out_mss_clamped)" "${c0:-0}" 4
 t_check "vtiaccel detach removes the clamp" \
-	eval "vta detach >/dev/null && ! tc -n $GW filter show dev vti1 egress | grep -q vta_"
+	eval "vta detach >/dev/null && ! hook_has $GW vti1 egress vta_"
 t_check "no xfrm errors in gw" test -z "$(dp_xfrm_errors "$GW")"

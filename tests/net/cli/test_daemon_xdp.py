@@ -507,11 +507,15 @@ def test_kill9_restart_and_detach_keep_the_other(topo, count_obj):
 # pins of another vtiaccel version
 
 
-def test_start_over_incompatible_pins(topo):
-    d = Daemon()
+@pytest.mark.parametrize("attach", ["auto", "tc"])
+def test_start_over_incompatible_pins(topo, attach):
+    """The old daemon on either hook: tcx where the kernel has it (the
+    default), or the cls_bpf filters every kernel has (an older vtiaccel,
+    whose default that was); the new one runs with the default."""
+    d = Daemon("--attach", attach)
     try:
-        old_tc = {i["name"]: i for i in status()["interfaces"]}[LAN]["tc"][
-            "prog_id"]
+        lan_tc = {i["name"]: i for i in status()["interfaces"]}[LAN]["tc"]
+        old_tc, hook = lan_tc["prog_id"], lan_tc["hook"]
         old_xdp = [i for i, n in xdp_progs() if n == "vta_xdp_lan"]
         assert old_tc and len(old_xdp) == 1
     finally:
@@ -530,8 +534,13 @@ def test_start_over_incompatible_pins(topo):
         assert re.search(r"pinned map %s from another vtiaccel version "
                          r"\(value 8 bytes, this one %d\): replacing it"
                          % (re.escape(stats), value), t), t
-        assert "%s: removed the stale tc ingress program (id %d)" % (
-            LAN, old_tc) in t, t
+        if hook == "tc":
+            assert "%s: removed the stale tc ingress program (id %d)" % (
+                LAN, old_tc) in t, t
+        # tcx (attach = auto on 6.6+): the old daemon's pinned link stays
+        # and gets the new program, so the LAN is never without one
+        on_hook = [i for _, _, i in clilib.hook_progs(GW, LAN)]
+        assert old_tc not in on_hook and len(on_hook) == 1, on_hook
         assert "%s: removed the stale vta_xdp_lan" % LAN in t, t
         st = status()
         assert st["health"] == "healthy"
