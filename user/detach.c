@@ -215,8 +215,8 @@ int vta_detach_stale(const __u32 *map_ids, int n_ids, int *n)
 		return -errno;
 	for (i = ifs; i->if_index; i++) {
 		for (egress = 0; egress < 2; egress++) {
-			err = vta_tc_detach_ours(i->if_index, egress, map_ids, n_ids,
-					     &id);
+			err = vta_tc_detach_ours(i->if_index, egress, map_ids,
+						 n_ids, &id);
 			if (err < 0) {
 				pr_warn("detach the stale %s (id %u) from %s: %s\n",
 					egress ? "MSS clamp" : "tc program", id,
@@ -338,7 +338,7 @@ int cmd_detach(int argc, char **argv)
 			__u32 id;
 
 			err = vta_tc_detach_ours(i->if_index, egress,
-					     egress ? NULL : ids, 16, &id);
+						 egress ? NULL : ids, 16, &id);
 			if (!err)
 				continue;
 			if (err < 0) {
