@@ -50,6 +50,12 @@ tun_attached() {
 	vta status -j | jq -e --argjson i "$1" '.interfaces[] | select(.ifindex == $i and
 		.role == "tunnel" and (.gone | not) and .tc.prog == "vta_tun_in")' >/dev/null
 }
+# tcx_hook IFINDEX: the daemon put the tunnel's program on a tcx link
+# ([forward] attach = auto on 6.6+), which no netlink event announces
+tcx_hook() {
+	vta status -j | jq -e --argjson i "$1" '.interfaces[] | select(.ifindex == $i) |
+		.tc.hook == "tcx"' >/dev/null
+}
 in_maps() { # IFINDEX: the daemon still has it in its interface map
 	vta status -j | jq -e --argjson i "$1" '[.interfaces[] | select(.ifindex == $i)] | length > 0' >/dev/null
 }
@@ -152,7 +158,10 @@ else
 fi
 idx1=$(ifindex vti1)
 t_check "the daemon attached vta_tun_in to vti1 (ifindex $idx1)" wait_until 5 tun_attached "$idx1"
-if out=$(attach_latency up1 "$idx1"); then
+if tcx_hook "$idx1"; then
+	t_check "the kernel runs vta_tun_in on vti1's tcx hook" hook_has "$GW" vti1 ingress vta_tun_in
+	t_info "vti1 created -> vta_tun_in attached: not timed here (attach = auto chose tcx on $(uname -r); a tcx link sends no netlink event)"
+elif out=$(attach_latency up1 "$idx1"); then
 	ms=${out%% *}
 	t_info "vti1 created -> vta_tun_in attached: $ms ms ${out#* }"
 	# The 100 ms goal is a performance goal (bench/, and printed here):
@@ -172,7 +181,9 @@ idx2=$(ifindex vti1)
 t_check "vti1 re-created with a new ifindex ($idx1 -> $idx2)" test "$idx2" != "$idx1"
 t_check "the daemon attached vta_tun_in to the new vti1" wait_until 5 tun_attached "$idx2"
 t_check "and dropped the old ifindex $idx1" wait_until 5 eval "! in_maps $idx1"
-if out=$(attach_latency up2 "$idx2"); then
+if tcx_hook "$idx2"; then
+	t_check "the kernel runs vta_tun_in on the new vti1's tcx hook" hook_has "$GW" vti1 ingress vta_tun_in
+elif out=$(attach_latency up2 "$idx2"); then
 	ms=${out%% *}
 	t_info "re-created vti1 -> vta_tun_in attached: $ms ms ${out#* }"
 	t_info "goal: 100 ms on real hardware; measured under emulation: $ms ms"

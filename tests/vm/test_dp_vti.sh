@@ -65,11 +65,17 @@ t_info "vtiaccel run start to verify without drift: $(($(now_ms) - t0)) ms"
 [ "$T_FAIL" = "$f0" ] || dp_daemon_why
 t_check "vti1 has vta_tun_in attached" \
 	eval "vta status -j | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.prog == \"vta_tun_in\"'"
+# the default, attach = auto: clsact filters on a kernel without tcx,
+# tcx links on 6.6+ (a 6.12 guest: VM_KERNEL, tests/vm/README.md)
 if [ "$kv" -lt 606 ]; then
-	# the default, attach = auto, on a kernel without tcx: clsact filters
 	t_check "attach = auto on $(uname -r): vta_tun_in is a cls_bpf filter on vti1 (tc filter show; status: hook tc)" \
 		eval "tc -n $GW filter show dev vti1 ingress | grep -q vta_tun_in &&
 			vta status -j | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.hook == \"tc\"'"
+else
+	t_check "attach = auto on $(uname -r): vta_tun_in and vta_tun_out on vti1's tcx hooks, no filter (status: hook tcx)" \
+		eval "hook_has $GW vti1 ingress 'vta_tun_in' && hook_has $GW vti1 egress 'vta_tun_out' &&
+			! tc -n $GW filter show dev vti1 ingress | grep -q vta_ &&
+			vta status -j | jq -e '.interfaces[] | select(.name == \"vti1\") | .tc.hook == \"tcx\" and .tc_egress.hook == \"tcx\"'"
 fi
 
 to_tun0=$(dp_counter eth1 fwd_to_tunnel)
