@@ -607,7 +607,7 @@ static const struct conf_key {
 	[K_XDP] = { "forward", "xdp", "xdp",
 		"allow native XDP on LAN interfaces; attached only for xdp_guard (yes)" },
 	[K_ATTACH] = { "forward", "attach", "attach",
-		"hook of the tc programs: auto (tcx where the kernel has it, else tc; the default), tc (a cls_bpf filter in clsact) or tcx (kernel 6.6+: a link, cheaper per packet)" },
+		"hook of the tc programs: auto (tcx where the kernel has it and the pin root outlives the daemon, else tc; the default), tc (a cls_bpf filter in clsact) or tcx (kernel 6.6+: a pinned link, cheaper per packet)" },
 	[K_XDP_GUARD] = { "forward", "xdp_guard", "xdp-guard",
 		"drop LAN packets spoofing tunnel sources in XDP: attaches native XDP to LAN interfaces, with its costs (no)" },
 	[K_HASH_SEED] = { "forward", "hash_seed", "hash-seed",

@@ -100,7 +100,8 @@ struct vta_pcrypt_conf {
 };
 
 /* [forward] attach: the hook of the tc programs.  auto is tcx where the
- * kernel has it (6.6+), a cls_bpf filter otherwise (vta_run_ex()). */
+ * kernel has it (6.6+) and the pins outlive the daemon, a cls_bpf filter
+ * otherwise (vta_run_ex()). */
 enum vta_attach_mode {
 	VTA_ATTACH_AUTO,
 	VTA_ATTACH_TC,

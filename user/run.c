@@ -604,6 +604,38 @@ static int replace_stale_pins(const char *root)
 	return 0;
 }
 
+/* Does process pid see the directory st is (same device and inode)? */
+static bool sees_dir(pid_t pid, const char *dir, const struct stat *st)
+{
+	char path[PATH_MAX + 32];
+	struct stat other;
+
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, dir);
+	return !stat(path, &other) && other.st_dev == st->st_dev &&
+	       other.st_ino == st->st_ino;
+}
+
+/*
+ * Do pins under pin_root outlive this daemon?  A tcx link lives as long
+ * as its pin: on a bpffs that only the daemon's mount namespace has (the
+ * one it mounts itself under `ip netns exec`, or one a wrapper mounted
+ * there before exec), the links -- the MSS clamp among them -- go when
+ * the daemon does, where a cls_bpf filter stays with the device.  Yes
+ * when the process that started us (a shell, systemd) or PID 1 sees the
+ * same directory: their mount namespace does not end with us.
+ * (docs/guide.md, section 5)
+ */
+static bool pins_outlive_daemon(const char *pin_root)
+{
+	pid_t parent = getppid();
+	struct stat st;
+
+	if (stat(pin_root, &st))
+		return false;
+	return (parent > 1 && sees_dir(parent, pin_root, &st)) ||
+	       sees_dir(1, pin_root, &st);
+}
+
 static int add_fd(int ep, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -619,7 +651,7 @@ int vta_run(const struct vta_conf *c)
 int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 {
 	struct daemon d = { .c = c, .kf_fd = { -1, -1, -1 } };
-	bool keep_clamp, tcx;
+	bool keep_clamp, tcx, has_tcx, lasting;
 	struct vta_sync_out out;
 	struct vta_sync_hooks hooks = { &d, hook_added, hook_removed, hook_tick,
 					hook_stop };
@@ -656,10 +688,13 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			goto out;
 		}
 	}
-	/* [forward] attach: auto is tcx where the kernel has it */
+	/* [forward] attach: auto is tcx where the kernel has it and the
+	 * links' pins outlive the daemon */
+	has_tcx = vta_tcx_supported();
+	lasting = !err && pins_outlive_daemon(c->pin_root);
 	tcx = c->attach == VTA_ATTACH_TCX ||
-	      (c->attach == VTA_ATTACH_AUTO && vta_tcx_supported());
-	if (!err && c->attach == VTA_ATTACH_TCX && !vta_tcx_supported()) {
+	      (c->attach == VTA_ATTACH_AUTO && has_tcx && lasting);
+	if (!err && c->attach == VTA_ATTACH_TCX && !has_tcx) {
 		struct utsname u = {};
 
 		uname(&u);
@@ -668,10 +703,24 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 			u.release);
 		err = -EOPNOTSUPP;
 	}
-	if (!err && c->attach == VTA_ATTACH_AUTO)
-		pr_info("tc programs on %s ([forward] attach = auto)\n",
-			tcx ? "tcx links: this kernel has tcx" :
-			      "cls_bpf filters: this kernel has no tcx");
+	if (!err && c->attach == VTA_ATTACH_AUTO) {
+		const char *why = "tcx links: this kernel has tcx";
+
+		if (!has_tcx)
+			why = "cls_bpf filters: this kernel has no tcx";
+		else if (!tcx)
+			why = "cls_bpf filters: the pin root is on a bpffs only "
+			      "this daemon's mount namespace has, and tcx links "
+			      "would go with it when the daemon stops, the MSS "
+			      "clamp among them";
+		pr_info("tc programs on %s ([forward] attach = auto)\n", why);
+	}
+	if (!err && c->attach == VTA_ATTACH_TCX && !lasting)
+		pr_warn("[forward] attach = tcx: the pin root %s is on a bpffs "
+			"only this daemon's mount namespace has: when it goes "
+			"with the daemon, the tcx links go with it, the MSS clamp "
+			"among them (docs/guide.md, section 5)\n",
+			c->pin_root);
 	if (!err)
 		err = replace_stale_pins(c->pin_root);
 	/* [esp] pcrypt: kernel state with no lease, applied before the

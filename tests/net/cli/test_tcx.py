@@ -234,11 +234,9 @@ def test_tcx_attach_forward_restart_detach(topo):
         assert "vta_tun_out" in filters(TUNIF, "egress")
     finally:
         assert d.stop() == 0
-    # and back, with the default (attach = auto: tcx on this kernel): the
-    # filter the tc run left for the clamp makes way too
-    d = Daemon()
+    # and back: the filter the tc run left for the clamp makes way too
+    d = Daemon("--attach", "tcx")
     try:
-        assert "tc programs on tcx links" in d.text()
         assert filters(TUNIF, "egress") == ""
         assert hooks()[TUNIF] == ("tcx", "vta_tun_in", "tcx", "vta_tun_out")
     finally:
@@ -252,3 +250,46 @@ def test_tcx_attach_forward_restart_detach(topo):
     assert tcx_progs(LANIF) == 0 and tcx_progs(TUNIF) == 0
     assert filters(TUNIF, "egress") == ""
     assert not os.path.exists(ROOT + "/links")
+
+
+
+def test_auto_with_lasting_pins_is_tcx(topo):
+    """attach = auto, the pin root on a bpffs that the process that
+    started the daemon sees too (here pytest's; a systemd service's is
+    PID 1's): tcx links, and the clamp's outlives a kill -9."""
+    d = Daemon()
+    try:
+        assert "tc programs on tcx links" in d.text(), d.text()
+        assert hooks()[TUNIF] == ("tcx", "vta_tun_in", "tcx", "vta_tun_out")
+        assert filters(LANIF, "ingress") == ""
+    finally:
+        d.stop(signal.SIGKILL)
+    assert tcx_progs(TUNIF, egress=True) == 1
+    vta_json("detach", check=0)
+    assert tcx_progs(TUNIF, egress=True) == 0 and tcx_progs(LANIF) == 0
+
+
+def test_auto_on_own_bpffs_is_tc(topo):
+    """attach = auto under `ip netns exec`: the daemon mounts a bpffs of
+    its own, which goes with it, and tcx links with their pins: filters,
+    which stay with the device, and the log says why.  Killed, it leaves
+    the clamp attached."""
+    root = "/sys/fs/bpf/vtaTX-%d-own" % os.getpid()
+    d = clilib.Daemon(GW, ["--lan", LANIF, "--tunnel", TUNIF, "--pin-root",
+                           root, "--liveness", "no", "--no-sa-aware"],
+                      "vtaTX-run-", enter=lambda ns: ["ip", "netns", "exec",
+                                                      ns])
+    try:
+        assert "cls_bpf filters: the pin root is on a bpffs only this " \
+            "daemon's mount namespace has" in d.text(), d.text()
+        assert tcx_progs(LANIF) == 0 and tcx_progs(TUNIF, egress=True) == 0
+        assert "vta_lan_in" in filters(LANIF, "ingress")
+        assert "vta_tun_out" in filters(TUNIF, "egress")
+    finally:
+        d.stop(signal.SIGKILL)
+    # its bpffs is gone with it; the filters are not
+    assert "vta_tun_out" in filters(TUNIF, "egress")
+    vta_json("detach", check=0)
+    assert "vta_" not in filters(TUNIF, "egress")
+    # its ingress filter uses maps no pin root here holds: by hand
+    sh("tc", "-n", GW, "filter", "del", "dev", LANIF, "ingress")
