@@ -688,6 +688,14 @@ __u32 vta_tcx_query(int ifindex, bool egress)
 	return 0;
 }
 
+__u32 vta_hook_query(int ifindex, bool egress, bool *tcx)
+{
+	__u32 id = vta_tcx_query(ifindex, egress);
+
+	*tcx = id;
+	return id ? id : vta_tc_hook_query(ifindex, egress);
+}
+
 #define VTA_RESYNC_NAME(id, name) [VTA_RESYNC_##id] = name,
 static const char *const resync_names[VTA_RESYNC_MAX] = {
 	VTA_RESYNC_CAUSES(VTA_RESYNC_NAME)

@@ -119,11 +119,6 @@ static inline int vta_tc_attach(int ifindex, int prog_fd, bool *created)
 
 int vta_tc_detach(int ifindex, bool destroy_qdisc);
 
-static inline __u32 vta_tc_query(int ifindex)
-{
-	return vta_tc_hook_query(ifindex, false);
-}
-
 /* Egress: the MSS clamp (vta_tun_out); detach never destroys clsact. */
 static inline int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
 {
@@ -133,11 +128,6 @@ static inline int vta_tc_attach_egress(int ifindex, int prog_fd, bool *created)
 static inline int vta_tc_detach_egress(int ifindex)
 {
 	return vta_tc_hook_detach(ifindex, true);
-}
-
-static inline __u32 vta_tc_query_egress(int ifindex)
-{
-	return vta_tc_hook_query(ifindex, true);
 }
 
 /*
@@ -164,6 +154,9 @@ int vta_tcx_detach(const char *pin_root, int ifindex, bool egress);
 int vta_tcx_unpin_all(const char *pin_root, bool only_dead, int *count);
 /* Id of the first vtiaccel program (vta_*) on ifindex's tcx hook, 0 none. */
 __u32 vta_tcx_query(int ifindex, bool egress);
+/* Id of our program on one direction of ifindex, whichever the hook: a
+ * tcx one (*tcx true; it runs before any filter), else our filter. */
+__u32 vta_hook_query(int ifindex, bool egress, bool *tcx);
 
 /* The daemon's health element; -ENOENT without the map. */
 int vta_health_get(const struct vta_maps *m, struct vta_health *h);

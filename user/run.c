@@ -689,9 +689,10 @@ int vta_run_ex(const struct vta_conf *c, const struct vta_run_extra *x)
 		}
 	}
 	/* [forward] attach: auto is tcx where the kernel has it and the
-	 * links' pins outlive the daemon */
-	has_tcx = vta_tcx_supported();
-	lasting = !err && pins_outlive_daemon(c->pin_root);
+	 * links' pins outlive the daemon (neither asked for attach = tc) */
+	has_tcx = c->attach != VTA_ATTACH_TC && vta_tcx_supported();
+	lasting = !err && c->attach != VTA_ATTACH_TC &&
+		  pins_outlive_daemon(c->pin_root);
 	tcx = c->attach == VTA_ATTACH_TCX ||
 	      (c->attach == VTA_ATTACH_AUTO && has_tcx && lasting);
 	if (!err && c->attach == VTA_ATTACH_TCX && !has_tcx) {

@@ -100,10 +100,8 @@ static void print_xdp(const struct vta_cli_iface *i, const struct vta_config *cf
 static void print_iface(const struct vta_cli_iface *i, const struct vta_config *cfg)
 {
 	char flags[128], name[64];
-	/* [forward] attach = tcx: a link on the tcx hook, which runs
-	 * before any filter; else our cls_bpf filter */
-	__u32 tc_id = vta_tcx_query(i->ifindex, false);
-	bool tcx = tc_id;
+	bool tcx;
+	__u32 tc_id = vta_hook_query(i->ifindex, false, &tcx);
 
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "name", "%-10s ", i->name);
@@ -151,8 +149,6 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	}
 	print_text("%-10s ", "");
 	open_json_object("tc");
-	if (!tc_id)
-		tc_id = vta_tc_query(i->ifindex);
 	if (tc_id) {
 		vta_prog_name_by_id(tc_id, name, sizeof(name));
 		print_string(PRINT_ANY, "hook", "%s", tcx ? "tcx" : "tc");
@@ -170,11 +166,8 @@ static void print_iface(const struct vta_cli_iface *i, const struct vta_config *
 	close_json_object();
 	if (i->v.role == VTA_ROLE_TUNNEL) {
 		/* the MSS clamp (vta_tun_out), which outlives the daemon */
-		__u32 out_id = vta_tcx_query(i->ifindex, true);
-		bool out_tcx = out_id;
-
-		if (!out_id)
-			out_id = vta_tc_query_egress(i->ifindex);
+		bool out_tcx;
+		__u32 out_id = vta_hook_query(i->ifindex, true, &out_tcx);
 
 		open_json_object("tc_egress");
 		if (out_id) {

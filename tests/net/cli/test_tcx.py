@@ -134,28 +134,8 @@ def hooks():
 
 def tcx_progs(name, egress=False):
     """How many programs the kernel runs on name's tcx hook."""
-    r = subprocess.run(nsx(GW) + ["/usr/bin/python3", "-c", TCX_COUNT,
-                                  str(ifindex(name)),
-                                  "47" if egress else "46"],
-                       capture_output=True, text=True, check=True)
-    return int(r.stdout)
-
-
-# BPF_PROG_QUERY of ifindex's tcx hook: attr.query.prog_cnt (offset 24)
-TCX_COUNT = r"""
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-attr = (ctypes.c_uint8 * 128)()
-ids = (ctypes.c_uint32 * 64)()
-ctypes.c_uint32.from_buffer(attr, 0).value = int(sys.argv[1])
-ctypes.c_uint32.from_buffer(attr, 4).value = int(sys.argv[2])
-ctypes.c_uint64.from_buffer(attr, 16).value = ctypes.addressof(ids)
-ctypes.c_uint32.from_buffer(attr, 24).value = 64
-nr = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine, 321)
-if libc.syscall(nr, 16, attr, 128):
-    sys.exit(os.strerror(ctypes.get_errno()))
-print(ctypes.c_uint32.from_buffer(attr, 24).value)
-"""
+    return sum(h == "tcx" for h, _, _ in
+               clilib.hook_progs(GW, name, "egress" if egress else "ingress"))
 
 
 def filters(dev, direction):
