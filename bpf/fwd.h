@@ -415,11 +415,13 @@ static __always_inline int vta_tc_main(struct __sk_buff *skb, bool tunnel)
 		return TC_ACT_OK;
 	}
 	vta_tc_forward(skb, cfg, in, ifindex, tunnel, &v);
-	vta_count(slot, v.reason, len);
+	if (v.action == TC_ACT_REDIRECT)
+		vta_count_fwd(slot, v.tx_slot, v.reason == VTA_FWD_TO_TUNNEL,
+			      len);
+	else
+		vta_count(slot, v.reason, len);
 	if (v.ev != VTA_CONTINUE)
 		vta_count(slot, v.ev, len);
-	if (v.tx_slot)
-		vta_count(v.tx_slot, VTA_TX, len);
 	return v.action;
 }
 

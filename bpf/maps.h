@@ -118,6 +118,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vta_stats SEC(".maps");
 
+/* Forwarded packets of every slot in one per-CPU element: a forward
+ * counts with one lookup (include/vtiaccel.h, struct vta_fwd_stats). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct vta_fwd_stats);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vta_fwd_stats SEC(".maps");
+
 /* The daemon's own health (user space only: `status` reads it). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

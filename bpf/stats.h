@@ -3,7 +3,9 @@
  * stats.h - per-CPU counters.  Every packet a tc program sees ends in one
  * verdict counter (FWD_*, PASS_*, DROP_*) on its ingress interface's slot;
  * EV_* counters are extra events; TX counts on the egress slot.  The
- * counter id is the reason the program returns: one vocabulary.
+ * counter id is the reason the program returns: one vocabulary.  The
+ * forwards (FWD_* and TX) are kept in vta_fwd_stats, all slots in one
+ * element, so a forwarded packet costs one map lookup (vta_count_fwd()).
  */
 #ifndef VTA_STATS_H
 #define VTA_STATS_H
@@ -34,6 +36,35 @@ static __always_inline void vta_count(__u32 slot, __u32 c, __u32 bytes)
 	 * and migration disabled). */
 	s->c[i].packets++;
 	s->c[i].bytes += bytes;
+}
+
+/*
+ * A forward: FWD_TO_TUNNEL or FWD_TO_LAN on the ingress slot, TX on the
+ * egress slot (none for 0), in one lookup of vta_fwd_stats.
+ */
+static __always_inline void vta_count_fwd(__u32 slot, __u32 out_slot,
+					  bool to_tunnel, __u32 bytes)
+{
+	struct vta_counter_val *v;
+	struct vta_fwd_stats *f;
+	/* 64-bit indexes checked where they are used (vta_count()) */
+	__u64 i = slot, o = out_slot;
+	__u32 zero = 0;
+
+	f = bpf_map_lookup_elem(&vta_fwd_stats, &zero);
+	if (!f)
+		return;
+	barrier_var(i);
+	barrier_var(o);
+	if (i >= VTA_STATS_SLOTS || o >= VTA_STATS_SLOTS)
+		return;
+	v = &f->s[i].fwd[to_tunnel ? 0 : 1];
+	v->packets++;
+	v->bytes += bytes;
+	if (o) {
+		f->s[o].tx.packets++;
+		f->s[o].tx.bytes += bytes;
+	}
 }
 
 static __always_inline const struct vta_config *vta_config_lookup(void)

@@ -466,6 +466,25 @@ struct vta_stats {
 	struct vta_counter_val c[VTA_COUNTER_MAX];
 };
 
+/*
+ * The forwarded packets, all slots in one per-CPU element (map
+ * vta_fwd_stats, one entry): a forward is counted with one map lookup,
+ * FWD_TO_TUNNEL or FWD_TO_LAN on the ingress slot's line and TX on the
+ * egress slot's (slot 0 has no TX: no egress slot).  The readers add
+ * them to the same counters of vta_stats (user/loader.c,
+ * vta_stats_read()), where the programs no longer count them: one
+ * vocabulary for `stats`, two maps in the kernel.  A cache line per slot.
+ */
+struct vta_fwd_count {
+	struct vta_counter_val fwd[2];	/* [0] to a tunnel, [1] to a LAN */
+	struct vta_counter_val tx;
+	__u64 _pad[2];
+};
+
+struct vta_fwd_stats {
+	struct vta_fwd_count s[VTA_STATS_SLOTS];
+};
+
 /* ------------------------------------------------------------------ */
 /* Daemon health: BPF_MAP_TYPE_ARRAY with one element, written by
  * `vtiaccel run` (after every resync and lease renewal), read by `status`
@@ -522,7 +541,7 @@ struct vta_health {
  */
 #define VTA_MAPS(X) X(fib6) X(groups) X(ifslot) X(peers) X(config) \
 	X(stats) X(health) X(fib4_l1) X(fib4_l2) X(fib4_rt) X(ifdata) \
-	X(ifidx)
+	X(ifidx) X(fwd_stats)
 #define VTA_MAP_NAME(var) "vta_" #var
 
 _Static_assert(sizeof(struct vta_fib4_key) == 8, "vta_fib4_key");
@@ -551,6 +570,9 @@ _Static_assert(sizeof(struct vta_config) == 16, "vta_config");
 _Static_assert(sizeof(struct vta_counter_val) == 16, "vta_counter_val");
 _Static_assert(sizeof(struct vta_stats) == 16 * VTA_COUNTER_MAX,
 	       "vta_stats");
+_Static_assert(sizeof(struct vta_fwd_count) == 64, "vta_fwd_count");
+/* a per-CPU value is at most PCPU_MIN_UNIT_SIZE (32 KiB) */
+_Static_assert(sizeof(struct vta_fwd_stats) <= 32768, "vta_fwd_stats");
 _Static_assert(VTA_COUNTER_MAX <= 64, "counter kinds are 64-bit masks");
 _Static_assert(sizeof(struct vta_health) == 8 * 22 + 8, "vta_health");
 _Static_assert(VTA_RESYNC_MAX <= VTA_HEALTH_RESYNC_SLOTS, "resync causes");

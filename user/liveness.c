@@ -254,7 +254,8 @@ struct vta_live {
 	bool want_addrs;
 	const struct vta_maps *maps; /* slots, stats */
 	int ncpu;
-	struct vta_stats *percpu;
+	struct vta_fwd_stats *percpu; /* vta_fwd_stats, read per probe tick */
+	bool percpu_ok;
 	int unhold[VTA_LIVE_MAX], n_unhold;
 	int n;
 	struct tun t[VTA_LIVE_MAX];
@@ -568,25 +569,34 @@ static void refresh_addrs(struct vta_live *l)
 	free(x);
 }
 
+/* The forward counters of every CPU, once per probe tick. */
+static void read_fwd(struct vta_live *l)
+{
+	__u32 key = 0;
+
+	l->percpu_ok =
+		l->maps && l->percpu && l->maps->fwd_stats >= 0 &&
+		!bpf_map_lookup_elem(l->maps->fwd_stats, &key, l->percpu);
+}
+
 /*
  * Decapsulated traffic the fast path forwarded from the tunnel to the
- * LAN (FWD_TO_LAN on the tunnel's stats slot, all CPUs).  Not the
- * device's rx counter: on 6.1 a VTI whose outside path is dead still
- * counts a packet every second or so (measured in the vm lab), which
- * would keep a dead tunnel alive.
+ * LAN (FWD_TO_LAN on the tunnel's stats slot, all CPUs; read_fwd()).
+ * Not the device's rx counter: on 6.1 a VTI whose outside path is dead
+ * still counts a packet every second or so (measured in the vm lab),
+ * which would keep a dead tunnel alive.
  */
 static int read_rx(struct vta_live *l, int ifindex, uint64_t *rx)
 {
 	uint32_t slot;
 	int i;
 
-	if (!l->maps || !l->percpu || vta_iface_slot(l->maps, ifindex, &slot))
-		return -ENOENT;
-	if (bpf_map_lookup_elem(l->maps->stats, &slot, l->percpu))
+	if (!l->percpu_ok || vta_iface_slot(l->maps, ifindex, &slot) ||
+	    slot >= VTA_STATS_SLOTS)
 		return -ENOENT;
 	*rx = 0;
 	for (i = 0; i < l->ncpu; i++)
-		*rx += l->percpu[i].c[VTA_FWD_TO_LAN].packets;
+		*rx += l->percpu[i].s[slot].fwd[1].packets;
 	return 0;
 }
 
@@ -751,6 +761,8 @@ static void tick(struct vta_live *l)
 	    !(l->ticks % (2 * (1000 / l->c->live_interval_ms + 1))))
 		refresh_addrs(l);
 	l->ticks++;
+	if (probe_tick)
+		read_fwd(l);
 	for (i = 0; i < l->n; i++) {
 		struct tun *t = &l->t[i];
 

@@ -465,11 +465,13 @@ void vta_loader_maps(const struct vta_loader *l, struct vta_maps *m)
 }
 
 /* Maps that pins of an older vtiaccel may lack, the rest still readable:
- * health, and the programs' ifindex array (read by the programs only). */
+ * health, the programs' ifindex array (read by the programs only), and
+ * the forward counters (whose programs counted forwards in vta_stats). */
 static bool slot_is_optional(struct vta_maps *m, size_t i)
 {
 	return vta_maps_slot(m, i) == &m->health ||
-	       vta_maps_slot(m, i) == &m->ifidx;
+	       vta_maps_slot(m, i) == &m->ifidx ||
+	       vta_maps_slot(m, i) == &m->fwd_stats;
 }
 
 int vta_maps_open_pinned(struct vta_maps *m, const char *pin_root)
@@ -738,7 +740,51 @@ int vta_config_set(const struct vta_maps *m, const struct vta_config *cfg)
 	return bpf_map_update_elem(m->config, &key, cfg, BPF_ANY) ? -errno : 0;
 }
 
-int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out)
+int vta_fwd_stats_read(const struct vta_maps *m, struct vta_fwd_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vta_fwd_stats *percpu;
+	__u32 key = 0, i;
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	if (m->fwd_stats < 0)	/* pins of a vtiaccel without it */
+		return 0;
+	if (ncpu <= 0)
+		return ncpu ?: -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->fwd_stats, &key, percpu)) {
+		int err = -errno;
+
+		free(percpu);
+		return err;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < VTA_STATS_SLOTS; i++) {
+			const struct vta_fwd_count *c = &percpu[cpu].s[i];
+			struct vta_fwd_count *o = &out->s[i];
+
+			o->fwd[0].packets += c->fwd[0].packets;
+			o->fwd[0].bytes += c->fwd[0].bytes;
+			o->fwd[1].packets += c->fwd[1].packets;
+			o->fwd[1].bytes += c->fwd[1].bytes;
+			o->tx.packets += c->tx.packets;
+			o->tx.bytes += c->tx.bytes;
+		}
+	free(percpu);
+	return 0;
+}
+
+static void add_val(struct vta_counter_val *to, const struct vta_counter_val *v)
+{
+	to->packets += v->packets;
+	to->bytes += v->bytes;
+}
+
+int vta_stats_read_with(const struct vta_maps *m, __u32 slot,
+			const struct vta_fwd_stats *fwd, struct vta_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct vta_stats *percpu;
@@ -757,12 +803,29 @@ int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out)
 	}
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < ncpu; i++)
-		for (c = 0; c < VTA_COUNTER_MAX; c++) {
-			out->c[c].packets += percpu[i].c[c].packets;
-			out->c[c].bytes += percpu[i].c[c].bytes;
-		}
+		for (c = 0; c < VTA_COUNTER_MAX; c++)
+			add_val(&out->c[c], &percpu[i].c[c]);
 	free(percpu);
+	if (slot < VTA_STATS_SLOTS) {
+		add_val(&out->c[VTA_FWD_TO_TUNNEL], &fwd->s[slot].fwd[0]);
+		add_val(&out->c[VTA_FWD_TO_LAN], &fwd->s[slot].fwd[1]);
+		add_val(&out->c[VTA_TX], &fwd->s[slot].tx);
+	}
 	return 0;
+}
+
+int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out)
+{
+	struct vta_fwd_stats *fwd = malloc(sizeof(*fwd));
+	int err;
+
+	if (!fwd)
+		return -ENOMEM;
+	err = vta_fwd_stats_read(m, fwd);
+	if (!err)
+		err = vta_stats_read_with(m, slot, fwd, out);
+	free(fwd);
+	return err;
 }
 
 bool vta_prog_ours(__u32 id)

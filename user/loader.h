@@ -167,8 +167,17 @@ const char *vta_resync_cause_name(enum vta_resync_cause c);
 int vta_config_get(const struct vta_maps *m, struct vta_config *cfg);
 int vta_config_set(const struct vta_maps *m, const struct vta_config *cfg);
 
-/* Sum the per-CPU counters of one stats slot. */
+/*
+ * Sum the per-CPU counters of one stats slot: vta_stats, with the
+ * forwards of vta_fwd_stats added to FWD_TO_TUNNEL, FWD_TO_LAN and TX.
+ * vta_stats_read_with() takes vta_fwd_stats summed by
+ * vta_fwd_stats_read() (all zero without the map), for a reader of
+ * many slots.
+ */
 int vta_stats_read(const struct vta_maps *m, __u32 slot, struct vta_stats *out);
+int vta_fwd_stats_read(const struct vta_maps *m, struct vta_fwd_stats *out);
+int vta_stats_read_with(const struct vta_maps *m, __u32 slot,
+			const struct vta_fwd_stats *fwd, struct vta_stats *out);
 const char *vta_counter_name(enum vta_counter c);
 const char *vta_counter_help(enum vta_counter c);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * `vtiaccel stats`: the per-CPU counters of vta_stats summed per interface
- * slot, named by the X-macro of include/vtiaccel.h (vta_counter_name /
+ * `vtiaccel stats`: the per-CPU counters of vta_stats (and the forwards of
+ * vta_fwd_stats) summed per interface slot, named by the X-macro of include/vtiaccel.h (vta_counter_name /
  * vta_counter_help), never by a list of our own.
  */
 #include <errno.h>
@@ -59,13 +59,24 @@ static bool all_zero(const struct vta_stats *s)
 static int snapshot_read(const struct vta_maps *m, const char *only,
 			 struct snapshot *snap)
 {
+	struct vta_fwd_stats *fwd;
 	struct vta_cli_iface *ifs;
 	int n, i, err;
 	__u32 slot;
 
+	fwd = malloc(sizeof(*fwd));
+	if (!fwd)
+		return -ENOMEM;
+	err = vta_fwd_stats_read(m, fwd);
+	if (err) {
+		free(fwd);
+		return err;
+	}
 	n = vta_cli_ifaces(m, &ifs);
-	if (n < 0)
+	if (n < 0) {
+		free(fwd);
 		return n;
+	}
 	snap->n = 0;
 	snap->t_ns = vta_mono_ns();
 	for (slot = 0; slot < VTA_STATS_SLOTS; slot++) {
@@ -88,17 +99,16 @@ static int snapshot_read(const struct vta_maps *m, const char *only,
 		}
 		if (only && strcmp(only, ss->name))
 			continue;
-		err = vta_stats_read(m, slot, &ss->s);
-		if (err) {
-			free(ifs);
-			return err;
-		}
+		err = vta_stats_read_with(m, slot, fwd, &ss->s);
+		if (err)
+			break;
 		if (!owner && all_zero(&ss->s))
 			continue;
 		snap->n++;
 	}
 	free(ifs);
-	return 0;
+	free(fwd);
+	return err;
 }
 
 static const struct slot_stats *find_slot(const struct snapshot *s, __u32 slot,

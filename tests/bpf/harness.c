@@ -41,9 +41,16 @@ void stats_clear(void)
 	void *zero = calloc(1, sz);
 	size_t i;
 
+	__u32 key = 0;
+
 	for (i = 0; i < N_USED; i++)
 		if (bpf_map_update_elem(E.m.stats, &used_slots[i], zero, 0))
 			die("clear stats", errno);
+	free(zero);
+	zero = calloc(E.ncpu, sizeof(struct vta_fwd_stats));
+	if (!zero ||
+	    bpf_map_update_elem(E.m.fwd_stats, &key, zero, 0))
+		die("clear fwd stats", errno ?: ENOMEM);
 	free(zero);
 }
 

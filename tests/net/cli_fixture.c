@@ -70,6 +70,9 @@ static int create_maps(const char *pin_root, struct vta_maps *m)
 				   sizeof(struct vta_config), 1, NULL);
 	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, VTA_MAP_NAME(stats), 4,
 				  sizeof(struct vta_stats), VTA_STATS_SLOTS, NULL);
+	m->fwd_stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY,
+				      VTA_MAP_NAME(fwd_stats), 4,
+				      sizeof(struct vta_fwd_stats), 1, NULL);
 	m->health = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(health), 4,
 				   sizeof(struct vta_health), 1, NULL);
 	m->fib4_l1 = bpf_map_create(BPF_MAP_TYPE_ARRAY, VTA_MAP_NAME(fib4_l1), 4,

@@ -13,7 +13,8 @@
  *   "RETVAL OUT_IFINDEX HEXOUT"
  * RETVAL is the program's return value (TC_ACT_*), OUT_IFINDEX the
  * interface whose TX counter the run incremented (the fast path's egress,
- * read from vta_stats through the slot vta_ifslot gives it; 0 if none),
+ * read from vta_fwd_stats through the slot vta_ifslot gives it; 0 if
+ * none),
  * HEXOUT the packet as the program left it ("-" if empty).
  *
  * BPF_PROG_TEST_RUN does not perform the redirect: the egress interface
@@ -34,7 +35,7 @@
 #define MAX_FRAME 4096
 
 static int ncpus;
-static struct vta_stats *percpu;
+static struct vta_fwd_stats *percpu;
 
 struct slotmap {
 	__u32 slot, ifindex;
@@ -59,15 +60,18 @@ static int open_pin(const char *root, const char *name)
 	return fd;
 }
 
+/* TX of a slot: vta_fwd_stats, summed over the CPUs. */
 static __u64 tx_of(int stats_fd, __u32 slot)
 {
+	__u32 key = 0;
 	__u64 sum = 0;
 	int c;
 
-	if (bpf_map_lookup_elem(stats_fd, &slot, percpu))
+	if (slot >= VTA_STATS_SLOTS ||
+	    bpf_map_lookup_elem(stats_fd, &key, percpu))
 		return 0;
 	for (c = 0; c < ncpus; c++)
-		sum += percpu[c].c[VTA_TX].packets;
+		sum += percpu[c].s[slot].tx.packets;
 	return sum;
 }
 
@@ -127,7 +131,7 @@ int main(int argc, char **argv)
 		return 2;
 	lan_fd = open_pin(argv[1], "progs/vta_lan_in");
 	tun_fd = open_pin(argv[1], "progs/vta_tun_in");
-	stats_fd = open_pin(argv[1], VTA_MAP_NAME(stats));
+	stats_fd = open_pin(argv[1], VTA_MAP_NAME(fwd_stats));
 	ifslot_fd = open_pin(argv[1], VTA_MAP_NAME(ifslot));
 	load_slots(ifslot_fd, stats_fd);
 

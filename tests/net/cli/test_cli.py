@@ -468,6 +468,33 @@ def test_stats_prometheus(root):
     assert names == help_names and len(names) >= 29
 
 
+def test_stats_adds_both_counter_maps(netns):
+    """Forwards are counted in vta_fwd_stats (one lookup per forwarded
+    packet); a vtiaccel before it counted them in vta_stats, whose pins
+    may still be there: stats adds both, and reads pins without
+    vta_fwd_stats at all."""
+    root = pins(SPEC + "stat vtaCLlan fwd_to_tunnel 9 900 legacy\n"
+                "stat vtaCLt1 tx 5 500 legacy\n"
+                "stat vtaCLt1 fwd_to_lan 4 400\n")
+
+    def counters():
+        d = vta_json("stats", root=root)
+        return {i["name"]: i["counters"] for i in d["interfaces"]}
+
+    c = counters()
+    assert c["vtaCLlan"]["fwd_to_tunnel"]["packets"] == 1001 + 9
+    assert c["vtaCLlan"]["fwd_to_tunnel"]["bytes"] == 150000 + 900
+    assert c["vtaCLt1"]["tx"]["packets"] == 250 + 5
+    assert c["vtaCLt1"]["fwd_to_lan"]["packets"] == 4
+    os.unlink(os.path.join(root, "vta_fwd_stats"))
+    c = counters()
+    assert c["vtaCLlan"]["fwd_to_tunnel"]["packets"] == 9
+    assert c["vtaCLt1"]["tx"]["packets"] == 5
+    assert "fwd_to_lan" not in c["vtaCLt1"] or \
+        c["vtaCLt1"]["fwd_to_lan"]["packets"] == 0
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def test_stats_watch_rates(netns):
     root = pins()
     p = subprocess.Popen(NSENTER + [VTA, "--pin-root", root, "-j", "stats",
@@ -697,8 +724,9 @@ def test_detach(netns):
     assert sorted(d["tc"]) == ["vtaCLlan", "vtaCLt1"]
     # every map of VTA_MAPS (6, the 3 IPv4 FIB tables that replaced the
     # IPv4 LPM trie in issue 14, the interfaces in two maps since issue 11
-    # item 6, the programs' ifindex array vta_ifidx)
-    assert d["pins_removed"] == 12 and d["ok"] is True
+    # item 6, the programs' ifindex array vta_ifidx, the forward counters
+    # vta_fwd_stats)
+    assert d["pins_removed"] == 13 and d["ok"] is True
     assert not os.path.exists(root)
     f = sh(*NSENTER, "tc", "filter", "show", "dev", "vtaCLlan", "ingress").stdout
     assert "vta_" not in f

@@ -599,15 +599,40 @@ static int do_config(struct mapspec *ms, char **w, int n)
 	return err;
 }
 
+/* A forward counter the programs keep in vta_fwd_stats: its field. */
+static struct vta_counter_val *fwd_field(struct vta_fwd_stats *f, __u32 slot,
+					 int c)
+{
+	switch (c) {
+	case VTA_FWD_TO_TUNNEL:
+		return &f->s[slot].fwd[0];
+	case VTA_FWD_TO_LAN:
+		return &f->s[slot].fwd[1];
+	case VTA_TX:
+		return &f->s[slot].tx;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * stat IF|0 COUNTER PACKETS BYTES [legacy]: add to a counter, where the
+ * programs count it (forwards and TX in vta_fwd_stats, the rest in
+ * vta_stats); "legacy" puts a forward counter in vta_stats, where a
+ * vtiaccel before vta_fwd_stats counted it.
+ */
 static int do_stat(struct mapspec *ms, char **w, int n)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, cpu, err = 0;
-	struct vta_stats *pc;
+	struct vta_fwd_stats *fwd = NULL;
+	struct vta_stats *pc = NULL;
+	__u32 slot = 0, key = 0;
 	__u64 pk, by;
-	__u32 slot = 0;
+	bool legacy;
 
-	if (n != 5) {
-		mapspec_err(ms, "stat IF|0 COUNTER PACKETS BYTES");
+	legacy = n == 6 && !strcmp(w[5], "legacy");
+	if (n != 5 && !legacy) {
+		mapspec_err(ms, "stat IF|0 COUNTER PACKETS BYTES [legacy]");
 		return -EINVAL;
 	}
 	if (strcmp(w[1], "0")) {
@@ -628,26 +653,44 @@ static int do_stat(struct mapspec *ms, char **w, int n)
 			    w[2], w[3], w[4]);
 		return -EINVAL;
 	}
-	pc = calloc(ncpu, sizeof(*pc));
-	if (!pc)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(ms->maps->stats, &slot, pc)) {
-		err = map_err(ms, "read vta_stats slot", w[1]);
-		goto out;
+	if (ncpu <= 0)
+		return -EINVAL;
+	if (!legacy &&
+	    (c == VTA_FWD_TO_TUNNEL || c == VTA_FWD_TO_LAN || c == VTA_TX)) {
+		fwd = calloc(ncpu, sizeof(*fwd));
+		if (!fwd)
+			return -ENOMEM;
+		if (bpf_map_lookup_elem(ms->maps->fwd_stats, &key, fwd)) {
+			err = map_err(ms, "read vta_fwd_stats for", w[1]);
+			goto out;
+		}
+	} else {
+		pc = calloc(ncpu, sizeof(*pc));
+		if (!pc)
+			return -ENOMEM;
+		if (bpf_map_lookup_elem(ms->maps->stats, &slot, pc)) {
+			err = map_err(ms, "read vta_stats slot", w[1]);
+			goto out;
+		}
 	}
 	/* Spread over the CPUs so the readers' per-CPU sum is exercised. */
 	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct vta_counter_val *v = fwd ? fwd_field(&fwd[cpu], slot, c)
+						: &pc[cpu].c[c];
 		__u64 p = cpu == ncpu - 1 ? pk : pk / 2;
 		__u64 b = cpu == ncpu - 1 ? by : by / 2;
 
-		pc[cpu].c[c].packets += p;
-		pc[cpu].c[c].bytes += b;
+		v->packets += p;
+		v->bytes += b;
 		pk -= p;
 		by -= b;
 	}
-	if (bpf_map_update_elem(ms->maps->stats, &slot, pc, BPF_ANY))
+	if (fwd && bpf_map_update_elem(ms->maps->fwd_stats, &key, fwd, BPF_ANY))
+		err = map_err(ms, "update vta_fwd_stats for", w[1]);
+	else if (pc && bpf_map_update_elem(ms->maps->stats, &slot, pc, BPF_ANY))
 		err = map_err(ms, "update vta_stats slot", w[1]);
 out:
+	free(fwd);
 	free(pc);
 	return err;
 }

@@ -22,8 +22,11 @@
  *	NAME = forward, esp_mark, xdp_guard; keys not given keep their
  *	value.  T: seconds from now, "600" or "600s"; negative = expired
  *	that long ago ("-5s"); past = expired long ago.
- *   stat IF|0 COUNTER PACKETS BYTES
- *	add to a counter of IF's slot (0: slot 0), spread over the CPUs
+ *   stat IF|0 COUNTER PACKETS BYTES [legacy]
+ *	add to a counter of IF's slot (0: slot 0), spread over the CPUs,
+ *	in the map the programs count it in (forwards and TX:
+ *	vta_fwd_stats); legacy: in vta_stats, as a vtiaccel before
+ *	vta_fwd_stats did
  *   health [KEY N]... [flags writes_failing,stale] [age MS]
  *	the daemon's health element; KEY = a resync cause (start, overrun,
  *	xfrm_overrun, sighup, model), failures, msgs, bad, write_errors,
