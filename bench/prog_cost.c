@@ -560,6 +560,53 @@ static int load_driver(void)
 	return 0;
 }
 
+static const char *met(double v, double goal)
+{
+	return v <= goal ? "met" : "not met";
+}
+
+/*
+ * Issue 14's goals for LAN -> tunnel, above the empty program: hot, and
+ * random destinations at 1k and 1M routes, each in the loop (a router's
+ * steady state) and cold (a test run per packet).
+ */
+static void goals(double res[][7], const double *base, double lres[][6],
+		  int max)
+{
+	static const struct {
+		int size;	/* index into sizes[] */
+		const char *name;
+		double goal;
+	} g[] = { { 0, "1k", 100 }, { 2, "1M", 150 } };
+	size_t i, k;
+	double c;
+
+	for (i = 0; i < N_PATHS; i++)
+		if (!strcmp(paths[i].name, "lan->tunnel fwd (udp 64B)"))
+			break;
+	if (i == N_PATHS)
+		return;
+	printf("\ngoals (bench/README.md), %s, ns above the empty program:\n",
+	       paths[i].name);
+	c = res[i][0] - base[0];
+	printf("  hot: %.0f (goal <= 60): %s\n", c, met(c, 60));
+	for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+		int s = g[k].size;
+		double loop = lres[i][1 + 2 * s] - lres[0][1 + 2 * s];
+		double cold = res[i][2 + 2 * s] - base[2 + 2 * s];
+
+		if (sizes[s] > max) {
+			printf("  %s random destinations: not measured (%d "
+			       "routes at most)\n", g[k].name, max);
+			continue;
+		}
+		printf("  %s random destinations: loop %.0f, cold %.0f (goal "
+		       "<= %.0f): %s in the loop, %s cold\n", g[k].name, loop,
+		       cold, g[k].goal, met(loop, g[k].goal),
+		       met(cold, g[k].goal));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct bpf_insn empty[] = {
@@ -675,6 +722,7 @@ int main(int argc, char **argv)
 			       lres[i][1 + 2 * s] - (i ? lres[0][1 + 2 * s] : 0));
 		putchar('\n');
 	}
+	goals(res, base, lres, max);
 	vta_loader_close(l);
 	bpf_object__close(drv_obj);
 	close(empty_fd);
