@@ -45,8 +45,10 @@
 #   p  v plus an XDP program that only returns XDP_PASS on r0 (the
 #      anchors' xdp-pass): what attaching any XDP program to the LAN veth
 #      costs, so that g - p is the guard program's own cost
-#   o  the same with VTA_OLD (another build's vtiaccel, e.g. main's) to
-#      compare before/after in one interleaved run; only when set
+#   o  v with an older build: VTA_OLD (a vtiaccel binary), or else the
+#      BASELINE revision built by bench/baseline.sh (by default the head
+#      when issue 14's work began, 52a0649): before/after in one
+#      interleaved run; BASELINE= (empty) and no VTA_OLD for none
 #   e  direct: the generator straight into the sink (no router)
 #
 # RUNS repetitions, interleaved (each repetition sets up every variant in
@@ -65,8 +67,9 @@
 # kernel.bpf_stats_enabled=1 for one window each (the sysctl is restored).
 #
 # Env: BUILD, RUNS=3, SECS=2, CPU=1, NICE=-20, FLOWS="1 1000",
-# DIRS="lan->tun tun->lan", VARIANTS="e a b c n t f x s v y g p" (+ o with
-# VTA_OLD), PROFILE=1, PERF (variants to profile with perf, e.g. "c v").
+# DIRS="lan->tun tun->lan", VARIANTS="e a b c n t f x s v l g p o" (o
+# when VTA_OLD or BASELINE gives a build), VTA_OLD, BASELINE, PROFILE=1,
+# PERF (variants to profile with perf, e.g. "c v").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/net/lib/ns.sh
@@ -82,7 +85,21 @@ NICE=${NICE:--20}
 FLOWS=${FLOWS:-"1 1000"}
 DIRS=${DIRS:-"lan->tun tun->lan"}
 VTA_OLD=${VTA_OLD:-}
+OLD_NAME="vtiaccel run, VTA_OLD"
+. bench/baseline.sh
+# the baseline only when o is wanted: by default, or named in VARIANTS
+if [ -z "$VTA_OLD" ] && [ -n "$BASELINE" ]; then
+	case " ${VARIANTS:-o} " in
+	*" o "*)
+		VTA_OLD=$(baseline_bin vtiaccel) || VTA_OLD=
+		[ -z "$VTA_OLD" ] || OLD_NAME="vtiaccel run, old: $BASELINE"
+		;;
+	esac
+fi
 VARIANTS=${VARIANTS:-"e a b c n t f x s v l g p${VTA_OLD:+ o}"}
+case " $VARIANTS " in
+*" o "*) [ -n "$VTA_OLD" ] || { echo "forward: variant o needs VTA_OLD or BASELINE"; exit 1; } ;;
+esac
 # every router cost is against the direct run of the same repetition
 case " $VARIANTS " in *" e "*) ;; *) VARIANTS="e $VARIANTS" ;; esac
 PROFILE=${PROFILE:-1}
@@ -321,7 +338,7 @@ name() {
 	y) echo "vtiaccel run --attach tcx" ;;
 	g) echo "vtiaccel run, XDP guard on" ;;
 	p) echo "vtiaccel run, XDP_PASS on r0" ;;
-	o) echo "vtiaccel run, VTA_OLD" ;;
+	o) echo "$OLD_NAME" ;;
 	e) echo "direct (no router)" ;;
 	esac
 }

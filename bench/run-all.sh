@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Run every benchmark (bench/*.sh but this one) in turn, one at a time so
+# Run every benchmark (bench/*.sh but this one and baseline.sh) in turn, one at a time so
 # they do not compete for the CPUs, each printing its own table, with the
 # host's load average before and after.  Env is passed through (BUILD,
 # RUNS, SECS, ESP_BENCH_*, ...); esp_forward.sh boots a VM and takes up to
@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.." || exit 1
 export BUILD=${BUILD:-build}
 failed=""
 for b in bench/*.sh; do
-	[ "$b" = bench/run-all.sh ] && continue
+	# baseline.sh is sourced by the others, not a benchmark
+	case $b in bench/run-all.sh | bench/baseline.sh) continue ;; esac
 	echo "=== $b  ($(date -u +%H:%M:%S) UTC, loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
 	t0=$(date +%s)
 	bash "$b"
