@@ -23,7 +23,8 @@ fi
 PKGS="$PKGS iproute2 iptables nftables kmod procps iputils-ping tcpdump
 iperf3 netsniff-ng tcpreplay ethtool jq conntrack libclang-rt-14-dev binutils
 python3 python3-pytest python3-scapy frr xdp-tools coreutils util-linux
-mawk sed grep findutils bsdutils dash dpkg libc-bin gzip mount man-db git diffutils
+mawk sed grep findutils bsdutils dash dpkg libc-bin gzip tar mount man-db git
+diffutils
 strongswan-charon strongswan-swanctl charon-systemd"
 # lint (make lint, part of make check) and the fresh-machine check;
 # systemd for systemd-analyze (tests/net/cli: the unit file's hardening)
