@@ -740,41 +740,28 @@ int vta_config_set(const struct vta_maps *m, const struct vta_config *cfg)
 	return bpf_map_update_elem(m->config, &key, cfg, BPF_ANY) ? -errno : 0;
 }
 
-int vta_fwd_stats_read(const struct vta_maps *m, struct vta_fwd_stats *out)
+/* Every CPU's value of key in the per-CPU map fd (calloc'd, *ncpu of
+ * size bytes), or NULL with -errno in *err. */
+static void *percpu_read(int fd, __u32 key, size_t size, int *ncpu, int *err)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct vta_fwd_stats *percpu;
-	__u32 key = 0, i;
-	int cpu;
+	void *v;
 
-	memset(out, 0, sizeof(*out));
-	if (m->fwd_stats < 0)	/* pins of a vtiaccel without it */
-		return 0;
-	if (ncpu <= 0)
-		return ncpu ?: -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->fwd_stats, &key, percpu)) {
-		int err = -errno;
-
-		free(percpu);
-		return err;
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu <= 0) {
+		*err = *ncpu ?: -EINVAL;
+		return NULL;
 	}
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < VTA_STATS_SLOTS; i++) {
-			const struct vta_fwd_count *c = &percpu[cpu].s[i];
-			struct vta_fwd_count *o = &out->s[i];
-
-			o->fwd[0].packets += c->fwd[0].packets;
-			o->fwd[0].bytes += c->fwd[0].bytes;
-			o->fwd[1].packets += c->fwd[1].packets;
-			o->fwd[1].bytes += c->fwd[1].bytes;
-			o->tx.packets += c->tx.packets;
-			o->tx.bytes += c->tx.bytes;
-		}
-	free(percpu);
-	return 0;
+	v = calloc(*ncpu, size);
+	if (!v) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (bpf_map_lookup_elem(fd, &key, v)) {
+		*err = -errno;
+		free(v);
+		return NULL;
+	}
+	return v;
 }
 
 static void add_val(struct vta_counter_val *to, const struct vta_counter_val *v)
@@ -783,24 +770,40 @@ static void add_val(struct vta_counter_val *to, const struct vta_counter_val *v)
 	to->bytes += v->bytes;
 }
 
+int vta_fwd_stats_read(const struct vta_maps *m, struct vta_fwd_stats *out)
+{
+	struct vta_fwd_stats *percpu;
+	int ncpu, cpu, err;
+	__u32 i;
+
+	memset(out, 0, sizeof(*out));
+	if (m->fwd_stats < 0)	/* pins of a vtiaccel without it */
+		return 0;
+	percpu = percpu_read(m->fwd_stats, 0, sizeof(*percpu), &ncpu, &err);
+	if (!percpu)
+		return err;
+	for (cpu = 0; cpu < ncpu; cpu++)
+		for (i = 0; i < VTA_STATS_SLOTS; i++) {
+			const struct vta_fwd_count *c = &percpu[cpu].s[i];
+			struct vta_fwd_count *o = &out->s[i];
+
+			add_val(&o->fwd[0], &c->fwd[0]);
+			add_val(&o->fwd[1], &c->fwd[1]);
+			add_val(&o->tx, &c->tx);
+		}
+	free(percpu);
+	return 0;
+}
+
 int vta_stats_read_with(const struct vta_maps *m, __u32 slot,
 			const struct vta_fwd_stats *fwd, struct vta_stats *out)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	struct vta_stats *percpu;
-	int i, c;
+	int ncpu, i, c, err;
 
-	if (ncpu <= 0)
-		return ncpu ?: -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
+	percpu = percpu_read(m->stats, slot, sizeof(*percpu), &ncpu, &err);
 	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(m->stats, &slot, percpu)) {
-		int err = -errno;
-
-		free(percpu);
 		return err;
-	}
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < ncpu; i++)
 		for (c = 0; c < VTA_COUNTER_MAX; c++)

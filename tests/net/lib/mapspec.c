@@ -626,9 +626,11 @@ static int do_stat(struct mapspec *ms, char **w, int n)
 	int ncpu = libbpf_num_possible_cpus(), c, cpu, err = 0;
 	struct vta_fwd_stats *fwd = NULL;
 	struct vta_stats *pc = NULL;
-	__u32 slot = 0, key = 0;
+	__u32 slot = 0, key;
+	void *buf;
 	__u64 pk, by;
 	bool legacy;
+	int fd;
 
 	legacy = n == 6 && !strcmp(w[5], "legacy");
 	if (n != 5 && !legacy) {
@@ -657,21 +659,19 @@ static int do_stat(struct mapspec *ms, char **w, int n)
 		return -EINVAL;
 	if (!legacy &&
 	    (c == VTA_FWD_TO_TUNNEL || c == VTA_FWD_TO_LAN || c == VTA_TX)) {
-		fwd = calloc(ncpu, sizeof(*fwd));
-		if (!fwd)
-			return -ENOMEM;
-		if (bpf_map_lookup_elem(ms->maps->fwd_stats, &key, fwd)) {
-			err = map_err(ms, "read vta_fwd_stats for", w[1]);
-			goto out;
-		}
+		fd = ms->maps->fwd_stats;
+		key = 0;
+		fwd = buf = calloc(ncpu, sizeof(*fwd));
 	} else {
-		pc = calloc(ncpu, sizeof(*pc));
-		if (!pc)
-			return -ENOMEM;
-		if (bpf_map_lookup_elem(ms->maps->stats, &slot, pc)) {
-			err = map_err(ms, "read vta_stats slot", w[1]);
-			goto out;
-		}
+		fd = ms->maps->stats;
+		key = slot;
+		pc = buf = calloc(ncpu, sizeof(*pc));
+	}
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, buf)) {
+		err = map_err(ms, "read the counters of", w[1]);
+		goto out;
 	}
 	/* Spread over the CPUs so the readers' per-CPU sum is exercised. */
 	for (cpu = 0; cpu < ncpu; cpu++) {
@@ -685,13 +685,10 @@ static int do_stat(struct mapspec *ms, char **w, int n)
 		pk -= p;
 		by -= b;
 	}
-	if (fwd && bpf_map_update_elem(ms->maps->fwd_stats, &key, fwd, BPF_ANY))
-		err = map_err(ms, "update vta_fwd_stats for", w[1]);
-	else if (pc && bpf_map_update_elem(ms->maps->stats, &slot, pc, BPF_ANY))
-		err = map_err(ms, "update vta_stats slot", w[1]);
+	if (bpf_map_update_elem(fd, &key, buf, BPF_ANY))
+		err = map_err(ms, "update the counters of", w[1]);
 out:
-	free(fwd);
-	free(pc);
+	free(buf);
 	return err;
 }
 
