@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * `vtiaccel stats`: the per-CPU counters of vta_stats (and the forwards of
- * vta_fwd_stats) summed per interface slot, named by the X-macro of include/vtiaccel.h (vta_counter_name /
- * vta_counter_help), never by a list of our own.
+ * vta_fwd_stats) summed per interface slot, named by the X-macro of
+ * include/vtiaccel.h (vta_counter_name / vta_counter_help), never by a
+ * list of our own.
  */
 #include <errno.h>
 #include <getopt.h>
